@@ -1,0 +1,22 @@
+// Sinew: compile-time configuration shared by every header.
+//
+// SINEW_HD marks functions usable on the host and on a CUDA device. It expands to
+// `__host__ __device__` only under nvcc: CCCL 3 no longer defines those keywords for g++.
+#pragma once
+
+#if defined(__CUDACC__)
+#define SINEW_HD __host__ __device__
+#define SINEW_DEVICE_COMPILE 1
+#else
+#define SINEW_HD
+#define SINEW_DEVICE_COMPILE 0
+#endif
+
+#define SINEW_INLINE SINEW_HD inline
+
+namespace sinew {
+
+/// MuJoCo's guard against division by zero (mjMINVAL).
+template <class T> SINEW_INLINE constexpr T min_val() { return T(1e-15); }
+
+}  // namespace sinew

@@ -1,0 +1,274 @@
+// Data: every per-world quantity, batched over `nworld` worlds, allocated once.
+//
+//   auto data = sinew::make_data<WorldOuter>(sinew::exec::serial, model, /*nworld=*/1024);
+//   sinew::step(sinew::exec::omp, model.view(), data.view());
+//
+// Field names are MuJoCo's mjData names (qpos, xpos, qM, qfrc_bias ...). Each field has a fixed
+// number of values per world (its `count` below, in terms of the ModelSizes `s`); the layout
+// policy decides whether worlds are outermost or innermost. Nothing is allocated after
+// construction: scratch space for the integrators lives here too.
+#pragma once
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sinew/data/layout.hpp"
+#include "sinew/exec/policy.hpp"
+#include "sinew/model/model.hpp"
+
+#if defined(__CUDACC__)
+#include <thrust/device_vector.h>
+#include <thrust/copy.h>
+#endif
+
+// X(name, count): real fields of one world. Count is an expression in ModelSizes `s`.
+#define SINEW_DATA_REAL_FIELDS(X)                                                       \
+  /* state and inputs */                                                                \
+  X(time, 1) X(qpos, s.nq) X(qvel, s.nv) X(act, s.na) X(ctrl, s.nu)                     \
+  X(qacc_warmstart, s.nv) X(qfrc_applied, s.nv) X(xfrc_applied, 6 * s.nbody)            \
+  /* outputs of forward */                                                              \
+  X(qacc, s.nv) X(act_dot, s.na)                                                        \
+  X(xpos, 3 * s.nbody) X(xquat, 4 * s.nbody) X(xmat, 9 * s.nbody)                       \
+  X(xipos, 3 * s.nbody) X(ximat, 9 * s.nbody) X(xanchor, 3 * s.njnt) X(xaxis, 3 * s.njnt) \
+  X(geom_xpos, 3 * s.ngeom) X(geom_xmat, 9 * s.ngeom)                                   \
+  X(site_xpos, 3 * s.nsite) X(site_xmat, 9 * s.nsite)                                   \
+  X(subtree_com, 3 * s.nbody) X(cinert, 10 * s.nbody) X(cdof, 6 * s.nv)                 \
+  X(crb, 10 * s.nbody) X(qM, s.nM) X(qLD, s.nM) X(qLDiagInv, s.nv)                      \
+  X(cvel, 6 * s.nbody) X(cdof_dot, 6 * s.nv)                                            \
+  X(qfrc_bias, s.nv) X(qfrc_spring, s.nv) X(qfrc_damper, s.nv) X(qfrc_passive, s.nv)    \
+  X(actuator_force, s.nu) X(qfrc_actuator, s.nv) X(qfrc_smooth, s.nv)                   \
+  X(qacc_smooth, s.nv) X(qfrc_constraint, s.nv)                                         \
+  /* scratch: RNE, implicit damping, Runge-Kutta */                                     \
+  X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nM) X(qHDiagInv, s.nv)      \
+  X(scratch_nv, 2 * s.nv)                                                               \
+  X(rk_X, 4 * (s.nq + s.nv + s.na)) X(rk_F, 4 * (s.nv + s.na)) X(rk_dX, 2 * s.nv + s.na)
+
+// X(name, count): integer fields of one world.
+#define SINEW_DATA_INT_FIELDS(X) X(status, 1)
+
+namespace sinew {
+
+/// Offsets of every field in one flat buffer (one for reals, one for ints), in units of values
+/// of all worlds: field f occupies [off_f * nworld, (off_f + n_f) * nworld).
+struct DataLayoutInfo {
+#define SINEW_X(name, count) int name##_n = 0; size_t name##_off = 0;
+  SINEW_DATA_REAL_FIELDS(SINEW_X)
+  SINEW_DATA_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+  size_t nreal = 0, nint = 0;  ///< values per world
+
+  explicit DataLayoutInfo(const ModelSizes& s = {}) {
+#define SINEW_X(name, count) name##_n = int(count); name##_off = nreal; nreal += size_t(name##_n);
+    SINEW_DATA_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+#define SINEW_X(name, count) name##_n = int(count); name##_off = nint; nint += size_t(name##_n);
+    SINEW_DATA_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+  }
+};
+
+/// One world's slice of every Data field: what per-world algorithms receive.
+template <class T, class L> struct WorldData {
+  int world;
+#define SINEW_X(name, count) Span<T, L> name;
+  SINEW_DATA_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+#define SINEW_X(name, count) Span<int, L> name;
+  SINEW_DATA_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+};
+
+/// Non-owning, trivially copyable view of batched Data: what kernels receive.
+template <class T, class L> struct DataView {
+  int nworld = 0;
+  T* real = nullptr;
+  int* ints = nullptr;
+  DataLayoutInfo info;
+
+  /// Base pointer of a field for all worlds (values of field f: info.f_n * nworld).
+  SINEW_INLINE T* field_base(size_t off) const { return real + off * size_t(nworld); }
+
+  SINEW_INLINE WorldData<T, L> world(int w) const {
+    WorldData<T, L> d;
+    d.world = w;
+#define SINEW_X(name, count) \
+  d.name = layout::make_span<T, L>(real + info.name##_off * size_t(nworld), w, info.name##_n, nworld);
+    SINEW_DATA_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+#define SINEW_X(name, count) \
+  d.name = layout::make_span<int, L>(ints + info.name##_off * size_t(nworld), w, info.name##_n, nworld);
+    SINEW_DATA_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+    return d;
+  }
+};
+
+namespace detail {
+template <class T, class Space> struct Buffer;
+template <class T> struct Buffer<T, HostSpace> {
+  using type = std::vector<T>;
+  static T* ptr(type& v) { return v.data(); }
+};
+#if defined(__CUDACC__)
+template <class T> struct Buffer<T, DeviceSpace> {
+  using type = thrust::device_vector<T>;
+  static T* ptr(type& v) { return thrust::raw_pointer_cast(v.data()); }
+};
+#endif
+}  // namespace detail
+
+/// Owning batched Data in memory space `Space` (HostSpace or DeviceSpace).
+template <class T, class L = WorldOuter, class Space = HostSpace> class Data {
+ public:
+  using scalar = T;
+  using layout_type = L;
+  using space = Space;
+
+  Data() = default;
+  Data(const ModelSizes& s, int nworld) : sizes_(s), info_(s), nworld_(nworld) {
+    if (nworld <= 0) throw std::invalid_argument("Data: nworld must be positive");
+    real_.resize(info_.nreal * size_t(nworld));
+    ints_.resize(info_.nint * size_t(nworld));
+  }
+
+  int nworld() const { return nworld_; }
+  const ModelSizes& sizes() const { return sizes_; }
+  const DataLayoutInfo& info() const { return info_; }
+  size_t bytes() const { return real_.size() * sizeof(T) + ints_.size() * sizeof(int); }
+
+  DataView<T, L> view() {
+    DataView<T, L> v;
+    v.nworld = nworld_;
+    v.real = detail::Buffer<T, Space>::ptr(real_);
+    v.ints = detail::Buffer<int, Space>::ptr(ints_);
+    v.info = info_;
+    return v;
+  }
+
+  /// Copies field `name` of world w to the host (n values), whatever the layout and space.
+  std::vector<T> get(const std::string& name, int w) const;
+  /// Copies n host values into field `name` of world w.
+  void set(const std::string& name, int w, const std::vector<T>& values);
+  /// Copies the status flag of every world to the host.
+  std::vector<int> status() const;
+  /// Copies field `name` of all worlds to the host, world-major (nworld x n), whatever the layout.
+  std::vector<T> get_all(const std::string& name) const;
+  /// Sets field `name` of all worlds from host values, world-major (nworld x n).
+  void set_all(const std::string& name, const std::vector<T>& values);
+  /// A view of the whole Data in host memory: the Data itself for HostSpace, else a copy made
+  /// into the given buffers (read-only use).
+  DataView<T, L> host_view(std::vector<T>& real_buf, std::vector<int>& int_buf) const {
+    DataView<T, L> v;
+    v.nworld = nworld_;
+    v.info = info_;
+    if constexpr (std::is_same_v<Space, HostSpace>) {
+      (void)real_buf; (void)int_buf;
+      v.real = const_cast<T*>(real_.data());
+      v.ints = const_cast<int*>(ints_.data());
+    } else {
+      real_buf.resize(real_.size());
+      int_buf.resize(ints_.size());
+#if defined(__CUDACC__)
+      thrust::copy(real_.begin(), real_.end(), real_buf.begin());
+      thrust::copy(ints_.begin(), ints_.end(), int_buf.begin());
+#endif
+      v.real = real_buf.data();
+      v.ints = int_buf.data();
+    }
+    return v;
+  }
+  /// Number of values per world of field `name`; throws for an unknown name.
+  int field_size(const std::string& name) const {
+#define SINEW_X(fname, count) if (name == #fname) return info_.fname##_n;
+    SINEW_DATA_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+    throw std::invalid_argument("unknown Data field '" + name + "'");
+  }
+
+ private:
+  size_t offset(const std::string& name) const {
+#define SINEW_X(fname, count) if (name == #fname) return info_.fname##_off;
+    SINEW_DATA_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+    throw std::invalid_argument("unknown Data field '" + name + "'");
+  }
+
+  ModelSizes sizes_{};
+  DataLayoutInfo info_{};
+  int nworld_ = 0;
+  typename detail::Buffer<T, Space>::type real_;
+  typename detail::Buffer<int, Space>::type ints_;
+};
+
+template <class T, class L, class Space>
+std::vector<T> Data<T, L, Space>::get_all(const std::string& name) const {
+  const int n = field_size(name);
+  const size_t base = offset(name) * size_t(nworld_), len = size_t(n) * size_t(nworld_);
+  std::vector<T> block(len), out(len);
+  if constexpr (std::is_same_v<Space, HostSpace>) {
+    std::copy(real_.begin() + ptrdiff_t(base), real_.begin() + ptrdiff_t(base + len), block.begin());
+  } else {
+#if defined(__CUDACC__)
+    thrust::copy(real_.begin() + ptrdiff_t(base), real_.begin() + ptrdiff_t(base + len), block.begin());
+#endif
+  }
+  for (int w = 0; w < nworld_; ++w)
+    for (int k = 0; k < n; ++k)
+      out[size_t(w) * size_t(n) + size_t(k)] =
+          block[size_t(layout::world_offset<L>(w, n, nworld_) + ptrdiff_t(k) * layout::element_stride<L>(nworld_))];
+  return out;
+}
+
+template <class T, class L, class Space>
+void Data<T, L, Space>::set_all(const std::string& name, const std::vector<T>& values) {
+  const int n = field_size(name);
+  const size_t base = offset(name) * size_t(nworld_), len = size_t(n) * size_t(nworld_);
+  if (values.size() != len)
+    throw std::invalid_argument("Data::set_all: field '" + name + "' takes " + std::to_string(len) + " values, got " +
+                                std::to_string(values.size()));
+  std::vector<T> block(len);
+  for (int w = 0; w < nworld_; ++w)
+    for (int k = 0; k < n; ++k)
+      block[size_t(layout::world_offset<L>(w, n, nworld_) + ptrdiff_t(k) * layout::element_stride<L>(nworld_))] =
+          values[size_t(w) * size_t(n) + size_t(k)];
+  if constexpr (std::is_same_v<Space, HostSpace>) {
+    std::copy(block.begin(), block.end(), real_.begin() + ptrdiff_t(base));
+  } else {
+#if defined(__CUDACC__)
+    thrust::copy(block.begin(), block.end(), real_.begin() + ptrdiff_t(base));
+#endif
+  }
+}
+
+template <class T, class L, class Space>
+std::vector<T> Data<T, L, Space>::get(const std::string& name, int w) const {
+  const int n = field_size(name);
+  const std::vector<T> all = get_all(name);
+  return std::vector<T>(all.begin() + ptrdiff_t(w) * n, all.begin() + ptrdiff_t(w + 1) * n);
+}
+
+template <class T, class L, class Space>
+void Data<T, L, Space>::set(const std::string& name, int w, const std::vector<T>& values) {
+  const int n = field_size(name);
+  if (values.size() != size_t(n))
+    throw std::invalid_argument("Data::set: field '" + name + "' takes " + std::to_string(n) + " values, got " +
+                                std::to_string(values.size()));
+  std::vector<T> all = get_all(name);
+  std::copy(values.begin(), values.end(), all.begin() + ptrdiff_t(w) * n);
+  set_all(name, all);
+}
+
+template <class T, class L, class Space> std::vector<int> Data<T, L, Space>::status() const {
+  std::vector<int> all(ints_.size()), out(static_cast<size_t>(nworld_));
+  if constexpr (std::is_same_v<Space, HostSpace>) all = ints_;
+#if defined(__CUDACC__)
+  else thrust::copy(ints_.begin(), ints_.end(), all.begin());
+#endif
+  for (int w = 0; w < nworld_; ++w)
+    out[size_t(w)] = all[size_t(ptrdiff_t(info_.status_off) * nworld_ + layout::world_offset<L>(w, 1, nworld_))];
+  return out;
+}
+
+}  // namespace sinew

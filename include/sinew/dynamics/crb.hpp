@@ -1,0 +1,37 @@
+// Composite-rigid-body mass matrix of one world (mj_crb), armature included.
+//
+// Reads cinert, cdof. Writes crb (nbody x 10) and qM (nM): M in MuJoCo's sparse lower-triangular
+// layout, row i at dof_Madr[i] holding M(i,i), M(i,parent(i)), M(i,parent(parent(i))), ...
+#pragma once
+#include "sinew/data/data.hpp"
+#include "sinew/math/math.hpp"
+#include "sinew/model/model.hpp"
+
+namespace sinew {
+
+template <class T, class L> SINEW_HD inline void crb(const ModelView<T>& m, const WorldData<T, L>& d) {
+  const int nbody = m.size.nbody;
+  for (int k = 0; k < 10 * nbody; ++k) d.crb[k] = d.cinert[k];
+  for (int i = nbody - 1; i > 0; --i) {
+    const int p = m.body_parentid[i];
+    if (p > 0)
+      for (int k = 0; k < 10; ++k) d.crb[10 * p + k] += d.crb[10 * i + k];
+  }
+  for (int i = 0; i < m.size.nv; ++i) {
+    const vec6<T> buf = mul_inertia(get10(d.crb, m.dof_bodyid[i]), get6(d.cdof, i));
+    int adr = m.dof_Madr[i];
+    for (int j = i; j >= 0; j = m.dof_parentid[j]) d.qM[adr++] = dot(get6(d.cdof, j), buf);
+    d.qM[m.dof_Madr[i]] += m.dof_armature[i];
+  }
+}
+
+/// Dense M(r, c) from the sparse layout (zero where neither dof is an ancestor of the other).
+template <class T, class S> SINEW_HD inline T mass_entry(const ModelView<T>& m, const S& qM, int r, int c) {
+  if (r < c) { int t = r; r = c; c = t; }
+  int adr = m.dof_Madr[r];
+  for (int j = r; j >= 0; j = m.dof_parentid[j], ++adr)
+    if (j == c) return qM[adr];
+  return T(0);
+}
+
+}  // namespace sinew

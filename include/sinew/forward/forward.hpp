@@ -1,0 +1,119 @@
+// The forward pipeline of one world and its batched form (mj_forward without the stages later
+// issues add: tendons, actuation, collision, constraints).
+//
+// Per world (for use inside your own functors):
+//   fwd_position_world(m, d);      // kinematics, com, CRB mass matrix, its factorization
+//   fwd_velocity_world(m, d);      // com velocities, passive forces, RNE bias
+//   fwd_acceleration_world(m, d);  // qfrc_smooth, qacc_smooth = M^-1 qfrc_smooth, qacc
+//   forward_world(m, d);           // all of the above
+//
+// Batched over every world (policy first):
+//   sinew::forward(sinew::exec::omp, model.view(), data.view());
+// or stage by stage, so you can run your own functor between stages:
+//   sinew::fwd_position(exec, mv, dv); my_stage(exec, mv, dv); sinew::fwd_velocity(exec, mv, dv); ...
+#pragma once
+#include "sinew/data/data.hpp"
+#include "sinew/dynamics/crb.hpp"
+#include "sinew/dynamics/factor_m.hpp"
+#include "sinew/dynamics/passive.hpp"
+#include "sinew/dynamics/rne.hpp"
+#include "sinew/exec/parallel_for.hpp"
+#include "sinew/kinematics/com_pos.hpp"
+#include "sinew/kinematics/com_vel.hpp"
+#include "sinew/kinematics/kinematics.hpp"
+
+namespace sinew {
+
+template <class T, class L> SINEW_HD inline void fwd_position_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  kinematics(m, d);
+  com_pos(m, d);
+  crb(m, d);
+  factor_m(m, d.qM, d.qLD, d.qLDiagInv);
+}
+
+template <class T, class L> SINEW_HD inline void fwd_velocity_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  com_vel(m, d);
+  passive(m, d);
+  rne(m, d);
+}
+
+/// Generalized force of the Cartesian wrenches xfrc_applied (force, torque at each body's centre
+/// of mass) added to qfrc (mj_xfrcAccumulate).
+template <class T, class L, class S>
+SINEW_HD inline void xfrc_accumulate(const ModelView<T>& m, const WorldData<T, L>& d, const S& qfrc) {
+  for (int b = 1; b < m.size.nbody; ++b) {
+    vec3<T> f = get3(d.xfrc_applied, 2 * b), t = get3(d.xfrc_applied, 2 * b + 1);
+    if (f.x == T(0) && f.y == T(0) && f.z == T(0) && t.x == T(0) && t.y == T(0) && t.z == T(0)) continue;
+    int dof = -1;
+    for (int a = b; a > 0 && dof < 0; a = m.body_parentid[a])
+      if (m.body_dofnum[a]) dof = m.body_dofadr[a] + m.body_dofnum[a] - 1;
+    const vec3<T> r = get3(d.xipos, b) - get3(d.subtree_com, m.body_rootid[b]);
+    const vec3<T> tc = t + cross(r, f);
+    const vec6<T> w{{tc.x, tc.y, tc.z, f.x, f.y, f.z}};
+    for (int j = dof; j >= 0; j = m.dof_parentid[j]) qfrc[j] += dot(get6(d.cdof, j), w);
+  }
+}
+
+template <class T, class L> SINEW_HD inline void fwd_acceleration_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  const int nv = m.size.nv;
+  for (int i = 0; i < nv; ++i)
+    d.qfrc_smooth[i] = d.qfrc_passive[i] - d.qfrc_bias[i] + d.qfrc_applied[i] + d.qfrc_actuator[i];
+  xfrc_accumulate(m, d, d.qfrc_smooth);
+  for (int i = 0; i < nv; ++i) d.qacc_smooth[i] = d.qfrc_smooth[i];
+  solve_m(m, d.qLD, d.qLDiagInv, d.qacc_smooth);
+  for (int i = 0; i < nv; ++i) {
+    d.qfrc_constraint[i] = T(0);
+    d.qacc[i] = d.qacc_smooth[i];
+  }
+}
+
+/// Actuation stage: actuators are parsed but not simulated before the muscle issue lands, so this
+/// zeroes the actuator outputs (the loader warns about every unsimulated actuator).
+template <class T, class L> SINEW_HD inline void fwd_actuation_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  for (int i = 0; i < m.size.nu; ++i) d.actuator_force[i] = T(0);
+  for (int i = 0; i < m.size.na; ++i) d.act_dot[i] = T(0);
+  for (int i = 0; i < m.size.nv; ++i) d.qfrc_actuator[i] = T(0);
+}
+
+template <class T, class L> SINEW_HD inline void forward_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  fwd_position_world(m, d);
+  fwd_velocity_world(m, d);
+  fwd_actuation_world(m, d);
+  fwd_acceleration_world(m, d);
+}
+
+// ---- batched stages: a functor per stage; worlds flagged in `status` are skipped ----
+
+#define SINEW_WORLD_STAGE(Functor, fn)                                       \
+  template <class T, class L> struct Functor {                               \
+    ModelView<T> m;                                                          \
+    DataView<T, L> d;                                                        \
+    SINEW_HD void operator()(int w) const {                                  \
+      const WorldData<T, L> wd = d.world(w);                                 \
+      if (wd.status[0] == STATUS_OK) fn(m, wd);                              \
+    }                                                                        \
+  };
+
+SINEW_WORLD_STAGE(FwdPositionFn, fwd_position_world)
+SINEW_WORLD_STAGE(FwdVelocityFn, fwd_velocity_world)
+SINEW_WORLD_STAGE(FwdActuationFn, fwd_actuation_world)
+SINEW_WORLD_STAGE(FwdAccelerationFn, fwd_acceleration_world)
+SINEW_WORLD_STAGE(ForwardFn, forward_world)
+
+template <class E, class T, class L> void fwd_position(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  parallel_for(e, d.nworld, FwdPositionFn<T, L>{m, d});
+}
+template <class E, class T, class L> void fwd_velocity(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  parallel_for(e, d.nworld, FwdVelocityFn<T, L>{m, d});
+}
+template <class E, class T, class L> void fwd_actuation(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  parallel_for(e, d.nworld, FwdActuationFn<T, L>{m, d});
+}
+template <class E, class T, class L> void fwd_acceleration(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  parallel_for(e, d.nworld, FwdAccelerationFn<T, L>{m, d});
+}
+template <class E, class T, class L> void forward(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  parallel_for(e, d.nworld, ForwardFn<T, L>{m, d});
+}
+
+}  // namespace sinew

@@ -1,0 +1,117 @@
+// One simulation step of every world: forward pipeline, then the model's integrator (mj_step).
+//
+//   sinew::step(sinew::exec::omp, model.view(), data.view());
+//
+// `integrate` is the second half alone (the forward results must be current), so a loop can run
+// forward, read or record Data, and then integrate without computing forward twice. After the
+// step a world whose qpos, qvel or act is no longer finite gets STATUS_NONFINITE in `status` and
+// is skipped by every later stage until `reset` clears it; other worlds are unaffected.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include "sinew/forward/forward.hpp"
+#include "sinew/integrate/euler.hpp"
+#include "sinew/integrate/rk4.hpp"
+
+namespace sinew {
+
+namespace detail {
+struct ForwardStage {
+  template <class T, class L> SINEW_HD void operator()(const ModelView<T>& m, const WorldData<T, L>& d) const {
+    forward_world(m, d);
+  }
+};
+
+template <class T, class S> SINEW_HD inline bool all_finite(const S& s, int n) {
+  for (int i = 0; i < n; ++i)
+    if (!std::isfinite(s[i])) return false;
+  return true;
+}
+}  // namespace detail
+
+/// Flags the world when its state is no longer finite.
+template <class T, class L> SINEW_HD inline void check_state_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  if (!detail::all_finite<T>(d.qpos, m.size.nq) || !detail::all_finite<T>(d.qvel, m.size.nv) ||
+      !detail::all_finite<T>(d.act, m.size.na))
+    d.status[0] |= STATUS_NONFINITE;
+}
+
+/// Integrator of one world; forward results must be current.
+template <class T, class L> SINEW_HD inline void integrate_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  if (m.opt.integrator == INT_RK4) rk4(m, d, detail::ForwardStage{});
+  else euler(m, d);
+  check_state_world(m, d);
+}
+
+template <class T, class L> SINEW_HD inline void step_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  forward_world(m, d);
+  integrate_world(m, d);
+}
+
+/// Returns an empty string when the batched step supports the model's options, else the reason.
+template <class T> inline std::string step_unsupported(const Option<T>& opt) {
+  if (opt.integrator == INT_IMPLICIT) return "integrator 'implicit' is not supported yet (use Euler or RK4)";
+  if (opt.integrator == INT_IMPLICITFAST) return "integrator 'implicitfast' is not supported yet (use Euler or RK4)";
+  if (opt.integrator != INT_EULER && opt.integrator != INT_RK4) return "unknown integrator";
+  return {};
+}
+
+SINEW_WORLD_STAGE(IntegrateFn, integrate_world)
+SINEW_WORLD_STAGE(StepFn, step_world)
+
+namespace detail {
+template <class T> inline void require_supported(const ModelView<T>& m) {
+  const std::string why = step_unsupported(m.opt);
+  if (!why.empty()) throw std::invalid_argument("sinew::step: " + why);
+}
+}  // namespace detail
+
+template <class E, class T, class L> void integrate(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  detail::require_supported(m);
+  parallel_for(e, d.nworld, IntegrateFn<T, L>{m, d});
+}
+
+template <class E, class T, class L> void step(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  detail::require_supported(m);
+  parallel_for(e, d.nworld, StepFn<T, L>{m, d});
+}
+
+// ---- reset ----
+
+/// Resets one world to qpos0 (or keyframe `key` when key >= 0), zero velocity, activation, controls
+/// and applied forces, time 0, and clears its status.
+template <class T, class L> SINEW_HD inline void reset_world(const ModelView<T>& m, const WorldData<T, L>& d, int key) {
+  const int nq = m.size.nq, nv = m.size.nv, na = m.size.na, nu = m.size.nu;
+  d.time[0] = key >= 0 ? m.key_time[key] : T(0);
+  for (int i = 0; i < nq; ++i) d.qpos[i] = key >= 0 ? m.key_qpos[key * nq + i] : m.qpos0[i];
+  for (int i = 0; i < nv; ++i) {
+    d.qvel[i] = key >= 0 ? m.key_qvel[key * nv + i] : T(0);
+    d.qacc_warmstart[i] = T(0);
+    d.qfrc_applied[i] = T(0);
+    d.qacc[i] = T(0);
+  }
+  for (int i = 0; i < na; ++i) { d.act[i] = key >= 0 ? m.key_act[key * na + i] : T(0); d.act_dot[i] = T(0); }
+  for (int i = 0; i < nu; ++i) d.ctrl[i] = key >= 0 ? m.key_ctrl[key * nu + i] : T(0);
+  for (int i = 0; i < 6 * m.size.nbody; ++i) d.xfrc_applied[i] = T(0);
+  d.status[0] = STATUS_OK;
+}
+
+template <class T, class L> struct ResetFn {
+  ModelView<T> m;
+  DataView<T, L> d;
+  int key;
+  const unsigned char* mask;  ///< per-world flags (in the policy's memory space), or null for all
+  SINEW_HD void operator()(int w) const {
+    if (!mask || mask[w]) reset_world(m, d.world(w), key);
+  }
+};
+
+/// Resets the worlds selected by `mask` (null: all) to qpos0, or to keyframe `key` if key >= 0.
+template <class E, class T, class L>
+void reset(E e, const ModelView<T>& m, const DataView<T, L>& d, int key = -1, const unsigned char* mask = nullptr) {
+  if (key >= m.size.nkey) throw std::out_of_range("sinew::reset: keyframe index out of range");
+  parallel_for(e, d.nworld, ResetFn<T, L>{m, d, key, mask});
+}
+
+}  // namespace sinew

@@ -1,0 +1,28 @@
+// Semi-implicit Euler (mj_Euler). When the eulerdamp flag is enabled (the default) and any dof
+// has damping, damping is integrated implicitly: qacc = (M + h diag(damping))^-1 (qfrc_smooth +
+// qfrc_constraint).
+#pragma once
+#include "sinew/dynamics/factor_m.hpp"
+#include "sinew/integrate/advance.hpp"
+
+namespace sinew {
+
+template <class T, class L> SINEW_HD inline void euler(const ModelView<T>& m, const WorldData<T, L>& d) {
+  const int nv = m.size.nv;
+  bool damping = false;
+  if (!m.opt.disabled(DSBL_EULERDAMP))
+    for (int i = 0; i < nv && !damping; ++i) damping = m.dof_damping[i] > T(0);
+  if (!damping) {
+    advance(m, d, d.act_dot, d.qacc, static_cast<const Span<T, L>*>(nullptr));
+    return;
+  }
+  for (int k = 0; k < m.size.nM; ++k) d.qH[k] = d.qM[k];
+  for (int i = 0; i < nv; ++i) d.qH[m.dof_Madr[i]] += m.opt.timestep * m.dof_damping[i];
+  factor_m(m, d.qH, d.qH, d.qHDiagInv);
+  const Span<T, L> qacc = d.scratch_nv;
+  for (int i = 0; i < nv; ++i) qacc[i] = d.qfrc_smooth[i] + d.qfrc_constraint[i];
+  solve_m(m, d.qH, d.qHDiagInv, qacc);
+  advance(m, d, d.act_dot, qacc, static_cast<const Span<T, L>*>(nullptr));
+}
+
+}  // namespace sinew

@@ -1,0 +1,824 @@
+// MJCF loader: reads a MuJoCo XML model (with <include>s and <default> classes) and compiles it
+// into a sinew::Model<double> with MuJoCo 3.4.0's semantics. Host only.
+//
+//   std::vector<sinew::Diagnostic> warnings;
+//   sinew::Model<double> m = sinew::load_mjcf("myofullbody.xml", &warnings);
+//   sinew::apply_option(m, "integrator", "RK4");
+//   sinew::apply_option(m, "flag.eulerdamp", "disable");
+//
+// Errors throw sinew::ModelError naming file, line and element. Warnings go to `warnings`, or,
+// when it is null, to stderr as `file:line: <element>: warning: ...`.
+//
+// Supported: everything that shapes the kinematic tree and its mass properties (bodies, frames,
+// joints, geoms incl. meshes from STL files or inline vertices, sites, inertials, compiler and
+// option settings, keyframes). Parsed and kept in Model::pending for later stages (one warning per
+// kind): tendons, actuators, equality constraints, contact pairs/excludes, sensors. Accepted
+// without effect: <visual>, <statistic>, <custom>, <size>, cameras, lights, textures, materials,
+// skins (warning). Height fields load (geom size, rbound) with a warning: their collision is not
+// simulated. Errors ("unsupported"): <extension>/plugins, <composite>, <flexcomp>, <replicate>,
+// <attach>, <deformable>, <asset><model>, mesh files other than binary STL, builtin meshes,
+// primitive geoms fitted to meshes, compiler fusestatic/discardvisual="true".
+#pragma once
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sinew/io/error.hpp"
+#include "sinew/io/mjcf_reader.hpp"
+#include "sinew/model/compiler.hpp"
+#include "sinew/model/model.hpp"
+
+namespace sinew {
+
+namespace mjcf_detail {
+
+using mjcf::Attrs;
+using mjcf::XNode;
+
+inline std::string trim(const std::string& v) {
+  size_t a = v.find_first_not_of(" \t\n\r"), b = v.find_last_not_of(" \t\n\r");
+  return a == std::string::npos ? std::string() : v.substr(a, b - a + 1);
+}
+
+// ------------------------------------------------------------------------------ options
+// One setter used by both <option> and apply_option(); `fail` reports a bad value. Returns false
+// for an unknown key.
+template <class Fail>
+inline bool set_option(Option<double>& o, const std::string& key, const Attrs& a, Fail&& fail, bool* ignored) {
+  auto reals = [&](double* dst, int n) { a.reals(key, dst, n, true); };
+  auto kw = [&](int& dst, std::initializer_list<const char*> words) { a.keyword(key, dst, words); };
+  auto nonneg_int = [&](int& dst) {
+    int v;
+    a.integer(key, v);
+    if (v < 0) fail("must be non-negative");
+    dst = v;
+  };
+  auto positive = [&](double& dst) {
+    double v;
+    reals(&v, 1);
+    if (!(v > 0)) fail("must be positive");
+    dst = v;
+  };
+  auto nonneg = [&](double& dst) {
+    double v;
+    reals(&v, 1);
+    if (v < 0) fail("must be non-negative");
+    dst = v;
+  };
+  if (ignored) *ignored = false;
+  if (key == "timestep") positive(o.timestep);
+  else if (key == "impratio") positive(o.impratio);
+  else if (key == "tolerance") nonneg(o.tolerance);
+  else if (key == "ls_tolerance") nonneg(o.ls_tolerance);
+  else if (key == "noslip_tolerance") nonneg(o.noslip_tolerance);
+  else if (key == "ccd_tolerance") nonneg(o.ccd_tolerance);
+  else if (key == "gravity") reals(o.gravity, 3);
+  else if (key == "wind") reals(o.wind, 3);
+  else if (key == "magnetic") reals(o.magnetic, 3);
+  else if (key == "density") nonneg(o.density);
+  else if (key == "viscosity") nonneg(o.viscosity);
+  else if (key == "o_margin") reals(&o.o_margin, 1);
+  else if (key == "o_solref") reals(o.o_solref, 2);
+  else if (key == "o_solimp") reals(o.o_solimp, 5);
+  else if (key == "o_friction") reals(o.o_friction, 5);
+  else if (key == "integrator") kw(o.integrator, {"Euler", "RK4", "implicit", "implicitfast"});
+  else if (key == "cone") kw(o.cone, {"pyramidal", "elliptic"});
+  else if (key == "jacobian") kw(o.jacobian, {"dense", "sparse", "auto"});
+  else if (key == "solver") kw(o.solver, {"PGS", "CG", "Newton"});
+  else if (key == "iterations") nonneg_int(o.iterations);
+  else if (key == "ls_iterations") nonneg_int(o.ls_iterations);
+  else if (key == "noslip_iterations") nonneg_int(o.noslip_iterations);
+  else if (key == "ccd_iterations") nonneg_int(o.ccd_iterations);
+  else if (key == "sdf_iterations" || key == "sdf_initpoints") {
+    int v;
+    nonneg_int(v);
+    if (ignored) *ignored = true;
+  } else if (key == "sleep_tolerance") {
+    double v;
+    nonneg(v);
+    if (ignored) *ignored = true;
+  } else if (key == "actuatorgroupdisable") {
+    std::vector<double> v;
+    a.list(key, v);
+    for (double g : v)
+      if (g < 0 || g > 30 || g != std::floor(g)) fail("actuator groups must be integers in [0, 30]");
+    if (ignored) *ignored = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+struct FlagInfo {
+  const char* name;
+  bool enable;  // enableflags bit (else disableflags)
+  int bit;
+};
+inline const std::vector<FlagInfo>& flag_table() {
+  static const std::vector<FlagInfo> t = {
+      {"constraint", false, DSBL_CONSTRAINT}, {"equality", false, DSBL_EQUALITY},
+      {"frictionloss", false, DSBL_FRICTIONLOSS}, {"limit", false, DSBL_LIMIT},
+      {"contact", false, DSBL_CONTACT}, {"spring", false, DSBL_SPRING}, {"damper", false, DSBL_DAMPER},
+      {"gravity", false, DSBL_GRAVITY}, {"clampctrl", false, DSBL_CLAMPCTRL},
+      {"warmstart", false, DSBL_WARMSTART}, {"filterparent", false, DSBL_FILTERPARENT},
+      {"actuation", false, DSBL_ACTUATION}, {"refsafe", false, DSBL_REFSAFE}, {"sensor", false, DSBL_SENSOR},
+      {"midphase", false, DSBL_MIDPHASE}, {"eulerdamp", false, DSBL_EULERDAMP},
+      {"autoreset", false, DSBL_AUTORESET}, {"nativeccd", false, DSBL_NATIVECCD},
+      {"island", false, DSBL_ISLAND}, {"override", true, ENBL_OVERRIDE}, {"energy", true, ENBL_ENERGY},
+      {"fwdinv", true, ENBL_FWDINV}, {"invdiscrete", true, ENBL_INVDISCRETE},
+      {"multiccd", true, ENBL_MULTICCD}, {"sleep", true, ENBL_SLEEP}};
+  return t;
+}
+
+inline bool set_flag(Option<double>& o, const std::string& name, const Attrs& a) {
+  for (const FlagInfo& f : flag_table()) {
+    if (name != f.name) continue;
+    int v;
+    a.keyword(name, v, {"disable", "enable"});
+    int& bits = f.enable ? o.enableflags : o.disableflags;
+    bool set = f.enable ? v == 1 : v == 0;
+    bits = set ? (bits | f.bit) : (bits & ~f.bit);
+    return true;
+  }
+  return false;
+}
+
+// ------------------------------------------------------------------------------ parser
+struct Parser {
+  ModelSpec spec;
+  mjcf::Defaults defs;
+  std::string model_dir;
+  std::vector<Diagnostic> warnings;
+  std::map<std::string, int> mesh_index, hfield_index;
+  bool strippath = false;
+
+  void warn(const XNode& n, const std::string& msg) { warnings.push_back(Diagnostic{n.loc(), msg}); }
+  [[noreturn]] static void unsupported(const XNode& n, const std::string& extra = "") {
+    n.fail("<" + n.name + "> is not supported by Sinew" + (extra.empty() ? "" : " (" + extra + ")"));
+  }
+
+  static void read_orient(const Attrs& a, OrientSpec& o) {
+    static const char* keys[] = {"quat", "axisangle", "xyaxes", "zaxis", "euler"};
+    // the element's own orientation wins over one inherited from a default
+    int nown = 0;
+    for (const char* k : keys) nown += a.own(k) ? 1 : 0;
+    if (nown > 1) a.node->fail("multiple orientation specifiers are not allowed");
+    const char* use = nullptr;
+    for (const char* k : keys)
+      if (nown ? a.own(k) : a.has(k)) use = k;
+    if (!nown) {
+      // among defaults, the last one set wins
+      size_t best = 0;
+      for (const char* k : keys)
+        for (size_t i = 0; i < a.entries.size(); ++i)
+          if (a.entries[i].key == k && i >= best) { best = i; use = k; }
+    }
+    if (!use) return;
+    std::string k = use;
+    Attrs only;  // read this one attribute from its last setting only
+    only.node = a.node;
+    only.entries.push_back(*a.last(k));
+    if (k == "quat") {
+      o.kind = OrientSpec::QUAT;
+      only.reals("quat", o.quat, 4, true);
+      double n = std::sqrt(o.quat[0] * o.quat[0] + o.quat[1] * o.quat[1] + o.quat[2] * o.quat[2] + o.quat[3] * o.quat[3]);
+      if (n < 1e-14) only.fail_at(only.entries[0], "zero-length quaternion");
+    } else if (k == "axisangle") {
+      o.kind = OrientSpec::AXISANGLE;
+      only.reals(k, o.v, 4, true);
+    } else if (k == "xyaxes") {
+      o.kind = OrientSpec::XYAXES;
+      only.reals(k, o.v, 6, true);
+    } else if (k == "zaxis") {
+      o.kind = OrientSpec::ZAXIS;
+      only.reals(k, o.v, 3, true);
+    } else {
+      o.kind = OrientSpec::EULER;
+      only.reals(k, o.v, 3, true);
+    }
+  }
+
+  // ---- sections
+  void compiler(const XNode& n) {
+    Attrs a = defs.resolve(n, -1, "");
+    CompilerSpec& c = spec.compiler;
+    int v;
+    if (a.keyword("angle", v, {"radian", "degree"})) c.degree = v == 1;
+    if (a.has("eulerseq")) {
+      std::string s = a.str("eulerseq");
+      if (s.size() != 3 || s.find_first_not_of("xyzXYZ") != std::string::npos)
+        n.fail("attribute 'eulerseq': must be 3 characters from x, y, z, X, Y, Z");
+      c.eulerseq = s;
+    }
+    a.boolean("autolimits", c.autolimits);
+    if (a.keyword("inertiafromgeom", v, {"false", "true", "auto"})) c.inertiafromgeom = v;
+    if (a.has("inertiagrouprange")) {
+      double r[2];
+      a.reals("inertiagrouprange", r, 2, true);
+      c.inertiagrouprange[0] = int(r[0]);
+      c.inertiagrouprange[1] = int(r[1]);
+    }
+    a.real("boundmass", c.boundmass);
+    a.real("boundinertia", c.boundinertia);
+    a.real("settotalmass", c.settotalmass);
+    a.boolean("balanceinertia", c.balanceinertia);
+    a.boolean("alignfree", c.alignfree);
+    if (a.has("assetdir")) c.meshdir = c.texturedir = a.str("assetdir");
+    if (a.has("meshdir")) c.meshdir = a.str("meshdir");
+    if (a.has("texturedir")) c.texturedir = a.str("texturedir");
+    a.boolean("strippath", strippath);
+    if (a.keyword("coordinate", v, {"local", "global"}) && v == 1)
+      n.fail("global coordinates are no longer supported (MuJoCo 2.3.3 and later)");
+    bool b = false;
+    if (a.boolean("fusestatic", b) && b) unsupported(n, "fusestatic=\"true\"");
+    if (a.boolean("discardvisual", b) && b) unsupported(n, "discardvisual=\"true\"");
+    a.boolean("fitaabb", b);      // only affects primitive geoms fitted to meshes (unsupported)
+    a.boolean("saveinertial", b);  // only affects saving XML
+    if (a.has("usethread")) a.boolean("usethread", b);  // threading of MuJoCo's own compiler
+    for (auto& c2 : n.children) {
+      Attrs la = defs.resolve(c2, -1, "");
+      // <lengthrange>: options of the actuator length-range computation, a later stage
+      double d;
+      int i;
+      la.keyword("mode", i, {"none", "muscle", "muscleuser", "all"});
+      la.boolean("useexisting", b);
+      la.boolean("uselimit", b);
+      for (const char* k : {"accel", "maxforce", "timeconst", "timestep", "inttotal", "interval", "tolrange"}) la.real(k, d);
+    }
+  }
+
+  void option(const XNode& n) {
+    Attrs a = defs.resolve(n, -1, "");
+    for (auto& kv : n.attrs) {
+      bool ignored = false;
+      auto fail = [&](const std::string& w) { n.fail("attribute '" + kv.first + "': " + w); };
+      if (!set_option(spec.opt, kv.first, a, fail, &ignored)) n.fail("unknown attribute '" + kv.first + "'");
+      if (ignored) warn(n, "option '" + kv.first + "' is accepted but has no effect in Sinew");
+    }
+    for (auto& f : n.children) {
+      Attrs fa = defs.resolve(f, -1, "");
+      for (auto& kv : f.attrs)
+        if (!set_flag(spec.opt, kv.first, fa)) f.fail("unknown attribute '" + kv.first + "'");
+    }
+  }
+
+  void size(const XNode& n) {
+    // memory / njmax / nconmax / nuser_* and friends: MuJoCo allocation hints, no effect here
+    Attrs a = defs.resolve(n, -1, "");
+    for (auto& kv : n.attrs) {
+      if (kv.first == "memory") continue;
+      int v;
+      a.integer(kv.first, v);
+      // nkey allocates keyframes: those not given by <key> hold the defaults (qpos0, zeros)
+      if (kv.first == "nkey") size_nkey = std::max(size_nkey, v);
+    }
+  }
+  int size_nkey = 0;
+
+  std::string asset_path(const std::string& dir, const std::string& file) const {
+    std::string f = file;
+    if (strippath) {
+      size_t p = f.find_last_of("/\\");
+      if (p != std::string::npos) f = f.substr(p + 1);
+    }
+    if (!f.empty() && f[0] == '/') return f;
+    std::string d = dir;
+    if (!d.empty() && d[0] != '/') d = mjcf::detail::join_path(model_dir, d);
+    if (d.empty()) d = model_dir;
+    return mjcf::detail::join_path(d, f);
+  }
+
+  void asset(const XNode& sec) {
+    for (auto& n : sec.children) {
+      if (n.name == "mesh") {
+        int cls = defs.class_of(n, 0);
+        Attrs a = defs.resolve(n, cls, "mesh");
+        MeshSpec ms;
+        ms.where = n.loc();
+        std::string file = a.str("file");
+        ms.name = a.str("name");
+        if (ms.name.empty() && !file.empty()) {
+          std::string st = file.substr(file.find_last_of("/\\") == std::string::npos ? 0 : file.find_last_of("/\\") + 1);
+          ms.name = st.substr(0, st.find_last_of('.'));
+        }
+        if (a.has("builtin") || a.has("params")) unsupported(n, "builtin meshes");
+        for (auto& c : n.children)
+          if (c.name == "plugin") unsupported(c, "mesh plugins");
+        if (!file.empty()) ms.file = asset_path(spec.compiler.meshdir, file);
+        std::vector<double> v;
+        if (a.list("vertex", v)) ms.vertex = v;
+        if (a.list("face", v))
+          for (double x : v) ms.face.push_back(int(x));
+        if (!file.empty() && !ms.vertex.empty()) n.fail("mesh cannot have both a file and vertex data");
+        if (file.empty() && ms.vertex.empty()) n.fail("mesh needs a file or vertex data");
+        a.reals("scale", ms.scale, 3, true);
+        a.reals("refpos", ms.refpos, 3, true);
+        if (a.reals("refquat", ms.refquat, 4, true)) cmath::normvec(ms.refquat, 4);
+        int im;
+        if (a.keyword("inertia", im, {"convex", "exact", "legacy", "shell"})) ms.inertia = MeshInertia(im);
+        if (ms.name.empty()) n.fail("mesh needs a name or a file");
+        if (mesh_index.count(ms.name)) n.fail("repeated mesh name '" + ms.name + "'");
+        mesh_index[ms.name] = int(spec.meshes.size());
+        spec.meshes.push_back(ms);
+      } else if (n.name == "hfield") {
+        Attrs a = defs.resolve(n, -1, "");
+        HFieldSpec h;
+        h.where = n.loc();
+        h.name = a.str("name");
+        if (h.name.empty() && a.has("file")) {
+          std::string f = a.str("file");
+          f = f.substr(f.find_last_of("/\\") == std::string::npos ? 0 : f.find_last_of("/\\") + 1);
+          h.name = f.substr(0, f.find_last_of('.'));
+        }
+        if (!a.reals("size", h.size, 4, true)) n.fail("hfield requires 'size'");
+        for (int i = 0; i < 4; ++i)
+          if (h.size[i] <= 0) n.fail("hfield size values must be positive");
+        hfield_index[h.name] = int(spec.hfields.size());
+        spec.hfields.push_back(h);
+      } else if (n.name == "skin") {
+        warn(n, "<skin> is visual only and ignored");
+      } else if (n.name == "model") {
+        unsupported(n, "sub-models for <attach>");
+      }
+      // texture, material: visual only, accepted
+    }
+  }
+
+  // ---- body tree
+  void geom(const XNode& n, int cls, BodySpec& b, int frame) {
+    Attrs a = defs.resolve(n, cls, "geom");
+    GeomSpec g;
+    g.where = n.loc();
+    g.frame = frame;
+    g.name = a.str("name");
+    a.keyword("type", g.type, {"plane", "hfield", "sphere", "capsule", "ellipsoid", "cylinder", "box", "mesh", "sdf"});
+    if (g.type == GEOM_SDF) unsupported(n, "sdf geoms");
+    a.reals("size", g.size, 3);
+    if (a.has("fromto")) a.reals("fromto", g.fromto, 6, true);
+    a.reals("pos", g.pos, 3, true);
+    read_orient(a, g.orient);
+    if (a.has("mass")) {
+      a.real("mass", g.mass);
+    }
+    a.real("density", g.density);
+    int si;
+    if (a.keyword("shellinertia", si, {"false", "true"})) g.shellinertia = si == 1;
+    a.integer("contype", g.contype);
+    a.integer("conaffinity", g.conaffinity);
+    a.integer("condim", g.condim);
+    a.integer("group", g.group);
+    a.integer("priority", g.priority);
+    a.reals("friction", g.friction, 3);
+    a.real("solmix", g.solmix);
+    a.reals("solref", g.solref, 2);
+    a.reals("solimp", g.solimp, 5);
+    a.real("margin", g.margin);
+    a.real("gap", g.gap);
+    if (a.has("mesh")) {
+      std::string mn = a.str("mesh");
+      auto it = mesh_index.find(mn);
+      if (it == mesh_index.end()) n.fail("unknown mesh '" + mn + "'");
+      g.mesh = it->second;
+    }
+    if (a.has("hfield") || g.type == GEOM_HFIELD) {
+      std::string hn = a.str("hfield");
+      auto it = hfield_index.find(hn);
+      if (it == hfield_index.end()) n.fail("unknown hfield '" + hn + "'");
+      g.hfield = it->second;
+      if (g.type != GEOM_HFIELD) n.fail("hfield attribute on a geom whose type is not hfield");
+      warn(n, "height field geom loaded for its geometry only: hfield collision is not simulated yet");
+    }
+    std::vector<double> fl;
+    if (a.has("fluidshape")) {
+      int fs;
+      a.keyword("fluidshape", fs, {"none", "ellipsoid"});
+      if (fs == 1) unsupported(n, "fluidshape=\"ellipsoid\" (fluid forces)");
+    }
+    if (a.has("fitscale")) unsupported(n, "fitscale (primitive geoms fitted to meshes)");
+    for (auto& c : n.children)
+      if (c.name == "plugin") unsupported(c, "geom plugins");
+    b.geoms.push_back(g);
+  }
+
+  void site(const XNode& n, int cls, BodySpec& b, int frame) {
+    Attrs a = defs.resolve(n, cls, "site");
+    SiteSpec s;
+    s.where = n.loc();
+    s.frame = frame;
+    s.name = a.str("name");
+    a.keyword("type", s.type, {"plane", "hfield", "sphere", "capsule", "ellipsoid", "cylinder", "box", "mesh", "sdf"});
+    a.reals("size", s.size, 3);
+    if (a.has("fromto")) a.reals("fromto", s.fromto, 6, true);
+    a.reals("pos", s.pos, 3, true);
+    read_orient(a, s.orient);
+    a.integer("group", s.group);
+    b.sites.push_back(s);
+  }
+
+  void joint(const XNode& n, int cls, BodySpec& b, int frame, bool free) {
+    JointSpec j;
+    j.where = n.loc();
+    j.frame = frame;
+    if (free) {
+      // <freejoint> takes no defaults (MuJoCo adds a plain free joint)
+      Attrs a;
+      a.node = &n;
+      for (auto& kv : n.attrs) a.entries.push_back({kv.first, kv.second, &n});
+      j.type = JNT_FREE;
+      j.name = a.str("name");
+      a.integer("group", j.group);
+      int al;
+      if (a.keyword("align", al, {"false", "true", "auto"})) j.align = al;
+      b.joints.push_back(j);
+      return;
+    }
+    Attrs a = defs.resolve(n, cls, "joint");
+    j.name = a.str("name");
+    a.keyword("type", j.type, {"free", "ball", "slide", "hinge"});
+    a.reals("pos", j.pos, 3, true);
+    a.reals("axis", j.axis, 3, true);
+    a.keyword("limited", j.limited, {"false", "true", "auto"});
+    a.keyword("actuatorfrclimited", j.actfrclimited, {"false", "true", "auto"});
+    a.reals("range", j.range, 2, true);
+    a.reals("actuatorfrcrange", j.actfrcrange, 2, true);
+    a.real("ref", j.ref);
+    a.real("springref", j.springref);
+    a.real("stiffness", j.stiffness);
+    a.real("damping", j.damping);
+    a.real("armature", j.armature);
+    a.real("frictionloss", j.frictionloss);
+    a.real("margin", j.margin);
+    a.reals("solreflimit", j.solreflimit, 2);
+    a.reals("solimplimit", j.solimplimit, 5);
+    a.reals("solreffriction", j.solreffriction, 2);
+    a.reals("solimpfriction", j.solimpfriction, 5);
+    a.integer("group", j.group);
+    double sd[2] = {0, 0};
+    if (a.reals("springdamper", sd, 2, true) && (sd[0] || sd[1])) unsupported(n, "springdamper (needs mass-dependent stiffness)");
+    bool agc = false;
+    a.boolean("actuatorgravcomp", agc);
+    if (agc) unsupported(n, "actuatorgravcomp=\"true\"");
+    if (j.stiffness < 0 || j.damping < 0 || j.armature < 0 || j.frictionloss < 0)
+      n.fail("stiffness, damping, armature and frictionloss must be non-negative");
+    b.joints.push_back(j);
+  }
+
+  void inertial(const XNode& n, BodySpec& b) {
+    Attrs a = defs.resolve(n, -1, "");
+    b.explicitinertial = true;
+    if (!a.reals("pos", b.ipos, 3, true)) n.fail("inertial requires 'pos'");
+    read_orient(a, b.iorient);
+    if (!a.real("mass", b.mass)) n.fail("inertial requires 'mass'");
+    bool diag = a.reals("diaginertia", b.inertia, 3, true);
+    bool full = a.has("fullinertia");
+    if (full) a.reals("fullinertia", b.fullinertia, 6, true);
+    if (!diag && !full) n.fail("inertial requires 'diaginertia' or 'fullinertia'");
+    if (diag && full) n.fail("fullinertia and diagonal inertia cannot both be specified");
+  }
+
+  // Reads the contents of a body or frame: `n` is the element, `b` the body receiving content.
+  void body_content(const XNode& n, int body, int cls, int frame) {
+    for (auto& c : n.children) {
+      BodySpec& b = spec.bodies[size_t(body)];
+      if (c.name == "geom") geom(c, defs.class_of(c, cls), b, frame);
+      else if (c.name == "site") site(c, defs.class_of(c, cls), b, frame);
+      else if (c.name == "joint") joint(c, defs.class_of(c, cls), b, frame, false);
+      else if (c.name == "freejoint") joint(c, cls, b, frame, true);
+      else if (c.name == "inertial") {
+        if (body == 0) c.fail("the world body cannot have <inertial>");
+        inertial(c, b);
+      } else if (c.name == "body") new_body(c, body, cls, frame);
+      else if (c.name == "frame") new_frame(c, body, cls, frame);
+      else if (c.name == "camera" || c.name == "light") {
+        defs.class_of(c, cls);  // validates the class name; visual only
+      } else if (c.name == "composite" || c.name == "flexcomp" || c.name == "replicate" || c.name == "attach" ||
+                 c.name == "plugin") {
+        unsupported(c);
+      } else {
+        c.fail("unknown element <" + c.name + ">");
+      }
+    }
+  }
+
+  void new_frame(const XNode& n, int body, int cls, int parent_frame) {
+    Attrs a = defs.resolve(n, -1, "");
+    FrameSpec f;
+    f.where = n.loc();
+    f.parent = parent_frame;
+    a.reals("pos", f.pos, 3, true);
+    read_orient(a, f.orient);
+    int idx = int(spec.frames.size());
+    spec.frames.push_back(f);
+    int ccls = cls;
+    if (const std::string* cc = n.attr("childclass")) {
+      ccls = defs.find(*cc);
+      if (ccls < 0) n.fail("unknown default class '" + *cc + "'");
+    }
+    body_content(n, body, ccls, idx);
+  }
+
+  void new_body(const XNode& n, int parent, int cls, int frame) {
+    Attrs a = defs.resolve(n, -1, "");
+    BodySpec b;
+    b.where = n.loc();
+    b.parent = parent;
+    b.frame = frame;
+    b.name = a.str("name");
+    a.reals("pos", b.pos, 3, true);
+    read_orient(a, b.orient);
+    a.boolean("mocap", b.mocap);
+    if (b.mocap) warn(n, "mocap body: parsed (body_mocapid set) but mocap poses are not simulated yet");
+    a.real("gravcomp", b.gravcomp);
+    int ccls = cls;
+    if (const std::string* cc = n.attr("childclass")) {
+      ccls = defs.find(*cc);
+      if (ccls < 0) n.fail("unknown default class '" + *cc + "'");
+    }
+    for (auto& kv : n.attrs)
+      if (kv.first == "sleep") { int v; a.keyword("sleep", v, {"auto", "never", "allowed", "init"}); }
+    int idx = int(spec.bodies.size());
+    spec.bodies.push_back(b);
+    spec.bodies[size_t(parent)].children.push_back(idx);
+    body_content(n, idx, ccls, -1);
+  }
+
+  // ---- elements kept for later stages
+  int first_line_seen(const std::string&) { return 0; }
+  std::map<std::string, std::pair<const XNode*, int>> pending_count;
+
+  PendingElement make_pending(const XNode& n, const std::string& section, const Attrs& a) {
+    PendingElement p;
+    p.kind = n.name;
+    p.section = section;
+    p.file = n.file;
+    p.line = n.line;
+    // resolved attributes: last setting of each key, defaults first
+    std::vector<std::string> keys;
+    for (auto& e : a.entries)
+      if (std::find(keys.begin(), keys.end(), e.key) == keys.end()) keys.push_back(e.key);
+    for (auto& k : keys)
+      if (k != "class") p.attrs.emplace_back(k, a.str(k));
+    p.name = a.str("name");
+    return p;
+  }
+  void count_pending(const XNode& n, const std::string& kind) {
+    auto it = pending_count.find(kind);
+    if (it == pending_count.end()) pending_count[kind] = {&n, 1};
+    else it->second.second++;
+  }
+
+  void contact(const XNode& sec) {
+    for (auto& n : sec.children) {
+      int cls = n.name == "pair" ? defs.class_of(n, 0) : -1;
+      Attrs a = n.name == "pair" ? defs.resolve(n, cls, "pair") : defs.resolve(n, -1, "");
+      if (n.name == "pair") {
+        if (!a.has("geom1") || !a.has("geom2")) n.fail("pair requires geom1 and geom2");
+        spec.npair++;
+        count_pending(n, "contact pairs");
+      } else {
+        if (!a.has("body1") || !a.has("body2")) n.fail("exclude requires body1 and body2");
+        spec.nexclude++;
+        count_pending(n, "contact excludes");
+      }
+      spec.pending.push_back(make_pending(n, "contact", a));
+    }
+  }
+
+  void equality(const XNode& sec) {
+    for (auto& n : sec.children) {
+      if (n.name == "flex") unsupported(n, "flex equality");
+      Attrs a = defs.resolve(n, defs.class_of(n, 0), "equality");
+      spec.neq++;
+      count_pending(n, "equality constraints");
+      spec.pending.push_back(make_pending(n, "equality", a));
+    }
+  }
+
+  void tendon(const XNode& sec) {
+    for (auto& n : sec.children) {
+      Attrs a = defs.resolve(n, defs.class_of(n, 0), "tendon");
+      PendingElement p = make_pending(n, "tendon", a);
+      for (auto& c : n.children) {
+        Attrs ca = defs.resolve(c, -1, "");
+        PendingElement pc = make_pending(c, "tendon", ca);
+        p.children.push_back(pc);
+      }
+      if (n.name == "spatial" && p.children.empty()) n.fail("spatial tendon has no path");
+      if (n.name == "fixed" && p.children.empty()) n.fail("fixed tendon has no joints");
+      spec.ntendon++;
+      spec.tendon_names.push_back(p.name);
+      count_pending(n, "tendons");
+      spec.pending.push_back(p);
+    }
+  }
+
+  // MuJoCo keeps one actuator default per class; each actuator element kind (general, motor,
+  // muscle, ...) writes its shortcut into it. dyntype is what decides whether an actuator has an
+  // activation state (na).
+  static int shortcut_dyntype(const XNode& e, const Attrs& own, int current) {
+    const std::string& k = e.name;
+    if (k == "general") {
+      int v = current;
+      own.keyword("dyntype", v, {"none", "integrator", "filter", "filterexact", "muscle", "user"});
+      return v;
+    }
+    if (k == "muscle") return 4;
+    if (k == "intvelocity") return 1;
+    if (k == "cylinder") return 2;
+    if (k == "position") {
+      double tc = 0;
+      own.real("timeconst", tc);
+      return tc > 0 ? 3 : 0;
+    }
+    return 0;  // motor, velocity, damper, adhesion
+  }
+
+  void actuator(const XNode& sec) {
+    static const std::initializer_list<const char*> kinds = {"general", "motor", "position", "velocity", "intvelocity",
+                                                              "damper", "cylinder", "muscle", "adhesion"};
+    for (auto& n : sec.children) {
+      if (n.name == "plugin") unsupported(n, "actuator plugins");
+      int cls = defs.class_of(n, 0);
+      Attrs a = defs.resolve(n, cls, kinds);
+      // dyntype through the class chain, each default applying its own shortcut, then the element
+      int dyn = 0;
+      double tconst = 0;
+      for (const XNode* d : defs.chain_elems(cls, kinds)) {
+        Attrs da;
+        da.node = d;
+        for (auto& kv : d->attrs) da.entries.push_back({kv.first, kv.second, d});
+        if (d->name == "position") da.real("timeconst", tconst);
+        dyn = shortcut_dyntype(*d, da, dyn);
+      }
+      Attrs own;
+      own.node = &n;
+      if (n.name == "position") {
+        // the position shortcut's timeconst may come from a default
+        if (!n.attr("timeconst") && tconst > 0) own.entries.push_back({"timeconst", std::to_string(tconst), &n});
+      }
+      for (auto& kv : n.attrs) own.entries.push_back({kv.first, kv.second, &n});
+      dyn = shortcut_dyntype(n, own, dyn);
+      int ntrn = 0;
+      for (const char* t : {"joint", "jointinparent", "tendon", "site", "body", "cranksite"}) ntrn += a.own(t) ? 1 : 0;
+      if (ntrn != 1) n.fail("actuator needs exactly one transmission target (joint, jointinparent, tendon, site, body or cranksite)");
+      PendingElement p = make_pending(n, "actuator", a);
+      static const char* dnames[] = {"none", "integrator", "filter", "filterexact", "muscle", "user"};
+      p.attrs.emplace_back("resolved_dyntype", dnames[dyn]);
+      int actdim = -1;
+      if (a.integer("actdim", actdim) && actdim > 1 && dyn != 5) n.fail("actdim > 1 is only allowed for dyntype 'user'");
+      if (actdim < 0) actdim = dyn ? 1 : 0;
+      spec.na += actdim;
+      spec.nu++;
+      spec.actuator_names.push_back(p.name);
+      count_pending(n, "actuators");
+      spec.pending.push_back(p);
+    }
+  }
+
+  void sensor(const XNode& sec) {
+    for (auto& n : sec.children) {
+      if (n.name == "plugin") unsupported(n, "sensor plugins");
+      Attrs a = defs.resolve(n, -1, "");
+      spec.nsensor++;
+      count_pending(n, "sensors");
+      spec.pending.push_back(make_pending(n, "sensor", a));
+    }
+  }
+
+  void keyframe(const XNode& sec) {
+    for (auto& n : sec.children) {
+      Attrs a = defs.resolve(n, -1, "");
+      KeySpec k;
+      k.where = n.loc();
+      k.name = a.str("name");
+      a.real("time", k.time);
+      k.has_qpos = a.list("qpos", k.qpos);
+      k.has_qvel = a.list("qvel", k.qvel);
+      k.has_act = a.list("act", k.act);
+      k.has_ctrl = a.list("ctrl", k.ctrl);
+      if (a.has("mpos") || a.has("mquat")) warn(n, "keyframe mpos/mquat ignored: mocap bodies are not simulated yet");
+      spec.keys.push_back(k);
+    }
+  }
+
+  void parse(const XNode& root) {
+    mjcf::validate(root);
+    if (const std::string* mn = root.attr("model")) spec.modelname = *mn;
+    spec.bodies[0].where = root.loc();
+    auto each = [&](const char* name, auto&& fn) {
+      for (auto& c : root.children)
+        if (c.name == name) fn(c);
+    };
+    // MuJoCo reads sections by kind in this order, whatever their order in the file
+    each("compiler", [&](const XNode& n) { compiler(n); });
+    each("option", [&](const XNode& n) { option(n); });
+    each("size", [&](const XNode& n) { size(n); });
+    defs.build(root);
+    each("extension", [&](const XNode& n) { unsupported(n, "plugins"); });
+    each("asset", [&](const XNode& n) { asset(n); });
+    each("contact", [&](const XNode& n) { contact(n); });
+    each("deformable", [&](const XNode& n) { unsupported(n); });
+    each("equality", [&](const XNode& n) { equality(n); });
+    each("tendon", [&](const XNode& n) { tendon(n); });
+    each("actuator", [&](const XNode& n) { actuator(n); });
+    each("sensor", [&](const XNode& n) { sensor(n); });
+    each("worldbody", [&](const XNode& n) {
+      for (auto& kv : n.attrs) n.fail("attribute '" + kv.first + "' is not allowed on <worldbody>");
+      body_content(n, 0, 0, -1);
+    });
+    each("keyframe", [&](const XNode& n) { keyframe(n); });
+    while (int(spec.keys.size()) < size_nkey) {
+      KeySpec k;
+      k.where = root.loc();
+      spec.keys.push_back(k);
+    }
+
+    // one warning per kind of parsed-but-not-simulated element
+    static const std::map<std::string, std::string> stage = {
+        {"actuators", "actuation arrives with the tendon/muscle stage"},
+        {"tendons", "tendons arrive with the tendon stage"},
+        {"equality constraints", "equality constraints arrive with the constraint stage"},
+        {"contact pairs", "explicit contact pairs arrive with the collision stage"},
+        {"contact excludes", "contact excludes arrive with the collision stage"},
+        {"sensors", "sensors arrive with the sensor stage"}};
+    for (auto& [kind, first] : pending_count)
+      warnings.push_back(Diagnostic{first.first->loc(), std::to_string(first.second) + " " + kind +
+                                                             " parsed but not simulated yet (" + stage.at(kind) + ")"});
+  }
+};
+
+inline void emit(const std::vector<Diagnostic>& w, std::vector<Diagnostic>* out) {
+  if (out) {
+    out->insert(out->end(), w.begin(), w.end());
+  } else {
+    for (auto& d : w) std::cerr << d.str() << "\n";
+  }
+}
+
+inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model_dir, std::vector<Diagnostic>* warnings) {
+  Parser p;
+  p.model_dir = model_dir;
+  try {
+    p.parse(root);
+  } catch (...) {
+    emit(p.warnings, warnings);
+    throw;
+  }
+  Model<double> m = compile_model(p.spec);
+  emit(p.warnings, warnings);
+  return m;
+}
+
+}  // namespace mjcf_detail
+
+/// Loads and compiles an MJCF file. Includes resolve against the file's directory.
+inline Model<double> load_mjcf(const std::string& path, std::vector<Diagnostic>* warnings = nullptr) {
+  mjcf::XNode root = mjcf::read_tree_file(path);
+  return mjcf_detail::load_tree(root, mjcf::detail::dir_of(path), warnings);
+}
+
+/// Loads and compiles MJCF text; includes and asset paths resolve against base_dir.
+inline Model<double> load_mjcf_string(const std::string& xml, const std::string& base_dir = ".",
+                                      std::vector<Diagnostic>* warnings = nullptr) {
+  mjcf::XNode root = mjcf::read_tree_string(xml, base_dir);
+  return mjcf_detail::load_tree(root, base_dir, warnings);
+}
+
+/// Sets one <option> attribute by its MJCF name ("timestep", "integrator", "gravity", ...) or a
+/// flag as "flag.<name>" ("flag.eulerdamp" = "disable"), parsed and validated as in the XML.
+/// Throws ModelError naming the key on an unknown key or a bad value; keys that MuJoCo accepts
+/// but Sinew does not use (sdf_iterations, sdf_initpoints, sleep_tolerance,
+/// actuatorgroupdisable) are rejected too, since setting them would have no effect.
+inline void apply_option(Model<double>& m, const std::string& key, const std::string& value) {
+  mjcf::XNode n;
+  n.name = "option";
+  n.file = "apply_option";
+  std::string k = key;
+  bool flag = k.rfind("flag.", 0) == 0;
+  if (flag) k = k.substr(5);
+  n.attrs.emplace_back(k, value);
+  mjcf::Attrs a;
+  a.node = &n;
+  a.entries.push_back({k, value, &n});
+  auto fail = [&](const std::string& w) { throw ModelError(SourceLocation{"apply_option", 0, "option"}, "option '" + key + "': " + w); };
+  Option<double> o = m.opt;
+  try {
+    if (flag) {
+      if (!mjcf_detail::set_flag(o, k, a)) fail("unknown flag");
+    } else {
+      bool ignored = false;
+      if (!mjcf_detail::set_option(o, k, a, fail, &ignored)) fail("unknown option");
+      if (ignored) fail("accepted by MuJoCo but not used by Sinew");
+    }
+  } catch (const ModelError& e) {
+    std::string w = e.what();
+    if (w.find("option '" + key + "'") != std::string::npos) throw;
+    throw ModelError(SourceLocation{"apply_option", 0, "option"}, "option '" + key + "' = '" + value + "': " + w);
+  }
+  m.opt = o;
+}
+
+}  // namespace sinew

@@ -1,0 +1,235 @@
+// Model: the compiled, immutable description of a mechanism, as flat structure-of-arrays with
+// MuJoCo's field names (`body_parentid`, `jnt_qposadr`, `dof_Madr`, ...), so Sinew and mjModel
+// compare field by field. Algorithms never write to a Model.
+//
+//   sinew::Model<double> m = sinew::load_mjcf("arm.xml");   // host, owning
+//   sinew::ModelView<double> v = m.view();                    // trivially copyable pointers
+//   sinew::Model<float> mf = m.cast<float>();                 // float copy for GPU / speed
+//
+// Array fields are declared once in the X-macro lists below; every container (host Model,
+// ModelView, the device copy) is generated from them. Field `name` holds `count * dim` values,
+// row-major, with `count` one of the size members.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sinew/config.hpp"
+#include "sinew/model/enums.hpp"
+
+// X(name, count, dim): integer arrays.
+#define SINEW_MODEL_INT_FIELDS(X)                                                              \
+  X(body_parentid, nbody, 1) X(body_rootid, nbody, 1) X(body_weldid, nbody, 1)                 \
+  X(body_mocapid, nbody, 1) X(body_jntnum, nbody, 1) X(body_jntadr, nbody, 1)                  \
+  X(body_dofnum, nbody, 1) X(body_dofadr, nbody, 1) X(body_geomnum, nbody, 1)                  \
+  X(body_geomadr, nbody, 1) X(body_treeid, nbody, 1)                                           \
+  X(jnt_type, njnt, 1) X(jnt_qposadr, njnt, 1) X(jnt_dofadr, njnt, 1) X(jnt_bodyid, njnt, 1)   \
+  X(jnt_group, njnt, 1) X(jnt_limited, njnt, 1) X(jnt_actfrclimited, njnt, 1)                  \
+  X(dof_bodyid, nv, 1) X(dof_jntid, nv, 1) X(dof_parentid, nv, 1) X(dof_treeid, nv, 1)         \
+  X(dof_Madr, nv, 1)                                                                           \
+  X(geom_type, ngeom, 1) X(geom_contype, ngeom, 1) X(geom_conaffinity, ngeom, 1)               \
+  X(geom_condim, ngeom, 1) X(geom_bodyid, ngeom, 1) X(geom_dataid, ngeom, 1)                   \
+  X(geom_group, ngeom, 1) X(geom_priority, ngeom, 1)                                           \
+  X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1)                      \
+  X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1)                \
+  X(mesh_facenum, nmesh, 1) X(mesh_face, nmeshface, 3)
+
+// X(name, count, dim): real arrays (stored as the Model's scalar type).
+#define SINEW_MODEL_REAL_FIELDS(X)                                                             \
+  X(qpos0, nq, 1) X(qpos_spring, nq, 1)                                                        \
+  X(body_pos, nbody, 3) X(body_quat, nbody, 4) X(body_ipos, nbody, 3) X(body_iquat, nbody, 4)  \
+  X(body_mass, nbody, 1) X(body_subtreemass, nbody, 1) X(body_inertia, nbody, 3)               \
+  X(body_gravcomp, nbody, 1)                                                                   \
+  X(jnt_solref, njnt, 2) X(jnt_solimp, njnt, 5) X(jnt_pos, njnt, 3) X(jnt_axis, njnt, 3)       \
+  X(jnt_stiffness, njnt, 1) X(jnt_range, njnt, 2) X(jnt_actfrcrange, njnt, 2)                  \
+  X(jnt_margin, njnt, 1)                                                                       \
+  X(dof_solref, nv, 2) X(dof_solimp, nv, 5) X(dof_frictionloss, nv, 1) X(dof_armature, nv, 1)  \
+  X(dof_damping, nv, 1)                                                                        \
+  X(geom_solmix, ngeom, 1) X(geom_solref, ngeom, 2) X(geom_solimp, ngeom, 5)                   \
+  X(geom_size, ngeom, 3) X(geom_rbound, ngeom, 1) X(geom_pos, ngeom, 3) X(geom_quat, ngeom, 4) \
+  X(geom_friction, ngeom, 3) X(geom_margin, ngeom, 1) X(geom_gap, ngeom, 1)                    \
+  X(site_size, nsite, 3) X(site_pos, nsite, 3) X(site_quat, nsite, 4)                          \
+  X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4)                      \
+  X(key_time, nkey, 1) X(key_qpos, nkey, nq) X(key_qvel, nkey, nv) X(key_act, nkey, na)        \
+  X(key_ctrl, nkey, nu)
+
+namespace sinew {
+
+/// Sizes of a model (mjModel's n* members).
+struct ModelSizes {
+  int nq = 0;         ///< generalized coordinates
+  int nv = 0;         ///< degrees of freedom
+  int nu = 0;         ///< actuators
+  int na = 0;         ///< activation states
+  int nbody = 0;      ///< bodies, world included
+  int njnt = 0;       ///< joints
+  int ngeom = 0;      ///< geoms
+  int nsite = 0;      ///< sites
+  int nmesh = 0;      ///< meshes
+  int nmeshvert = 0;  ///< mesh vertices, all meshes
+  int nmeshface = 0;  ///< mesh faces, all meshes
+  int nkey = 0;       ///< keyframes
+  int ntree = 0;      ///< kinematic trees (children of the world with dofs)
+  int nM = 0;         ///< non-zeros of the sparse lower triangle of M
+  int ntendon = 0;    ///< tendons (parsed, simulated from the tendon issue on)
+  int neq = 0;        ///< equality constraints (parsed, simulated from the constraint issue on)
+  int npair = 0;      ///< explicit contact pairs (parsed)
+  int nexclude = 0;   ///< contact excludes (parsed)
+  int nsensor = 0;    ///< sensors (parsed)
+};
+
+/// Physics options (mjOption), with MJCF attribute names.
+template <class T> struct Option {
+  T timestep = T(0.002);
+  T impratio = T(1);
+  T tolerance = T(1e-8);
+  T ls_tolerance = T(0.01);
+  T noslip_tolerance = T(1e-6);
+  T ccd_tolerance = T(1e-6);
+  T gravity[3] = {T(0), T(0), T(-9.81)};
+  T wind[3] = {T(0), T(0), T(0)};
+  T magnetic[3] = {T(0), T(-0.5), T(0)};
+  T density = T(0);
+  T viscosity = T(0);
+  T o_margin = T(0);
+  T o_solref[2] = {T(0.02), T(1)};
+  T o_solimp[5] = {T(0.9), T(0.95), T(0.001), T(0.5), T(2)};
+  T o_friction[5] = {T(1), T(1), T(0.005), T(0.0001), T(0.0001)};
+  int integrator = INT_EULER;
+  int cone = CONE_PYRAMIDAL;
+  int jacobian = JAC_AUTO;
+  int solver = SOL_NEWTON;
+  int iterations = 100;
+  int ls_iterations = 50;
+  int noslip_iterations = 0;
+  int ccd_iterations = 35;
+  int disableflags = 0;
+  int enableflags = 0;
+
+  SINEW_INLINE bool disabled(int bit) const { return (disableflags & bit) != 0; }
+  SINEW_INLINE bool enabled(int bit) const { return (enableflags & bit) != 0; }
+
+  template <class U> Option<U> cast() const {
+    Option<U> o;
+    o.timestep = U(timestep); o.impratio = U(impratio); o.tolerance = U(tolerance);
+    o.ls_tolerance = U(ls_tolerance); o.noslip_tolerance = U(noslip_tolerance);
+    o.ccd_tolerance = U(ccd_tolerance);
+    for (int i = 0; i < 3; ++i) {
+      o.gravity[i] = U(gravity[i]); o.wind[i] = U(wind[i]); o.magnetic[i] = U(magnetic[i]);
+    }
+    o.density = U(density); o.viscosity = U(viscosity); o.o_margin = U(o_margin);
+    for (int i = 0; i < 2; ++i) o.o_solref[i] = U(o_solref[i]);
+    for (int i = 0; i < 5; ++i) { o.o_solimp[i] = U(o_solimp[i]); o.o_friction[i] = U(o_friction[i]); }
+    o.integrator = integrator; o.cone = cone; o.jacobian = jacobian; o.solver = solver;
+    o.iterations = iterations; o.ls_iterations = ls_iterations;
+    o.noslip_iterations = noslip_iterations; o.ccd_iterations = ccd_iterations;
+    o.disableflags = disableflags; o.enableflags = enableflags;
+    return o;
+  }
+};
+
+/// Non-owning, trivially copyable view of a Model's arrays: what kernels receive.
+template <class T> struct ModelView {
+  ModelSizes size;
+  Option<T> opt;
+#define SINEW_X(name, count, dim) const int* name;
+  SINEW_MODEL_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+#define SINEW_X(name, count, dim) const T* name;
+  SINEW_MODEL_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+};
+
+/// Elements read from MJCF that later pipeline stages simulate (tendons, actuators, equality
+/// constraints, contact pairs and excludes, sensors). The compiler keeps their resolved
+/// attributes so those stages can be added without re-reading files.
+struct PendingElement {
+  std::string kind;      ///< element name, e.g. "spatial", "muscle", "joint" (equality)
+  std::string section;   ///< parent section: "tendon", "actuator", "equality", "contact", "sensor"
+  std::string name;
+  std::string file;      ///< where it was declared
+  int line = 0;
+  std::vector<std::pair<std::string, std::string>> attrs;  ///< resolved attributes (defaults applied)
+  std::vector<PendingElement> children;                    ///< e.g. a spatial tendon's path
+};
+
+/// Host-side, owning Model: the compiler's output. `T` is the scalar of its real arrays.
+template <class T> struct Model : ModelSizes {
+  Option<T> opt;
+  std::string name;  ///< <mujoco model="...">
+
+#define SINEW_X(name, count, dim) std::vector<int> name;
+  SINEW_MODEL_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+#define SINEW_X(name, count, dim) std::vector<T> name;
+  SINEW_MODEL_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+
+  // Names (host only), indexed like the objects; empty string when unnamed.
+  std::vector<std::string> body_names, jnt_names, geom_names, site_names, mesh_names, key_names,
+      actuator_names, tendon_names;
+
+  /// Parsed elements not simulated yet (see PendingElement).
+  std::vector<PendingElement> pending;
+
+  const ModelSizes& sizes() const { return *this; }
+
+  /// Resizes every array to the counts in the size members (zero-filled).
+  void allocate() {
+#define SINEW_X(name, count, dim) name.assign(size_t(count) * size_t(dim), 0);
+    SINEW_MODEL_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+#define SINEW_X(name, count, dim) name.assign(size_t(count) * size_t(dim), T(0));
+    SINEW_MODEL_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+  }
+
+  /// Checks that every array has the length its size members imply; returns the first
+  /// offending field's name, or an empty string.
+  std::string check_sizes() const {
+#define SINEW_X(name, count, dim) \
+  if (name.size() != size_t(count) * size_t(dim)) return #name;
+    SINEW_MODEL_INT_FIELDS(SINEW_X)
+    SINEW_MODEL_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+    return {};
+  }
+
+  ModelView<T> view() const {
+    ModelView<T> v;
+    v.size = sizes();
+    v.opt = opt;
+#define SINEW_X(name, count, dim) v.name = this->name.data();
+    SINEW_MODEL_INT_FIELDS(SINEW_X)
+    SINEW_MODEL_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+    return v;
+  }
+
+  /// A copy with real arrays converted to scalar U (integer arrays and names copied).
+  template <class U> Model<U> cast() const {
+    Model<U> r;
+    static_cast<ModelSizes&>(r) = sizes();
+    r.opt = opt.template cast<U>();
+    r.name = name;
+#define SINEW_X(name, count, dim) r.name = this->name;
+    SINEW_MODEL_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+#define SINEW_X(name, count, dim) r.name.assign(this->name.begin(), this->name.end());
+    SINEW_MODEL_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+    r.body_names = body_names; r.jnt_names = jnt_names; r.geom_names = geom_names;
+    r.site_names = site_names; r.mesh_names = mesh_names; r.key_names = key_names;
+    r.actuator_names = actuator_names; r.tendon_names = tendon_names;
+    r.pending = pending;
+    return r;
+  }
+
+  /// Index of the named object in `names`, or -1.
+  static int find(const std::vector<std::string>& names, const std::string& n) {
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] == n) return int(i);
+    return -1;
+  }
+};
+
+}  // namespace sinew

@@ -1,0 +1,88 @@
+// Small math types: identities that pin MuJoCo's conventions (w-first quaternions, row-major
+// matrices, [angular; linear] spatial vectors).
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "sinew/math/math.hpp"
+
+using namespace sinew;
+
+TEST_CASE_TEMPLATE("quaternion rotation agrees with the rotation matrix", T, double, float) {
+  const T tol = std::is_same_v<T, double> ? T(1e-14) : T(1e-6);
+  quat<T> q{T(0.3), T(-0.5), T(0.7), T(0.2)};
+  normalize(q);
+  const vec3<T> v{T(0.4), T(-1.3), T(2.1)};
+  const vec3<T> a = rotate(q, v), b = quat_to_mat(q) * v;
+  for (int i = 0; i < 3; ++i) CHECK(std::fabs(a[i] - b[i]) < tol);
+  // rotation preserves length; conj inverts
+  CHECK(std::fabs(norm(a) - norm(v)) < 4 * tol);
+  const vec3<T> back = rotate(conj(q), a);
+  for (int i = 0; i < 3; ++i) CHECK(std::fabs(back[i] - v[i]) < 4 * tol);
+}
+
+TEST_CASE("axis-angle, quat_to_vel and sub_quat are consistent") {
+  const vec3<double> axis{0.0, 0.6, 0.8};
+  const quat<double> q = axis_angle_quat(axis, 0.7);
+  const vec3<double> w = quat_to_vel(q, 1.0);
+  CHECK(w.x == doctest::Approx(0.0).epsilon(1e-15));
+  CHECK(w.y == doctest::Approx(0.6 * 0.7).epsilon(1e-14));
+  CHECK(w.z == doctest::Approx(0.8 * 0.7).epsilon(1e-14));
+  // angles beyond pi wrap to the short way round
+  const vec3<double> w2 = quat_to_vel(axis_angle_quat(axis, 4.0), 1.0);
+  CHECK(w2.z == doctest::Approx(0.8 * (4.0 - 2 * M_PI)).epsilon(1e-13));
+  // sub_quat(qa, qb) is expressed in qb's frame: qb * exp(dif) == qa
+  const quat<double> qb = axis_angle_quat(vec3<double>{1, 0, 0}, 0.4);
+  const quat<double> qa = mul(qb, q);
+  const vec3<double> d = sub_quat(qa, qb);
+  CHECK(d.y == doctest::Approx(w.y).epsilon(1e-13));
+  CHECK(d.z == doctest::Approx(w.z).epsilon(1e-13));
+}
+
+TEST_CASE("quat_integrate follows a constant body-frame angular velocity") {
+  quat<double> q = axis_angle_quat(vec3<double>{0, 0, 1}, 0.3);
+  const vec3<double> w{0, 0, 2.0};
+  for (int i = 0; i < 10; ++i) q = quat_integrate(q, w, 0.01);
+  const quat<double> ref = axis_angle_quat(vec3<double>{0, 0, 1}, 0.3 + 0.2);
+  CHECK(q.w == doctest::Approx(ref.w).epsilon(1e-14));
+  CHECK(q.z == doctest::Approx(ref.z).epsilon(1e-14));
+}
+
+TEST_CASE("normalize falls back like MuJoCo for tiny inputs") {
+  quat<double> q{0, 0, 0, 0};
+  normalize(q);
+  CHECK(q.w == 1.0);
+  vec3<double> v{0, 0, 0};
+  CHECK(normalize(v) == 0.0);
+  CHECK(v.x == 1.0);
+}
+
+TEST_CASE("com inertia times motion equals the rigid-body momentum") {
+  // a point-like body of mass 2 at offset r from the reference point, rotating at w about the
+  // point: linear momentum m (v + w x r) and angular momentum r x p + I w
+  const vec3<double> inert{0.1, 0.2, 0.3};
+  const mat3<double> R = quat_to_mat(axis_angle_quat(vec3<double>{0, 1, 0}, 0.5));
+  const vec3<double> r{0.3, -0.2, 0.5};
+  const double mass = 2.0;
+  const inertia10<double> I = inertia_com(inert, R, r, mass);
+  const vec6<double> v{{0.1, -0.4, 0.2, 1.0, 0.5, -0.3}};
+  const vec6<double> h = mul_inertia(I, v);
+  const vec3<double> w = v.ang(), vlin = v.lin();
+  const vec3<double> vc = vlin + cross(w, r);  // velocity of the centre of mass
+  const vec3<double> p = mass * vc;
+  // body-frame inertia rotated into the world: R diag R^T w
+  const vec3<double> Iw = R * vec3<double>{inert.x * (mul_transpose(R, w)).x, inert.y * (mul_transpose(R, w)).y,
+                                           inert.z * (mul_transpose(R, w)).z};
+  const vec3<double> L = cross(r, p) + Iw;
+  for (int i = 0; i < 3; ++i) {
+    CHECK(h[3 + i] == doctest::Approx(p[i]).epsilon(1e-14));
+    CHECK(h[i] == doctest::Approx(L[i]).epsilon(1e-14));
+  }
+}
+
+TEST_CASE("motion and force cross products are adjoint") {
+  // (v x u) . f == -u . (v x* f)
+  const vec6<double> v{{0.3, -0.1, 0.7, 1.2, -0.4, 0.5}}, u{{-0.2, 0.9, 0.1, 0.3, 0.6, -1.1}},
+      f{{0.5, 0.4, -0.3, -0.8, 0.2, 0.9}};
+  CHECK(dot(cross_motion(v, u), f) == doctest::Approx(-dot(u, cross_force(v, f))).epsilon(1e-14));
+}
