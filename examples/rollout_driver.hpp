@@ -25,6 +25,14 @@ struct Request {
   int key = -1;                            ///< keyframe to reset to, or -1 for qpos0
 };
 
+/// Writes the dense rows x nv matrix of a sparse field with the given row structure.
+template <class T, class S>
+void densify(const S& values, const int* rowadr, const int* rownnz, const int* colind, int rows, int nv, double* out) {
+  for (int k = 0; k < rows * nv; ++k) out[k] = 0.0;
+  for (int r = 0; r < rows; ++r)
+    for (int k = 0; k < rownnz[r]; ++k) out[r * nv + colind[rowadr[r] + k]] = double(values[rowadr[r] + k]);
+}
+
 /// Recorded output: per field, nworld x (nstep+1) x dim values in double.
 struct Result {
   std::map<std::string, std::vector<double>> values;
@@ -36,6 +44,8 @@ struct Result {
 /// Values per world of a recordable field, or -1 when unknown.
 inline int field_dim(const ModelSizes& s, const std::string& f) {
   if (f == "qM") return s.nv * s.nv;
+  if (f == "ten_J") return s.ntendon * s.nv;
+  if (f == "actuator_moment") return s.nu * s.nv;
   if (f == "status") return 1;
   DataLayoutInfo info(s);
 #define SINEW_X(name, count) if (f == #name) return info.name##_n;
@@ -46,7 +56,7 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
 
 /// Names of every recordable field.
 inline std::vector<std::string> field_names() {
-  std::vector<std::string> r = {"qM", "status"};
+  std::vector<std::string> r = {"status"};  // qM, ten_J, actuator_moment come out dense
 #define SINEW_X(name, count) r.push_back(#name);
   SINEW_DATA_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
@@ -82,10 +92,11 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
 
   for (int t = 0; t <= rq.nstep; ++t) {
     if (!rq.ctrl.empty() && s.nu > 0) {
+      // controls are given for max(nstep, 1) steps; the last row repeats for the final record
+      const int nrow = rq.nstep > 0 ? rq.nstep : 1, row = t < nrow ? t : nrow - 1;
       for (int w = 0; w < rq.nworld; ++w)
         for (int u = 0; u < s.nu; ++u)
-          ctrl_t[size_t(w) * s.nu + u] =
-              T(rq.ctrl[(size_t(w) * size_t(rq.nstep) + size_t(t < rq.nstep ? t : rq.nstep - 1)) * s.nu + u]);
+          ctrl_t[size_t(w) * s.nu + u] = T(rq.ctrl[(size_t(w) * size_t(nrow) + size_t(row)) * s.nu + u]);
       data.set_all("ctrl", ctrl_t);
     }
     auto t0 = std::chrono::steady_clock::now();
@@ -107,6 +118,10 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
           if (f == "qM") {
             for (int r = 0; r < s.nv; ++r)
               for (int c = 0; c < s.nv; ++c) out[r * s.nv + c] = double(mass_entry(mh, wd.qM, r, c));
+          } else if (f == "ten_J") {
+            densify<T>(wd.ten_J, mh.ten_J_rowadr, mh.ten_J_rownnz, mh.ten_J_colind, s.ntendon, s.nv, out);
+          } else if (f == "actuator_moment") {
+            densify<T>(wd.actuator_moment, mh.moment_rowadr, mh.moment_rownnz, mh.moment_colind, s.nu, s.nv, out);
           } else if (f == "status") {
             out[0] = double(wd.status[0]);
           } else {

@@ -3,17 +3,20 @@
 // MuJoCo from Python.
 //
 //   sinew-rollout MODEL.xml --steps N [--nworld W] [--qpos0 F.npy] [--qvel0 F.npy] [--act0 F.npy]
-//       [--ctrl F.npy] [--keyframe NAME] [--option key=value ...] [--backend serial|omp|cuda]
+//       [--ctrl F.npy | --random-ctrl SEED] [--keyframe NAME] [--option key=value ...] [--backend serial|omp|cuda]
 //       [--precision double|float] [--fields qpos,qvel,...] --out DIR
 //
 // Row t of a field is the state at step t and what forward computes at that state (row 0: the
-// initial state after a forward pass). qM is written dense (nv x nv). Exit status: 0 on success,
+// initial state after a forward pass). qM (nv x nv), ten_J (ntendon x nv) and actuator_moment
+// (nu x nv) are written dense. --random-ctrl draws every control of every world and step uniformly
+// from its ctrlrange (from [-1, 1] for actuators without one) with the given seed. Exit status: 0 on success,
 // 1 on bad input (with a message naming the file, line and element, or the argument), 2 when a
 // world's state became non-finite (the arrays are still written; see status.npy).
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <random>
 #include <sstream>
 
 #include "rollout_driver.hpp"
@@ -32,7 +35,7 @@ namespace {
 [[noreturn]] void usage_error(const std::string& msg) {
   std::cerr << "sinew-rollout: " << msg << "\n"
             << "usage: sinew-rollout MODEL.xml --steps N [--nworld W] [--qpos0 F.npy] [--qvel0 F.npy]\n"
-               "         [--act0 F.npy] [--ctrl F.npy] [--keyframe NAME] [--option key=value ...]\n"
+               "         [--act0 F.npy] [--ctrl F.npy | --random-ctrl SEED] [--keyframe NAME] [--option key=value ...]\n"
                "         [--backend serial|omp|cuda] [--precision double|float] [--fields a,b,...] --out DIR\n";
   std::exit(1);
 }
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
   std::string model_path, out_dir, backend = "serial", precision = "double", keyframe;
   std::string qpos0_path, qvel0_path, act0_path, ctrl_path;
   int nstep = -1, nworld = 1;
+  long random_ctrl = -1;
   std::vector<std::pair<std::string, std::string>> options;
   std::vector<std::string> fields = {"qpos", "qvel"};
 
@@ -110,6 +114,7 @@ int main(int argc, char** argv) {
     else if (a == "--qvel0") qvel0_path = next();
     else if (a == "--act0") act0_path = next();
     else if (a == "--ctrl") ctrl_path = next();
+    else if (a == "--random-ctrl") random_ctrl = parse_int(a, next());
     else if (a == "--keyframe") keyframe = next();
     else if (a == "--backend") backend = next();
     else if (a == "--precision") precision = next();
@@ -161,6 +166,19 @@ int main(int argc, char** argv) {
     if (!qpos0_path.empty()) rq.qpos0 = read_per_world("--qpos0", qpos0_path, nworld, m.nq);
     if (!qvel0_path.empty()) rq.qvel0 = read_per_world("--qvel0", qvel0_path, nworld, m.nv);
     if (!act0_path.empty()) rq.act0 = read_per_world("--act0", act0_path, nworld, m.na);
+    if (!ctrl_path.empty() && random_ctrl >= 0) usage_error("--ctrl and --random-ctrl exclude each other");
+    if (random_ctrl >= 0) {
+      std::mt19937_64 rng(static_cast<uint64_t>(random_ctrl));
+      std::uniform_real_distribution<double> u01(0.0, 1.0);
+      const int n = nstep > 0 ? nstep : 1;
+      rq.ctrl.resize(size_t(nworld) * size_t(n) * size_t(m.nu));
+      for (size_t k = 0; k < rq.ctrl.size(); ++k) {
+        const size_t u = k % size_t(m.nu);
+        const bool lim = m.actuator_ctrllimited[u] != 0;
+        const double lo = lim ? m.actuator_ctrlrange[2 * u] : -1.0, hi = lim ? m.actuator_ctrlrange[2 * u + 1] : 1.0;
+        rq.ctrl[k] = lo + (hi - lo) * u01(rng);
+      }
+    }
     if (!ctrl_path.empty()) {
       rq.ctrl = read_ctrl(ctrl_path, nworld, nstep, m.nu);
       for (double c : rq.ctrl)

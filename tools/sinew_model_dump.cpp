@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     std::string dir = argv[2];
     std::filesystem::create_directories(dir);
     // array dims may name size members (key_qpos is nkey x nq)
-    const int nq = m.nq, nv = m.nv, na = m.na, nu = m.nu;
+    const int nq = m.nq, nv = m.nv, na = m.na, nu = m.nu, nmuscleprm = m.nmuscleprm;
     auto shape = [](int count, int dim) {
       return dim == 1 ? std::vector<size_t>{size_t(count)} : std::vector<size_t>{size_t(count), size_t(dim)};
     };

@@ -185,14 +185,25 @@ TEST_CASE("apply_option") {
   CHECK_THROWS_AS(sinew::apply_option(m, "flag.nosuch", "enable"), sinew::ModelError);
 }
 
-TEST_CASE("pending elements: one warning per kind, counts") {
+TEST_CASE("pending elements: one warning per kind, counts; actuators are simulated") {
   std::vector<sinew::Diagnostic> w;
   auto m = load_mjcf_string(
-      "<mujoco><worldbody><body><joint name='j'/><geom size='1'/></body></worldbody>"
-      "<actuator><motor joint='j'/><muscle joint='j'/><position joint='j' timeconst='0.1'/></actuator></mujoco>",
+      "<mujoco><worldbody><body><joint name='j'/><geom size='1'/></body>"
+      "<body><joint name='k'/><geom size='1'/></body></worldbody>"
+      "<actuator><motor joint='j'/><muscle joint='j' lengthrange='0 1'/><position joint='j' timeconst='0.1'/></actuator>"
+      "<equality><joint joint1='j' joint2='k'/><joint joint1='k' joint2='j'/></equality>"
+      "<sensor><jointpos joint='j'/></sensor></mujoco>",
       ".", &w);
   CHECK(m.nu == 3);
   CHECK(m.na == 2);
-  REQUIRE(w.size() == 1);
-  CHECK(w[0].message.find("3 actuators parsed but not simulated yet") != std::string::npos);
+  CHECK(m.neq == 2);
+  REQUIRE(w.size() == 2);
+  bool eq = false, sensor = false;
+  for (const auto& d : w) {
+    CHECK(d.message.find("actuator") == std::string::npos);
+    eq = eq || d.message.find("2 equality constraints parsed but not simulated yet") != std::string::npos;
+    sensor = sensor || d.message.find("1 sensors parsed but not simulated yet") != std::string::npos;
+  }
+  CHECK(eq);
+  CHECK(sensor);
 }

@@ -37,12 +37,16 @@
   X(subtree_com, 3 * s.nbody) X(cinert, 10 * s.nbody) X(cdof, 6 * s.nv)                 \
   X(crb, 10 * s.nbody) X(qM, s.nM) X(qLD, s.nM) X(qLDiagInv, s.nv)                      \
   X(cvel, 6 * s.nbody) X(cdof_dot, 6 * s.nv)                                            \
-  X(qfrc_bias, s.nv) X(qfrc_spring, s.nv) X(qfrc_damper, s.nv) X(qfrc_passive, s.nv)    \
+  X(qfrc_bias, s.nv) X(qfrc_spring, s.nv) X(qfrc_damper, s.nv) X(qfrc_gravcomp, s.nv)     \
+  X(qfrc_passive, s.nv)                                                                 \
   X(actuator_force, s.nu) X(qfrc_actuator, s.nv) X(qfrc_smooth, s.nv)                   \
   X(qacc_smooth, s.nv) X(qfrc_constraint, s.nv)                                         \
+  X(ten_length, s.ntendon) X(ten_velocity, s.ntendon) X(ten_J, s.nJten)                 \
+  X(actuator_length, s.nu) X(actuator_velocity, s.nu) X(actuator_moment, s.nJmom)       \
   /* scratch: RNE, implicit damping, Runge-Kutta */                                     \
   X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nM) X(qHDiagInv, s.nv)      \
   X(scratch_nv, 2 * s.nv)                                                               \
+  X(qDeriv, s.nM)                                                                       \
   X(rk_X, 4 * (s.nq + s.nv + s.na)) X(rk_F, 4 * (s.nv + s.na)) X(rk_dX, 2 * s.nv + s.na)
 
 // X(name, count): integer fields of one world.

@@ -10,11 +10,10 @@
 
 namespace sinew {
 
-/// Number of entries of row i of the sparse layout: i and all its ancestors.
+/// Number of entries of row i of the sparse layout (i and all its ancestors). Rows are stored
+/// one after the other, so this is the distance to the next row's address.
 template <class T> SINEW_HD inline int m_rownnz(const ModelView<T>& m, int i) {
-  int n = 0;
-  for (int j = i; j >= 0; j = m.dof_parentid[j]) ++n;
-  return n;
+  return (i + 1 < m.size.nv ? m.dof_Madr[i + 1] : m.size.nM) - m.dof_Madr[i];
 }
 
 template <class T, class SM, class SL, class SD>

@@ -1,13 +1,43 @@
-// Passive forces of one world (mj_passive, joint part): joint springs toward qpos_spring (ball and
-// free rotations through the quaternion difference) and dof dampers.
+// Passive forces of one world (mj_passive: springs and dampers): joint springs toward qpos_spring
+// (ball and free rotations through the quaternion difference), dof dampers, tendon springs (with
+// the springlength deadband) and tendon dampers.
 //
-// Reads qpos, qvel. Writes qfrc_spring, qfrc_damper, qfrc_passive (nv).
+// Gravity compensation of bodies with gravcomp != 0 (mj_gravcomp) goes to qfrc_gravcomp.
+//
+// Reads qpos, qvel, ten_length, ten_velocity, ten_J, xipos, subtree_com, cdof. Writes qfrc_spring,
+// qfrc_damper, qfrc_gravcomp and their sum qfrc_passive (nv).
 #pragma once
 #include "sinew/data/data.hpp"
+#include "sinew/dynamics/apply_ft.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"
 
 namespace sinew {
+
+/// Tendon springs and dampers (the tendon part of mj_springdamper), added to qfrc_spring and
+/// qfrc_damper through ten_J^T. The spring has a deadband: no force while lengthspring[0] <=
+/// ten_length <= lengthspring[1], else stiffness times the distance to the nearer bound.
+/// Reads ten_length, ten_velocity, ten_J.
+template <class T, class L> SINEW_HD inline void tendon_passive(const ModelView<T>& m, const WorldData<T, L>& d) {
+  const bool spring = !m.opt.disabled(DSBL_SPRING), damper = !m.opt.disabled(DSBL_DAMPER);
+  for (int i = 0; i < m.size.ntendon; ++i) {
+    const T k = spring ? m.tendon_stiffness[i] : T(0);
+    const T b = damper ? m.tendon_damping[i] : T(0);
+    if (k == T(0) && b == T(0)) continue;
+    const T len = d.ten_length[i], lower = m.tendon_lengthspring[2 * i], upper = m.tendon_lengthspring[2 * i + 1];
+    T frc_spring = T(0);
+    if (len > upper) frc_spring = k * (upper - len);
+    else if (len < lower) frc_spring = k * (lower - len);
+    const T frc_damper = -b * d.ten_velocity[i];
+    if (frc_spring == T(0) && frc_damper == T(0)) continue;
+    const int adr = m.ten_J_rowadr[i], end = adr + m.ten_J_rownnz[i];
+    for (int j = adr; j < end; ++j) {
+      const int c = m.ten_J_colind[j];
+      d.qfrc_spring[c] += d.ten_J[j] * frc_spring;
+      d.qfrc_damper[c] += d.ten_J[j] * frc_damper;
+    }
+  }
+}
 
 template <class T, class L> SINEW_HD inline void passive(const ModelView<T>& m, const WorldData<T, L>& d) {
   const int nv = m.size.nv;
@@ -34,7 +64,15 @@ template <class T, class L> SINEW_HD inline void passive(const ModelView<T>& m, 
   }
   if (!m.opt.disabled(DSBL_DAMPER))
     for (int i = 0; i < nv; ++i) d.qfrc_damper[i] = -m.dof_damping[i] * d.qvel[i];
-  for (int i = 0; i < nv; ++i) d.qfrc_passive[i] = d.qfrc_spring[i] + d.qfrc_damper[i];
+  tendon_passive(m, d);
+  // gravity compensation (mj_gravcomp): -gravity * mass * gravcomp at each body's centre of mass
+  for (int i = 0; i < nv; ++i) d.qfrc_gravcomp[i] = T(0);
+  const vec3<T> g{m.opt.gravity[0], m.opt.gravity[1], m.opt.gravity[2]};
+  if (!m.opt.disabled(DSBL_GRAVITY) && norm(g) != T(0))
+    for (int b = 1; b < m.size.nbody; ++b)
+      if (m.body_gravcomp[b] != T(0))
+        apply_ft_com(m, d, b, (-(m.body_mass[b] * m.body_gravcomp[b])) * g, vec3<T>::zero(), d.qfrc_gravcomp);
+  for (int i = 0; i < nv; ++i) d.qfrc_passive[i] = d.qfrc_spring[i] + d.qfrc_damper[i] + d.qfrc_gravcomp[i];
 }
 
 }  // namespace sinew

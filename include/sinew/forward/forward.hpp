@@ -12,7 +12,10 @@
 // or stage by stage, so you can run your own functor between stages:
 //   sinew::fwd_position(exec, mv, dv); my_stage(exec, mv, dv); sinew::fwd_velocity(exec, mv, dv); ...
 #pragma once
+#include "sinew/actuator/actuation.hpp"
+#include "sinew/actuator/transmission.hpp"
 #include "sinew/data/data.hpp"
+#include "sinew/dynamics/apply_ft.hpp"
 #include "sinew/dynamics/crb.hpp"
 #include "sinew/dynamics/factor_m.hpp"
 #include "sinew/dynamics/passive.hpp"
@@ -21,17 +24,22 @@
 #include "sinew/kinematics/com_pos.hpp"
 #include "sinew/kinematics/com_vel.hpp"
 #include "sinew/kinematics/kinematics.hpp"
+#include "sinew/tendon/tendon.hpp"
 
 namespace sinew {
 
 template <class T, class L> SINEW_HD inline void fwd_position_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   kinematics(m, d);
   com_pos(m, d);
+  tendon_world(m, d);
   crb(m, d);
   factor_m(m, d.qM, d.qLD, d.qLDiagInv);
+  transmission_world(m, d);
 }
 
 template <class T, class L> SINEW_HD inline void fwd_velocity_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  tendon_velocity_world(m, d);
+  actuator_velocity_world(m, d);
   com_vel(m, d);
   passive(m, d);
   rne(m, d);
@@ -42,15 +50,9 @@ template <class T, class L> SINEW_HD inline void fwd_velocity_world(const ModelV
 template <class T, class L, class S>
 SINEW_HD inline void xfrc_accumulate(const ModelView<T>& m, const WorldData<T, L>& d, const S& qfrc) {
   for (int b = 1; b < m.size.nbody; ++b) {
-    vec3<T> f = get3(d.xfrc_applied, 2 * b), t = get3(d.xfrc_applied, 2 * b + 1);
+    const vec3<T> f = get3(d.xfrc_applied, 2 * b), t = get3(d.xfrc_applied, 2 * b + 1);
     if (f.x == T(0) && f.y == T(0) && f.z == T(0) && t.x == T(0) && t.y == T(0) && t.z == T(0)) continue;
-    int dof = -1;
-    for (int a = b; a > 0 && dof < 0; a = m.body_parentid[a])
-      if (m.body_dofnum[a]) dof = m.body_dofadr[a] + m.body_dofnum[a] - 1;
-    const vec3<T> r = get3(d.xipos, b) - get3(d.subtree_com, m.body_rootid[b]);
-    const vec3<T> tc = t + cross(r, f);
-    const vec6<T> w{{tc.x, tc.y, tc.z, f.x, f.y, f.z}};
-    for (int j = dof; j >= 0; j = m.dof_parentid[j]) qfrc[j] += dot(get6(d.cdof, j), w);
+    apply_ft_com(m, d, b, f, t, qfrc);
   }
 }
 
@@ -67,18 +69,18 @@ template <class T, class L> SINEW_HD inline void fwd_acceleration_world(const Mo
   }
 }
 
-/// Actuation stage: actuators are parsed but not simulated before the muscle issue lands, so this
-/// zeroes the actuator outputs (the loader warns about every unsimulated actuator).
-template <class T, class L> SINEW_HD inline void fwd_actuation_world(const ModelView<T>& m, const WorldData<T, L>& d) {
-  for (int i = 0; i < m.size.nu; ++i) d.actuator_force[i] = T(0);
-  for (int i = 0; i < m.size.na; ++i) d.act_dot[i] = T(0);
-  for (int i = 0; i < m.size.nv; ++i) d.qfrc_actuator[i] = T(0);
+/// Actuation stage (mj_fwdActuation): act_dot, actuator_force, qfrc_actuator. `Models` is the
+/// compile-time muscle model list (docs/muscle_models.md); the batched stages use the default.
+template <class Models = DefaultMuscleModels, class T, class L>
+SINEW_HD inline void fwd_actuation_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  actuation_world<Models>(m, d);
 }
 
-template <class T, class L> SINEW_HD inline void forward_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+template <class Models = DefaultMuscleModels, class T, class L>
+SINEW_HD inline void forward_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   fwd_position_world(m, d);
   fwd_velocity_world(m, d);
-  fwd_actuation_world(m, d);
+  fwd_actuation_world<Models>(m, d);
   fwd_acceleration_world(m, d);
 }
 

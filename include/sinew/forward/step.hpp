@@ -12,14 +12,15 @@
 
 #include "sinew/forward/forward.hpp"
 #include "sinew/integrate/euler.hpp"
+#include "sinew/integrate/implicit.hpp"
 #include "sinew/integrate/rk4.hpp"
 
 namespace sinew {
 
 namespace detail {
-struct ForwardStage {
+template <class Models = DefaultMuscleModels> struct ForwardStage {
   template <class T, class L> SINEW_HD void operator()(const ModelView<T>& m, const WorldData<T, L>& d) const {
-    forward_world(m, d);
+    forward_world<Models>(m, d);
   }
 };
 
@@ -38,22 +39,26 @@ template <class T, class L> SINEW_HD inline void check_state_world(const ModelVi
 }
 
 /// Integrator of one world; forward results must be current.
-template <class T, class L> SINEW_HD inline void integrate_world(const ModelView<T>& m, const WorldData<T, L>& d) {
-  if (m.opt.integrator == INT_RK4) rk4(m, d, detail::ForwardStage{});
+template <class Models = DefaultMuscleModels, class T, class L>
+SINEW_HD inline void integrate_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  if (m.opt.integrator == INT_RK4) rk4(m, d, detail::ForwardStage<Models>{});
+  else if (m.opt.integrator == INT_IMPLICITFAST) implicitfast<Models>(m, d);
   else euler(m, d);
   check_state_world(m, d);
 }
 
-template <class T, class L> SINEW_HD inline void step_world(const ModelView<T>& m, const WorldData<T, L>& d) {
-  forward_world(m, d);
-  integrate_world(m, d);
+template <class Models = DefaultMuscleModels, class T, class L>
+SINEW_HD inline void step_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  forward_world<Models>(m, d);
+  integrate_world<Models>(m, d);
 }
 
 /// Returns an empty string when the batched step supports the model's options, else the reason.
 template <class T> inline std::string step_unsupported(const Option<T>& opt) {
-  if (opt.integrator == INT_IMPLICIT) return "integrator 'implicit' is not supported yet (use Euler or RK4)";
-  if (opt.integrator == INT_IMPLICITFAST) return "integrator 'implicitfast' is not supported yet (use Euler or RK4)";
-  if (opt.integrator != INT_EULER && opt.integrator != INT_RK4) return "unknown integrator";
+  if (opt.integrator == INT_IMPLICIT)
+    return "integrator 'implicit' is not supported yet (use Euler, RK4 or implicitfast)";
+  if (opt.integrator != INT_EULER && opt.integrator != INT_RK4 && opt.integrator != INT_IMPLICITFAST)
+    return "unknown integrator";
   return {};
 }
 
@@ -64,6 +69,9 @@ namespace detail {
 template <class T> inline void require_supported(const ModelView<T>& m) {
   const std::string why = step_unsupported(m.opt);
   if (!why.empty()) throw std::invalid_argument("sinew::step: " + why);
+  if (m.size.nmusclekind > DefaultMuscleModels::size)
+    throw std::invalid_argument("sinew::step: the model was compiled with a muscle model list longer than "
+                                "DefaultMuscleModels: step it with step_world<YourModels> in your own functor");
 }
 }  // namespace detail
 
@@ -80,7 +88,9 @@ template <class E, class T, class L> void step(E e, const ModelView<T>& m, const
 // ---- reset ----
 
 /// Resets one world to qpos0 (or keyframe `key` when key >= 0), zero velocity, activation, controls
-/// and applied forces, time 0, and clears its status.
+/// and applied forces, time 0, and clears its status. The extra states of muscle policies
+/// (kind > 0) are set to muscle_state_unset() (keyframes hold it too unless set), i.e. to the
+/// isometric equilibrium computed by the first actuation call.
 template <class T, class L> SINEW_HD inline void reset_world(const ModelView<T>& m, const WorldData<T, L>& d, int key) {
   const int nq = m.size.nq, nv = m.size.nv, na = m.size.na, nu = m.size.nu;
   d.time[0] = key >= 0 ? m.key_time[key] : T(0);
@@ -92,6 +102,13 @@ template <class T, class L> SINEW_HD inline void reset_world(const ModelView<T>&
     d.qacc[i] = T(0);
   }
   for (int i = 0; i < na; ++i) { d.act[i] = key >= 0 ? m.key_act[key * na + i] : T(0); d.act_dot[i] = T(0); }
+  // extra states of muscle policies (kind > 0, e.g. De Groote's tendon force): without a keyframe
+  // they are marked unset, and the first actuation call sets them to the policy's equilibrium
+  // at the then-current pose and activation (docs/muscle_models.md, "State and reset")
+  if (key < 0 && na && m.size.nmusclekind > 1)
+    for (int i = 0; i < nu; ++i)
+      if (is_policy_muscle(m, i))
+        for (int j = 1; j < m.actuator_actnum[i]; ++j) d.act[m.actuator_actadr[i] + j] = muscle_state_unset<T>();
   for (int i = 0; i < nu; ++i) d.ctrl[i] = key >= 0 ? m.key_ctrl[key * nu + i] : T(0);
   for (int i = 0; i < 6 * m.size.nbody; ++i) d.xfrc_applied[i] = T(0);
   d.status[0] = STATUS_OK;

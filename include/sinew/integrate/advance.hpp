@@ -1,6 +1,10 @@
-// State advance shared by the integrators (mj_advance): act += h act_dot, qvel += h qacc, then
-// qpos with the new velocity (or the given one), time += h; qacc is kept as the warm start.
+// State advance shared by the integrators (mj_advance): activations first (each actuator's act
+// by next_activation: the exact exponential for filterexact, Euler otherwise, clamped to
+// actrange when actlimited; skipped when actuation is disabled; a muscle of a policy kind > 0
+// clamps only its activation, its extra states take act += h act_dot), then qvel += h qacc,
+// then qpos with the new velocity (or the given one), time += h; qacc is kept as the warm start.
 #pragma once
+#include "sinew/actuator/actuation.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/integrate/integrate_pos.hpp"
 
@@ -10,8 +14,19 @@ template <class T, class L, class SA, class SQ, class SV>
 SINEW_HD inline void advance(const ModelView<T>& m, const WorldData<T, L>& d, const SA& act_dot, const SQ& qacc,
                              const SV* qvel) {
   const T h = m.opt.timestep;
-  if (!m.opt.disabled(DSBL_ACTUATION))
-    for (int i = 0; i < m.size.na; ++i) d.act[i] += h * act_dot[i];
+  if (m.size.na && !m.opt.disabled(DSBL_ACTUATION))
+    for (int i = 0; i < m.size.nu; ++i) {
+      const int a0 = m.actuator_actadr[i], a1 = a0 + m.actuator_actnum[i];
+      if (is_policy_muscle(m, i)) {
+        // muscle policy (kind > 0): activation as MuJoCo's (actrange clamp when actlimited), the
+        // extra states by act += h act_dot, unclamped (act_dot already holds the linearly implicit
+        // rate of stiff states, see actuation.hpp)
+        d.act[a0] = next_activation(m, i, d.act[a0], act_dot[a0]);
+        for (int j = a0 + 1; j < a1; ++j) d.act[j] = d.act[j] + h * act_dot[j];
+        continue;
+      }
+      for (int j = a0; j < a1; ++j) d.act[j] = next_activation(m, i, d.act[j], act_dot[j]);
+    }
   for (int i = 0; i < m.size.nv; ++i) d.qvel[i] += h * qacc[i];
   if (qvel) integrate_pos(m, d.qpos, *qvel, h);
   else integrate_pos(m, d.qpos, d.qvel, h);

@@ -1,5 +1,5 @@
-// Semi-implicit Euler (mj_Euler). When the eulerdamp flag is enabled (the default) and any dof
-// has damping, damping is integrated implicitly: qacc = (M + h diag(damping))^-1 (qfrc_smooth +
+// Semi-implicit Euler (mj_Euler). When the eulerdamp and damper flags are enabled (the default)
+// and any dof has damping, damping is integrated implicitly: qacc = (M + h diag(damping))^-1 (qfrc_smooth +
 // qfrc_constraint).
 #pragma once
 #include "sinew/dynamics/factor_m.hpp"
@@ -10,7 +10,8 @@ namespace sinew {
 template <class T, class L> SINEW_HD inline void euler(const ModelView<T>& m, const WorldData<T, L>& d) {
   const int nv = m.size.nv;
   bool damping = false;
-  if (!m.opt.disabled(DSBL_EULERDAMP))
+  // MuJoCo 3.4 integrates damping implicitly only when both eulerdamp and the dampers are enabled
+  if (!m.opt.disabled(DSBL_EULERDAMP) && !m.opt.disabled(DSBL_DAMPER))
     for (int i = 0; i < nv && !damping; ++i) damping = m.dof_damping[i] > T(0);
   if (!damping) {
     advance(m, d, d.act_dot, d.qacc, static_cast<const Span<T, L>*>(nullptr));

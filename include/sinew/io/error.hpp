@@ -13,9 +13,17 @@ struct SourceLocation {
   std::string element;  ///< XML element name, e.g. "joint"
 
   std::string str() const {
+    // appended piece by piece: g++ 12 reports a false -Wrestrict on `s += ":" + to_string(..)`
     std::string s = file.empty() ? std::string("<string>") : file;
-    if (line > 0) s += ":" + std::to_string(line);
-    if (!element.empty()) s += ": <" + element + ">";
+    if (line > 0) {
+      s += ':';
+      s += std::to_string(line);
+    }
+    if (!element.empty()) {
+      s += ": <";
+      s += element;
+      s += '>';
+    }
     return s;
   }
 };

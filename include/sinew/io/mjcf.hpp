@@ -11,13 +11,17 @@
 //
 // Supported: everything that shapes the kinematic tree and its mass properties (bodies, frames,
 // joints, geoms incl. meshes from STL files or inline vertices, sites, inertials, compiler and
-// option settings, keyframes). Parsed and kept in Model::pending for later stages (one warning per
-// kind): tendons, actuators, equality constraints, contact pairs/excludes, sensors. Accepted
-// without effect: <visual>, <statistic>, <custom>, <size>, cameras, lights, textures, materials,
-// skins (warning). Height fields load (geom size, rbound) with a warning: their collision is not
-// simulated. Errors ("unsupported"): <extension>/plugins, <composite>, <flexcomp>, <replicate>,
-// <attach>, <deformable>, <asset><model>, mesh files other than binary STL, builtin meshes,
-// primitive geoms fitted to meshes, compiler fusestatic/discardvisual="true".
+// option settings, keyframes), tendons (fixed and spatial, compiled by model/compile_tendon.hpp)
+// and actuators (joint and tendon transmissions, every shortcut, compiled by
+// model/compile_actuator.hpp). Parsed and kept in Model::pending for later stages (one warning per
+// kind): equality constraints, contact pairs/excludes, sensors. Accepted without effect:
+// <visual>, <statistic>, <custom> (except Sinew's muscle selection, <text name="sinew:muscle_model">,
+// see docs/muscle_models.md), <size>, cameras, lights, textures, materials, skins (warning).
+// Height fields load (geom size, rbound) with a warning: their collision is not simulated. Errors
+// ("unsupported"): <extension>/plugins, <composite>, <flexcomp>, <replicate>, <attach>,
+// <deformable>, <asset><model>, mesh files other than binary STL, builtin meshes, primitive geoms
+// fitted to meshes, compiler fusestatic/discardvisual="true", site/body/slider-crank
+// transmissions, adhesion actuators.
 #pragma once
 #include <cstdio>
 #include <iostream>
@@ -28,8 +32,11 @@
 
 #include "sinew/io/error.hpp"
 #include "sinew/io/mjcf_reader.hpp"
+#include "sinew/model/compile_actuator.hpp"
+#include "sinew/model/compile_tendon.hpp"
 #include "sinew/model/compiler.hpp"
 #include "sinew/model/model.hpp"
+#include "sinew/muscle/select.hpp"
 
 namespace sinew {
 
@@ -239,16 +246,21 @@ struct Parser {
     a.boolean("saveinertial", b);  // only affects saving XML
     if (a.has("usethread")) a.boolean("usethread", b);  // threading of MuJoCo's own compiler
     for (auto& c2 : n.children) {
+      // <lengthrange>: options of the actuator length-range computation (compile_actuators)
       Attrs la = defs.resolve(c2, -1, "");
-      // <lengthrange>: options of the actuator length-range computation, a later stage
-      double d;
-      int i;
-      la.keyword("mode", i, {"none", "muscle", "muscleuser", "all"});
-      la.boolean("useexisting", b);
-      la.boolean("uselimit", b);
-      for (const char* k : {"accel", "maxforce", "timeconst", "timestep", "inttotal", "interval", "tolrange"}) la.real(k, d);
+      la.keyword("mode", lropt.mode, {"none", "muscle", "muscleuser", "all"});
+      la.boolean("useexisting", lropt.useexisting);
+      la.boolean("uselimit", lropt.uselimit);
+      la.real("accel", lropt.accel);
+      la.real("maxforce", lropt.maxforce);
+      la.real("timeconst", lropt.timeconst);
+      la.real("timestep", lropt.timestep);
+      la.real("inttotal", lropt.inttotal);
+      la.real("interval", lropt.interval);
+      la.real("tolrange", lropt.tolrange);
     }
   }
+  LengthRangeOptions lropt;
 
   void option(const XNode& n) {
     Attrs a = defs.resolve(n, -1, "");
@@ -258,6 +270,8 @@ struct Parser {
       if (!set_option(spec.opt, kv.first, a, fail, &ignored)) n.fail("unknown attribute '" + kv.first + "'");
       if (ignored) warn(n, "option '" + kv.first + "' is accepted but has no effect in Sinew");
     }
+    if (spec.opt.density > 0 || spec.opt.viscosity > 0)
+      warn(n, "density/viscosity set: fluid forces are not simulated yet (they are left out of qfrc_passive)");
     for (auto& f : n.children) {
       Attrs fa = defs.resolve(f, -1, "");
       for (auto& kv : f.attrs)
@@ -610,30 +624,185 @@ struct Parser {
       if (n.name == "fixed" && p.children.empty()) n.fail("fixed tendon has no joints");
       spec.ntendon++;
       spec.tendon_names.push_back(p.name);
-      count_pending(n, "tendons");
       spec.pending.push_back(p);
     }
   }
 
-  // MuJoCo keeps one actuator default per class; each actuator element kind (general, motor,
-  // muscle, ...) writes its shortcut into it. dyntype is what decides whether an actuator has an
-  // activation state (na).
-  static int shortcut_dyntype(const XNode& e, const Attrs& own, int current) {
-    const std::string& k = e.name;
-    if (k == "general") {
-      int v = current;
-      own.keyword("dyntype", v, {"none", "integrator", "filter", "filterexact", "muscle", "user"});
-      return v;
-    }
-    if (k == "muscle") return 4;
-    if (k == "intvelocity") return 1;
-    if (k == "cylinder") return 2;
-    if (k == "position") {
-      double tc = 0;
+  // ---- actuators
+  // MuJoCo keeps ONE actuator default per class (mjsActuator): the class starts from its
+  // parent's, and each actuator default element in it (general, motor, position, muscle, ...)
+  // is applied to it through the same per-element reader as the actuators themselves, so a
+  // shortcut default writes its implied parameters (dyn/gain/bias types, prm entries). An
+  // actuator element starts from its class's default actuator and applies its own attributes
+  // (mjXReader::OneActuator and the mjs_setTo* shortcuts of MuJoCo 3.4.0).
+  static void apply_actuator(const XNode& e, ActuatorSpec& a) {
+    Attrs own;
+    own.node = &e;
+    for (auto& kv : e.attrs) own.entries.push_back({kv.first, kv.second, &e});
+    auto fail = [&](const std::string& w) { e.fail(w); };
+    own.integer("group", a.group);
+    own.keyword("ctrllimited", a.ctrllimited, {"false", "true", "auto"});
+    own.keyword("forcelimited", a.forcelimited, {"false", "true", "auto"});
+    own.keyword("actlimited", a.actlimited, {"false", "true", "auto"});
+    own.reals("ctrlrange", a.ctrlrange, 2, true);
+    own.reals("forcerange", a.forcerange, 2, true);
+    own.reals("actrange", a.actrange, 2, true);
+    own.reals("lengthrange", a.lengthrange, 2, true);
+    own.reals("gear", a.gear, 6, false);
+
+    int cnt = 0;
+    static const std::pair<const char*, int> targets[] = {{"joint", TRN_JOINT}, {"jointinparent", TRN_JOINTINPARENT},
+                                                          {"tendon", TRN_TENDON}, {"cranksite", TRN_SLIDERCRANK},
+                                                          {"site", TRN_SITE}, {"body", TRN_BODY}};
+    for (auto& [key, type] : targets)
+      if (own.has(key)) {
+        a.target = own.str(key);
+        a.trntype = type;
+        ++cnt;
+      }
+    if (cnt > 1) fail("actuator can have at most one of transmission target");
+    const bool r1 = own.real("cranklength", a.cranklength);
+    const bool r2 = own.has("slidersite");
+    if ((r1 || r2) && a.trntype != TRN_SLIDERCRANK && a.trntype != -1)
+      fail("cranklength and slidersite can only be used in slidercrank transmission");
+    if (own.has("refsite") && a.trntype != TRN_SITE && a.trntype != -1)
+      fail("refsite can only be used with site transmission");
+
+    const std::string& type = e.name;
+    std::string err;
+    if (type == "general") {
+      own.keyword("dyntype", a.dyntype, {"none", "integrator", "filter", "filterexact", "muscle", "user"});
+      own.keyword("gaintype", a.gaintype, {"fixed", "affine", "muscle", "user"});
+      own.keyword("biastype", a.biastype, {"none", "affine", "muscle", "user"});
+      bool early;
+      if (own.boolean("actearly", early)) a.actearly = early;
+      own.reals("dynprm", a.dynprm, 10, false);
+      own.reals("gainprm", a.gainprm, 10, false);
+      own.reals("biasprm", a.biasprm, 10, false);
+      own.integer("actdim", a.actdim);
+    } else if (type == "motor") {
+      a.gainprm[0] = 1;
+      a.dyntype = DYN_NONE;
+      a.gaintype = GAIN_FIXED;
+      a.biastype = BIAS_NONE;
+    } else if (type == "position" || type == "intvelocity") {
+      double kp = a.gainprm[0], kv = 0, tc = 0, inherit = a.inheritrange;
+      own.real("kp", kp);
+      const bool has_kv = own.real("kv", kv);
+      if (own.has("dampratio")) {
+        double dr;
+        own.real("dampratio", dr);
+        if (has_kv) fail("kv and dampratio cannot both be defined");
+        if (dr < 0) fail("dampratio cannot be negative");
+        a.biasprm[2] = dr;  // positive biasprm[2]: a damping ratio, turned into -kv at compile time
+      }
+      const bool has_tc = own.real("timeconst", tc);
+      own.real("inheritrange", inherit);
+      a.gainprm[0] = kp;
+      a.biasprm[1] = -kp;
+      if (has_kv) {
+        if (kv < 0) fail("kv cannot be negative");
+        a.biasprm[2] = -kv;
+      }
+      if (has_tc) {
+        if (tc < 0) fail("timeconst cannot be negative");
+        a.dynprm[0] = tc;
+        a.dyntype = tc == 0 ? DYN_NONE : DYN_FILTEREXACT;
+      }
+      a.inheritrange = inherit;
+      if (inherit > 0 && (a.ctrlrange[0] != 0 || a.ctrlrange[1] != 0))
+        err = "ctrlrange and inheritrange cannot both be defined";
+      a.gaintype = GAIN_FIXED;
+      a.biastype = BIAS_AFFINE;
+      if (type == "intvelocity") {
+        err.clear();
+        a.dyntype = DYN_INTEGRATOR;
+        a.actlimited = 1;
+        if (inherit > 0 && (a.actrange[0] != 0 || a.actrange[1] != 0))
+          err = "actrange and inheritrange cannot both be defined";
+      }
+    } else if (type == "velocity") {
+      double kv = a.gainprm[0];
+      own.real("kv", kv);
+      for (double& b : a.biasprm) b = 0;
+      a.gainprm[0] = kv;
+      a.biasprm[2] = -kv;
+      a.dyntype = DYN_NONE;
+      a.gaintype = GAIN_FIXED;
+      a.biastype = BIAS_AFFINE;
+    } else if (type == "damper") {
+      double kv = 0;
+      own.real("kv", kv);
+      for (double& g : a.gainprm) g = 0;
+      a.gainprm[2] = -kv;
+      a.ctrllimited = 1;
+      a.dyntype = DYN_NONE;
+      a.gaintype = GAIN_AFFINE;
+      a.biastype = BIAS_NONE;
+      if (kv < 0) err = "damping coefficient cannot be negative";
+      else if (a.ctrlrange[0] < 0 || a.ctrlrange[1] < 0) err = "damper control range cannot be negative";
+    } else if (type == "cylinder") {
+      double tc = a.dynprm[0], bias[3] = {a.biasprm[0], a.biasprm[1], a.biasprm[2]}, area = a.gainprm[0], diameter = -1;
       own.real("timeconst", tc);
-      return tc > 0 ? 3 : 0;
+      own.reals("bias", bias, 3, false);
+      own.real("area", area);
+      own.real("diameter", diameter);
+      a.dynprm[0] = tc;
+      a.biasprm[0] = bias[0];  // MuJoCo 3.4.0 keeps only the first bias value
+      a.gainprm[0] = area;
+      if (diameter >= 0) a.gainprm[0] = M_PI / 4 * diameter * diameter;
+      a.dyntype = DYN_FILTER;
+      a.gaintype = GAIN_FIXED;
+      a.biastype = BIAS_AFFINE;
+    } else if (type == "muscle") {
+      double tausmooth = a.dynprm[2], force = -1, scale = -1, lmin = -1, lmax = -1, vmax = -1, fpmax = -1, fvmax = -1;
+      double range[2] = {-1, -1}, tc[2] = {-1, -1};
+      own.reals("timeconst", tc, 2, true);
+      own.real("tausmooth", tausmooth);
+      own.reals("range", range, 2, true);
+      own.real("force", force);
+      own.real("scale", scale);
+      own.real("lmin", lmin);
+      own.real("lmax", lmax);
+      own.real("vmax", vmax);
+      own.real("fpmax", fpmax);
+      own.real("fvmax", fvmax);
+      // muscle defaults where the parameters still hold the global defaults
+      double* g = a.gainprm;
+      if (a.dynprm[0] == 1) a.dynprm[0] = 0.01;
+      if (a.dynprm[1] == 0) a.dynprm[1] = 0.04;
+      if (g[0] == 1) g[0] = 0.75;
+      if (g[1] == 0) g[1] = 1.05;
+      if (g[2] == 0) g[2] = -1;
+      if (g[3] == 0) g[3] = 200;
+      if (g[4] == 0) g[4] = 0.5;
+      if (g[5] == 0) g[5] = 1.6;
+      if (g[6] == 0) g[6] = 1.5;
+      if (g[7] == 0) g[7] = 1.3;
+      if (g[8] == 0) g[8] = 1.2;
+      if (tausmooth < 0) fail("muscle tausmooth cannot be negative");
+      a.dynprm[2] = tausmooth;
+      if (tc[0] >= 0) a.dynprm[0] = tc[0];
+      if (tc[1] >= 0) a.dynprm[1] = tc[1];
+      if (range[0] >= 0) g[0] = range[0];
+      if (range[1] >= 0) g[1] = range[1];
+      if (force >= 0) g[2] = force;
+      if (scale >= 0) g[3] = scale;
+      if (lmin >= 0) g[4] = lmin;
+      if (lmax >= 0) g[5] = lmax;
+      if (vmax >= 0) g[6] = vmax;
+      if (fpmax >= 0) g[7] = fpmax;
+      if (fvmax >= 0) g[8] = fvmax;
+      for (int k = 0; k < 9; ++k) a.biasprm[k] = g[k];
+      a.dyntype = DYN_MUSCLE;
+      a.gaintype = GAIN_MUSCLE;
+      a.biastype = BIAS_MUSCLE;
+    } else if (type == "adhesion") {
+      unsupported(e, "adhesion actuators need body transmissions, which Sinew does not support yet");
+    } else {
+      e.fail("unknown actuator element <" + type + ">");
     }
-    return 0;  // motor, velocity, damper, adhesion
+    if (!err.empty()) fail(err);
   }
 
   void actuator(const XNode& sec) {
@@ -642,39 +811,63 @@ struct Parser {
     for (auto& n : sec.children) {
       if (n.name == "plugin") unsupported(n, "actuator plugins");
       int cls = defs.class_of(n, 0);
-      Attrs a = defs.resolve(n, cls, kinds);
-      // dyntype through the class chain, each default applying its own shortcut, then the element
-      int dyn = 0;
-      double tconst = 0;
-      for (const XNode* d : defs.chain_elems(cls, kinds)) {
-        Attrs da;
-        da.node = d;
-        for (auto& kv : d->attrs) da.entries.push_back({kv.first, kv.second, d});
-        if (d->name == "position") da.real("timeconst", tconst);
-        dyn = shortcut_dyntype(*d, da, dyn);
-      }
-      Attrs own;
-      own.node = &n;
-      if (n.name == "position") {
-        // the position shortcut's timeconst may come from a default
-        if (!n.attr("timeconst") && tconst > 0) own.entries.push_back({"timeconst", std::to_string(tconst), &n});
-      }
-      for (auto& kv : n.attrs) own.entries.push_back({kv.first, kv.second, &n});
-      dyn = shortcut_dyntype(n, own, dyn);
-      int ntrn = 0;
-      for (const char* t : {"joint", "jointinparent", "tendon", "site", "body", "cranksite"}) ntrn += a.own(t) ? 1 : 0;
-      if (ntrn != 1) n.fail("actuator needs exactly one transmission target (joint, jointinparent, tendon, site, body or cranksite)");
-      PendingElement p = make_pending(n, "actuator", a);
-      static const char* dnames[] = {"none", "integrator", "filter", "filterexact", "muscle", "user"};
-      p.attrs.emplace_back("resolved_dyntype", dnames[dyn]);
-      int actdim = -1;
-      if (a.integer("actdim", actdim) && actdim > 1 && dyn != 5) n.fail("actdim > 1 is only allowed for dyntype 'user'");
-      if (actdim < 0) actdim = dyn ? 1 : 0;
-      spec.na += actdim;
+      ActuatorSpec a;
+      for (const XNode* d : defs.chain_elems(cls, kinds)) apply_actuator(*d, a);
+      apply_actuator(n, a);
+      if (a.target.empty()) n.fail("missing transmission target for actuator");
+      static const char* trn_names[] = {"joint", "jointinparent", "slidercrank", "tendon", "site", "body"};
+      if (a.trntype == TRN_SLIDERCRANK || a.trntype == TRN_SITE || a.trntype == TRN_BODY)
+        n.fail(std::string("transmission '") + trn_names[a.trntype] + "' is not supported yet");
+      if (a.dyntype == DYN_USER || a.gaintype == GAIN_USER || a.biastype == BIAS_USER)
+        warn(n, "user dynamics, gain or bias: Sinew has no user callbacks, so this actuator behaves as in MuJoCo "
+                "without them (act_dot 0, gain 1, bias 0)");
+      // activation states (MuJoCo's actdim checks)
+      if (a.actdim > 1 && a.dyntype != DYN_USER) n.fail("actdim > 1 is only allowed for dyntype 'user'");
+      if (a.actdim == 1 && a.dyntype == DYN_NONE) n.fail("invalid actdim 1 in stateless actuator");
+      if (a.actdim == 0 && a.dyntype != DYN_NONE) n.fail("invalid actdim 0 in stateful actuator");
+      const int actnum = a.actdim >= 0 ? a.actdim : (a.dyntype != DYN_NONE ? 1 : 0);
+
+      PendingElement p;
+      p.kind = n.name;
+      p.section = "actuator";
+      p.file = n.file;
+      p.line = n.line;
+      p.name = n.attr("name") ? *n.attr("name") : std::string();
+      a.actnum = actnum;
+      a.autolimits = spec.compiler.autolimits;
+      a.lr = lropt;
+      p.attrs = a.to_attrs();
+      spec.na += actnum;
       spec.nu++;
       spec.actuator_names.push_back(p.name);
-      count_pending(n, "actuators");
+      actuator_classes.push_back(defs.cls(cls).name);
       spec.pending.push_back(p);
+    }
+  }
+
+  std::vector<std::string> actuator_classes;  ///< per actuator, its default class (muscle selection)
+
+  // <custom><text name="sinew:muscle_model" data="..."/>: Sinew's muscle-model selection (MuJoCo
+  // ignores custom text). The data is checked here (a bad entry is a ModelError at the element)
+  // and applied after compile_actuators; the rest of <custom> is accepted and ignored.
+  struct MuscleSpecText {
+    std::string data;
+    SourceLocation where;
+  };
+  std::vector<MuscleSpecText> muscle_spec;
+  void custom(const XNode& sec) {
+    for (auto& n : sec.children) {
+      if (n.name != "text") continue;
+      const std::string* name = n.attr("name");
+      if (!name || *name != "sinew:muscle_model") continue;
+      const std::string* data = n.attr("data");
+      if (!data) n.fail("sinew:muscle_model needs a 'data' attribute");
+      try {
+        (void)parse_muscle_model_spec(*data, DefaultMuscleModels::names, DefaultMuscleModels::size);
+      } catch (const std::invalid_argument& e) {
+        n.fail(e.what());
+      }
+      muscle_spec.push_back(MuscleSpecText{*data, n.loc()});
     }
   }
 
@@ -730,6 +923,7 @@ struct Parser {
       body_content(n, 0, 0, -1);
     });
     each("keyframe", [&](const XNode& n) { keyframe(n); });
+    each("custom", [&](const XNode& n) { custom(n); });
     while (int(spec.keys.size()) < size_nkey) {
       KeySpec k;
       k.where = root.loc();
@@ -738,8 +932,6 @@ struct Parser {
 
     // one warning per kind of parsed-but-not-simulated element
     static const std::map<std::string, std::string> stage = {
-        {"actuators", "actuation arrives with the tendon/muscle stage"},
-        {"tendons", "tendons arrive with the tendon stage"},
         {"equality constraints", "equality constraints arrive with the constraint stage"},
         {"contact pairs", "explicit contact pairs arrive with the collision stage"},
         {"contact excludes", "contact excludes arrive with the collision stage"},
@@ -768,6 +960,21 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     throw;
   }
   Model<double> m = compile_model(p.spec);
+  compile_tendons(m, p.spec.compiler.autolimits);
+  compile_actuators(m);
+  m.actuator_classes = p.actuator_classes;
+  for (const auto& t : p.muscle_spec) {
+    m.muscle_model_spec += (m.muscle_model_spec.empty() ? "" : "; ") + t.data;
+    const std::vector<MuscleModelRule> rules =
+        parse_muscle_model_spec(t.data, DefaultMuscleModels::names, DefaultMuscleModels::size);
+    std::vector<int> matched;
+    compile_muscle_models(m, muscle_kinds_after(m, rules, &matched));
+    for (size_t j = 0; j < rules.size(); ++j)
+      if (matched[j] == 0)
+        p.warnings.push_back(Diagnostic{t.where, "sinew:muscle_model: rule '" + rules[j].pattern +
+                                                     "' (model '" + DefaultMuscleModels::names[rules[j].kind] +
+                                                     "') matches no muscle"});
+  }
   emit(p.warnings, warnings);
   return m;
 }
@@ -812,6 +1019,8 @@ inline void apply_option(Model<double>& m, const std::string& key, const std::st
       bool ignored = false;
       if (!mjcf_detail::set_option(o, k, a, fail, &ignored)) fail("unknown option");
       if (ignored) fail("accepted by MuJoCo but not used by Sinew");
+      if ((k == "density" || k == "viscosity") && (o.density > 0 || o.viscosity > 0))
+        fail("fluid forces are not simulated yet");
     }
   } catch (const ModelError& e) {
     std::string w = e.what();

@@ -30,6 +30,14 @@ enum EnableBit : int {
   ENBL_MULTICCD = 1 << 4, ENBL_SLEEP = 1 << 5
 };
 
+enum WrapType : int { WRAP_NONE = 0, WRAP_JOINT = 1, WRAP_PULLEY = 2, WRAP_SITE = 3, WRAP_SPHERE = 4, WRAP_CYLINDER = 5 };
+enum TrnType : int {
+  TRN_JOINT = 0, TRN_JOINTINPARENT = 1, TRN_SLIDERCRANK = 2, TRN_TENDON = 3, TRN_SITE = 4, TRN_BODY = 5
+};
+enum DynType : int { DYN_NONE = 0, DYN_INTEGRATOR = 1, DYN_FILTER = 2, DYN_FILTEREXACT = 3, DYN_MUSCLE = 4, DYN_USER = 5 };
+enum GainType : int { GAIN_FIXED = 0, GAIN_AFFINE = 1, GAIN_MUSCLE = 2, GAIN_USER = 3 };
+enum BiasType : int { BIAS_NONE = 0, BIAS_AFFINE = 1, BIAS_MUSCLE = 2, BIAS_USER = 3 };
+
 /// Per-world status bits (Data::status). A world with any bit set is left alone by later stages
 /// until it is reset; the other worlds carry on.
 enum WorldStatus : int { STATUS_OK = 0, STATUS_NONFINITE = 1 << 0 };

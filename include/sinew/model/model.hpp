@@ -31,7 +31,18 @@
   X(geom_group, ngeom, 1) X(geom_priority, ngeom, 1)                                           \
   X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1)                      \
   X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1)                \
-  X(mesh_facenum, nmesh, 1) X(mesh_face, nmeshface, 3)
+  X(mesh_facenum, nmesh, 1) X(mesh_face, nmeshface, 3)                                        \
+  X(tendon_adr, ntendon, 1) X(tendon_num, ntendon, 1) X(tendon_limited, ntendon, 1)            \
+  X(tendon_actfrclimited, ntendon, 1) X(tendon_group, ntendon, 1)                              \
+  X(ten_J_rowadr, ntendon, 1) X(ten_J_rownnz, ntendon, 1) X(ten_J_colind, nJten, 1)            \
+  X(wrap_type, nwrap, 1) X(wrap_objid, nwrap, 1)                                               \
+  X(actuator_trntype, nu, 1) X(actuator_dyntype, nu, 1) X(actuator_gaintype, nu, 1)            \
+  X(actuator_biastype, nu, 1) X(actuator_trnid, nu, 2) X(actuator_actadr, nu, 1)               \
+  X(actuator_actnum, nu, 1) X(actuator_group, nu, 1) X(actuator_ctrllimited, nu, 1)            \
+  X(actuator_forcelimited, nu, 1) X(actuator_actlimited, nu, 1) X(actuator_actearly, nu, 1)    \
+  X(moment_rowadr, nu, 1) X(moment_rownnz, nu, 1) X(moment_colind, nJmom, 1)                \
+  X(actuator_musclekind, nu, 1) X(muscle_order, nmuscle, 1)                                    \
+  X(muscle_kindadr, nmusclekind, 1) X(muscle_kindnum, nmusclekind, 1)
 
 // X(name, count, dim): real arrays (stored as the Model's scalar type).
 #define SINEW_MODEL_REAL_FIELDS(X)                                                             \
@@ -50,7 +61,19 @@
   X(site_size, nsite, 3) X(site_pos, nsite, 3) X(site_quat, nsite, 4)                          \
   X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4)                      \
   X(key_time, nkey, 1) X(key_qpos, nkey, nq) X(key_qvel, nkey, nv) X(key_act, nkey, na)        \
-  X(key_ctrl, nkey, nu)
+  X(key_ctrl, nkey, nu)                                                                        \
+  X(tendon_solref_lim, ntendon, 2) X(tendon_solimp_lim, ntendon, 5)                            \
+  X(tendon_solref_fri, ntendon, 2) X(tendon_solimp_fri, ntendon, 5)                            \
+  X(tendon_range, ntendon, 2) X(tendon_actfrcrange, ntendon, 2) X(tendon_margin, ntendon, 1)   \
+  X(tendon_stiffness, ntendon, 1) X(tendon_damping, ntendon, 1) X(tendon_armature, ntendon, 1) \
+  X(tendon_frictionloss, ntendon, 1) X(tendon_lengthspring, ntendon, 2)                        \
+  X(tendon_length0, ntendon, 1) X(tendon_invweight0, ntendon, 1)                               \
+  X(wrap_prm, nwrap, 1)                                                                        \
+  X(actuator_dynprm, nu, 10) X(actuator_gainprm, nu, 10) X(actuator_biasprm, nu, 10)           \
+  X(actuator_ctrlrange, nu, 2) X(actuator_forcerange, nu, 2) X(actuator_actrange, nu, 2)       \
+  X(actuator_gear, nu, 6) X(actuator_cranklength, nu, 1) X(actuator_acc0, nu, 1)               \
+  X(actuator_length0, nu, 1) X(actuator_lengthrange, nu, 2)                                  \
+  X(actuator_muscleprm, nu, nmuscleprm)
 
 namespace sinew {
 
@@ -70,11 +93,22 @@ struct ModelSizes {
   int nkey = 0;       ///< keyframes
   int ntree = 0;      ///< kinematic trees (children of the world with dofs)
   int nM = 0;         ///< non-zeros of the sparse lower triangle of M
-  int ntendon = 0;    ///< tendons (parsed, simulated from the tendon issue on)
+  int ntendon = 0;    ///< tendons
+  int nwrap = 0;      ///< tendon path elements, all tendons
+  int nJten = 0;      ///< non-zeros of the sparse tendon Jacobian (fixed sparsity, see ten_J_*)
+  int nJmom = 0;      ///< non-zeros of the sparse actuator moment matrix (see moment_*)
   int neq = 0;        ///< equality constraints (parsed, simulated from the constraint issue on)
   int npair = 0;      ///< explicit contact pairs (parsed)
   int nexclude = 0;   ///< contact excludes (parsed)
   int nsensor = 0;    ///< sensors (parsed)
+  // Muscle models (muscle/select.hpp, compile_muscle_models): actuator_musclekind (-1: not a
+  // muscle, else the policy's index in the compile-time MuscleModels list; 0 is MuJoCo's muscle),
+  // actuator_muscleprm (each muscle's policy parameters, packed by M::store), muscle_order (muscle
+  // actuator ids sorted by kind, ascending id within a kind), kind k's contiguous range
+  // muscle_order[muscle_kindadr[k] .. + muscle_kindnum[k]).
+  int nmuscle = 0;      ///< muscle actuators (dyn, gain and bias type muscle)
+  int nmusclekind = 0;  ///< kinds in the list the model was compiled with (0: not compiled, all MuJoCo)
+  int nmuscleprm = 0;   ///< reals per actuator in actuator_muscleprm (the list's largest nprm)
 };
 
 /// Physics options (mjOption), with MJCF attribute names.
@@ -167,6 +201,10 @@ template <class T> struct Model : ModelSizes {
   // Names (host only), indexed like the objects; empty string when unnamed.
   std::vector<std::string> body_names, jnt_names, geom_names, site_names, mesh_names, key_names,
       actuator_names, tendon_names;
+  /// Per actuator, its MJCF default class ("main" when none): muscle selection by class.
+  std::vector<std::string> actuator_classes;
+  /// The MJCF <custom><text name="sinew:muscle_model" data="..."/> data (entries joined by ';').
+  std::string muscle_model_spec;
 
   /// Parsed elements not simulated yet (see PendingElement).
   std::vector<PendingElement> pending;
@@ -220,6 +258,7 @@ template <class T> struct Model : ModelSizes {
     r.body_names = body_names; r.jnt_names = jnt_names; r.geom_names = geom_names;
     r.site_names = site_names; r.mesh_names = mesh_names; r.key_names = key_names;
     r.actuator_names = actuator_names; r.tendon_names = tendon_names;
+    r.actuator_classes = actuator_classes; r.muscle_model_spec = muscle_model_spec;
     r.pending = pending;
     return r;
   }

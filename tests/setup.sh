@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what Sinew's build and tests need on a Debian 12 machine (run as root, or with sudo).
+# Idempotent: apt runs only when a package is missing, pip only when a requirement is unmet.
+#
+#   bash tests/setup.sh             # apt packages + Python packages (tests/requirements.txt)
+#   bash tests/setup.sh --apt-only  # apt packages only (enough to build the examples)
+#
+# The CUDA toolkit (nvcc, CCCL's Thrust/CUB) is not installed here; without it the build uses
+# Debian's libthrust-dev and leaves CUDA out.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+apt_only=0
+[[ "${1:-}" == "--apt-only" ]] && apt_only=1
+
+packages=(cmake g++ make libeigen3-dev libtinyxml2-dev doctest-dev libbenchmark-dev)
+if ! command -v nvcc >/dev/null 2>&1 && [[ ! -d /usr/local/cuda/include/cccl ]]; then
+  packages+=(libthrust-dev)
+fi
+if [[ $apt_only == 0 ]]; then
+  command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-pip)
+  command -v python3 >/dev/null 2>&1 && ! python3 -m pip --version >/dev/null 2>&1 && packages+=(python3-pip)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  echo "setup: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: apt packages present"
+fi
+
+[[ $apt_only == 1 ]] && exit 0
+
+# pip only when some requirement is missing or at another version (a check costs ~0.1 s and no
+# network; pip itself would contact the index for the unpinned ones).
+if python3 - tests/requirements.txt <<'PY'
+import sys
+from importlib.metadata import version, PackageNotFoundError
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, _, want = line.partition("==")
+    try:
+        have = version(name.strip())
+    except PackageNotFoundError:
+        sys.exit(1)
+    if want and have != want.strip():
+        sys.exit(1)
+PY
+then
+  echo "setup: Python requirements present"
+else
+  echo "setup: python3 -m pip install -r tests/requirements.txt"
+  # Debian's own python3 refuses pip installs without this (PEP 668); pyenv's ignores it.
+  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+fi
