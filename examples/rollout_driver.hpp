@@ -46,7 +46,9 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
   if (f == "qM") return s.nv * s.nv;
   if (f == "ten_J") return s.ntendon * s.nv;
   if (f == "actuator_moment") return s.nu * s.nv;
-  if (f == "status") return 1;
+  if (f == "status" || f == "ncon" || f == "nconoverflow") return 1;
+  if (f == "contact_dim") return s.nconmax;
+  if (f == "contact_geom") return 2 * s.nconmax;
   DataLayoutInfo info(s);
 #define SINEW_X(name, count) if (f == #name) return info.name##_n;
   SINEW_DATA_REAL_FIELDS(SINEW_X)
@@ -56,7 +58,8 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
 
 /// Names of every recordable field.
 inline std::vector<std::string> field_names() {
-  std::vector<std::string> r = {"status"};  // qM, ten_J, actuator_moment come out dense
+  // qM, ten_J, actuator_moment come out dense; contact_* are NaN past ncon
+  std::vector<std::string> r = {"status", "ncon", "nconoverflow", "contact_dim", "contact_geom"};
 #define SINEW_X(name, count) r.push_back(#name);
   SINEW_DATA_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
@@ -124,6 +127,13 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
             densify<T>(wd.actuator_moment, mh.moment_rowadr, mh.moment_rownnz, mh.moment_colind, s.nu, s.nv, out);
           } else if (f == "status") {
             out[0] = double(wd.status[0]);
+          } else if (f == "ncon") {
+            out[0] = double(wd.ncon[0]);
+          } else if (f == "nconoverflow") {
+            out[0] = double(wd.nconoverflow[0]);
+          } else if (f == "contact_dim" || f == "contact_geom") {
+            const Span<int, L> sp = f == "contact_dim" ? wd.contact_dim : wd.contact_geom;
+            for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
           } else {
             const DataLayoutInfo& info = hv.info;
             size_t off = 0;
@@ -132,6 +142,10 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
 #undef SINEW_X
             const Span<T, L> sp = layout::make_span<T, L>(hv.real + off * size_t(rq.nworld), w, dim, rq.nworld);
             for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
+          }
+          if (f.rfind("contact_", 0) == 0 && s.nconmax > 0) {  // pad past ncon with NaN
+            const int per = dim / s.nconmax;
+            for (int k = wd.ncon[0] * per; k < dim; ++k) out[k] = std::nan("");
           }
         }
       }

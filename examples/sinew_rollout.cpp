@@ -4,11 +4,13 @@
 //
 //   sinew-rollout MODEL.xml --steps N [--nworld W] [--qpos0 F.npy] [--qvel0 F.npy] [--act0 F.npy]
 //       [--ctrl F.npy | --random-ctrl SEED] [--keyframe NAME] [--option key=value ...] [--backend serial|omp|cuda]
-//       [--precision double|float] [--fields qpos,qvel,...] --out DIR
+//       [--precision double|float] [--nconmax C] [--fields qpos,qvel,...] --out DIR
 //
 // Row t of a field is the state at step t and what forward computes at that state (row 0: the
 // initial state after a forward pass). qM (nv x nv), ten_J (ntendon x nv) and actuator_moment
-// (nu x nv) are written dense. --random-ctrl draws every control of every world and step uniformly
+// (nu x nv) are written dense. Contacts: ncon, nconoverflow (dim 1) and contact_* (nconmax x the
+// field's width, NaN past ncon); --nconmax sets the per-world contact capacity (default: the
+// model's worst case, which cannot overflow). --random-ctrl draws every control of every world and step uniformly
 // from its ctrlrange (from [-1, 1] for actuators without one) with the given seed. Exit status: 0 on success,
 // 1 on bad input (with a message naming the file, line and element, or the argument), 2 when a
 // world's state became non-finite (the arrays are still written; see status.npy).
@@ -36,7 +38,8 @@ namespace {
   std::cerr << "sinew-rollout: " << msg << "\n"
             << "usage: sinew-rollout MODEL.xml --steps N [--nworld W] [--qpos0 F.npy] [--qvel0 F.npy]\n"
                "         [--act0 F.npy] [--ctrl F.npy | --random-ctrl SEED] [--keyframe NAME] [--option key=value ...]\n"
-               "         [--backend serial|omp|cuda] [--precision double|float] [--fields a,b,...] --out DIR\n";
+               "         [--backend serial|omp|cuda] [--precision double|float] [--nconmax C] [--fields a,b,...]\n"
+               "         --out DIR\n";
   std::exit(1);
 }
 
@@ -97,7 +100,7 @@ int main(int argc, char** argv) {
   using namespace sinew;
   std::string model_path, out_dir, backend = "serial", precision = "double", keyframe;
   std::string qpos0_path, qvel0_path, act0_path, ctrl_path;
-  int nstep = -1, nworld = 1;
+  int nstep = -1, nworld = 1, nconmax = -1;
   long random_ctrl = -1;
   std::vector<std::pair<std::string, std::string>> options;
   std::vector<std::string> fields = {"qpos", "qvel"};
@@ -110,6 +113,7 @@ int main(int argc, char** argv) {
     };
     if (a == "--steps") nstep = parse_int(a, next());
     else if (a == "--nworld") nworld = parse_int(a, next());
+    else if (a == "--nconmax") nconmax = parse_int(a, next());
     else if (a == "--qpos0") qpos0_path = next();
     else if (a == "--qvel0") qvel0_path = next();
     else if (a == "--act0") act0_path = next();
@@ -145,6 +149,7 @@ int main(int argc, char** argv) {
   try {
     Model<double> m = load_mjcf(model_path);
     for (const auto& [k, v] : options) apply_option(m, k, v);
+    if (nconmax >= 0) m.nconmax = nconmax;  // contact capacity per world (default: the model's worst case)
     const std::string why = step_unsupported(m.opt);
     if (!why.empty() && nstep > 0) throw std::invalid_argument(why);
 

@@ -188,7 +188,8 @@ TEST_CASE("apply_option") {
 TEST_CASE("pending elements: one warning per kind, counts; actuators are simulated") {
   std::vector<sinew::Diagnostic> w;
   auto m = load_mjcf_string(
-      "<mujoco><worldbody><body><joint name='j'/><geom size='1'/></body>"
+      "<mujoco><default><geom contype='0' conaffinity='0'/></default>"
+      "<worldbody><body><joint name='j'/><geom size='1'/></body>"
       "<body><joint name='k'/><geom size='1'/></body></worldbody>"
       "<actuator><motor joint='j'/><muscle joint='j' lengthrange='0 1'/><position joint='j' timeconst='0.1'/></actuator>"
       "<equality><joint joint1='j' joint2='k'/><joint joint1='k' joint2='j'/></equality>"
@@ -206,4 +207,25 @@ TEST_CASE("pending elements: one warning per kind, counts; actuators are simulat
   }
   CHECK(eq);
   CHECK(sensor);
+}
+
+TEST_CASE("joint and tendon limits and friction loss warn that they are not simulated yet") {
+  std::vector<sinew::Diagnostic> w;
+  auto m = load_mjcf_string(
+      "<mujoco><default><geom contype='0' conaffinity='0'/></default><worldbody>\n"
+      "<body><joint name='free_hinge'/><geom size='1'/>\n"
+      "<body><joint name='lim' range='-1 1' frictionloss='0.1'/><geom size='1'/></body></body>\n"
+      "</worldbody></mujoco>",
+      ".", &w);
+  CHECK(m.jnt_limited[1] == 1);
+  bool lim = false, fr = false;
+  for (const auto& d : w) {
+    if (d.message.find("1 joint limits (first: 'lim') not simulated yet") != std::string::npos) {
+      lim = true;
+      CHECK(d.where.line == 3);
+    }
+    fr = fr || d.message.find("1 joints with friction loss (first: 'lim')") != std::string::npos;
+  }
+  CHECK(lim);
+  CHECK(fr);
 }

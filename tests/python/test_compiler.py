@@ -1,6 +1,6 @@
 """Sinew's MJCF compiler against MuJoCo 3.4.0, field by field.
 
-For each model, the dump tool (path in $SINEW_MODEL_DUMP, built from tools/sinew_model_dump.cpp)
+For each model, the dump tool (path in $SINEW_MODEL_DUMP, built from tests/tools/sinew_model_dump.cpp)
 writes every Model array as .npy; each one that mjModel also has (same name) must match: integer
 fields exactly, real fields to rtol 1e-10 (atol 1e-12 for values that are zero in one and
 round-off in the other). mesh_vert is float32 in mjModel and compared as float32.

@@ -1,7 +1,7 @@
 """Sinew's mesh compilation (include/sinew/model/mesh.hpp) against MuJoCo 3.4.0, on every STL
 mesh of the MuscleMimic (musclemimic-models) and MyoSuite (myo-sim) models.
 
-Needs the tool built from tools/sinew_mesh_dump.cpp; its path comes from $SINEW_MESH_DUMP (the
+Needs the tool built from tests/tools/sinew_mesh_dump.cpp; its path comes from $SINEW_MESH_DUMP (the
 tests skip when it is unset). All meshes go through one tool run and one MuJoCo compile: a model
 with one jointless body per (mesh file, scale, inertia, refpos, refquat) combination the models
 use, each body holding a single <geom type="mesh"> with no <inertial> (density 1000), so
@@ -22,7 +22,7 @@ mujoco = pytest.importorskip("mujoco")
 
 TOOL = os.environ.get("SINEW_MESH_DUMP")
 pytestmark = pytest.mark.skipif(
-    not TOOL, reason="set SINEW_MESH_DUMP to the sinew_mesh_dump binary (tools/sinew_mesh_dump.cpp)")
+    not TOOL, reason="set SINEW_MESH_DUMP to the sinew_mesh_dump binary (tests/tools/sinew_mesh_dump.cpp)")
 
 MODES = {0: "convex", 1: "exact", 2: "legacy", 3: "shell"}
 RTOL = 1e-10

@@ -1,7 +1,7 @@
 """Sinew's actuators and MuJoCo's muscle (sinew-rollout, sinew-model-dump) against MuJoCo 3.4.0.
 
 Needs $SINEW_ROLLOUT (examples/sinew_rollout.cpp) and, for the model fields, $SINEW_MODEL_DUMP
-(tools/sinew_model_dump.cpp); tests skip without them.
+(tests/tools/sinew_model_dump.cpp); tests skip without them.
 
 (a) Compiled actuator fields on the real models (MyoFullBody, BimanualMuscle, myo-sim's OSL legs,
     the elbow model and models_util's legs wrapper): types, trnid, actadr/actnum, limited

@@ -22,8 +22,9 @@
 // M::force, before steps 4-7, which apply to every actuator. Extra states still at
 // muscle_state_unset() (after reset or set_muscle_model) are first set to M::init_state at the
 // current length and velocity. Extra states j >= 1 of a policy with state_derivative_diagonal
-// get act_dot[j] = f_j / (1 - h min(J_jj, 0)): one linearly implicit (backward-Euler
-// linearized) step of the stiff tendon-force state when the integrator applies act += h act_dot.
+// (De Groote's tendon force, stiff) get act_dot[j] = (y - x_j)/h with y the backward-Euler update
+// y = x_j + h f_j(y) (other states, length and velocity frozen; safeguarded Newton), so the
+// integrators' act += h act_dot takes an implicit step of that state (implicit_state_rate).
 //
 //   actuation_world(m, d);                    // after fwd_position_world and fwd_velocity_world
 //   actuation_world<MyMuscleModels>(m, d);    // with a custom list (kind 0 must be MujocoMuscle)
@@ -76,6 +77,50 @@ template <class T> SINEW_INLINE bool is_policy_muscle(const ModelView<T>& m, int
 }
 
 namespace actuation_detail {
+/// Rate r of extra state k of policy M such that x[k] + h r is the backward-Euler update
+/// y = x[k] + h f_k(y) of that state alone (the other states, the MTU length and velocity held at
+/// their current values), f0 = f_k(x[k]). Safeguarded Newton on g(y) = y - x[k] - h f_k(y) with
+/// g' = 1 - h d f_k / d x_k from M::state_derivative_diagonal, inside the bracket between x[k]
+/// and the explicit step x[k] + h f0, at most 24 iterations. When that bracket holds no root
+/// (f_k not decreasing there: nothing stiff to damp) the explicit rate f0 is returned.
+template <class M, class P, class T>
+SINEW_HD inline T implicit_state_rate(const P& p, T ctrl, T len, T vel, const T* x, T f0, int k, T h) {
+  constexpr int ns = M::nstate;
+  if (!(h > T(0)) || f0 == T(0) || !(f0 == f0)) return f0;
+  const T x0 = x[k], xe = x0 + h * f0;
+  T y[ns], yd[ns], jac[ns];
+  for (int j = 0; j < ns; ++j) y[j] = x[j];
+  auto g_of = [&](T v) {
+    y[k] = v;
+    M::state_derivative(p, ctrl, len, vel, y, yd);
+    return v - x0 - h * yd[k];
+  };
+  // g(x0) = -h f0; the root lies between x0 and xe when g(xe) has the other sign
+  const T ge = g_of(xe);
+  if (!(ge == ge) || (f0 > T(0) ? !(ge > T(0)) : !(ge < T(0)))) return f0;
+  T lo = f0 > T(0) ? x0 : xe, hi = f0 > T(0) ? xe : x0;  // g(lo) < 0 < g(hi)
+  // start from the linearly implicit step
+  M::state_derivative_diagonal(p, ctrl, len, vel, x, jac);
+  const T j0 = jac[k] < T(0) ? jac[k] : T(0);
+  T v = x0 + h * f0 / (T(1) - h * j0);
+  if (!(v > lo && v < hi)) v = T(0.5) * (lo + hi);
+  const T tol = T(sizeof(T) == 4 ? 2e-7 : 1e-14) * (T(1) + (x0 < T(0) ? -x0 : x0));
+  for (int it = 0; it < 24; ++it) {
+    const T g = g_of(v);
+    if (g < T(0)) lo = v;
+    else if (g > T(0)) hi = v;
+    else break;
+    M::state_derivative_diagonal(p, ctrl, len, vel, y, jac);
+    const T gp = T(1) - h * jac[k];
+    T nv = gp > T(0) ? v - g / gp : T(0.5) * (lo + hi);
+    if (!(nv > lo && nv < hi)) nv = T(0.5) * (lo + hi);
+    const T step = nv > v ? nv - v : v - nv;
+    v = nv;
+    if (step <= tol || hi - lo <= tol) break;
+  }
+  return (v - x0) / h;
+}
+
 /// Kind-by-kind stage of the policy muscles (kind K >= 1 of Models, policy M) of one world.
 template <class Models, class T, class L> struct PolicyMuscles {
   const ModelView<T>& m;
@@ -100,14 +145,10 @@ template <class Models, class T, class L> struct PolicyMuscles {
           M::init_state(p, len, vel, x[0], x);
           for (int k = 0; k < ns; ++k) d.act[a0 + k] = x[k];
         }
-        M::state_derivative(p, actuator_ctrl(m, d, i, bad), len, vel, x, xd);
+        const T ctrl = actuator_ctrl(m, d, i, bad);
+        M::state_derivative(p, ctrl, len, vel, x, xd);
         if constexpr (ns > 1 && MuscleHasStateJacobian<M, T>) {
-          T jac[ns];
-          M::state_derivative_diagonal(p, actuator_ctrl(m, d, i, bad), len, vel, x, jac);
-          for (int k = 1; k < ns; ++k) {
-            const T jk = jac[k] < T(0) ? jac[k] : T(0);
-            xd[k] = xd[k] / (T(1) - h * jk);
-          }
+          for (int k = 1; k < ns; ++k) xd[k] = implicit_state_rate<M>(p, ctrl, len, vel, x, xd[k], k, h);
         }
         for (int k = 0; k < ns; ++k) d.act_dot[a0 + k] = xd[k];
         d.actuator_force[i] = M::force(p, len, vel, x);

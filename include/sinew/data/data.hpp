@@ -43,6 +43,11 @@
   X(qacc_smooth, s.nv) X(qfrc_constraint, s.nv)                                         \
   X(ten_length, s.ntendon) X(ten_velocity, s.ntendon) X(ten_J, s.nJten)                 \
   X(actuator_length, s.nu) X(actuator_velocity, s.nu) X(actuator_moment, s.nJmom)       \
+  /* contacts (mjContact fields, capacity s.nconmax; valid entries: the first ncon) */  \
+  X(contact_dist, s.nconmax) X(contact_pos, 3 * s.nconmax) X(contact_frame, 9 * s.nconmax) \
+  X(contact_includemargin, s.nconmax) X(contact_friction, 5 * s.nconmax)                \
+  X(contact_solref, 2 * s.nconmax) X(contact_solreffriction, 2 * s.nconmax)             \
+  X(contact_solimp, 5 * s.nconmax)                                                      \
   /* scratch: RNE, implicit damping, Runge-Kutta */                                     \
   X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nM) X(qHDiagInv, s.nv)      \
   X(scratch_nv, 2 * s.nv)                                                               \
@@ -50,7 +55,9 @@
   X(rk_X, 4 * (s.nq + s.nv + s.na)) X(rk_F, 4 * (s.nv + s.na)) X(rk_dX, 2 * s.nv + s.na)
 
 // X(name, count): integer fields of one world.
-#define SINEW_DATA_INT_FIELDS(X) X(status, 1)
+// ncon: contacts found (<= nconmax); nconoverflow: contacts dropped for lack of capacity.
+#define SINEW_DATA_INT_FIELDS(X) X(status, 1) X(ncon, 1) X(nconoverflow, 1) \
+  X(contact_dim, s.nconmax) X(contact_geom, 2 * s.nconmax)
 
 namespace sinew {
 

@@ -16,23 +16,41 @@ template <class T> SINEW_HD inline int m_rownnz(const ModelView<T>& m, int i) {
   return (i + 1 < m.size.nv ? m.dof_Madr[i + 1] : m.size.nM) - m.dof_Madr[i];
 }
 
+namespace detail {
+/// LD[dst + c] -= s * LD[src + c] for c < n: a row update of the factorization (two different
+/// rows of the same array, so the ranges never overlap).
+template <class T, class S> SINEW_INLINE void sub_scaled_row(const S& LD, int dst, int src, T s, int n) {
+  for (int c = 0; c < n; ++c) LD[dst + c] -= s * LD[src + c];
+}
+/// Contiguous layout: plain pointers, declared non-aliasing (disjoint rows), so the loop vectorizes.
+template <class T> SINEW_INLINE void sub_scaled_row(const Span<T, WorldOuter>& LD, int dst, int src, T s, int n) {
+  T* __restrict__ a = LD.p + dst;
+  const T* __restrict__ b = LD.p + src;
+  for (int c = 0; c < n; ++c) a[c] -= s * b[c];
+}
+}  // namespace detail
+
+/// Row k holds k and its ancestors (m_rownnz(k) entries), so the a-th ancestor i of k has
+/// m_rownnz(k) - 1 - a entries in its row: the update length needs no lookup. As MuJoCo 3.4's
+/// mj_factorI, the multipliers are L(k, i) * (1 / D(k)).
 template <class T, class SM, class SL, class SD>
 SINEW_HD inline void factor_m(const ModelView<T>& m, const SM& M, const SL& LD, const SD& diag_inv) {
   const int nv = m.size.nv;
   for (int k = 0; k < m.size.nM; ++k) LD[k] = M[k];
   for (int k = nv - 1; k >= 0; --k) {
     const int kk = m.dof_Madr[k];
+    const int nanc = m_rownnz(m, k) - 1;
     if (LD[kk] < min_val<T>()) LD[kk] = min_val<T>();
-    int ki = kk + 1;
-    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i], ++ki) {
-      const T tmp = LD[ki] / LD[kk];
-      const int ij = m.dof_Madr[i];
-      const int cnt = m_rownnz(m, i);
-      for (int c = 0; c < cnt; ++c) LD[ij + c] -= tmp * LD[ki + c];
+    const T invD = T(1) / LD[kk];
+    diag_inv[k] = invD;
+    int i = m.dof_parentid[k];
+    for (int a = 0; a < nanc; ++a, i = m.dof_parentid[i]) {
+      const int ki = kk + 1 + a;
+      const T tmp = LD[ki] * invD;
+      detail::sub_scaled_row(LD, m.dof_Madr[i], ki, tmp, nanc - a);
       LD[ki] = tmp;
     }
   }
-  for (int i = 0; i < nv; ++i) diag_inv[i] = T(1) / LD[m.dof_Madr[i]];
 }
 
 /// x <- (L^T D L)^-1 x in place.

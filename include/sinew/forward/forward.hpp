@@ -14,6 +14,7 @@
 #pragma once
 #include "sinew/actuator/actuation.hpp"
 #include "sinew/actuator/transmission.hpp"
+#include "sinew/collision/collision.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/apply_ft.hpp"
 #include "sinew/dynamics/crb.hpp"
@@ -34,6 +35,7 @@ template <class T, class L> SINEW_HD inline void fwd_position_world(const ModelV
   tendon_world(m, d);
   crb(m, d);
   factor_m(m, d.qM, d.qLD, d.qLDiagInv);
+  collision_world(m, d);  // contacts only: no constraint force yet
   transmission_world(m, d);
 }
 

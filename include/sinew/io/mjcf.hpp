@@ -13,8 +13,10 @@
 // joints, geoms incl. meshes from STL files or inline vertices, sites, inertials, compiler and
 // option settings, keyframes), tendons (fixed and spatial, compiled by model/compile_tendon.hpp)
 // and actuators (joint and tendon transmissions, every shortcut, compiled by
-// model/compile_actuator.hpp). Parsed and kept in Model::pending for later stages (one warning per
-// kind): equality constraints, contact pairs/excludes, sensors. Accepted without effect:
+// model/compile_actuator.hpp), contact pairs/excludes and the collision candidates (compiled by
+// model/compile_contact.hpp; contacts are detected but produce no force yet: one warning). Parsed
+// and kept in Model::pending for later stages (one warning per kind): equality constraints,
+// sensors. Accepted without effect:
 // <visual>, <statistic>, <custom> (except Sinew's muscle selection, <text name="sinew:muscle_model">,
 // see docs/muscle_models.md), <size>, cameras, lights, textures, materials, skins (warning).
 // Height fields load (geom size, rbound) with a warning: their collision is not simulated. Errors
@@ -33,6 +35,7 @@
 #include "sinew/io/error.hpp"
 #include "sinew/io/mjcf_reader.hpp"
 #include "sinew/model/compile_actuator.hpp"
+#include "sinew/model/compile_contact.hpp"
 #include "sinew/model/compile_tendon.hpp"
 #include "sinew/model/compiler.hpp"
 #include "sinew/model/model.hpp"
@@ -591,11 +594,9 @@ struct Parser {
       if (n.name == "pair") {
         if (!a.has("geom1") || !a.has("geom2")) n.fail("pair requires geom1 and geom2");
         spec.npair++;
-        count_pending(n, "contact pairs");
       } else {
         if (!a.has("body1") || !a.has("body2")) n.fail("exclude requires body1 and body2");
         spec.nexclude++;
-        count_pending(n, "contact excludes");
       }
       spec.pending.push_back(make_pending(n, "contact", a));
     }
@@ -933,8 +934,6 @@ struct Parser {
     // one warning per kind of parsed-but-not-simulated element
     static const std::map<std::string, std::string> stage = {
         {"equality constraints", "equality constraints arrive with the constraint stage"},
-        {"contact pairs", "explicit contact pairs arrive with the collision stage"},
-        {"contact excludes", "contact excludes arrive with the collision stage"},
         {"sensors", "sensors arrive with the sensor stage"}};
     for (auto& [kind, first] : pending_count)
       warnings.push_back(Diagnostic{first.first->loc(), std::to_string(first.second) + " " + kind +
@@ -950,6 +949,50 @@ inline void emit(const std::vector<Diagnostic>& w, std::vector<Diagnostic>* out)
   }
 }
 
+/// Warnings for constraint rows the model asks for and Sinew does not simulate yet (joint and
+/// tendon limits, dof and tendon friction loss): one per kind, naming the first element.
+inline void warn_unsimulated_constraints(const Model<double>& m, const ModelSpec& spec, const SourceLocation& root,
+                                         std::vector<Diagnostic>& w) {
+  auto joint_where = [&](int j) {
+    const std::string& name = m.jnt_names[size_t(j)];
+    if (!name.empty())
+      for (const auto& b : spec.bodies)
+        for (const auto& js : b.joints)
+          if (js.name == name) return js.where;
+    return root;
+  };
+  auto tendon_where = [&](int t) {
+    int k = 0;
+    for (const auto& p : m.pending)
+      if (p.section == "tendon" && k++ == t) return SourceLocation{p.file, p.line, p.kind};
+    return root;
+  };
+  auto report = [&](int count, int first, bool joint, const std::string& what) {
+    if (!count) return;
+    const std::string name = joint ? m.jnt_names[size_t(first)] : m.tendon_names[size_t(first)];
+    w.push_back(Diagnostic{joint ? joint_where(first) : tendon_where(first),
+                           std::to_string(count) + " " + what + " (first: '" + name +
+                               "') not simulated yet: the constraint solver arrives with the constraint stage"});
+  };
+  int nlim = 0, flim = -1, nfr = 0, ffr = -1;
+  for (int j = 0; j < m.njnt; ++j) {
+    if (m.jnt_limited[size_t(j)] && m.jnt_type[size_t(j)] != JNT_FREE && !nlim++) flim = j;
+    bool fr = false;
+    const int dn = m.jnt_type[size_t(j)] == JNT_FREE ? 6 : m.jnt_type[size_t(j)] == JNT_BALL ? 3 : 1;
+    for (int k = 0; k < dn; ++k) fr = fr || m.dof_frictionloss[size_t(m.jnt_dofadr[size_t(j)] + k)] > 0;
+    if (fr && !nfr++) ffr = j;
+  }
+  report(nlim, flim, true, "joint limits");
+  report(nfr, ffr, true, "joints with friction loss");
+  nlim = nfr = 0;
+  for (int t = 0; t < m.ntendon; ++t) {
+    if (m.tendon_limited[size_t(t)] && !nlim++) flim = t;
+    if (m.tendon_frictionloss[size_t(t)] > 0 && !nfr++) ffr = t;
+  }
+  report(nlim, flim, false, "tendon limits");
+  report(nfr, ffr, false, "tendons with friction loss");
+}
+
 inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model_dir, std::vector<Diagnostic>* warnings) {
   Parser p;
   p.model_dir = model_dir;
@@ -962,6 +1005,37 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   Model<double> m = compile_model(p.spec);
   compile_tendons(m, p.spec.compiler.autolimits);
   compile_actuators(m);
+  warn_unsimulated_constraints(m, p.spec, root.loc(), p.warnings);
+  {
+    std::vector<std::string> unsupported;
+    compile_contacts(m, &unsupported);
+    if (!unsupported.empty()) {
+      std::string list;
+      for (size_t i = 0; i < unsupported.size(); ++i) list += (i ? "; " : "") + unsupported[i];
+      p.warnings.push_back(Diagnostic{root.loc(), std::to_string(unsupported.size()) +
+                                                      " geom pairs of types Sinew cannot collide yet are left out of "
+                                                      "collision detection (mesh, sdf, box or cylinder against a "
+                                                      "non-plane): " + list});
+    }
+  }
+  if (m.ncollision > 0 && !m.opt.disabled(DSBL_CONTACT) && !m.opt.disabled(DSBL_CONSTRAINT))
+    p.warnings.push_back(Diagnostic{root.loc(), std::to_string(m.ncollision) +
+                                                    " geom pairs can collide: contacts are detected (Data::ncon, "
+                                                    "contact_*) but produce no force yet (the constraint solver "
+                                                    "arrives with the constraint stage)"});
+  {
+    int nconvex = 0;
+    for (int k = 0; k < m.ncollision; ++k) {
+      const int t1 = m.geom_type[size_t(m.collision_pair[size_t(3 * k)])], t2 = m.geom_type[size_t(m.collision_pair[size_t(3 * k + 1)])];
+      if (collision::pair_func(std::min(t1, t2), std::max(t1, t2)) == collision::PF_CONVEX) ++nconvex;
+    }
+    if (nconvex > 0)
+      p.warnings.push_back(Diagnostic{root.loc(), std::to_string(nconvex) +
+                                                      " ellipsoid pairs (against sphere/capsule/ellipsoid) use Sinew's own "
+                                                      "GJK and penetration solver, not yet matched to MuJoCo's native CCD: "
+                                                      "same contacts, but dist may differ by up to ~1e-4 (shallow) and "
+                                                      "~1e-3 (deep penetration), normals by ~1e-1"});
+  }
   m.actuator_classes = p.actuator_classes;
   for (const auto& t : p.muscle_spec) {
     m.muscle_model_spec += (m.muscle_model_spec.empty() ? "" : "; ") + t.data;
@@ -974,6 +1048,21 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
         p.warnings.push_back(Diagnostic{t.where, "sinew:muscle_model: rule '" + rules[j].pattern +
                                                      "' (model '" + DefaultMuscleModels::names[rules[j].kind] +
                                                      "') matches no muscle"});
+  }
+  // De Groote muscles whose MuJoCo range implies a tendon shorter than min_tendon_fraction L0
+  // (docs/muscle_models.md, section 3): the slack length is floored, normalized lengths offset
+  for (int i = 0; i < m.nu && !p.muscle_spec.empty(); ++i) {
+    if (m.actuator_musclekind[size_t(i)] != DefaultMuscleModels::index_of<DeGroote2016>()) continue;
+    const double* gp = &m.actuator_gainprm[size_t(10 * i)];
+    const double* lr = &m.actuator_lengthrange[size_t(2 * i)];
+    const double L0 = (lr[1] - lr[0]) / (gp[1] - gp[0]), raw = lr[0] - gp[0] * L0;
+    const double lts = muscle_params<DeGroote2016>(m, i).tendon_slack_length;
+    if (raw < lts)
+      p.warnings.push_back(Diagnostic{p.muscle_spec.front().where,
+                                      "degroote2016 muscle '" + m.actuator_names[size_t(i)] + "': the MuJoCo range " +
+                                          "implies a tendon slack length of " + std::to_string(raw) +
+                                          " m; floored at " + std::to_string(lts) +
+                                          " m (fiber lengths then differ from MuJoCo's)"});
   }
   emit(p.warnings, warnings);
   return m;

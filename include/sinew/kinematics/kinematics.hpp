@@ -13,13 +13,21 @@
 namespace sinew {
 
 namespace detail {
-/// Pose of a frame attached to body b at (pos, quat) in body coordinates (mj_local2Global).
+template <class T> SINEW_INLINE bool is_identity_quat(const T* q) {
+  return q[0] == T(1) && q[1] == T(0) && q[2] == T(0) && q[3] == T(0);
+}
+
+/// Pose of a frame attached to body b at (pos, quat) in body coordinates (mj_local2Global), written
+/// to element i of (xpos_out, xmat_out). A frame with the body's orientation (quat = identity:
+/// almost every site) copies the body's xmat, as MuJoCo's sameframe does: the product with the
+/// identity is exact, so this is the same matrix bit for bit.
 template <class T, class L>
-SINEW_INLINE void local_to_global(const WorldData<T, L>& d, int b, const T* pos, const T* q, vec3<T>& xpos,
-                                  mat3<T>& xmat) {
+SINEW_INLINE void local_to_global(const WorldData<T, L>& d, int b, const T* pos, const T* q, const Span<T, L>& xpos_out,
+                                  const Span<T, L>& xmat_out, int i) {
   const mat3<T> bm = getm(d.xmat, b);
-  xpos = bm * vec3<T>::load(pos) + get3(d.xpos, b);
-  xmat = quat_to_mat(mul(getq(d.xquat, b), quat<T>::load(q)));
+  set3(xpos_out, i, bm * vec3<T>::load(pos) + get3(d.xpos, b));
+  if (is_identity_quat(q)) setm(xmat_out, i, bm);
+  else setm(xmat_out, i, quat_to_mat(mul(getq(d.xquat, b), quat<T>::load(q))));
 }
 }  // namespace detail
 
@@ -84,23 +92,12 @@ template <class T, class L> SINEW_HD inline void kinematics(const ModelView<T>& 
     setm(d.xmat, i, quat_to_mat(xquat));
   }
 
-  vec3<T> p;
-  mat3<T> r;
-  for (int i = 1; i < nbody; ++i) {
-    detail::local_to_global(d, i, m.body_ipos + 3 * i, m.body_iquat + 4 * i, p, r);
-    set3(d.xipos, i, p);
-    setm(d.ximat, i, r);
-  }
-  for (int g = 0; g < m.size.ngeom; ++g) {
-    detail::local_to_global(d, m.geom_bodyid[g], m.geom_pos + 3 * g, m.geom_quat + 4 * g, p, r);
-    set3(d.geom_xpos, g, p);
-    setm(d.geom_xmat, g, r);
-  }
-  for (int s = 0; s < m.size.nsite; ++s) {
-    detail::local_to_global(d, m.site_bodyid[s], m.site_pos + 3 * s, m.site_quat + 4 * s, p, r);
-    set3(d.site_xpos, s, p);
-    setm(d.site_xmat, s, r);
-  }
+  for (int i = 1; i < nbody; ++i)
+    detail::local_to_global(d, i, m.body_ipos + 3 * i, m.body_iquat + 4 * i, d.xipos, d.ximat, i);
+  for (int g = 0; g < m.size.ngeom; ++g)
+    detail::local_to_global(d, m.geom_bodyid[g], m.geom_pos + 3 * g, m.geom_quat + 4 * g, d.geom_xpos, d.geom_xmat, g);
+  for (int s = 0; s < m.size.nsite; ++s)
+    detail::local_to_global(d, m.site_bodyid[s], m.site_pos + 3 * s, m.site_quat + 4 * s, d.site_xpos, d.site_xmat, s);
 }
 
 }  // namespace sinew

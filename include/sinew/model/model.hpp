@@ -42,7 +42,10 @@
   X(actuator_forcelimited, nu, 1) X(actuator_actlimited, nu, 1) X(actuator_actearly, nu, 1)    \
   X(moment_rowadr, nu, 1) X(moment_rownnz, nu, 1) X(moment_colind, nJmom, 1)                \
   X(actuator_musclekind, nu, 1) X(muscle_order, nmuscle, 1)                                    \
-  X(muscle_kindadr, nmusclekind, 1) X(muscle_kindnum, nmusclekind, 1)
+  X(muscle_kindadr, nmusclekind, 1) X(muscle_kindnum, nmusclekind, 1)                         \
+  X(pair_dim, npair, 1) X(pair_geom1, npair, 1) X(pair_geom2, npair, 1)                        \
+  X(pair_signature, npair, 1) X(exclude_signature, nexclude, 1)                                \
+  X(collision_pair, ncollision, 3)
 
 // X(name, count, dim): real arrays (stored as the Model's scalar type).
 #define SINEW_MODEL_REAL_FIELDS(X)                                                             \
@@ -73,7 +76,9 @@
   X(actuator_ctrlrange, nu, 2) X(actuator_forcerange, nu, 2) X(actuator_actrange, nu, 2)       \
   X(actuator_gear, nu, 6) X(actuator_cranklength, nu, 1) X(actuator_acc0, nu, 1)               \
   X(actuator_length0, nu, 1) X(actuator_lengthrange, nu, 2)                                  \
-  X(actuator_muscleprm, nu, nmuscleprm)
+  X(actuator_muscleprm, nu, nmuscleprm)                                                        \
+  X(pair_solref, npair, 2) X(pair_solreffriction, npair, 2) X(pair_solimp, npair, 5)           \
+  X(pair_margin, npair, 1) X(pair_gap, npair, 1) X(pair_friction, npair, 5)
 
 namespace sinew {
 
@@ -109,6 +114,14 @@ struct ModelSizes {
   int nmuscle = 0;      ///< muscle actuators (dyn, gain and bias type muscle)
   int nmusclekind = 0;  ///< kinds in the list the model was compiled with (0: not compiled, all MuJoCo)
   int nmuscleprm = 0;   ///< reals per actuator in actuator_muscleprm (the list's largest nprm)
+  // Collision (model/compile_contact.hpp): collision_pair holds every geom pair the collision
+  // stage may test, (geom1, geom2, ipair) with ipair the explicit <pair> index or -1 for a
+  // bitmask pair, already filtered (contype/conaffinity, welds, parent-child, excludes) and in
+  // MuJoCo's processing order. nconmax: contact capacity per world in Data; the compiler sets it
+  // to the worst case of collision_pair (mj_maxContact summed), so it cannot overflow; lower it
+  // before creating Data to save memory (contacts past it are dropped and counted in nconoverflow).
+  int ncollision = 0;   ///< candidate geom pairs (rows of collision_pair)
+  int nconmax = 0;      ///< contact capacity per world
 };
 
 /// Physics options (mjOption), with MJCF attribute names.

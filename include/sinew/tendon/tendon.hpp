@@ -41,8 +41,12 @@ template <class T, class L> SINEW_INLINE vec3<T> point_jac(const WorldData<T, L>
 
 /// Adds scale * dif^T (Jp(p1 on body b1) - Jp(p0 on body b0)) to the sparse row [adr, adr+nnz).
 /// The two dof chains are walked together from the deepest dof up (dof_parentid < dof), and the
-/// row's sorted colind from its end, so a shared ancestor gets the difference of the two columns
-/// in one entry, as mj_jacDifPair does.
+/// row's sorted colind from its end, as mj_jacDifPair does. The walk stops where the chains
+/// meet: for a dof shared by both points the difference of the two columns is
+/// cdof_ang x (p1 - p0) (same tree, same reference point), whose component along dif =
+/// (p1 - p0) / |p1 - p0| is zero, so the shared ancestors (the root's free joint, the spine
+/// below a leg muscle...) contribute nothing. MuJoCo computes them anyway and gets rounding noise
+/// (~1e-17 per entry); Sinew leaves exact zeros there.
 template <class T, class L>
 SINEW_INLINE void add_segment_jac(const ModelView<T>& m, const WorldData<T, L>& d, int adr, int nnz, int b0, vec3<T> p0,
                                   int b1, vec3<T> p1, vec3<T> dif, T scale) {
@@ -50,7 +54,7 @@ SINEW_INLINE void add_segment_jac(const ModelView<T>& m, const WorldData<T, L>& 
   const vec3<T> off1 = p1 - get3(d.subtree_com, m.body_rootid[b1]);
   int i0 = last_dof(m, b0), i1 = last_dof(m, b1);
   int k = adr + nnz - 1;
-  while (i0 >= 0 || i1 >= 0) {
+  while ((i0 >= 0 || i1 >= 0) && i0 != i1) {
     const int j = i0 > i1 ? i0 : i1;
     vec3<T> jd = vec3<T>::zero();
     if (j == i1) jd = point_jac(d, j, off1);
@@ -60,17 +64,6 @@ SINEW_INLINE void add_segment_jac(const ModelView<T>& m, const WorldData<T, L>& 
     d.ten_J[k] += t * scale;
     if (j == i1) i1 = m.dof_parentid[i1];
     if (j == i0) i0 = m.dof_parentid[i0];
-  }
-}
-
-/// Normalizes v in place (mju_normalize3: a vector shorter than min_val becomes (1, 0, 0)).
-template <class T> SINEW_INLINE void normalize3_or_x(vec3<T>& v) {
-  const T n = std::sqrt(v.x * v.x + v.y * v.y + v.z * v.z);
-  if (n < min_val<T>()) {
-    v = {T(1), T(0), T(0)};
-  } else {
-    const T inv = T(1) / n;
-    v = {v.x * inv, v.y * inv, v.z * inv};
   }
 }
 
@@ -138,24 +131,39 @@ template <class T, class L> SINEW_HD inline void tendon_world(const ModelView<T>
         }
       }
 
+      // each straight piece's length is computed once and reused for its unit direction
+      // (MuJoCo's mju_normalize3 returns the same norm); x / 1 == x, so the common divisor 1 is
+      // skipped without changing a bit
       int nseg;
+      vec3<T> sdif[3];
+      T slen[3];
+      if (wlen < T(0)) pnt[1] = get3(d.site_xpos, id1);
+      sdif[0] = pnt[1] - pnt[0];
+      slen[0] = norm(sdif[0]);
       if (wlen < T(0)) {
-        pnt[1] = get3(d.site_xpos, id1);
         body[1] = m.site_bodyid[id1];
-        len += norm(pnt[1] - pnt[0]) / divisor;
+        len += divisor == T(1) ? slen[0] : slen[0] / divisor;
         nseg = 1;
       } else {
         pnt[3] = get3(d.site_xpos, id1);
         body[1] = body[2] = m.geom_bodyid[wrapid];
         body[3] = m.site_bodyid[id1];
-        len += (norm(pnt[1] - pnt[0]) + wlen + norm(pnt[3] - pnt[2])) / divisor;
+        sdif[2] = pnt[3] - pnt[2];
+        slen[2] = norm(sdif[2]);
+        const T piece = slen[0] + wlen + slen[2];
+        len += divisor == T(1) ? piece : piece / divisor;
         nseg = 3;
       }
 
       for (int k = 0; k < nseg; ++k) {
-        if (body[k] == body[k + 1]) continue;
-        vec3<T> dif = pnt[k + 1] - pnt[k];
-        normalize3_or_x(dif);
+        if (body[k] == body[k + 1]) continue;  // the arc (k = 1) always lies on the geom's body
+        vec3<T> dif = sdif[k];
+        if (slen[k] < min_val<T>()) {
+          dif = {T(1), T(0), T(0)};  // mju_normalize3 of a zero vector
+        } else {
+          const T inv = T(1) / slen[k];
+          dif = {dif.x * inv, dif.y * inv, dif.z * inv};
+        }
         add_segment_jac(m, d, jadr, jnnz, body[k], pnt[k], body[k + 1], pnt[k + 1], dif, T(1) / divisor);
       }
       j += wrapid >= 0 ? 2 : 1;

@@ -1,0 +1,66 @@
+// Which narrowphase function handles a pair of geom types (MuJoCo's mjCOLLISIONFUNC table,
+// restricted to what Sinew implements), and the most contacts it can return (mj_maxContact with
+// multiccd off, MuJoCo's default).
+#pragma once
+#include "sinew/collision/convex.hpp"
+#include "sinew/collision/plane.hpp"
+#include "sinew/collision/primitive.hpp"
+#include "sinew/model/enums.hpp"
+
+namespace sinew::collision {
+
+enum PairFunc : int {
+  PF_NONE = 0,         ///< MuJoCo has no function either (plane-plane, plane-hfield): never collides
+  PF_UNSUPPORTED = -1, ///< MuJoCo collides it, Sinew does not yet
+  PF_PLANE_SPHERE = 1, PF_PLANE_CAPSULE, PF_PLANE_ELLIPSOID, PF_PLANE_CYLINDER, PF_PLANE_BOX,
+  PF_SPHERE_SPHERE, PF_SPHERE_CAPSULE, PF_CAPSULE_CAPSULE, PF_CONVEX
+};
+
+/// Function for types t1 <= t2.
+SINEW_INLINE int pair_func(int t1, int t2) {
+  if (t1 == GEOM_PLANE) {
+    switch (t2) {
+      case GEOM_PLANE: case GEOM_HFIELD: return PF_NONE;
+      case GEOM_SPHERE: return PF_PLANE_SPHERE;
+      case GEOM_CAPSULE: return PF_PLANE_CAPSULE;
+      case GEOM_ELLIPSOID: return PF_PLANE_ELLIPSOID;
+      case GEOM_CYLINDER: return PF_PLANE_CYLINDER;
+      case GEOM_BOX: return PF_PLANE_BOX;
+      default: return PF_UNSUPPORTED;
+    }
+  }
+  if (t1 == GEOM_HFIELD && t2 == GEOM_HFIELD) return PF_NONE;
+  if (t1 == GEOM_SPHERE && t2 == GEOM_SPHERE) return PF_SPHERE_SPHERE;
+  if (t1 == GEOM_SPHERE && t2 == GEOM_CAPSULE) return PF_SPHERE_CAPSULE;
+  if (t1 == GEOM_CAPSULE && t2 == GEOM_CAPSULE) return PF_CAPSULE_CAPSULE;
+  if (t2 == GEOM_ELLIPSOID && (t1 == GEOM_SPHERE || t1 == GEOM_CAPSULE || t1 == GEOM_ELLIPSOID)) return PF_CONVEX;
+  return PF_UNSUPPORTED;
+}
+
+SINEW_INLINE int pair_maxcontact(int t1, int t2) {
+  switch (pair_func(t1, t2)) {
+    case PF_PLANE_CAPSULE: case PF_CAPSULE_CAPSULE: return 2;
+    case PF_PLANE_CYLINDER: case PF_PLANE_BOX: return 4;
+    case PF_NONE: case PF_UNSUPPORTED: return 0;
+    default: return 1;
+  }
+}
+
+/// Runs the narrowphase of a pair (g1.type <= g2.type); returns the number of contacts written
+/// to con (at most pair_maxcontact, <= 4).
+template <class T> SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+  switch (pair_func(g1.type, g2.type)) {
+    case PF_PLANE_SPHERE: return plane_sphere(con, margin, g1, g2);
+    case PF_PLANE_CAPSULE: return plane_capsule(con, margin, g1, g2);
+    case PF_PLANE_ELLIPSOID: return plane_ellipsoid(con, margin, g1, g2);
+    case PF_PLANE_CYLINDER: return plane_cylinder(con, margin, g1, g2);
+    case PF_PLANE_BOX: return plane_box(con, margin, g1, g2);
+    case PF_SPHERE_SPHERE: return sphere_sphere(con, margin, g1, g2);
+    case PF_SPHERE_CAPSULE: return sphere_capsule(con, margin, g1, g2);
+    case PF_CAPSULE_CAPSULE: return capsule_capsule(con, margin, g1, g2);
+    case PF_CONVEX: return convex_pair(con, margin, g1, g2);
+    default: return 0;
+  }
+}
+
+}  // namespace sinew::collision

@@ -1,0 +1,256 @@
+"""Sinew's collision stage (sinew-rollout, --steps 0) against MuJoCo 3.4.0's d.contact after
+mj_forward: the same contact set (count, geom pairs), the geometry (dist, pos, frame normal) and
+the parameters (friction, solref, solreffriction, solimp, includemargin, dim) per contact.
+
+Needs the CLI built from examples/sinew_rollout.cpp; its path comes from $SINEW_ROLLOUT (every
+test skips when it is unset).
+
+Models and states:
+- MyoFullBody: its keyframe (standing on the floor), and the keyframe lowered by 1..4 cm and
+  randomly perturbed (joints +-0.15 rad) so feet and hands press into the floor and limbs into each
+  other (plane-capsule, plane-ellipsoid, capsule-capsule and ellipsoid pairs);
+- BimanualMuscle: random poses inside the joint ranges (its 33 explicit pairs);
+- PRIMS below: every pair type Sinew implements, bodies on free joints at random poses close
+  enough to touch, with margins, gaps, priorities, solmix and an explicit pair with its own
+  parameters.
+
+Contacts are compared as sets: both sides sorted by (geom1, geom2, pos). MuJoCo's own order is
+also checked where Sinew reproduces it (same sequence of geom pairs).
+
+NOT YET AGREEMENT for ellipsoid pairs against non-planes (loaded models warn about it): MuJoCo
+runs its native GJK/EPA there, Sinew its own GJK and a minimum-translation search. The contact SET
+and the contact PARAMETERS of those pairs are asserted exactly like every other pair; their
+GEOMETRY (dist, pos, normal) is only measured and printed by the main tests, and asserted at
+MuJoCo's own convergence level by test_prims_convex_geometry, a strict xfail until the GJK/EPA
+port lands (measured today on PRIMS: shallow dist 8e-5, normal off by up to 0.27; deep dist 3e-3,
+normals can point the other way).
+
+Tolerances (double): closed-form pairs (plane with sphere/capsule/box/cylinder/ellipsoid,
+sphere/capsule pairs) dist, pos, normal 1e-9, frame 1e-8. Parameters exact (1e-12).
+"""
+import os
+import tempfile
+
+import numpy as np
+import pytest
+
+mujoco = pytest.importorskip("mujoco")
+
+from models_util import musclemimic_path
+from oracle_util import ROLLOUT, random_states, run_rollout
+
+pytestmark = pytest.mark.skipif(
+    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
+
+FIELDS = ["ncon", "nconoverflow", "contact_dist", "contact_pos", "contact_frame", "contact_friction",
+          "contact_solref", "contact_solreffriction", "contact_solimp", "contact_includemargin",
+          "contact_dim", "contact_geom"]
+
+PRIMS = """<mujoco model="prims">
+  <option timestep="0.002"/>
+  <worldbody>
+    <geom name="floor" type="plane" size="5 5 0.1" friction="0.8 0.01 0.001" conaffinity="7"/>
+    <body name="s1" pos="0 0 0.1"><freejoint/><geom name="s1" type="sphere" size="0.1" margin="0.01" gap="0.004"/></body>
+    <body name="s2" pos="0.3 0 0.1"><freejoint/><geom name="s2" type="sphere" size="0.08" priority="1" condim="4"/></body>
+    <body name="c1" pos="0 0.3 0.1"><freejoint/><geom name="c1" type="capsule" size="0.05 0.15" solmix="3" solref="0.03 1.2"/></body>
+    <body name="c2" pos="0.3 0.3 0.1"><freejoint/><geom name="c2" type="capsule" size="0.06 0.1" condim="6" solimp="0.8 0.9 0.01 0.4 3"/></body>
+    <body name="e1" pos="0 -0.3 0.1"><freejoint/><geom name="e1" type="ellipsoid" size="0.08 0.12 0.05" margin="0.005"/></body>
+    <body name="e2" pos="0.3 -0.3 0.1"><freejoint/><geom name="e2" type="ellipsoid" size="0.1 0.06 0.07"/></body>
+    <body name="b1" pos="-0.3 0 0.1"><freejoint/><geom name="b1" type="box" size="0.05 0.07 0.04" contype="2" conaffinity="0"/></body>
+    <body name="y1" pos="-0.3 0.3 0.1"><freejoint/><geom name="y1" type="cylinder" size="0.05 0.08" contype="4" conaffinity="0"/></body>
+  </worldbody>
+  <contact>
+    <pair geom1="c2" geom2="c1" condim="1" friction="0.5 0.5 0.01 0.001 0.001" margin="0.02" gap="0.005" solreffriction="0.05 1"/>
+    <pair geom1="b1" geom2="floor"/>
+    <exclude body1="s2" body2="c2"/>
+  </contact>
+</mujoco>
+"""
+
+CLOSED_TOL = 1e-9
+# convex (GJK/EPA) pairs, asserted by the strict xfail only: MuJoCo converges to ccd_tolerance 1e-6
+CCD_DIST = 1e-5
+CCD_POS = 1e-3
+CCD_NRM = 1e-3
+
+
+def mj_contacts(m, d):
+    out = []
+    for c in d.contact[:d.ncon]:
+        out.append(dict(geom=tuple(int(g) for g in c.geom), dist=c.dist, pos=np.array(c.pos), frame=np.array(c.frame),
+                        friction=np.array(c.friction), solref=np.array(c.solref), solreffriction=np.array(c.solreffriction),
+                        solimp=np.array(c.solimp), includemargin=c.includemargin, dim=int(c.dim)))
+    return out
+
+
+def sinew_contacts(out, w):
+    n = int(out["ncon"][w, 0, 0])
+    res = []
+    for k in range(n):
+        g = out["contact_geom"][w, 0, 2 * k:2 * k + 2].astype(int)
+        res.append(dict(geom=(int(g[0]), int(g[1])), dist=out["contact_dist"][w, 0, k],
+                        pos=out["contact_pos"][w, 0, 3 * k:3 * k + 3], frame=out["contact_frame"][w, 0, 9 * k:9 * k + 9],
+                        friction=out["contact_friction"][w, 0, 5 * k:5 * k + 5],
+                        solref=out["contact_solref"][w, 0, 2 * k:2 * k + 2],
+                        solreffriction=out["contact_solreffriction"][w, 0, 2 * k:2 * k + 2],
+                        solimp=out["contact_solimp"][w, 0, 5 * k:5 * k + 5],
+                        includemargin=out["contact_includemargin"][w, 0, k], dim=int(out["contact_dim"][w, 0, k])))
+    return res
+
+
+def key(c):
+    return (c["geom"], round(float(c["pos"][0]), 4), round(float(c["pos"][1]), 4), round(float(c["pos"][2]), 4))
+
+
+def compare_real(m, path, qpos, tmp, report, strict_ccd=False):
+    W = qpos.shape[0]
+    np.save(os.path.join(tmp, "qpos0.npy"), qpos)
+    np.save(os.path.join(tmp, "qvel0.npy"), np.zeros((W, m.nv)))
+    _, out = run_rollout(path, tmp, "--steps", 0, "--nworld", W, "--qpos0", os.path.join(tmp, "qpos0.npy"),
+                         "--qvel0", os.path.join(tmp, "qvel0.npy"), fields=FIELDS)
+    return check(m, qpos, out, report, strict_ccd)
+
+
+def check(m, qpos, out, report, strict_ccd=False):
+    d = mujoco.MjData(m)
+    ccd_types = {mujoco.mjtGeom.mjGEOM_ELLIPSOID}
+    total = 0
+    for w in range(qpos.shape[0]):
+        d.qpos[:] = qpos[w]
+        d.qvel[:] = 0
+        mujoco.mj_forward(m, d)
+        ref = mj_contacts(m, d)
+        got = sinew_contacts(out, w)
+        assert int(out["nconoverflow"][w, 0, 0]) == 0
+        assert len(got) == len(ref), f"world {w}: ncon {len(got)} vs MuJoCo {len(ref)}: " \
+            f"{sorted(c['geom'] for c in got)} vs {sorted(c['geom'] for c in ref)}"
+        report["order_same" if [c["geom"] for c in got] == [c["geom"] for c in ref] else "order_diff"] += 1
+        for a, b in zip(sorted(got, key=key), sorted(ref, key=key)):
+            assert a["geom"] == b["geom"], (w, a["geom"], b["geom"])
+            t1, t2 = m.geom_type[a["geom"][0]], m.geom_type[a["geom"][1]]
+            ccd = (t1 in ccd_types or t2 in ccd_types) and mujoco.mjtGeom.mjGEOM_PLANE not in (t1, t2)
+            # deep: the cores (sphere centre, capsule segment) overlap, or two ellipsoids overlap:
+            # MuJoCo runs EPA there, Sinew the exact minimum translation (agreement reported only)
+            core = [m.geom_size[g][0] for g in a["geom"] if m.geom_type[g] in (2, 3)]
+            deep = ccd and b["dist"] < (-min(core) if core else 0.0)
+            kind = "deep" if deep else ("ccd" if ccd else "closed")
+            ed = abs(a["dist"] - b["dist"])
+            ep = float(np.max(np.abs(a["pos"] - b["pos"])))
+            en = float(np.max(np.abs(a["frame"][:3] - b["frame"][:3])))
+            for k, v in [("dist", ed), ("pos", ep), ("nrm", en)]:
+                report[kind + "_" + k] = max(report.get(kind + "_" + k, 0.0), v)
+            if ccd:
+                if strict_ccd:
+                    assert ed <= CCD_DIST and ep <= CCD_POS and en <= CCD_NRM, (w, a["geom"], kind, ed, ep, en)
+            else:
+                assert ed <= CLOSED_TOL and ep <= CLOSED_TOL and en <= CLOSED_TOL, (w, a["geom"], ed, ep, en)
+                assert np.max(np.abs(a["frame"] - b["frame"])) <= 1e-8, (w, a["geom"], a["frame"], b["frame"])
+            for f in ["friction", "solref", "solreffriction", "solimp"]:
+                np.testing.assert_allclose(a[f], b[f], rtol=0, atol=1e-12, err_msg=f"{f} {a['geom']}")
+            assert abs(a["includemargin"] - b["includemargin"]) <= 1e-12, (a["geom"], a["includemargin"], b["includemargin"])
+            assert a["dim"] == b["dim"]
+            total += 1
+    report["contacts"] = report.get("contacts", 0) + total
+    return total
+
+
+def new_report():
+    return {"order_same": 0, "order_diff": 0}
+
+
+def _prims_states():
+    rng = np.random.default_rng(3)
+    m = mujoco.MjModel.from_xml_string(PRIMS)
+    # free bodies packed in a 0.5 m box just above the floor: many touch each other and the floor
+    n = 200
+    qpos = np.tile(m.qpos0, (n, 1))
+    for j in range(m.njnt):
+        a = m.jnt_qposadr[j]
+        qpos[:, a:a + 3] = rng.uniform([-0.15, -0.15, -0.02], [0.15, 0.15, 0.2], (n, 3))
+        q = rng.normal(size=(n, 4))
+        qpos[:, a + 3:a + 7] = q / np.linalg.norm(q, axis=1, keepdims=True)
+    # degenerate alignments: axis-aligned poses (parallel capsules, boxes flat on the floor)
+    qpos[:20, 3::7] = 1
+    qpos[:20, 4::7] = 0
+    qpos[:20, 5::7] = 0
+    qpos[:20, 6::7] = 0
+    return m, qpos
+
+
+def _run_prims(strict_ccd):
+    m, qpos = _prims_states()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "prims.xml")
+        with open(path, "w") as f:
+            f.write(PRIMS)
+        report = new_report()
+        total = compare_real(m, path, qpos, tmp, report, strict_ccd)
+    print("prims", report)
+    return total
+
+
+def test_prims():
+    assert _run_prims(strict_ccd=False) > 500
+
+
+@pytest.mark.xfail(strict=True, reason="ellipsoid pairs need a port of MuJoCo's GJK/EPA (constraint issue)")
+def test_prims_convex_geometry():
+    _run_prims(strict_ccd=True)
+
+
+def _lowered_states(m, key, n, rng):
+    qpos = np.tile(m.key_qpos[key], (n, 1))
+    free = [j for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE]
+    for j in range(m.njnt):
+        a = m.jnt_qposadr[j]
+        if m.jnt_type[j] in (mujoco.mjtJoint.mjJNT_HINGE, mujoco.mjtJoint.mjJNT_SLIDE):
+            qpos[1:, a] += rng.uniform(-0.15, 0.15, n - 1)
+            if m.jnt_limited[j]:
+                qpos[:, a] = np.clip(qpos[:, a], *m.jnt_range[j])
+    for j in free:
+        a = m.jnt_qposadr[j]
+        qpos[1:, a + 2] -= rng.uniform(0.01, 0.04, n - 1)
+    return qpos
+
+
+def test_myofullbody():
+    path = musclemimic_path("myofullbody")
+    m = mujoco.MjModel.from_xml_path(path)
+    rng = np.random.default_rng(0)
+    qpos = _lowered_states(m, 0, 48, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        report = new_report()
+        total = compare_real(m, path, qpos, tmp, report)
+        print("myofullbody", report)
+        assert total > 48
+
+
+def test_bimanual():
+    path = musclemimic_path("bimanual")
+    m = mujoco.MjModel.from_xml_path(path)
+    rng = np.random.default_rng(1)
+    qpos, _ = random_states(m, 64, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        report = new_report()
+        total = compare_real(m, path, qpos, tmp, report)
+        print("bimanual", report)
+        assert total > 0
+
+
+def test_overflow_is_counted():
+    """A capacity below the contact count: the first nconmax contacts are kept, the rest counted."""
+    path = musclemimic_path("myofullbody")
+    m = mujoco.MjModel.from_xml_path(path)
+    qpos = _lowered_states(m, 0, 4, np.random.default_rng(2))
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(os.path.join(tmp, "q.npy"), qpos)
+        _, full = run_rollout(path, tmp, "--steps", 0, "--nworld", 4, "--qpos0", os.path.join(tmp, "q.npy"),
+                              fields=["ncon", "nconoverflow", "contact_geom"])
+        _, cut = run_rollout(path, tmp, "--steps", 0, "--nworld", 4, "--qpos0", os.path.join(tmp, "q.npy"),
+                             "--nconmax", 2, fields=["ncon", "nconoverflow", "contact_geom"])
+    for w in range(4):
+        n = int(full["ncon"][w, 0, 0])
+        assert int(cut["ncon"][w, 0, 0]) == min(n, 2)
+        assert int(cut["nconoverflow"][w, 0, 0]) == max(n - 2, 0)
+        k = min(n, 2)
+        np.testing.assert_array_equal(cut["contact_geom"][w, 0, :2 * k], full["contact_geom"][w, 0, :2 * k])
