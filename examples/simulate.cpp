@@ -1,5 +1,6 @@
 // sinew-simulate: the main job. Loads an MJCF model, simulates many worlds from slightly
-// different initial velocities, and reports what happened and the throughput.
+// different initial velocities, each with its own constant random excitation of the actuators
+// (muscles), and reports what happened and the throughput.
 //
 //   sinew-simulate models/branched_tree.xml --nworld 1024 --steps 1000 [--backend omp|serial]
 //       [--precision double|float] [--seed S]
@@ -33,12 +34,21 @@ template <class T, class E> int simulate(E exec, const sinew::Model<double>& md,
   const DataView<T, WorldOuter> dv = data.view();
   reset(exec, mv, dv, m.nkey > 0 ? 0 : -1);
 
-  // every world starts from the same pose with its own small random velocity
+  // every world starts from the same pose with its own small random velocity and its own constant
+  // excitation, drawn uniformly from each actuator's ctrlrange (zero for actuators without one)
   std::mt19937 rng(seed);
   std::normal_distribution<double> n01(0.0, 0.1);
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
   std::vector<T> qvel = data.get_all("qvel");
   for (auto& v : qvel) v += T(n01(rng));
   data.set_all("qvel", qvel);
+  std::vector<T> ctrl(size_t(nworld) * size_t(m.nu));
+  for (size_t k = 0; k < ctrl.size(); ++k) {
+    const size_t u = k % size_t(m.nu);
+    if (m.actuator_ctrllimited[u])
+      ctrl[k] = T(md.actuator_ctrlrange[2 * u] + (md.actuator_ctrlrange[2 * u + 1] - md.actuator_ctrlrange[2 * u]) * u01(rng));
+  }
+  if (m.nu) data.set_all("ctrl", ctrl);
 
   forward(exec, mv, dv);
   double e0 = 0;
@@ -49,23 +59,29 @@ template <class T, class E> int simulate(E exec, const sinew::Model<double>& md,
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   forward(exec, mv, dv);
-  double e1 = 0, zmin = 1e300, zmax = -1e300;
+  double e1 = 0;
   int bad = 0;
+  std::vector<double> qmin(size_t(m.nq), 1e300), qmax(size_t(m.nq), -1e300);
   const std::vector<int> status = data.status();
   for (int w = 0; w < nworld; ++w) {
     if (status[size_t(w)] != STATUS_OK) { ++bad; continue; }
     const WorldData<T, WorldOuter> wd = dv.world(w);
     e1 += kinetic_energy(mv, wd);
-    if (m.nbody > 1) {
-      zmin = std::min(zmin, double(wd.subtree_com[3 * 1 + 2]));
-      zmax = std::max(zmax, double(wd.subtree_com[3 * 1 + 2]));
+    for (int i = 0; i < m.nq; ++i) {
+      qmin[size_t(i)] = std::min(qmin[size_t(i)], double(wd.qpos[i]));
+      qmax[size_t(i)] = std::max(qmax[size_t(i)], double(wd.qpos[i]));
     }
   }
   const int good = nworld - bad;
   std::printf("simulated %d worlds x %d steps (%.3f s of model time each)\n", nworld, nstep, nstep * md.opt.timestep);
   std::printf("  mean kinetic energy: %.6g J at start, %.6g J at end\n", e0 / nworld, good ? e1 / good : 0.0);
-  if (m.nbody > 1 && good)
-    std::printf("  first body's subtree centre of mass height at end: %.4f .. %.4f m\n", zmin, zmax);
+  if (good)
+    for (int j = 0; j < m.njnt && j < 8; ++j) {
+      const int a = m.jnt_qposadr[size_t(j)];
+      if (m.jnt_type[size_t(j)] != JNT_HINGE && m.jnt_type[size_t(j)] != JNT_SLIDE) continue;
+      std::printf("  joint %-16s final position across worlds: %8.4f .. %8.4f\n", md.jnt_names[size_t(j)].c_str(),
+                  qmin[size_t(a)], qmax[size_t(a)]);
+    }
   std::printf("  worlds flagged non-finite: %d\n", bad);
   std::printf("  wall time %.3f s: %.0f world-steps/s (%.2f us per world-step)\n", sec, double(nworld) * nstep / sec,
               1e6 * sec / (double(nworld) * nstep));

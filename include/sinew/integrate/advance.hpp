@@ -6,6 +6,7 @@
 #pragma once
 #include "sinew/actuator/actuation.hpp"
 #include "sinew/data/data.hpp"
+#include "sinew/dynamics/factor_m.hpp"
 #include "sinew/integrate/integrate_pos.hpp"
 
 namespace sinew {
@@ -32,6 +33,17 @@ SINEW_HD inline void advance(const ModelView<T>& m, const WorldData<T, L>& d, co
   else integrate_pos(m, d.qpos, d.qvel, h);
   d.time[0] += h;
   for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart[i] = d.qacc[i];
+}
+
+/// The implicit-in-velocity update shared by Euler's implicit damping and implicitfast: qH (filled
+/// by the caller in the mass-matrix layout) is factored in place, qacc = qH^-1 (qfrc_smooth +
+/// qfrc_constraint) is solved into scratch_nv, and the state advances with it.
+template <class T, class L> SINEW_HD inline void advance_implicit(const ModelView<T>& m, const WorldData<T, L>& d) {
+  factor_m(m, d.qH, d.qH, d.qHDiagInv);
+  const Span<T, L> qacc = d.scratch_nv;
+  for (int i = 0; i < m.size.nv; ++i) qacc[i] = d.qfrc_smooth[i] + d.qfrc_constraint[i];
+  solve_m(m, d.qH, d.qHDiagInv, qacc);
+  advance(m, d, d.act_dot, qacc, static_cast<const Span<T, L>*>(nullptr));
 }
 
 }  // namespace sinew

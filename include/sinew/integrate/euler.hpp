@@ -19,11 +19,7 @@ template <class T, class L> SINEW_HD inline void euler(const ModelView<T>& m, co
   }
   for (int k = 0; k < m.size.nM; ++k) d.qH[k] = d.qM[k];
   for (int i = 0; i < nv; ++i) d.qH[m.dof_Madr[i]] += m.opt.timestep * m.dof_damping[i];
-  factor_m(m, d.qH, d.qH, d.qHDiagInv);
-  const Span<T, L> qacc = d.scratch_nv;
-  for (int i = 0; i < nv; ++i) qacc[i] = d.qfrc_smooth[i] + d.qfrc_constraint[i];
-  solve_m(m, d.qH, d.qHDiagInv, qacc);
-  advance(m, d, d.act_dot, qacc, static_cast<const Span<T, L>*>(nullptr));
+  advance_implicit(m, d);
 }
 
 }  // namespace sinew

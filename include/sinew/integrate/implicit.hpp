@@ -92,15 +92,10 @@ SINEW_HD inline void implicitfast_qderiv(const ModelView<T>& m, const WorldData<
 
 template <class Models = DefaultMuscleModels, class T, class L>
 SINEW_HD inline void implicitfast(const ModelView<T>& m, const WorldData<T, L>& d) {
-  const int nv = m.size.nv;
   const T h = m.opt.timestep;
   implicitfast_qderiv<Models>(m, d);
   for (int k = 0; k < m.size.nM; ++k) d.qH[k] = d.qM[k] + (-h) * d.qDeriv[k];
-  factor_m(m, d.qH, d.qH, d.qHDiagInv);
-  const Span<T, L> qacc = d.scratch_nv;
-  for (int i = 0; i < nv; ++i) qacc[i] = d.qfrc_smooth[i] + d.qfrc_constraint[i];
-  solve_m(m, d.qH, d.qHDiagInv, qacc);
-  advance(m, d, d.act_dot, qacc, static_cast<const Span<T, L>*>(nullptr));
+  advance_implicit(m, d);
 }
 
 }  // namespace sinew

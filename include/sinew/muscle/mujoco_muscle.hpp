@@ -93,28 +93,30 @@ template <class T> SINEW_INLINE T muscle_passive_length(T L, T lmax) {
   return T(0.5) + x;
 }
 
+namespace muscle_detail {
+/// Peak force, normalized length L and velocity V, FL(L), and the velocity scale L0 vmax shared by
+/// the gain and its velocity derivative.
+template <class T> struct GainTerms {
+  T force, FL, V, vscale;
+};
+template <class T> SINEW_INLINE GainTerms<T> gain_terms(T len, T vel, const T* lengthrange, T acc0, const T* prm) {
+  const T L0 = optimal_length(lengthrange, prm);
+  const T L = prm[0] + (len - lengthrange[0]) / maxv(min_val<T>(), L0);
+  const T vscale = maxv(min_val<T>(), L0 * prm[6]);
+  return {peak_force(prm, acc0), muscle_gain_length(L, prm[4], prm[5]), vel / vscale, vscale};
+}
+}  // namespace muscle_detail
+
 /// Active muscle gain -F0 FL FV at actuator length `len` and velocity `vel` (mju_muscleGain).
 template <class T> SINEW_INLINE T muscle_gain(T len, T vel, const T* lengthrange, T acc0, const T* prm) {
-  using muscle_detail::maxv;
-  const T force = muscle_detail::peak_force(prm, acc0);
-  const T L0 = muscle_detail::optimal_length(lengthrange, prm);
-  const T L = prm[0] + (len - lengthrange[0]) / maxv(min_val<T>(), L0);
-  const T V = vel / maxv(min_val<T>(), L0 * prm[6]);
-  const T FL = muscle_gain_length(L, prm[4], prm[5]);
-  const T FV = muscle_force_velocity(V, prm[8]);
-  return -force * FL * FV;
+  const auto g = muscle_detail::gain_terms(len, vel, lengthrange, acc0, prm);
+  return -g.force * g.FL * muscle_force_velocity(g.V, prm[8]);
 }
 
 /// d muscle_gain / d vel (mjd_muscleGain_vel): -F0 FL dFV/dV / (L0 vmax).
 template <class T> SINEW_INLINE T muscle_gain_vel(T len, T vel, const T* lengthrange, T acc0, const T* prm) {
-  using muscle_detail::maxv;
-  const T force = muscle_detail::peak_force(prm, acc0);
-  const T L0 = muscle_detail::optimal_length(lengthrange, prm);
-  const T L = prm[0] + (len - lengthrange[0]) / maxv(min_val<T>(), L0);
-  const T V = vel / maxv(min_val<T>(), L0 * prm[6]);
-  const T FL = muscle_gain_length(L, prm[4], prm[5]);
-  const T dFV = muscle_force_velocity_deriv(V, prm[8]);
-  return -force * FL * dFV / maxv(min_val<T>(), L0 * prm[6]);
+  const auto g = muscle_detail::gain_terms(len, vel, lengthrange, acc0, prm);
+  return -g.force * g.FL * muscle_force_velocity_deriv(g.V, prm[8]) / g.vscale;
 }
 
 /// Passive muscle force -F0 fpmax FP(L) (mju_muscleBias).
