@@ -46,7 +46,8 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
   if (f == "qM") return s.nv * s.nv;
   if (f == "ten_J") return s.ntendon * s.nv;
   if (f == "actuator_moment") return s.nu * s.nv;
-  if (f == "status" || f == "ncon" || f == "nconoverflow") return 1;
+  if (f == "status" || f == "ncon" || f == "nconoverflow" || f == "nefc" || f == "nefcoverflow") return 1;
+  if (f == "efc_type" || f == "efc_id") return s.njmax;
   if (f == "contact_dim") return s.nconmax;
   if (f == "contact_geom") return 2 * s.nconmax;
   DataLayoutInfo info(s);
@@ -59,7 +60,9 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
 /// Names of every recordable field.
 inline std::vector<std::string> field_names() {
   // qM, ten_J, actuator_moment come out dense; contact_* are NaN past ncon
-  std::vector<std::string> r = {"status", "ncon", "nconoverflow", "contact_dim", "contact_geom"};
+  // efc_* are NaN past nefc (efc_J: njmax x nv, dense)
+  std::vector<std::string> r = {"status", "ncon", "nconoverflow", "contact_dim", "contact_geom",
+                                "nefc", "nefcoverflow", "efc_type", "efc_id"};
 #define SINEW_X(name, count) r.push_back(#name);
   SINEW_DATA_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
@@ -131,6 +134,11 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
             out[0] = double(wd.ncon[0]);
           } else if (f == "nconoverflow") {
             out[0] = double(wd.nconoverflow[0]);
+          } else if (f == "nefc" || f == "nefcoverflow") {
+            out[0] = double(f == "nefc" ? wd.nefc[0] : wd.nefcoverflow[0]);
+          } else if (f == "efc_type" || f == "efc_id") {
+            const Span<int, L> sp = f == "efc_type" ? wd.efc_type : wd.efc_id;
+            for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
           } else if (f == "contact_dim" || f == "contact_geom") {
             const Span<int, L> sp = f == "contact_dim" ? wd.contact_dim : wd.contact_geom;
             for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
@@ -146,6 +154,10 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
           if (f.rfind("contact_", 0) == 0 && s.nconmax > 0) {  // pad past ncon with NaN
             const int per = dim / s.nconmax;
             for (int k = wd.ncon[0] * per; k < dim; ++k) out[k] = std::nan("");
+          }
+          if (f.rfind("efc_", 0) == 0 && s.njmax > 0) {  // pad past nefc with NaN
+            const int per = dim / s.njmax;
+            for (int k = wd.nefc[0] * per; k < dim; ++k) out[k] = std::nan("");
           }
         }
       }

@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 apt_only=0
 [[ "${1:-}" == "--apt-only" ]] && apt_only=1
 
-packages=(cmake g++ make libeigen3-dev libtinyxml2-dev doctest-dev libbenchmark-dev)
+packages=(cmake g++ make libeigen3-dev libtinyxml2-dev zlib1g-dev doctest-dev libbenchmark-dev)
 if ! command -v nvcc >/dev/null 2>&1 && [[ ! -d /usr/local/cuda/include/cccl ]]; then
   packages+=(libthrust-dev)
 fi

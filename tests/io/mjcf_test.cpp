@@ -202,7 +202,7 @@ TEST_CASE("pending elements: one warning per kind, counts; actuators are simulat
   bool eq = false, sensor = false;
   for (const auto& d : w) {
     CHECK(d.message.find("actuator") == std::string::npos);
-    eq = eq || d.message.find("2 equality constraints parsed but not simulated yet") != std::string::npos;
+    eq = eq || d.message.find("2 equality constraints compiled, rows computed, not solved yet") != std::string::npos;
     sensor = sensor || d.message.find("1 sensors parsed but not simulated yet") != std::string::npos;
   }
   CHECK(eq);

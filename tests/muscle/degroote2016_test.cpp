@@ -253,7 +253,7 @@ TEST_CASE("degroote2016: regularisation of a*fl -> 0") {
   const double lmt = 0.20 + 0.13;  // lM~ ~ 1.3: passive force > 0
   double x[2] = {0.0, 0.8}, xdot[2];
   const auto f0 = DeGroote2016::fiber_state(p, lmt, 0.0, x);
-  CHECK(f0.fiber_velocity_norm == doctest::Approx(p.max_fiber_velocity));  // saturated: fiber lengthens at vmax
+  CHECK(f0.fiber_velocity_norm == doctest::Approx(p.max_fiber_velocity));  // saturated: fiber lengthens at the cap
   for (int i = 0; i < 200000; ++i) {  // 0.2 s at 1 us
     DeGroote2016::state_derivative(p, 0.0, lmt, 0.0, x, xdot);
     REQUIRE(std::isfinite(xdot[1]));

@@ -557,3 +557,132 @@ TEST_CASE("muscle models: reset, keyframes and Data sizes follow na") {
   CHECK(all_finite(d.get_all("act")));
   CHECK(d.get("act", 1)[1] >= 0.0);
 }
+
+namespace muscle_models_test {
+/// arm.xml with physiological tendons: muscle range 0.5-1.5 (brachioradialis' gainprm/biasprm too)
+/// gives tendon slack lengths of 5-20 cm instead of the 1 % floor, and De Groote for the four
+/// elbow muscles (as arm_compliant.xml selects them).
+std::string arm_physiological_tendons() {
+  std::string s;
+  {
+    FILE* f = std::fopen(kArm.c_str(), "rb");
+    REQUIRE(f);
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
+    std::fclose(f);
+  }
+  auto rep = [&](const std::string& a, const std::string& b) {
+    const size_t k = s.find(a);
+    REQUIRE(k != std::string::npos);
+    s.replace(k, a.size(), b);
+  };
+  rep("<muscle ctrllimited=\"true\" ctrlrange=\"0 1\" scale=\"400\"/>",
+      "<muscle ctrllimited=\"true\" ctrlrange=\"0 1\" scale=\"400\" range=\"0.5 1.5\"/>");
+  rep("gainprm=\"0.75 1.05", "gainprm=\"0.5 1.5");
+  rep("biasprm=\"0.75 1.05", "biasprm=\"0.5 1.5");
+  rep("</mujoco>", spec_xml("degroote2016: names=biceps,triceps,brachialis,brachioradialis") + "</mujoco>");
+  return s;
+}
+}  // namespace muscle_models_test
+
+TEST_CASE("muscle models: physiological tendons, fast eccentric motion stays bounded (arm, 2000 steps)") {
+  // Regression: with |vM~| clamped to 1 the tendon took up any MTU lengthening faster than vmax
+  // and F~T grew exponentially (world 6 under Euler: 60, 1e11, then NaN near step 245).
+  Model<double> m = load_mjcf_string(arm_physiological_tendons());
+  int ndg = 0;
+  for (int i = 0; i < m.nu; ++i)
+    if (m.actuator_musclekind[size_t(i)] == kDG) {
+      ++ndg;
+      const auto p = muscle_params<DeGroote2016>(m, i);
+      CHECK(p.tendon_slack_length > 0.04);  // physiological, not the 1 % floor
+      CHECK(p.max_fiber_velocity == 50.0);
+    }
+  REQUIRE(ndg == 4);
+  const int nw = 8;
+  for (int integrator : {INT_EULER, INT_IMPLICITFAST, INT_RK4}) {
+    CAPTURE(integrator);
+    m.opt.integrator = integrator;
+    Data<double> d(m, nw);
+    reset(exec::omp, m.view(), d.view());
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> u(-0.1, 1.1);
+    std::vector<double> ctrl(size_t(nw) * size_t(m.nu));
+    double ftmin = 1e300, ftmax = -1e300, excess = -1e300, vmtu = 0;
+    bool finite = true;
+    for (int s = 0; s < 2000; ++s) {
+      if (s % 10 == 0) {
+        for (auto& c : ctrl) c = u(rng);
+        d.set_all("ctrl", ctrl);
+      }
+      step(exec::omp, m.view(), d.view());
+      const auto act = d.get_all("act"), len = d.get_all("actuator_length"), vel = d.get_all("actuator_velocity");
+      for (int w = 0; w < nw; ++w)
+        for (int i = 0; i < m.nu; ++i) {
+          if (m.actuator_musclekind[size_t(i)] != kDG) continue;
+          const auto p = muscle_params<DeGroote2016>(m, i);
+          const double x[2] = {act[size_t(w * m.na + m.actuator_actadr[size_t(i)])],
+                               act[size_t(w * m.na + m.actuator_actadr[size_t(i)] + 1)]};
+          finite = finite && std::isfinite(x[0]) && std::isfinite(x[1]);
+          const size_t wi = size_t(w * m.nu + i);
+          const auto f = DeGroote2016::fiber_state(p, len[wi], vel[wi], x);
+          ftmin = std::min(ftmin, x[1]);
+          ftmax = std::max(ftmax, x[1]);
+          // the fiber's largest force at its length: fl fv(cap) + fpe <= fv(cap) + fpe (fl <= 1;
+          // fl itself is left out: the state lags the fiber length by up to one step, 0.12 lopt)
+          const double fmax = degroote2016::force_velocity(DeGroote2016::lengthening_velocity_cap(p)) + f.fpe;
+          excess = std::max(excess, x[1] - fmax * f.cos_pennation);
+          vmtu = std::max(vmtu, vel[wi] / (p.optimal_fiber_length * p.max_contraction_velocity));
+        }
+    }
+    MESSAGE("integrator " << integrator << ": F~T in [" << ftmin << ", " << ftmax << "], max F~T - (fv(cap) + fpe) = "
+                          << excess << ", max MTU lengthening " << vmtu << " vmax");
+    CHECK(finite);
+    for (int st : d.status()) CHECK(st == STATUS_OK);
+    for (const char* fld : {"qpos", "qvel", "act", "act_dot", "actuator_force", "qacc"}) CHECK(all_finite(d.get_all(fld)));
+    CHECK(excess <= 0.0);
+    CHECK(ftmin >= -0.2384);  // never below the tendon curve's asymptote -(A + D) (slack tendon)
+  }
+}
+
+TEST_CASE("muscle models: a fast imposed stretch (10 m/s, lopt 8 cm) keeps the tendon force bounded") {
+  // MTU lengthening at 10 m/s = 12.5 vmax for lopt 0.08 m (vmax 10 lopt/s), full activation.
+  const auto p = sinew::make_degroote2016_params(500.0, 0.08, 0.20, 0.015, 0.06);
+  const double h = 0.002, v = 10.0, lmt0 = 0.08 + 0.20 * 1.01;
+  const double fvcap = degroote2016::force_velocity(v / (0.08 * 10.0));  // fv(12.5) = 2.58
+  // (1) held at one length with the imposed velocity: the backward-Euler update converges to
+  // the force balance with the fiber taking all of the MTU velocity, F~T = a fl fv(12.5) + fpe.
+  {
+    double x[2];
+    DeGroote2016::init_state(p, lmt0, 0.0, 1.0, x);
+    for (int k = 0; k < 200; ++k) {
+      double xd[2];
+      DeGroote2016::state_derivative(p, 1.0, lmt0, v, x, xd);
+      x[1] += h * actuation_detail::implicit_state_rate<DeGroote2016>(p, 1.0, lmt0, v, x, xd[1], 1, h);
+      REQUIRE(std::isfinite(x[1]));
+    }
+    const auto f = DeGroote2016::fiber_state(p, lmt0, v, x);
+    CHECK(f.fiber_velocity_norm == doctest::Approx(12.5).epsilon(1e-6));
+    CHECK(x[1] == doctest::Approx(f.fl * fvcap + f.fpe).epsilon(1e-6));
+    CHECK(x[1] < 2.7);
+  }
+  // (2) a real stretch: 20 ms at 10 m/s from isometric (the fiber goes from lM~ ~0.97 to ~3.5).
+  for (double cap : {50.0, 1.0}) {
+    auto q = p;
+    q.max_fiber_velocity = cap;
+    double x[2], fmax = 0, excess = -1e300;
+    DeGroote2016::init_state(q, lmt0, 0.0, 1.0, x);
+    for (int k = 0; k < 10; ++k) {
+      const double lmt = lmt0 + v * h * k;
+      double xd[2];
+      DeGroote2016::state_derivative(q, 1.0, lmt, v, x, xd);
+      x[1] += h * actuation_detail::implicit_state_rate<DeGroote2016>(q, 1.0, lmt, v, x, xd[1], 1, h);
+      REQUIRE(std::isfinite(x[1]));
+      const auto f = DeGroote2016::fiber_state(q, lmt + v * h, v, x);
+      fmax = std::max(fmax, x[1]);
+      excess = std::max(excess, x[1] - (fvcap + f.fpe));  // fl <= 1; fl left out: the state lags one step
+    }
+    MESSAGE("cap " << cap << ": max F~T " << fmax << ", max F~T - (fv(12.5) + fpe) " << excess);
+    if (cap == 50.0) CHECK(excess <= 1e-3);
+    else CHECK(excess > 1.0);  // the old clamp at vmax: the tendon absorbs the stretch
+  }
+}

@@ -48,6 +48,10 @@
   X(contact_includemargin, s.nconmax) X(contact_friction, 5 * s.nconmax)                \
   X(contact_solref, 2 * s.nconmax) X(contact_solreffriction, 2 * s.nconmax)             \
   X(contact_solimp, 5 * s.nconmax)                                                      \
+  /* constraint rows (mjData efc_* fields, capacity s.njmax; valid rows: the first nefc) */ \
+  X(efc_J, s.njmax * s.nv) X(efc_pos, s.njmax) X(efc_margin, s.njmax)                    \
+  X(efc_frictionloss, s.njmax) X(efc_diagApprox, s.njmax) X(efc_R, s.njmax)             \
+  X(efc_D, s.njmax) X(efc_KBIP, 4 * s.njmax) X(efc_vel, s.njmax) X(efc_aref, s.njmax)   \
   /* scratch: RNE, implicit damping, Runge-Kutta */                                     \
   X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nM) X(qHDiagInv, s.nv)      \
   X(scratch_nv, 2 * s.nv)                                                               \
@@ -56,8 +60,10 @@
 
 // X(name, count): integer fields of one world.
 // ncon: contacts found (<= nconmax); nconoverflow: contacts dropped for lack of capacity.
+// nefc: constraint rows (<= njmax); nefcoverflow: rows dropped for lack of capacity.
 #define SINEW_DATA_INT_FIELDS(X) X(status, 1) X(ncon, 1) X(nconoverflow, 1) \
-  X(contact_dim, s.nconmax) X(contact_geom, 2 * s.nconmax)
+  X(contact_dim, s.nconmax) X(contact_geom, 2 * s.nconmax)                 \
+  X(nefc, 1) X(nefcoverflow, 1) X(efc_type, s.njmax) X(efc_id, s.njmax)
 
 namespace sinew {
 

@@ -15,6 +15,7 @@
 #include "sinew/actuator/actuation.hpp"
 #include "sinew/actuator/transmission.hpp"
 #include "sinew/collision/collision.hpp"
+#include "sinew/constraint/make_constraint.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/apply_ft.hpp"
 #include "sinew/dynamics/crb.hpp"
@@ -36,6 +37,7 @@ template <class T, class L> SINEW_HD inline void fwd_position_world(const ModelV
   crb(m, d);
   factor_m(m, d.qM, d.qLD, d.qLDiagInv);
   collision_world(m, d);  // contacts only: no constraint force yet
+  make_constraint_world(m, d);  // rows and parameters only: no solver yet
   transmission_world(m, d);
 }
 
@@ -44,6 +46,7 @@ template <class T, class L> SINEW_HD inline void fwd_velocity_world(const ModelV
   actuator_velocity_world(m, d);
   com_vel(m, d);
   passive(m, d);
+  reference_constraint_world(m, d);
   rne(m, d);
 }
 

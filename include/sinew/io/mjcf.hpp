@@ -36,6 +36,7 @@
 #include "sinew/io/mjcf_reader.hpp"
 #include "sinew/model/compile_actuator.hpp"
 #include "sinew/model/compile_contact.hpp"
+#include "sinew/model/compile_equality.hpp"
 #include "sinew/model/compile_tendon.hpp"
 #include "sinew/model/compiler.hpp"
 #include "sinew/model/model.hpp"
@@ -933,11 +934,12 @@ struct Parser {
 
     // one warning per kind of parsed-but-not-simulated element
     static const std::map<std::string, std::string> stage = {
-        {"equality constraints", "equality constraints arrive with the constraint stage"},
+        {"equality constraints", "compiled, rows computed, not solved yet: the constraint solver arrives with the constraint stage"},
         {"sensors", "sensors arrive with the sensor stage"}};
     for (auto& [kind, first] : pending_count)
       warnings.push_back(Diagnostic{first.first->loc(), std::to_string(first.second) + " " + kind +
-                                                             " parsed but not simulated yet (" + stage.at(kind) + ")"});
+                                                             (kind == "equality constraints" ? " " : " parsed but not simulated yet (") +
+                                                             stage.at(kind) + (kind == "equality constraints" ? "" : ")")});
   }
 };
 
@@ -1005,6 +1007,7 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   Model<double> m = compile_model(p.spec);
   compile_tendons(m, p.spec.compiler.autolimits);
   compile_actuators(m);
+  compile_equality(m);
   warn_unsimulated_constraints(m, p.spec, root.loc(), p.warnings);
   {
     std::vector<std::string> unsupported;
@@ -1018,6 +1021,7 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
                                                       "non-plane): " + list});
     }
   }
+  compile_constraint_sizes(m);
   if (m.ncollision > 0 && !m.opt.disabled(DSBL_CONTACT) && !m.opt.disabled(DSBL_CONSTRAINT))
     p.warnings.push_back(Diagnostic{root.loc(), std::to_string(m.ncollision) +
                                                     " geom pairs can collide: contacts are detected (Data::ncon, "

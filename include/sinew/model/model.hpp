@@ -45,7 +45,9 @@
   X(muscle_kindadr, nmusclekind, 1) X(muscle_kindnum, nmusclekind, 1)                         \
   X(pair_dim, npair, 1) X(pair_geom1, npair, 1) X(pair_geom2, npair, 1)                        \
   X(pair_signature, npair, 1) X(exclude_signature, nexclude, 1)                                \
-  X(collision_pair, ncollision, 3)
+  X(collision_pair, ncollision, 3)                                                            \
+  X(eq_type, neq, 1) X(eq_obj1id, neq, 1) X(eq_obj2id, neq, 1) X(eq_objtype, neq, 1)          \
+  X(eq_active0, neq, 1)
 
 // X(name, count, dim): real arrays (stored as the Model's scalar type).
 #define SINEW_MODEL_REAL_FIELDS(X)                                                             \
@@ -78,7 +80,9 @@
   X(actuator_length0, nu, 1) X(actuator_lengthrange, nu, 2)                                  \
   X(actuator_muscleprm, nu, nmuscleprm)                                                        \
   X(pair_solref, npair, 2) X(pair_solreffriction, npair, 2) X(pair_solimp, npair, 5)           \
-  X(pair_margin, npair, 1) X(pair_gap, npair, 1) X(pair_friction, npair, 5)
+  X(pair_margin, npair, 1) X(pair_gap, npair, 1) X(pair_friction, npair, 5)                   \
+  X(eq_solref, neq, 2) X(eq_solimp, neq, 5) X(eq_data, neq, 11)                                \
+  X(dof_invweight0, nv, 1) X(body_invweight0, nbody, 2)
 
 namespace sinew {
 
@@ -122,6 +126,10 @@ struct ModelSizes {
   // before creating Data to save memory (contacts past it are dropped and counted in nconoverflow).
   int ncollision = 0;   ///< candidate geom pairs (rows of collision_pair)
   int nconmax = 0;      ///< contact capacity per world
+  // Constraint rows (model/compile_equality.hpp, constraint/make_constraint.hpp): njmax rows per
+  // world in Data (efc_*); the loader sets the worst case (compile_constraint_sizes); rows past it
+  // are dropped and counted in nefcoverflow.
+  int njmax = 0;        ///< constraint-row capacity per world
 };
 
 /// Physics options (mjOption), with MJCF attribute names.

@@ -213,7 +213,8 @@ template <class T> struct DeGroote2016Params {
   T tau_act, tau_deact;    ///< activation / deactivation time constants (s)
   T act_smoothing;         ///< b of the tanh switch (0.1 published)
   T min_active_force;      ///< floor on a*fl in the fiber-velocity inversion (default 1e-3)
-  T max_fiber_velocity;    ///< clamp on |vM~| in the inversion, in vmax units (default 1)
+  T max_fiber_velocity;    ///< lengthening cap on vM~ in the inversion, vmax units (default 50;
+                           ///< the shortening cap is min(this, 1)); see DeGroote2016::fiber_state
   int rigid_tendon;        ///< 1: rigid tendon (lT = lTs, state[1] unused), 0: compliant
 };
 
@@ -226,7 +227,10 @@ template <class T> struct DeGroote2016Options {
   bool use_mujoco_vmax = false;    ///< true: vmax = MuJoCo's gainprm[6] (in L0/s) instead of 10
   T act_smoothing = T(degroote2016::act_smoothing_default);
   T min_active_force = T(1e-3);
-  T max_fiber_velocity = T(1);
+  /// Lengthening cap on vM~ (vmax units) in the fiber-velocity inversion; shortening is capped at
+  /// min(this, 1). 50: the tendon-force state stays bounded for MTU stretch up to 50 vmax
+  /// (docs/muscle_models.md, "Fast lengthening").
+  T max_fiber_velocity = T(50);
   bool rigid_tendon = false;
   /// Lower bound on the tendon slack length, as a fraction of L0, when the MuJoCo range implies a
   /// tendon shorter than that (see docs/muscle_models.md, "MuJoCo mapping").
@@ -331,9 +335,23 @@ struct DeGroote2016 {
     return from_mujoco(gainprm, biasprm, dynprm, lengthrange, acc0, DeGroote2016Options<T>{});
   }
 
+  /// Bounds of the fiber velocity vM~ in the inversion (compliant mode), in vmax units.
+  /// Lengthening: max_fiber_velocity (default 50, far beyond any physiological stretch: the
+  /// fiber absorbs the MTU's lengthening while the force balance asks for it, and the eccentric
+  /// force stays at most a fl fv(50) + fpe ~ 3.0 a fl + fpe). Shortening: min(max_fiber_velocity,
+  /// 1), where fv reaches ~0 (the curve's end; a fiber cannot shorten faster than vmax).
+  template <class T> SINEW_HD static T lengthening_velocity_cap(const params<T>& p) {
+    return degroote2016::clampn(p.max_fiber_velocity, T(0), T(1e3));
+  }
+  template <class T> SINEW_HD static T shortening_velocity_cap(const params<T>& p) {
+    return degroote2016::clampn(p.max_fiber_velocity, T(0), T(1));
+  }
+
   /// Geometry and fiber velocity at the state. In compliant mode the velocity comes from the
-  /// inverted force-velocity curve with two guards: a*fl is floored at min_active_force, and vM~
-  /// is clamped to +-max_fiber_velocity (the fv target is clamped first, so sinh stays finite).
+  /// inverted force-velocity curve with two guards: a*fl is floored at min_active_force, and the
+  /// fv target is clamped in force space to [fv(-shortening cap), fv(lengthening cap)] before the
+  /// inversion (so sinh stays finite), i.e. -min(max_fiber_velocity, 1) <= vM~ <= max_fiber_velocity.
+  /// Beyond the lengthening cap (MTU faster than 50 vmax by default) the tendon takes the rest.
   template <class T>
   SINEW_HD static DeGroote2016Fiber<T> fiber_state(const params<T>& p, T mtu_length, T mtu_velocity, const T* state) {
     using namespace degroote2016;
@@ -360,9 +378,9 @@ struct DeGroote2016 {
       r.tendon_velocity = T(0);
     } else {
       const T den = std::fmax(a * r.fl, p.min_active_force);
-      const T vlim = p.max_fiber_velocity;
-      const T target = clampn((ft / r.cos_pennation - r.fpe) / den, force_velocity(-vlim), force_velocity(vlim));
-      r.fiber_velocity_norm = clampn(force_velocity_inverse(target), -vlim, vlim);
+      const T vlen = lengthening_velocity_cap(p), vsh = shortening_velocity_cap(p);
+      const T target = clampn((ft / r.cos_pennation - r.fpe) / den, force_velocity(-vsh), force_velocity(vlen));
+      r.fiber_velocity_norm = clampn(force_velocity_inverse(target), -vsh, vlen);
       r.fv = target;
       r.tendon_velocity = mtu_velocity - r.fiber_velocity_norm * vscale / r.cos_pennation;
     }
@@ -436,9 +454,8 @@ struct DeGroote2016 {
     const T den = floored ? p.min_active_force : afl;
     const T cosa = f.cos_pennation;
     const T target = (ft / cosa - f.fpe) / den;
-    const T vlim = p.max_fiber_velocity;
     T dv = T(0);
-    if (target > force_velocity(-vlim) && target < force_velocity(vlim)) {
+    if (target > force_velocity(-shortening_velocity_cap(p)) && target < force_velocity(lengthening_velocity_cap(p))) {
       T dtarget = T(1) / cosa - passive_force_length_derivative(f.fiber_length_norm) * dlm;
       if (!floored) dtarget -= target * a * active_force_length_derivative(f.fiber_length_norm) * dlm;
       dtarget /= den;

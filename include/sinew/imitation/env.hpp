@@ -1,0 +1,281 @@
+// A batched motion-imitation environment: the engine (Model, Data, step) plus the task (a
+// reference trajectory, a reward, observations, terminations), over nworld worlds.
+//
+//   sinew::ImitationEnv<double, sinew::exec::OpenMP> env(sinew::exec::omp, model, ref, 1024, cfg);
+//   env.reset();                       // reference state initialization in every world
+//   env.step(actions);                 // nworld x nu actions in [-1, 1], in the policy's memory
+//   env.reward_ptr(); env.obs_ptr(); env.terminated_ptr(); ...   // batched outputs, same memory
+//
+// Every per-world piece of work is a functor launched with the policy (no host round trip per
+// step; host copies only through the *_host() accessors). Worlds that terminate or are
+// truncated are reset at the end of the step (auto-reset): the returned observation of such a
+// world is the first one of its new episode, and reward/terminated/truncated/info belong to the
+// finished step.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sinew/forward/step.hpp"
+#include "sinew/imitation/observation.hpp"
+#include "sinew/imitation/reward.hpp"
+#include "sinew/imitation/termination.hpp"
+#include "sinew/model/device_model.hpp"
+
+namespace sinew {
+
+struct ImitationConfig {
+  int substeps = 5;                       ///< physics steps per control step
+  int horizon = 1000;                     ///< control steps before truncation
+  std::vector<std::string> mimic_sites;   ///< site names; the first is the main ("pelvis") site
+  ObservationConfig obs;
+  unsigned long long seed = 0;
+};
+
+namespace detail {
+template <class T, class L, class Reward> struct EnvKernel {
+  ModelView<T> m;
+  DataView<T, L> d;
+  TrajectoryView<T> ref;
+  MimicSpec<T> spec;
+  Reward reward;
+  MimicTermination<T> term;
+  ObservationConfig obs_cfg;
+  int nobs, nu, horizon;
+  unsigned long long seed;
+  const T* action;
+  T *obs, *rew, *terms, *root_off, *oob;
+  unsigned char *terminated, *truncated, *mask;
+  int *clip, *frame, *steps, *reason;
+  unsigned long long* counter;
+
+  SINEW_HD MimicContext<T, L> ctx(int w) const {
+    return {m, d.world(w), ref, spec, frame[w], clip[w], {root_off[2 * w], root_off[2 * w + 1]}, oob[w]};
+  }
+};
+
+/// Maps actions in [-1, 1] onto each actuator's ctrlrange (clipped; unlimited actuators take the
+/// action as is) and records the squared out-of-bound part for the penalty.
+template <class T, class L, class R> struct ActionFn {
+  EnvKernel<T, L, R> k;
+  SINEW_HD void operator()(int w) const {
+    const auto d = k.d.world(w);
+    T s = 0;
+    for (int u = 0; u < k.nu; ++u) {
+      const T a = k.action[ptrdiff_t(w) * k.nu + u];
+      const T c = a < T(-1) ? T(-1) : (a > T(1) ? T(1) : a);
+      if (a == a) s += (a - c) * (a - c);
+      if (k.m.actuator_ctrllimited[u]) {
+        const T lo = k.m.actuator_ctrlrange[2 * u], hi = k.m.actuator_ctrlrange[2 * u + 1];
+        d.ctrl[u] = lo + (c + T(1)) * T(0.5) * (hi - lo);
+      } else {
+        d.ctrl[u] = a;
+      }
+    }
+    k.oob[w] = s;
+  }
+};
+
+/// Advances the phase, evaluates reward and termination, and marks finished worlds in `mask`.
+template <class T, class L, class R> struct PostStepFn {
+  EnvKernel<T, L, R> k;
+  SINEW_HD void operator()(int w) const {
+    k.frame[w] += 1;
+    k.steps[w] += 1;
+    const MimicContext<T, L> c = k.ctx(w);
+    const int why = k.term(c);
+    T* tv = k.terms + ptrdiff_t(w) * R::nterm;
+    if (why & TERM_NONFINITE) {
+      k.rew[w] = T(0);
+      for (int i = 0; i < R::nterm; ++i) tv[i] = T(0);
+    } else {
+      k.rew[w] = k.reward(c, tv);
+    }
+    k.reason[w] = why;
+    k.terminated[w] = why != 0;
+    k.truncated[w] = why == 0 && (k.frame[w] >= k.ref.clip_end(k.clip[w]) - 1 || k.steps[w] >= k.horizon);
+    k.mask[w] = k.terminated[w] || k.truncated[w];
+  }
+};
+
+/// Reference state initialization of the worlds in `mask`: a random clip and start frame,
+/// qpos and qvel copied from the reference, everything else as reset_world leaves it; then forward.
+template <class T, class L, class R> struct ResetEnvFn {
+  EnvKernel<T, L, R> k;
+  SINEW_HD void operator()(int w) const {
+    if (!k.mask[w]) return;
+    const auto d = k.d.world(w);
+    reset_world(k.m, d, -1);
+    const Phase p = sample_phase(k.ref, k.seed, w, k.counter[w]++, 2);
+    k.clip[w] = p.clip;
+    k.frame[w] = p.frame;
+    k.steps[w] = 0;
+    k.root_off[2 * w] = T(0);
+    k.root_off[2 * w + 1] = T(0);
+    k.oob[w] = T(0);
+    for (int i = 0; i < k.m.size.nq; ++i) d.qpos[i] = k.ref.qpos_at(p.frame)[i];
+    for (int i = 0; i < k.m.size.nv; ++i) d.qvel[i] = k.ref.qvel_at(p.frame)[i];
+    forward_world(k.m, d);
+  }
+};
+
+template <class T, class L, class R> struct ObsFn {
+  EnvKernel<T, L, R> k;
+  bool masked;
+  SINEW_HD void operator()(int w) const {
+    if (masked && !k.mask[w]) return;
+    write_observation(k.ctx(w), k.obs_cfg, k.obs + ptrdiff_t(w) * k.nobs);
+  }
+};
+}  // namespace detail
+
+template <class T, class E, class Reward = DefaultMimicReward<T>, class L = WorldOuter> class ImitationEnv {
+ public:
+  using Space = typename E::space;
+  template <class S> using Buf = typename detail::Buffer<S, Space>::type;
+
+  /// `ref` must be at the control rate 1 / (timestep * substeps) (see resample) with body and
+  /// site poses filled (fill_kinematics), for the same model.
+  ImitationEnv(E exec, const Model<double>& model, const Trajectory& ref, int nworld, ImitationConfig cfg,
+               Reward reward = Reward{}, MimicTermination<T> termination = {})
+      : exec_(exec), model_(model.template cast<T>()), data_(model_.sizes(), nworld), ref_(ref), cfg_(std::move(cfg)),
+        nworld_(nworld) {
+    const std::string why = step_unsupported(model_.opt);
+    if (!why.empty()) throw std::invalid_argument("ImitationEnv: " + why);
+    if (ref.nq != model.nq || ref.nv != model.nv) throw std::invalid_argument("ImitationEnv: trajectory and model disagree on nq/nv");
+    if (ref.nsite != model.nsite || ref.nbody != model.nbody)
+      throw std::invalid_argument("ImitationEnv: trajectory body/site poses are not this model's (run fill_kinematics)");
+    const double rate = 1.0 / (model.opt.timestep * cfg_.substeps);
+    if (std::fabs(ref.frequency - rate) > 1e-6 * rate)
+      throw std::invalid_argument("ImitationEnv: trajectory at " + std::to_string(ref.frequency) + " Hz, control rate " +
+                                  std::to_string(rate) + " Hz: resample the trajectory first");
+    for (int c = 0; c < ref.nclip(); ++c)
+      if (ref.clip_length(c) < 2) throw std::invalid_argument("ImitationEnv: every clip needs at least 2 frames");
+    int root = -1;
+    for (int j = 0; j < model.njnt; ++j)
+      if (model.jnt_type[size_t(j)] == JNT_FREE && model.body_parentid[size_t(model.jnt_bodyid[size_t(j)])] == 0) { root = j; break; }
+    std::vector<int> sites;
+    for (const auto& n : cfg_.mimic_sites) {
+      const int s = Model<double>::find(model.site_names, n);
+      if (s < 0) throw std::invalid_argument("ImitationEnv: no site named '" + n + "'");
+      sites.push_back(s);
+    }
+    sites_ = Buf<int>(sites.begin(), sites.end());
+#if defined(__CUDACC__)
+    if constexpr (std::is_same_v<Space, DeviceSpace>) { dmodel_ = std::make_unique<DeviceModel<T>>(model_); }
+#endif
+    nobs_ = observation_size(model_, root, int(sites.size()), cfg_.obs);
+    const size_t W = size_t(nworld);
+    obs_.resize(W * size_t(nobs_)); rew_.resize(W); terms_.resize(W * size_t(Reward::nterm)); root_off_.resize(2 * W);
+    oob_.resize(W); terminated_.resize(W); truncated_.resize(W); mask_.resize(W); clip_.resize(W); frame_.resize(W);
+    steps_.resize(W); reason_.resize(W); counter_.resize(W);
+    k_.m = model_view();
+    k_.d = data_.view();
+    k_.ref = ref_.view();
+    k_.spec.root_jnt = root;
+    k_.spec.nsite = int(sites.size());
+    k_.spec.sites = ptr(sites_);
+    k_.reward = reward;
+    k_.term = termination;
+    k_.obs_cfg = cfg_.obs;
+    k_.nobs = nobs_; k_.nu = model.nu; k_.horizon = cfg_.horizon; k_.seed = cfg_.seed;
+    k_.action = nullptr;
+    k_.obs = ptr(obs_); k_.rew = ptr(rew_); k_.terms = ptr(terms_); k_.root_off = ptr(root_off_); k_.oob = ptr(oob_);
+    k_.terminated = ptr(terminated_); k_.truncated = ptr(truncated_); k_.mask = ptr(mask_);
+    k_.clip = ptr(clip_); k_.frame = ptr(frame_); k_.steps = ptr(steps_); k_.reason = ptr(reason_); k_.counter = ptr(counter_);
+  }
+
+  int nworld() const { return nworld_; }
+  int nobs() const { return nobs_; }
+  int nu() const { return model_.nu; }
+  static constexpr int nterm() { return Reward::nterm; }
+  int root_joint() const { return k_.spec.root_jnt; }
+
+  /// Reference state initialization of every world.
+  void reset() { reset(std::vector<unsigned char>(size_t(nworld_), 1)); }
+  /// Reference state initialization of the worlds with mask[w] != 0 (host mask); others untouched.
+  void reset(const std::vector<unsigned char>& mask) {
+    if (mask.size() != size_t(nworld_)) throw std::invalid_argument("ImitationEnv::reset: mask needs nworld entries");
+    mask_ = Buf<unsigned char>(mask.begin(), mask.end());
+    k_.mask = ptr(mask_);
+    parallel_for(exec_, nworld_, detail::ResetEnvFn<T, L, Reward>{k_});
+    parallel_for(exec_, nworld_, detail::ObsFn<T, L, Reward>{k_, true});
+  }
+
+  /// One control step: actions (nworld x nu, world-major, in the policy's memory space) mapped
+  /// onto ctrlrange, `substeps` physics steps, then forward, reward, termination, auto-reset and
+  /// observations.
+  void step(const T* actions) {
+    k_.action = actions;
+    parallel_for(exec_, nworld_, detail::ActionFn<T, L, Reward>{k_});
+    for (int s = 0; s < cfg_.substeps; ++s) sinew::step(exec_, k_.m, k_.d);
+    forward(exec_, k_.m, k_.d);
+    parallel_for(exec_, nworld_, detail::PostStepFn<T, L, Reward>{k_});
+    parallel_for(exec_, nworld_, detail::ResetEnvFn<T, L, Reward>{k_});
+    parallel_for(exec_, nworld_, detail::ObsFn<T, L, Reward>{k_, false});
+    k_.action = nullptr;
+  }
+
+  // Batched outputs in the policy's memory space (world-major).
+  const T* obs_ptr() const { return k_.obs; }            ///< nworld x nobs
+  const T* reward_ptr() const { return k_.rew; }         ///< nworld
+  const T* term_values_ptr() const { return k_.terms; }  ///< nworld x nterm: w_i exp(-k_i d_i)
+  const unsigned char* terminated_ptr() const { return k_.terminated; }
+  const unsigned char* truncated_ptr() const { return k_.truncated; }
+  const int* reason_ptr() const { return k_.reason; }    ///< TerminationReason bits of the last step
+  const int* clip_ptr() const { return k_.clip; }
+  const int* frame_ptr() const { return k_.frame; }      ///< absolute reference frame of the current state
+  const int* episode_steps_ptr() const { return k_.steps; }
+
+  // Host copies (for tests and host-side training loops).
+  std::vector<T> obs_host() const { return host(obs_); }
+  std::vector<T> reward_host() const { return host(rew_); }
+  std::vector<T> term_values_host() const { return host(terms_); }
+  std::vector<unsigned char> terminated_host() const { return host(terminated_); }
+  std::vector<unsigned char> truncated_host() const { return host(truncated_); }
+  std::vector<int> reason_host() const { return host(reason_); }
+  std::vector<int> clip_host() const { return host(clip_); }
+  std::vector<int> frame_host() const { return host(frame_); }
+  std::vector<int> episode_steps_host() const { return host(steps_); }
+
+  Data<T, L, Space>& data() { return data_; }
+  const Model<T>& model() const { return model_; }
+  ModelView<T> model_view() const {
+#if defined(__CUDACC__)
+    if constexpr (std::is_same_v<Space, DeviceSpace>) return dmodel_->view();
+#endif
+    return model_.view();
+  }
+  /// The context functors see for world w (host policies only: reads host memory).
+  MimicContext<T, L> context(int w) const { return k_.ctx(w); }
+
+ private:
+  template <class B> static auto ptr(B& b) { return detail::Buffer<typename B::value_type, Space>::ptr(b); }
+  template <class B> static std::vector<typename B::value_type> host(const B& b) {
+    std::vector<typename B::value_type> v(b.size());
+#if defined(__CUDACC__)
+    thrust::copy(b.begin(), b.end(), v.begin());
+#else
+    std::copy(b.begin(), b.end(), v.begin());
+#endif
+    return v;
+  }
+
+  E exec_;
+  Model<T> model_;
+#if defined(__CUDACC__)
+  std::unique_ptr<DeviceModel<T>> dmodel_;
+#endif
+  Data<T, L, Space> data_;
+  TrajectoryBuffers<T, Space> ref_;
+  ImitationConfig cfg_;
+  int nworld_, nobs_ = 0;
+  Buf<int> sites_;
+  Buf<T> obs_, rew_, terms_, root_off_, oob_;
+  Buf<unsigned char> terminated_, truncated_, mask_;
+  Buf<int> clip_, frame_, steps_, reason_;
+  Buf<unsigned long long> counter_;
+  detail::EnvKernel<T, L, Reward> k_;
+};
+
+}  // namespace sinew

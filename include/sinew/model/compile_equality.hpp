@@ -1,0 +1,227 @@
+// Equality-constraint compilation and the constraint constants of mj_setConst.
+//
+//   sinew::compile_equality(model);          // called by the MJCF loader after compile_tendons
+//   sinew::compile_constraint_sizes(model);  // after compile_contacts: njmax (worst case)
+//
+// compile_equality: Model::pending <equality> elements (connect, weld, joint, tendon; flex is
+// rejected by the reader) -> eq_type, eq_obj1id, eq_obj2id (-1: none; world body 0 for a missing
+// body2), eq_objtype (OBJ_BODY / OBJ_SITE for connect and weld; OBJ_UNKNOWN for joint and tendon, as MuJoCo 3.4), eq_active0, eq_solref,
+// eq_solimp, eq_data (NEQDATA = 11 reals as mjModel: connect body: anchor in body1 frame [0..2],
+// the same point in body2 frame at qpos0 [3..5]; weld body: anchor [0..2], relpose pos [3..5] and
+// quat [6..9] (computed at qpos0 when the quaternion is not given), torquescale [10]; joint /
+// tendon: polycoef [0..4]; site semantics leave the anchors unused as MuJoCo does). Errors
+// (ModelError at the element's file:line): unknown or missing objects, body and site semantics
+// mixed, site1 without site2, coupling a non-scalar joint.
+//
+// It also computes, at qpos0 (mj_setConst set0), dof_invweight0 and body_invweight0
+// (tendon_invweight0 comes from compile_tendons): body i: the mean of the translational and of the
+// rotational diagonal of J M^-1 J^T with J the Jacobian at the body's centre of mass (0 for bodies
+// welded to the world; MuJoCo 3.4.0 has no fallback between the two when one is zero); dof: M^-1_ii, the mean over
+// a ball's 3 dofs, translational and rotational means for a free joint. Not reproduced: MuJoCo's
+// shortcut for "simple" bodies with slide joints only (body_simple == 2: 1/mass, which ignores
+// armature).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sinew/constraint/types.hpp"
+#include "sinew/data/data.hpp"
+#include "sinew/dynamics/crb.hpp"
+#include "sinew/dynamics/factor_m.hpp"
+#include "sinew/io/error.hpp"
+#include "sinew/kinematics/com_pos.hpp"
+#include "sinew/kinematics/kinematics.hpp"
+#include "sinew/math/quat.hpp"
+#include "sinew/model/compile_tendon.hpp"
+#include "sinew/model/model.hpp"
+
+namespace sinew {
+
+/// Sets m.njmax to the worst case of constraint rows per world: every equality row, every
+/// friction-loss row, both sides of every scalar limit (one row per ball limit), and nconmax
+/// contacts with the largest row count a contact can have under the model's cone. Call after
+/// compile_contacts; lower it before creating Data to save memory (rows past it are dropped and
+/// counted in nefcoverflow).
+template <class T> inline void compile_constraint_sizes(Model<T>& m) {
+  int n = 0;
+  for (int i = 0; i < m.neq; ++i) n += m.eq_type[size_t(i)] == EQ_CONNECT ? 3 : m.eq_type[size_t(i)] == EQ_WELD ? 6 : 1;
+  for (int i = 0; i < m.nv; ++i) n += m.dof_frictionloss[size_t(i)] > 0 ? 1 : 0;
+  for (int i = 0; i < m.ntendon; ++i) n += (m.tendon_frictionloss[size_t(i)] > 0 ? 1 : 0) + (m.tendon_limited[size_t(i)] ? 2 : 0);
+  for (int j = 0; j < m.njnt; ++j)
+    if (m.jnt_limited[size_t(j)]) n += m.jnt_type[size_t(j)] == JNT_BALL ? 1 : (m.jnt_type[size_t(j)] == JNT_FREE ? 0 : 2);
+  int dimmax = 1;
+  for (int g = 0; g < m.ngeom; ++g) dimmax = std::max(dimmax, m.geom_condim[size_t(g)]);
+  for (int p = 0; p < m.npair; ++p) dimmax = std::max(dimmax, m.pair_dim[size_t(p)]);
+  const int per = m.opt.cone == CONE_ELLIPTIC ? dimmax : std::max(1, 2 * (dimmax - 1));
+  n += m.nconmax * per;
+  m.njmax = n;
+}
+
+namespace equality_compile_detail {
+using tendon_compile_detail::attr;
+using tendon_compile_detail::fail;
+using tendon_compile_detail::reals;
+
+inline int lookup(const PendingElement& p, const std::vector<std::string>& names, const char* key, const char* what,
+                  bool required) {
+  const std::string* s = attr(p, key);
+  if (!s || s->empty()) {
+    if (required) fail(p, std::string("equality requires attribute '") + key + "'");
+    return -1;
+  }
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == *s) return int(i);
+  fail(p, std::string("unknown ") + what + " '" + *s + "' in attribute '" + key + "'");
+}
+}  // namespace equality_compile_detail
+
+/// Compiles Model::pending equality constraints and the invweight0 constants (see the header).
+inline void compile_equality(Model<double>& m) {
+  using namespace equality_compile_detail;
+  std::vector<const PendingElement*> eqs;
+  for (const auto& p : m.pending)
+    if (p.section == "equality") eqs.push_back(&p);
+  m.neq = int(eqs.size());
+  const size_t ne = size_t(m.neq);
+  m.eq_type.assign(ne, 0); m.eq_obj1id.assign(ne, -1); m.eq_obj2id.assign(ne, -1); m.eq_objtype.assign(ne, 0);
+  m.eq_active0.assign(ne, 1); m.eq_solref.assign(2 * ne, 0.0); m.eq_solimp.assign(5 * ne, 0.0);
+  m.eq_data.assign(NEQDATA * ne, 0.0);
+  m.dof_invweight0.assign(size_t(m.nv), 0.0);
+  m.body_invweight0.assign(2 * size_t(m.nbody), 0.0);
+
+  for (size_t i = 0; i < ne; ++i) {
+    const PendingElement& p = *eqs[i];
+    double* data = &m.eq_data[NEQDATA * i];
+    data[1] = 1; data[10] = 1;  // mjs_defaultEquality
+    double sr[2] = {0.02, 1}, si[5] = {0.9, 0.95, 0.001, 0.5, 2};
+    reals(p, "solref", sr, 2);
+    reals(p, "solimp", si, 5);
+    for (int k = 0; k < 2; ++k) m.eq_solref[2 * i + size_t(k)] = sr[k];
+    for (int k = 0; k < 5; ++k) m.eq_solimp[5 * i + size_t(k)] = si[k];
+    if (const std::string* a = attr(p, "active")) {
+      if (*a == "true") m.eq_active0[i] = 1;
+      else if (*a == "false") m.eq_active0[i] = 0;
+      else fail(p, "attribute 'active' must be 'true' or 'false', got '" + *a + "'");
+    }
+    if (p.kind == "connect" || p.kind == "weld") {
+      const bool weld = p.kind == "weld";
+      m.eq_type[i] = weld ? EQ_WELD : EQ_CONNECT;
+      const bool hasb = attr(p, "body1") || attr(p, "body2"), hass = attr(p, "site1") || attr(p, "site2");
+      if (hasb && hass) fail(p, "body and site semantics cannot be mixed in a " + p.kind + " equality");
+      if (hass) {
+        m.eq_objtype[i] = OBJ_SITE;
+        m.eq_obj1id[i] = lookup(p, m.site_names, "site1", "site", true);
+        m.eq_obj2id[i] = lookup(p, m.site_names, "site2", "site", true);
+        if (weld) { reals(p, "anchor", data, 3); reals(p, "torquescale", data + 10, 1); }
+      } else {
+        m.eq_objtype[i] = OBJ_BODY;
+        m.eq_obj1id[i] = lookup(p, m.body_names, "body1", "body", true);
+        const int b2 = lookup(p, m.body_names, "body2", "body", false);
+        m.eq_obj2id[i] = b2 < 0 ? 0 : b2;
+        data[0] = data[1] = data[2] = 0;
+        reals(p, "anchor", data, 3);
+        if (weld) { reals(p, "relpose", data + 3, 7); reals(p, "torquescale", data + 10, 1); }
+      }
+    } else if (p.kind == "joint") {
+      m.eq_type[i] = EQ_JOINT;
+      m.eq_objtype[i] = OBJ_UNKNOWN;  // MuJoCo 3.4 records no object type for joint equalities
+      m.eq_obj1id[i] = lookup(p, m.jnt_names, "joint1", "joint", true);
+      m.eq_obj2id[i] = lookup(p, m.jnt_names, "joint2", "joint", false);
+      for (int k = 0; k < 2; ++k) {
+        const int j = k ? m.eq_obj2id[i] : m.eq_obj1id[i];
+        if (j >= 0 && m.jnt_type[size_t(j)] != JNT_HINGE && m.jnt_type[size_t(j)] != JNT_SLIDE)
+          fail(p, "only hinge and slide joints can be coupled by a joint equality");
+      }
+      reals(p, "polycoef", data, 5);
+    } else if (p.kind == "tendon") {
+      m.eq_type[i] = EQ_TENDON;
+      m.eq_objtype[i] = OBJ_UNKNOWN;  // nor for tendon equalities
+      m.eq_obj1id[i] = lookup(p, m.tendon_names, "tendon1", "tendon", true);
+      m.eq_obj2id[i] = lookup(p, m.tendon_names, "tendon2", "tendon", false);
+      reals(p, "polycoef", data, 5);
+    } else {
+      fail(p, "equality '" + p.kind + "' is not supported");
+    }
+  }
+
+  // constants at qpos0 (mj_setConst set0)
+  if (m.nbody == 0) return;
+  Data<double> data(m.sizes(), 1);
+  const ModelView<double> mv = m.view();
+  const WorldData<double, WorldOuter> d = data.view().world(0);
+  for (int k = 0; k < m.nq; ++k) d.qpos[k] = m.qpos0[size_t(k)];
+  kinematics(mv, d);
+  com_pos(mv, d);
+  tendon_world(mv, d);
+  crb(mv, d);
+  factor_m(mv, d.qM, d.qLD, d.qLDiagInv);
+  const int nv = m.nv;
+  std::vector<double> jac(static_cast<size_t>(6 * nv)), tmp(static_cast<size_t>(nv));
+  auto quad = [&](const double* row) {  // row M^-1 row^T
+    for (int k = 0; k < nv; ++k) tmp[size_t(k)] = row[k];
+    solve_m(mv, d.qLD, d.qLDiagInv, tmp.data());
+    double s = 0;
+    for (int k = 0; k < nv; ++k) s += row[k] * tmp[size_t(k)];
+    return s;
+  };
+  for (int b = 1; b < m.nbody && nv > 0; ++b) {
+    if (m.body_weldid[size_t(b)] == 0) continue;
+    std::fill(jac.begin(), jac.end(), 0.0);
+    const vec3<double> off = get3(d.xipos, b) - get3(d.subtree_com, m.body_rootid[size_t(b)]);
+    for (int j = tendon_detail::last_dof(mv, b); j >= 0; j = m.dof_parentid[size_t(j)]) {
+      const vec3<double> c = tendon_detail::point_jac(d, j, off);
+      for (int r = 0; r < 3; ++r) { jac[size_t(r * nv + j)] = c[r]; jac[size_t((3 + r) * nv + j)] = d.cdof[6 * j + r]; }
+    }
+    double A[6];
+    for (int r = 0; r < 6; ++r) A[r] = quad(&jac[size_t(r * nv)]);
+    const double tran = (A[0] + A[1] + A[2]) / 3, rot = (A[3] + A[4] + A[5]) / 3;  // 3.4.0: no fallback
+    m.body_invweight0[2 * size_t(b)] = tran;
+    m.body_invweight0[2 * size_t(b) + 1] = rot;
+  }
+  for (int j = 0; j < m.njnt && nv > 0; ++j) {
+    const int id = m.jnt_dofadr[size_t(j)], tp = m.jnt_type[size_t(j)];
+    const int dnum = tp == JNT_FREE ? 6 : tp == JNT_BALL ? 3 : 1;
+    double A[6];
+    for (int r = 0; r < dnum; ++r) {
+      std::fill(jac.begin(), jac.begin() + nv, 0.0);
+      jac[size_t(id + r)] = 1;
+      A[r] = quad(jac.data());
+    }
+    if (dnum == 6) {
+      const double t = (A[0] + A[1] + A[2]) / 3, r = (A[3] + A[4] + A[5]) / 3;
+      for (int k = 0; k < 3; ++k) { m.dof_invweight0[size_t(id + k)] = t; m.dof_invweight0[size_t(id + 3 + k)] = r; }
+    } else if (dnum == 3) {
+      const double t = (A[0] + A[1] + A[2]) / 3;
+      for (int k = 0; k < 3; ++k) m.dof_invweight0[size_t(id + k)] = t;
+    } else {
+      m.dof_invweight0[size_t(id)] = A[0];
+    }
+  }
+  // missing eq_data of body connect / weld (mj_setConst)
+  for (size_t i = 0; i < ne; ++i) {
+    double* data_i = &m.eq_data[NEQDATA * i];
+    const int id1 = m.eq_obj1id[i], id2 = m.eq_obj2id[i];
+    if (m.eq_type[i] == EQ_CONNECT) {
+      if (m.eq_objtype[i] == OBJ_SITE) { for (int k = 0; k < NEQDATA; ++k) data_i[k] = 0; continue; }
+      const vec3<double> pos = getm(d.xmat, id1) * vec3<double>::load(data_i) + get3(d.xpos, id1);
+      const vec3<double> loc = mul_transpose(getm(d.xmat, id2), pos - get3(d.xpos, id2));
+      loc.store(data_i + 3);
+    } else if (m.eq_type[i] == EQ_WELD && m.eq_objtype[i] == OBJ_BODY) {
+      if (data_i[6] != 0 || data_i[7] != 0 || data_i[8] != 0 || data_i[9] != 0) {
+        quat<double> q = quat<double>::load(data_i + 6);
+        normalize(q);
+        q.store(data_i + 6);
+        continue;
+      }
+      const vec3<double> pos = getm(d.xmat, id2) * vec3<double>::load(data_i) + get3(d.xpos, id2);
+      const vec3<double> loc = mul_transpose(getm(d.xmat, id1), pos - get3(d.xpos, id1));
+      loc.store(data_i + 3);
+      auto xq = [&](int b) { return quat<double>{d.xquat[4 * b], d.xquat[4 * b + 1], d.xquat[4 * b + 2], d.xquat[4 * b + 3]}; };
+      mul(conj(xq(id1)), xq(id2)).store(data_i + 6);
+    }
+  }
+}
+
+}  // namespace sinew
