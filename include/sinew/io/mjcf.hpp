@@ -62,7 +62,7 @@ inline bool set_option(Option<double>& o, const std::string& key, const Attrs& a
   auto reals = [&](double* dst, int n) { a.reals(key, dst, n, true); };
   auto kw = [&](int& dst, std::initializer_list<const char*> words) { a.keyword(key, dst, words); };
   auto nonneg_int = [&](int& dst) {
-    int v;
+    int v = dst;
     a.integer(key, v);
     if (v < 0) fail("must be non-negative");
     dst = v;
