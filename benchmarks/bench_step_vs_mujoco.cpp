@@ -469,7 +469,10 @@ int main(int argc, char** argv) {
     c->name = me.name;
     try {
       std::vector<sinew::Diagnostic> warnings;
-      const sinew::Model<double> md = sinew::load_mjcf(me.path, &warnings);
+      // Sinew runs like MuJoCo's like-for-like rows: collision and constraint rows off (Sinew has
+      // no constraint solver yet, so they would be work without an effect on the step)
+      sinew::Model<double> md = sinew::load_mjcf(me.path, &warnings);
+      md.opt.disableflags |= sinew::DSBL_CONSTRAINT | sinew::DSBL_CONTACT;
       c->nwarn = int(warnings.size());
       c->full = std::make_unique<MjCase>(me.path, Opts::Model);
       c->lfl = std::make_unique<MjCase>(me.path, Opts::NoConstraint);
