@@ -10,63 +10,21 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sinew/math/eig3.hpp"
 #include "sinew/model/enums.hpp"
 
 namespace sinew {
 namespace cmath {
 
 /// MuJoCo's compiler epsilon (mjEPS).
-inline constexpr double kEps = 1e-14;
+inline constexpr double kEps = mj_eps;
 inline constexpr double kPi = 3.14159265358979323846;
 
-/// Normalizes a vector of length n unless its norm is within kEps of 1; returns the old norm
-/// (0, and no change, when the norm is below kEps), as mjuu_normvec.
-inline double normvec(double* v, int n) {
-  double s = 0;
-  for (int i = 0; i < n; ++i) s += v[i] * v[i];
-  if (s < kEps) return 0;
-  s = std::sqrt(s);
-  if (std::abs(s - 1) > kEps)
-    for (int i = 0; i < n; ++i) v[i] /= s;
-  return s;
-}
-
-inline void quat2mat(double* r, const double* q) {
-  if (q[0] == 1 && q[1] == 0 && q[2] == 0 && q[3] == 0) {
-    for (int i = 0; i < 9; ++i) r[i] = (i % 4 == 0) ? 1 : 0;
-    return;
-  }
-  const double q00 = q[0] * q[0], q01 = q[0] * q[1], q02 = q[0] * q[2], q03 = q[0] * q[3];
-  const double q11 = q[1] * q[1], q12 = q[1] * q[2], q13 = q[1] * q[3];
-  const double q22 = q[2] * q[2], q23 = q[2] * q[3], q33 = q[3] * q[3];
-  r[0] = q00 + q11 - q22 - q33;
-  r[4] = q00 - q11 + q22 - q33;
-  r[8] = q00 - q11 - q22 + q33;
-  r[1] = 2 * (q12 - q03);
-  r[2] = 2 * (q13 + q02);
-  r[3] = 2 * (q12 + q03);
-  r[5] = 2 * (q23 - q01);
-  r[6] = 2 * (q13 - q02);
-  r[7] = 2 * (q23 + q01);
-}
-
-/// res = qa * qb, normalized (mjuu_mulquat). res may alias an input.
-inline void mulquat(double* res, const double* qa, const double* qb) {
-  double t[4] = {qa[0] * qb[0] - qa[1] * qb[1] - qa[2] * qb[2] - qa[3] * qb[3],
-                 qa[0] * qb[1] + qa[1] * qb[0] + qa[2] * qb[3] - qa[3] * qb[2],
-                 qa[0] * qb[2] - qa[1] * qb[3] + qa[2] * qb[0] + qa[3] * qb[1],
-                 qa[0] * qb[3] + qa[1] * qb[2] - qa[2] * qb[1] + qa[3] * qb[0]};
-  normvec(t, 4);
-  for (int i = 0; i < 4; ++i) res[i] = t[i];
-}
-
-inline void mulmat(double* res, const double* a, const double* b) {
-  double t[9];
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j)
-      t[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j];
-  for (int i = 0; i < 9; ++i) res[i] = t[i];
-}
+// MuJoCo's compiler helpers (mjuu_*), shared with the mesh compiler.
+using uu::mulmat;
+using uu::mulquat;
+using uu::normvec;
+using uu::quat2mat;
 
 /// res = R v (row-major R).
 inline void mulmatvec(double* res, const double* m, const double* v) {
@@ -155,52 +113,6 @@ inline void frame2quat(double* q, const double* x, const double* y, const double
   normvec(q, 4);
 }
 
-/// Symmetric 3x3 eigen decomposition by Jacobi rotations expressed as a quaternion, eigenvalues
-/// sorted in decreasing order (MuJoCo's compiler-side mjuu_eig3, same iteration so the
-/// principal frame quaternion agrees with MuJoCo's). Returns the iteration count.
-inline int eig3(double eigval[3], double eigvec[9], double quat[4], const double mat[9]) {
-  constexpr double eps = 1e-12;
-  double D[9], tmp[9], tt[9];
-  quat[0] = 1; quat[1] = quat[2] = quat[3] = 0;
-  int iter = 0;
-  for (; iter < 500; ++iter) {
-    quat2mat(eigvec, quat);
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j) tt[3 * i + j] = eigvec[3 * j + i];
-    mulmat(tmp, tt, mat);
-    mulmat(D, tmp, eigvec);
-    eigval[0] = D[0]; eigval[1] = D[4]; eigval[2] = D[8];
-    int rk, ck, rotk;
-    if (std::abs(D[1]) > std::abs(D[2]) && std::abs(D[1]) > std::abs(D[5])) { rk = 0; ck = 1; rotk = 2; }
-    else if (std::abs(D[2]) > std::abs(D[5])) { rk = 0; ck = 2; rotk = 1; }
-    else { rk = 1; ck = 2; rotk = 0; }
-    if (std::abs(D[3 * rk + ck]) < eps) break;
-    double tau = (D[4 * ck] - D[4 * rk]) / (2 * D[3 * rk + ck]);
-    double t = tau >= 0 ? 1.0 / (tau + std::sqrt(1 + tau * tau)) : -1.0 / (-tau + std::sqrt(1 + tau * tau));
-    double c = 1.0 / std::sqrt(1 + t * t);
-    if (c > 1.0 - eps) break;
-    double r[4] = {0, 0, 0, 0};
-    r[rotk + 1] = tau >= 0 ? -std::sqrt(0.5 - 0.5 * c) : std::sqrt(0.5 - 0.5 * c);
-    if (rotk == 1) r[rotk + 1] = -r[rotk + 1];
-    r[0] = std::sqrt(1.0 - r[rotk + 1] * r[rotk + 1]);
-    normvec(r, 4);
-    mulquat(quat, quat, r);
-    normvec(quat, 4);
-  }
-  for (int j = 0; j < 3; ++j) {
-    int j1 = j % 2;
-    if (eigval[j1] + eps < eigval[j1 + 1]) {
-      std::swap(eigval[j1], eigval[j1 + 1]);
-      double r[4] = {0.707106781186548, 0, 0, 0};
-      r[(j1 + 2) % 3 + 1] = r[0];
-      mulquat(quat, quat, r);
-      normvec(quat, 4);
-    }
-  }
-  quat2mat(eigvec, quat);
-  return iter;
-}
-
 }  // namespace cmath
 
 /// Principal frame of a full inertia (xx, yy, zz, xy, xz, yz): quat and diagonal. Returns false
@@ -208,7 +120,7 @@ inline int eig3(double eigval[3], double eigvec[9], double quat[4], const double
 inline bool full_inertia_principal(const double full6[6], double quat[4], double diag[3]) {
   double full[9] = {full6[0], full6[3], full6[4], full6[3], full6[1], full6[5], full6[4], full6[5], full6[2]};
   double vec[9];
-  cmath::eig3(diag, vec, quat, full);
+  eig3(diag, vec, quat, full);
   return diag[2] >= cmath::kEps;
 }
 
