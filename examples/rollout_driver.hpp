@@ -46,13 +46,10 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
   if (f == "qM") return s.nv * s.nv;
   if (f == "ten_J") return s.ntendon * s.nv;
   if (f == "actuator_moment") return s.nu * s.nv;
-  if (f == "status" || f == "ncon" || f == "nconoverflow" || f == "nefc" || f == "nefcoverflow") return 1;
-  if (f == "efc_type" || f == "efc_id") return s.njmax;
-  if (f == "contact_dim") return s.nconmax;
-  if (f == "contact_geom") return 2 * s.nconmax;
   DataLayoutInfo info(s);
 #define SINEW_X(name, count) if (f == #name) return info.name##_n;
   SINEW_DATA_REAL_FIELDS(SINEW_X)
+  SINEW_DATA_INT_FIELDS(SINEW_X)
 #undef SINEW_X
   return -1;
 }
@@ -60,10 +57,10 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
 /// Names of every recordable field.
 inline std::vector<std::string> field_names() {
   // qM, ten_J, actuator_moment come out dense; contact_* are NaN past ncon
-  // efc_* are NaN past nefc (efc_J: njmax x nv, dense)
-  std::vector<std::string> r = {"status", "ncon", "nconoverflow", "contact_dim", "contact_geom",
-                                "nefc", "nefcoverflow", "efc_type", "efc_id"};
+  // efc_* are NaN past nefc (efc_J: njmax x nv, dense); integer fields come out as reals
+  std::vector<std::string> r;
 #define SINEW_X(name, count) r.push_back(#name);
+  SINEW_DATA_INT_FIELDS(SINEW_X)
   SINEW_DATA_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
   return r;
@@ -128,28 +125,23 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
             densify<T>(wd.ten_J, mh.ten_J_rowadr, mh.ten_J_rownnz, mh.ten_J_colind, s.ntendon, s.nv, out);
           } else if (f == "actuator_moment") {
             densify<T>(wd.actuator_moment, mh.moment_rowadr, mh.moment_rownnz, mh.moment_colind, s.nu, s.nv, out);
-          } else if (f == "status") {
-            out[0] = double(wd.status[0]);
-          } else if (f == "ncon") {
-            out[0] = double(wd.ncon[0]);
-          } else if (f == "nconoverflow") {
-            out[0] = double(wd.nconoverflow[0]);
-          } else if (f == "nefc" || f == "nefcoverflow") {
-            out[0] = double(f == "nefc" ? wd.nefc[0] : wd.nefcoverflow[0]);
-          } else if (f == "efc_type" || f == "efc_id") {
-            const Span<int, L> sp = f == "efc_type" ? wd.efc_type : wd.efc_id;
-            for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
-          } else if (f == "contact_dim" || f == "contact_geom") {
-            const Span<int, L> sp = f == "contact_dim" ? wd.contact_dim : wd.contact_geom;
-            for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
           } else {
             const DataLayoutInfo& info = hv.info;
             size_t off = 0;
+            bool is_int = false;
 #define SINEW_X(name, count) if (f == #name) off = info.name##_off;
             SINEW_DATA_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
-            const Span<T, L> sp = layout::make_span<T, L>(hv.real + off * size_t(rq.nworld), w, dim, rq.nworld);
-            for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
+#define SINEW_X(name, count) if (f == #name) { off = info.name##_off; is_int = true; }
+            SINEW_DATA_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+            if (is_int) {
+              const Span<int, L> sp = layout::make_span<int, L>(hv.ints + off * size_t(rq.nworld), w, dim, rq.nworld);
+              for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
+            } else {
+              const Span<T, L> sp = layout::make_span<T, L>(hv.real + off * size_t(rq.nworld), w, dim, rq.nworld);
+              for (int k = 0; k < dim; ++k) out[k] = double(sp[k]);
+            }
           }
           if (f.rfind("contact_", 0) == 0 && s.nconmax > 0) {  // pad past ncon with NaN
             const int per = dim / s.nconmax;

@@ -21,6 +21,7 @@
 #include <random>
 #include <sstream>
 
+#include "cli.hpp"
 #include "rollout_driver.hpp"
 #include "sinew/io/mjcf.hpp"
 #include "sinew/io/npy.hpp"
@@ -45,12 +46,9 @@ namespace {
 
 int parse_int(const std::string& flag, const std::string& v) {
   try {
-    size_t pos = 0;
-    long x = std::stol(v, &pos);
-    if (pos != v.size() || x < 0 || x > 100000000) throw std::invalid_argument("");
-    return int(x);
-  } catch (...) {
-    usage_error(flag + " takes a non-negative integer, got '" + v + "'");
+    return sinew::cli::parse_int(flag, v);
+  } catch (const sinew::cli::UsageError& e) {
+    usage_error(e.what());
   }
 }
 
@@ -125,10 +123,11 @@ int main(int argc, char** argv) {
     else if (a == "--fields") fields = split(next(), ',');
     else if (a == "--out") out_dir = next();
     else if (a == "--option") {
-      std::string kv = next();
-      size_t eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) usage_error("--option takes key=value, got '" + kv + "'");
-      options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+      try {
+        options.push_back(cli::parse_option(next()));
+      } catch (const cli::UsageError& e) {
+        usage_error(e.what());
+      }
     } else if (a == "-h" || a == "--help") {
       usage_error("help");
     } else if (!a.empty() && a[0] == '-') {
@@ -148,7 +147,7 @@ int main(int argc, char** argv) {
 
   try {
     Model<double> m = load_mjcf(model_path);
-    for (const auto& [k, v] : options) apply_option(m, k, v);
+    cli::apply_options(m, options);
     if (nconmax >= 0) m.nconmax = nconmax;  // contact capacity per world (default: the model's worst case)
     const std::string why = step_unsupported(m.opt);
     if (!why.empty() && nstep > 0) throw std::invalid_argument(why);
@@ -172,18 +171,8 @@ int main(int argc, char** argv) {
     if (!qvel0_path.empty()) rq.qvel0 = read_per_world("--qvel0", qvel0_path, nworld, m.nv);
     if (!act0_path.empty()) rq.act0 = read_per_world("--act0", act0_path, nworld, m.na);
     if (!ctrl_path.empty() && random_ctrl >= 0) usage_error("--ctrl and --random-ctrl exclude each other");
-    if (random_ctrl >= 0) {
-      std::mt19937_64 rng(static_cast<uint64_t>(random_ctrl));
-      std::uniform_real_distribution<double> u01(0.0, 1.0);
-      const int n = nstep > 0 ? nstep : 1;
-      rq.ctrl.resize(size_t(nworld) * size_t(n) * size_t(m.nu));
-      for (size_t k = 0; k < rq.ctrl.size(); ++k) {
-        const size_t u = k % size_t(m.nu);
-        const bool lim = m.actuator_ctrllimited[u] != 0;
-        const double lo = lim ? m.actuator_ctrlrange[2 * u] : -1.0, hi = lim ? m.actuator_ctrlrange[2 * u + 1] : 1.0;
-        rq.ctrl[k] = lo + (hi - lo) * u01(rng);
-      }
-    }
+    if (random_ctrl >= 0)
+      rq.ctrl = cli::random_controls(m, size_t(nworld) * size_t(nstep > 0 ? nstep : 1), static_cast<uint64_t>(random_ctrl));
     if (!ctrl_path.empty()) {
       rq.ctrl = read_ctrl(ctrl_path, nworld, nstep, m.nu);
       for (double c : rq.ctrl)

@@ -7,9 +7,6 @@ efc_pos, efc_margin, efc_frictionloss, efc_diagApprox, efc_R, efc_D, efc_KBIP, e
 (relative 1e-9 of the field's scale). Row order is MuJoCo's for every row; contacts follow Sinew's
 contact order, which is MuJoCo's on these models (test_oracle_collision checks it).
 
-Contact rows of ellipsoid pairs against non-planes inherit the collision stage's known GJK
-mismatch (test_oracle_collision.py): the states used here avoid them where stated.
-
 Needs $SINEW_ROLLOUT (examples/sinew_rollout.cpp); skips otherwise.
 """
 import os
@@ -126,14 +123,7 @@ def compare(m, path, qpos, qvel, tmp):
         np.testing.assert_array_equal(out["efc_type"][w, 0, :n].astype(int), ref["efc_type"])
         np.testing.assert_array_equal(out["efc_id"][w, 0, :n].astype(int), ref["efc_id"])
         rows += n
-        # rows of ellipsoid contacts against non-planes: the collision stage's known GJK mismatch
         keep = np.ones(n, bool)
-        for r in range(n):
-            if ref["efc_type"][r] >= 5:
-                g = d.contact[ref["efc_id"][r]].geom
-                t = sorted(int(m.geom_type[x]) for x in g)
-                if 4 in t and t[0] != 0:
-                    keep[r] = False
         for f in REAL:
             per = {"efc_J": m.nv, "efc_KBIP": 4}.get(f, 1)
             got = out[f][w, 0].reshape(-1)[:n * per].reshape(n, per)[keep].reshape(-1)

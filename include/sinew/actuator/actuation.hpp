@@ -3,7 +3,7 @@
 //
 // 1. controls: clamped to ctrlrange where ctrllimited (unless the clampctrl flag is disabled);
 //    if any clamped control is bad (NaN or |x| > 1e10) every control counts as 0 for this
-//    evaluation (d.ctrl itself is left as given, as in MuJoCo);
+//    evaluation (d.ctrl itself is left as given, as in MuJoCo) and nbadctrl counts it;
 // 2. act_dot by dyntype: integrator ctrl, filter/filterexact (ctrl - act)/tau, muscle
 //    muscle_dynamics; user dynamics (no callbacks in Sinew) leave act_dot at 0, as MuJoCo does
 //    without mjcb_act_dyn;
@@ -195,6 +195,7 @@ SINEW_HD inline void actuation_world(const ModelView<T>& m, const WorldData<T, L
 
   bool bad = false;
   for (int i = 0; i < nu && !bad; ++i) bad = is_bad(actuator_ctrl(m, d, i, false));
+  if (bad) d.nbadctrl[0] += 1;
 
   // activation derivatives
   for (int i = 0; i < nu; ++i) {

@@ -48,10 +48,12 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
       const mat3<T> r = getm(d.geom_xmat, g2);
       if (dot(p1 - p2, r.col(2)) > mg + rb1) continue;
     }
-    const GeomPose<T> G1{p1, getm(d.geom_xmat, g1), vec3<T>::load(m.geom_size + 3 * g1), m.geom_type[g1]};
-    const GeomPose<T> G2{p2, getm(d.geom_xmat, g2), vec3<T>::load(m.geom_size + 3 * g2), m.geom_type[g2]};
+    GeomPose<T> G1{p1, getm(d.geom_xmat, g1), vec3<T>::load(m.geom_size + 3 * g1), m.geom_type[g1]};
+    GeomPose<T> G2{p2, getm(d.geom_xmat, g2), vec3<T>::load(m.geom_size + 3 * g2), m.geom_type[g2]};
+    if (G1.type == GEOM_MESH) { const int id = m.geom_dataid[g1]; G1.vert = m.mesh_vert + 3 * m.mesh_vertadr[id]; G1.nvert = m.mesh_vertnum[id]; }
+    if (G2.type == GEOM_MESH) { const int id = m.geom_dataid[g2]; G2.vert = m.mesh_vert + 3 * m.mesh_vertadr[id]; G2.nvert = m.mesh_vertnum[id]; }
     PreContact<T> pc[4];
-    const int n = collide(pc, mg, G1, G2);
+    const int n = collide(pc, mg, G1, G2, m.opt.ccd_tolerance, m.opt.ccd_iterations);
     if (n == 0) continue;
 
     // contact parameters (mj_contactParam / explicit pair)

@@ -33,7 +33,13 @@ SINEW_INLINE int pair_func(int t1, int t2) {
   if (t1 == GEOM_SPHERE && t2 == GEOM_SPHERE) return PF_SPHERE_SPHERE;
   if (t1 == GEOM_SPHERE && t2 == GEOM_CAPSULE) return PF_SPHERE_CAPSULE;
   if (t1 == GEOM_CAPSULE && t2 == GEOM_CAPSULE) return PF_CAPSULE_CAPSULE;
+  // mjc_Convex in MuJoCo 3.4's table: ellipsoid, cylinder and mesh pairs (except sphere-cylinder,
+  // a closed form there), ellipsoid-box, cylinder-box. Sinew: all of them with one contact, except
+  // mesh-mesh and box-mesh (multi-contact polygon clipping under multiccd: not yet)
   if (t2 == GEOM_ELLIPSOID && (t1 == GEOM_SPHERE || t1 == GEOM_CAPSULE || t1 == GEOM_ELLIPSOID)) return PF_CONVEX;
+  if (t2 == GEOM_CYLINDER && (t1 == GEOM_CAPSULE || t1 == GEOM_ELLIPSOID || t1 == GEOM_CYLINDER)) return PF_CONVEX;
+  if (t2 == GEOM_BOX && (t1 == GEOM_ELLIPSOID || t1 == GEOM_CYLINDER)) return PF_CONVEX;
+  if (t2 == GEOM_MESH && t1 >= GEOM_SPHERE && t1 <= GEOM_CYLINDER) return PF_CONVEX;
   return PF_UNSUPPORTED;
 }
 
@@ -47,8 +53,10 @@ SINEW_INLINE int pair_maxcontact(int t1, int t2) {
 }
 
 /// Runs the narrowphase of a pair (g1.type <= g2.type); returns the number of contacts written
-/// to con (at most pair_maxcontact, <= 4).
-template <class T> SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+/// to con (at most pair_maxcontact, <= 4). ccd_tol, ccd_iter: opt.ccd_tolerance, opt.ccd_iterations.
+template <class T>
+SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2, T ccd_tol = T(1e-6),
+                         int ccd_iter = 35) {
   switch (pair_func(g1.type, g2.type)) {
     case PF_PLANE_SPHERE: return plane_sphere(con, margin, g1, g2);
     case PF_PLANE_CAPSULE: return plane_capsule(con, margin, g1, g2);
@@ -58,7 +66,7 @@ template <class T> SINEW_INLINE int collide(PreContact<T>* con, T margin, const 
     case PF_SPHERE_SPHERE: return sphere_sphere(con, margin, g1, g2);
     case PF_SPHERE_CAPSULE: return sphere_capsule(con, margin, g1, g2);
     case PF_CAPSULE_CAPSULE: return capsule_capsule(con, margin, g1, g2);
-    case PF_CONVEX: return convex_pair(con, margin, g1, g2);
+    case PF_CONVEX: return convex_pair(con, margin, g1, g2, ccd_tol, ccd_iter);
     default: return 0;
   }
 }

@@ -16,6 +16,8 @@ template <class T> struct GeomPose {
   mat3<T> mat;
   vec3<T> size;
   int type;
+  const T* vert = nullptr;  ///< mesh: its vertices in the geom frame (mesh_vert), 3 * nvert
+  int nvert = 0;
 };
 
 template <class T> struct PreContact {

@@ -1,6 +1,6 @@
 // Constraint rows of one world and their soft-constraint parameters (mj_makeConstraint with
-// mj_diagApprox and mj_makeImpedance; mj_referenceConstraint). No forces yet: the solver comes
-// with the next stage, qfrc_constraint stays zero.
+// mj_diagApprox and mj_makeImpedance; mj_referenceConstraint). The forces come from the solver
+// (constraint/solver.hpp).
 //
 //   sinew::make_constraint_world(m, d);       // position stage, after collision_world
 //   sinew::reference_constraint_world(m, d);  // velocity stage: efc_vel = J qvel, efc_aref
@@ -14,8 +14,8 @@
 // in the world's njmax is dropped whole and its rows counted in nefcoverflow. As MuJoCo's dense
 // path, a non-contact constraint whose Jacobian rows are all zero is left out (MuJoCo's sparse
 // path, nv >= 60, decides on the structural sparsity instead; the two differ only for a tendon
-// whose Jacobian values are all zero at that state). Equalities use Model::eq_active0 (no per-world
-// eq_active yet).
+// whose Jacobian values are all zero at that state). Equalities are switched per world by
+// Data::eq_active (reset_world copies Model::eq_active0).
 //
 // Memory: efc_J is njmax * nv reals per world (MyoFullBody, nv = 128: 1 kB per row in double).
 #pragma once
@@ -155,6 +155,7 @@ SINEW_INLINE void finish(const ModelView<T>& m, const WorldData<T, L>& d, int r0
     const int i = r0;
     d.efc_R[i + 1] = d.efc_R[i] / tmax(T(MINVAL), m.opt.impratio);
     const T mu = fri[0] * std::sqrt(d.efc_R[i + 1] / d.efc_R[i]);
+    d.contact_mu[d.efc_id[r0]] = mu;  // the regularized cone's friction (mjContact::mu)
     if (tp0 == CNSTR_CONTACT_ELLIPTIC) {
       for (int j = 1; j < dim - 1; ++j) d.efc_R[i + j + 1] = d.efc_R[i + 1] * fri[0] * fri[0] / (fri[j] * fri[j]);
     } else {
@@ -174,7 +175,20 @@ SINEW_INLINE void finish(const ModelView<T>& m, const WorldData<T, L>& d, int r0
 /// Constraint rows and parameters of one world (see the header). Reads qpos, xpos, xmat, xquat,
 /// site_xpos, subtree_com, cdof, ten_length, ten_J and the contacts; writes nefc, nefcoverflow
 /// and efc_* of rows [0, nefc) except efc_vel / efc_aref (reference_constraint_world).
+template <class T, class L> SINEW_HD inline void make_constraint_rows(const ModelView<T>& m, const WorldData<T, L>& d);
+
 template <class T, class L> SINEW_HD inline void make_constraint_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  make_constraint_rows(m, d);
+  int ne = 0, nf = 0;
+  for (int i = 0; i < d.nefc[0]; ++i) {
+    ne += d.efc_type[i] == CNSTR_EQUALITY;
+    nf += d.efc_type[i] == CNSTR_FRICTION_DOF || d.efc_type[i] == CNSTR_FRICTION_TENDON;
+  }
+  d.ne[0] = ne;
+  d.nf[0] = nf;
+}
+
+template <class T, class L> SINEW_HD inline void make_constraint_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
   using namespace constraint_detail;
   d.nefc[0] = 0;
   d.nefcoverflow[0] = 0;
@@ -185,7 +199,7 @@ template <class T, class L> SINEW_HD inline void make_constraint_world(const Mod
   // ---- equality
   if (!m.opt.disabled(DSBL_EQUALITY)) {
     for (int i = 0; i < m.size.neq; ++i) {
-      if (!m.eq_active0[i]) continue;
+      if (!d.eq_active[i]) continue;
       const T* data = m.eq_data + NEQ * i;
       const int id0 = m.eq_obj1id[i], id1 = m.eq_obj2id[i], type = m.eq_type[i];
       const bool site = m.eq_objtype[i] == OBJ_SITE;

@@ -52,6 +52,11 @@
   X(efc_J, s.njmax * s.nv) X(efc_pos, s.njmax) X(efc_margin, s.njmax)                    \
   X(efc_frictionloss, s.njmax) X(efc_diagApprox, s.njmax) X(efc_R, s.njmax)             \
   X(efc_D, s.njmax) X(efc_KBIP, 4 * s.njmax) X(efc_vel, s.njmax) X(efc_aref, s.njmax)   \
+  X(efc_b, s.njmax) X(efc_force, s.njmax) X(contact_mu, s.nconmax) X(contact_H, s.nconH)  \
+  X(efc_AR, s.nAR)                                                                      \
+  /* scratch: constraint solver (constraint/solver.hpp) */                              \
+  X(sol_Jaref, s.njmax) X(sol_Jv, s.njmax) X(sol_quad, 3 * s.njmax) X(sol_D, s.njmax)   \
+  X(sol_vec, 18 * s.nv) X(sol_H, s.nsolH) X(sol_Hcone, s.nsolHcone)                     \
   /* scratch: RNE, implicit damping, Runge-Kutta */                                     \
   X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nM) X(qHDiagInv, s.nv)      \
   X(scratch_nv, 2 * s.nv)                                                               \
@@ -61,9 +66,22 @@
 // X(name, count): integer fields of one world.
 // ncon: contacts found (<= nconmax); nconoverflow: contacts dropped for lack of capacity.
 // nefc: constraint rows (<= njmax); nefcoverflow: rows dropped for lack of capacity.
+// ne, nf: equality and friction-loss rows among them (they come first, in that order).
+// efc_state: mjtConstraintState per row after the solver. nisland: constraint islands (trees
+// coupled by rows); island k owns dofs island_dofind[island_dofadr[k] .. island_dofadr[k+1]) and
+// rows island_efcind[island_efcadr[k] .. island_efcadr[k+1]); dofs past island_dofadr[nisland]
+// are unconstrained. solver_niter[k]: iterations of island k (of the whole problem in slot 0
+// when islands are disabled or with PGS). nbadctrl: steps whose controls were bad (NaN or huge)
+// and were replaced by zero, as MuJoCo does. eq_active: per-world equality switches (reset from
+// the model's eq_active0).
 #define SINEW_DATA_INT_FIELDS(X) X(status, 1) X(ncon, 1) X(nconoverflow, 1) \
   X(contact_dim, s.nconmax) X(contact_geom, 2 * s.nconmax)                 \
-  X(nefc, 1) X(nefcoverflow, 1) X(efc_type, s.njmax) X(efc_id, s.njmax)
+  X(nefc, 1) X(nefcoverflow, 1) X(efc_type, s.njmax) X(efc_id, s.njmax)    \
+  X(ne, 1) X(nf, 1) X(efc_state, s.njmax) X(eq_active, s.neq) X(nbadctrl, 1) \
+  X(nisland, 1) X(island_dofadr, s.ntree + 1) X(island_efcadr, s.ntree + 1) \
+  X(island_dofind, s.nv) X(island_efcind, s.njmax) X(solver_niter, s.ntree + 1) \
+  /* scratch: constraint solver */                                          \
+  X(sol_dof2idof, s.nv) X(sol_tree, s.ntree + 1) X(sol_oldstate, s.njmax) X(sol_nz, s.nv)
 
 namespace sinew {
 

@@ -1,10 +1,13 @@
-// The forward pipeline of one world and its batched form (mj_forward without the stages later
-// issues add: tendons, actuation, collision, constraints).
+// The forward pipeline of one world and its batched form (mj_forward without sensors).
 //
 // Per world (for use inside your own functors):
-//   fwd_position_world(m, d);      // kinematics, com, CRB mass matrix, its factorization
-//   fwd_velocity_world(m, d);      // com velocities, passive forces, RNE bias
-//   fwd_acceleration_world(m, d);  // qfrc_smooth, qacc_smooth = M^-1 qfrc_smooth, qacc
+//   fwd_position_world(m, d);      // kinematics, com, tendons, CRB mass matrix and its factor,
+//                                  // collision, constraint rows, transmission
+//   fwd_velocity_world(m, d);      // tendon/actuator velocities, com velocities, passive forces,
+//                                  // constraint reference accelerations, RNE bias
+//   fwd_actuation_world(m, d);     // act_dot, actuator forces
+//   fwd_acceleration_world(m, d);  // qfrc_smooth, qacc_smooth = M^-1 qfrc_smooth
+//   fwd_constraint_world(m, d);    // the constraint solver: qacc, efc_force, qfrc_constraint
 //   forward_world(m, d);           // all of the above
 //
 // Batched over every world (policy first):
@@ -12,10 +15,14 @@
 // or stage by stage, so you can run your own functor between stages:
 //   sinew::fwd_position(exec, mv, dv); my_stage(exec, mv, dv); sinew::fwd_velocity(exec, mv, dv); ...
 #pragma once
+#include <stdexcept>
+#include <string>
+
 #include "sinew/actuator/actuation.hpp"
 #include "sinew/actuator/transmission.hpp"
 #include "sinew/collision/collision.hpp"
 #include "sinew/constraint/make_constraint.hpp"
+#include "sinew/constraint/solver.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/apply_ft.hpp"
 #include "sinew/dynamics/crb.hpp"
@@ -36,8 +43,8 @@ template <class T, class L> SINEW_HD inline void fwd_position_world(const ModelV
   tendon_world(m, d);
   crb(m, d);
   factor_m(m, d.qM, d.qLD, d.qLDiagInv);
-  collision_world(m, d);  // contacts only: no constraint force yet
-  make_constraint_world(m, d);  // rows and parameters only: no solver yet
+  collision_world(m, d);
+  make_constraint_world(m, d);
   transmission_world(m, d);
 }
 
@@ -68,10 +75,6 @@ template <class T, class L> SINEW_HD inline void fwd_acceleration_world(const Mo
   xfrc_accumulate(m, d, d.qfrc_smooth);
   for (int i = 0; i < nv; ++i) d.qacc_smooth[i] = d.qfrc_smooth[i];
   solve_m(m, d.qLD, d.qLDiagInv, d.qacc_smooth);
-  for (int i = 0; i < nv; ++i) {
-    d.qfrc_constraint[i] = T(0);
-    d.qacc[i] = d.qacc_smooth[i];
-  }
 }
 
 /// Actuation stage (mj_fwdActuation): act_dot, actuator_force, qfrc_actuator. `Models` is the
@@ -87,7 +90,32 @@ SINEW_HD inline void forward_world(const ModelView<T>& m, const WorldData<T, L>&
   fwd_velocity_world(m, d);
   fwd_actuation_world<Models>(m, d);
   fwd_acceleration_world(m, d);
+  fwd_constraint_world(m, d);
 }
+
+/// Returns an empty string when Data `d` has the solver work space the model's options need
+/// (sizes from compile_solver_sizes when the Data was created), else the reason.
+template <class T, class L> inline std::string data_unsupported(const ModelView<T>& m, const DataView<T, L>& d) {
+  const int nv = m.size.nv;
+  if (m.opt.solver == SOL_NEWTON && d.info.sol_H_n < nv * nv)
+    return "the Data was created for another solver: Newton needs nv*nv work space (recreate the Data after "
+           "changing opt.solver; compile_solver_sizes / apply_option size it)";
+  if (m.opt.solver == SOL_NEWTON && m.opt.cone == CONE_ELLIPTIC &&
+      (d.info.sol_Hcone_n < nv * nv || d.info.contact_H_n < 36 * m.size.nconmax))
+    return "the Data was created for pyramidal cones: Newton with elliptic cones needs more work space (recreate it)";
+  if (m.opt.solver == SOL_PGS && d.info.efc_AR_n < m.size.njmax * m.size.njmax)
+    return "the Data was created for another solver: PGS needs njmax*njmax work space (recreate it)";
+  if (d.info.efc_J_n < m.size.njmax * nv || d.info.contact_dist_n < m.size.nconmax)
+    return "the Data was created for a model with smaller capacities (nconmax, njmax): recreate it";
+  return {};
+}
+
+namespace detail {
+template <class T, class L> inline void require_solver_space(const ModelView<T>& m, const DataView<T, L>& d) {
+  const std::string why = data_unsupported(m, d);
+  if (!why.empty()) throw std::invalid_argument("sinew::forward: " + why);
+}
+}  // namespace detail
 
 // ---- batched stages: a functor per stage; worlds flagged in `status` are skipped ----
 
@@ -105,6 +133,7 @@ SINEW_WORLD_STAGE(FwdPositionFn, fwd_position_world)
 SINEW_WORLD_STAGE(FwdVelocityFn, fwd_velocity_world)
 SINEW_WORLD_STAGE(FwdActuationFn, fwd_actuation_world)
 SINEW_WORLD_STAGE(FwdAccelerationFn, fwd_acceleration_world)
+SINEW_WORLD_STAGE(FwdConstraintFn, fwd_constraint_world)
 SINEW_WORLD_STAGE(ForwardFn, forward_world)
 
 template <class E, class T, class L> void fwd_position(E e, const ModelView<T>& m, const DataView<T, L>& d) {
@@ -119,7 +148,12 @@ template <class E, class T, class L> void fwd_actuation(E e, const ModelView<T>&
 template <class E, class T, class L> void fwd_acceleration(E e, const ModelView<T>& m, const DataView<T, L>& d) {
   parallel_for(e, d.nworld, FwdAccelerationFn<T, L>{m, d});
 }
+template <class E, class T, class L> void fwd_constraint(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  detail::require_solver_space(m, d);
+  parallel_for(e, d.nworld, FwdConstraintFn<T, L>{m, d});
+}
 template <class E, class T, class L> void forward(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  detail::require_solver_space(m, d);
   parallel_for(e, d.nworld, ForwardFn<T, L>{m, d});
 }
 

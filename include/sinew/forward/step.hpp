@@ -59,6 +59,11 @@ template <class T> inline std::string step_unsupported(const Option<T>& opt) {
     return "integrator 'implicit' is not supported yet (use Euler, RK4 or implicitfast)";
   if (opt.integrator != INT_EULER && opt.integrator != INT_RK4 && opt.integrator != INT_IMPLICITFAST)
     return "unknown integrator";
+  if (opt.solver != SOL_PGS && opt.solver != SOL_CG && opt.solver != SOL_NEWTON) return "unknown solver";
+  if (opt.noslip_iterations > 0) return "the noslip solver (noslip_iterations > 0) is not supported";
+  if (opt.disabled(DSBL_NATIVECCD))
+    return "flag nativeccd=\"disable\" (MuJoCo's libccd path) is not supported: Sinew implements native CCD";
+  if (opt.enabled(ENBL_MULTICCD)) return "flag multiccd=\"enable\" (multiple contacts per convex pair) is not supported";
   return {};
 }
 
@@ -66,8 +71,9 @@ SINEW_WORLD_STAGE(IntegrateFn, integrate_world)
 SINEW_WORLD_STAGE(StepFn, step_world)
 
 namespace detail {
-template <class T> inline void require_supported(const ModelView<T>& m) {
-  const std::string why = step_unsupported(m.opt);
+template <class T, class L> inline void require_supported(const ModelView<T>& m, const DataView<T, L>& d) {
+  std::string why = step_unsupported(m.opt);
+  if (why.empty()) why = data_unsupported(m, d);
   if (!why.empty()) throw std::invalid_argument("sinew::step: " + why);
   if (m.size.nmusclekind > DefaultMuscleModels::size)
     throw std::invalid_argument("sinew::step: the model was compiled with a muscle model list longer than "
@@ -76,12 +82,12 @@ template <class T> inline void require_supported(const ModelView<T>& m) {
 }  // namespace detail
 
 template <class E, class T, class L> void integrate(E e, const ModelView<T>& m, const DataView<T, L>& d) {
-  detail::require_supported(m);
+  detail::require_supported(m, d);
   parallel_for(e, d.nworld, IntegrateFn<T, L>{m, d});
 }
 
 template <class E, class T, class L> void step(E e, const ModelView<T>& m, const DataView<T, L>& d) {
-  detail::require_supported(m);
+  detail::require_supported(m, d);
   parallel_for(e, d.nworld, StepFn<T, L>{m, d});
 }
 
@@ -111,6 +117,8 @@ template <class T, class L> SINEW_HD inline void reset_world(const ModelView<T>&
         for (int j = 1; j < m.actuator_actnum[i]; ++j) d.act[m.actuator_actadr[i] + j] = muscle_state_unset<T>();
   for (int i = 0; i < nu; ++i) d.ctrl[i] = key >= 0 ? m.key_ctrl[key * nu + i] : T(0);
   for (int i = 0; i < 6 * m.size.nbody; ++i) d.xfrc_applied[i] = T(0);
+  for (int i = 0; i < m.size.neq; ++i) d.eq_active[i] = m.eq_active0[i];
+  d.nbadctrl[0] = 0;
   d.status[0] = STATUS_OK;
 }
 

@@ -14,10 +14,9 @@
 // option settings, keyframes), tendons (fixed and spatial, compiled by model/compile_tendon.hpp)
 // and actuators (joint and tendon transmissions, every shortcut, compiled by
 // model/compile_actuator.hpp), contact pairs/excludes and the collision candidates (compiled by
-// model/compile_contact.hpp; contacts are detected but produce no force yet: one warning). Parsed
-// and kept in Model::pending for later stages (one warning per kind): equality constraints,
-// sensors. Accepted without effect:
-// <visual>, <statistic>, <custom> (except Sinew's muscle selection, <text name="sinew:muscle_model">,
+// model/compile_contact.hpp), equality constraints (model/compile_equality.hpp). Parsed and kept
+// in Model::pending for later stages (one warning per kind): sensors. Accepted without effect:
+// <visual>, <statistic> (except meaninertia, the solvers' scale), <custom> (except Sinew's muscle selection, <text name="sinew:muscle_model">,
 // see docs/muscle_models.md), <size>, cameras, lights, textures, materials, skins (warning).
 // Height fields load (geom size, rbound) with a warning: their collision is not simulated. Errors
 // ("unsupported"): <extension>/plugins, <composite>, <flexcomp>, <replicate>, <attach>,
@@ -25,7 +24,9 @@
 // fitted to meshes, compiler fusestatic/discardvisual="true", site/body/slider-crank
 // transmissions, adhesion actuators.
 #pragma once
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <set>
@@ -295,6 +296,7 @@ struct Parser {
     }
   }
   int size_nkey = 0;
+  double stat_meaninertia = -1;  ///< <statistic meaninertia>, when given
 
   std::string asset_path(const std::string& dir, const std::string& file) const {
     std::string f = file;
@@ -608,7 +610,6 @@ struct Parser {
       if (n.name == "flex") unsupported(n, "flex equality");
       Attrs a = defs.resolve(n, defs.class_of(n, 0), "equality");
       spec.neq++;
-      count_pending(n, "equality constraints");
       spec.pending.push_back(make_pending(n, "equality", a));
     }
   }
@@ -926,6 +927,14 @@ struct Parser {
     });
     each("keyframe", [&](const XNode& n) { keyframe(n); });
     each("custom", [&](const XNode& n) { custom(n); });
+    each("statistic", [&](const XNode& n) {
+      if (const std::string* v = n.attr("meaninertia")) {
+        char* end = nullptr;
+        const double x = std::strtod(v->c_str(), &end);
+        if (end == v->c_str() || !(x > 0) || !std::isfinite(x)) n.fail("meaninertia must be a positive number");
+        stat_meaninertia = x;
+      }
+    });
     while (int(spec.keys.size()) < size_nkey) {
       KeySpec k;
       k.where = root.loc();
@@ -934,12 +943,10 @@ struct Parser {
 
     // one warning per kind of parsed-but-not-simulated element
     static const std::map<std::string, std::string> stage = {
-        {"equality constraints", "compiled, rows computed, not solved yet: the constraint solver arrives with the constraint stage"},
         {"sensors", "sensors arrive with the sensor stage"}};
     for (auto& [kind, first] : pending_count)
       warnings.push_back(Diagnostic{first.first->loc(), std::to_string(first.second) + " " + kind +
-                                                             (kind == "equality constraints" ? " " : " parsed but not simulated yet (") +
-                                                             stage.at(kind) + (kind == "equality constraints" ? "" : ")")});
+                                                             " parsed but not simulated yet (" + stage.at(kind) + ")"});
   }
 };
 
@@ -949,50 +956,6 @@ inline void emit(const std::vector<Diagnostic>& w, std::vector<Diagnostic>* out)
   } else {
     for (auto& d : w) std::cerr << d.str() << "\n";
   }
-}
-
-/// Warnings for constraint rows the model asks for and Sinew does not simulate yet (joint and
-/// tendon limits, dof and tendon friction loss): one per kind, naming the first element.
-inline void warn_unsimulated_constraints(const Model<double>& m, const ModelSpec& spec, const SourceLocation& root,
-                                         std::vector<Diagnostic>& w) {
-  auto joint_where = [&](int j) {
-    const std::string& name = m.jnt_names[size_t(j)];
-    if (!name.empty())
-      for (const auto& b : spec.bodies)
-        for (const auto& js : b.joints)
-          if (js.name == name) return js.where;
-    return root;
-  };
-  auto tendon_where = [&](int t) {
-    int k = 0;
-    for (const auto& p : m.pending)
-      if (p.section == "tendon" && k++ == t) return SourceLocation{p.file, p.line, p.kind};
-    return root;
-  };
-  auto report = [&](int count, int first, bool joint, const std::string& what) {
-    if (!count) return;
-    const std::string name = joint ? m.jnt_names[size_t(first)] : m.tendon_names[size_t(first)];
-    w.push_back(Diagnostic{joint ? joint_where(first) : tendon_where(first),
-                           std::to_string(count) + " " + what + " (first: '" + name +
-                               "') not simulated yet: the constraint solver arrives with the constraint stage"});
-  };
-  int nlim = 0, flim = -1, nfr = 0, ffr = -1;
-  for (int j = 0; j < m.njnt; ++j) {
-    if (m.jnt_limited[size_t(j)] && m.jnt_type[size_t(j)] != JNT_FREE && !nlim++) flim = j;
-    bool fr = false;
-    const int dn = m.jnt_type[size_t(j)] == JNT_FREE ? 6 : m.jnt_type[size_t(j)] == JNT_BALL ? 3 : 1;
-    for (int k = 0; k < dn; ++k) fr = fr || m.dof_frictionloss[size_t(m.jnt_dofadr[size_t(j)] + k)] > 0;
-    if (fr && !nfr++) ffr = j;
-  }
-  report(nlim, flim, true, "joint limits");
-  report(nfr, ffr, true, "joints with friction loss");
-  nlim = nfr = 0;
-  for (int t = 0; t < m.ntendon; ++t) {
-    if (m.tendon_limited[size_t(t)] && !nlim++) flim = t;
-    if (m.tendon_frictionloss[size_t(t)] > 0 && !nfr++) ffr = t;
-  }
-  report(nlim, flim, false, "tendon limits");
-  report(nfr, ffr, false, "tendons with friction loss");
 }
 
 inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model_dir, std::vector<Diagnostic>* warnings) {
@@ -1008,7 +971,7 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   compile_tendons(m, p.spec.compiler.autolimits);
   compile_actuators(m);
   compile_equality(m);
-  warn_unsimulated_constraints(m, p.spec, root.loc(), p.warnings);
+  if (p.stat_meaninertia > 0) m.stat_meaninertia[0] = p.stat_meaninertia;
   {
     std::vector<std::string> unsupported;
     compile_contacts(m, &unsupported);
@@ -1022,24 +985,6 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     }
   }
   compile_constraint_sizes(m);
-  if (m.ncollision > 0 && !m.opt.disabled(DSBL_CONTACT) && !m.opt.disabled(DSBL_CONSTRAINT))
-    p.warnings.push_back(Diagnostic{root.loc(), std::to_string(m.ncollision) +
-                                                    " geom pairs can collide: contacts are detected (Data::ncon, "
-                                                    "contact_*) but produce no force yet (the constraint solver "
-                                                    "arrives with the constraint stage)"});
-  {
-    int nconvex = 0;
-    for (int k = 0; k < m.ncollision; ++k) {
-      const int t1 = m.geom_type[size_t(m.collision_pair[size_t(3 * k)])], t2 = m.geom_type[size_t(m.collision_pair[size_t(3 * k + 1)])];
-      if (collision::pair_func(std::min(t1, t2), std::max(t1, t2)) == collision::PF_CONVEX) ++nconvex;
-    }
-    if (nconvex > 0)
-      p.warnings.push_back(Diagnostic{root.loc(), std::to_string(nconvex) +
-                                                      " ellipsoid pairs (against sphere/capsule/ellipsoid) use Sinew's own "
-                                                      "GJK and penetration solver, not yet matched to MuJoCo's native CCD: "
-                                                      "same contacts, but dist may differ by up to ~1e-4 (shallow) and "
-                                                      "~1e-3 (deep penetration), normals by ~1e-1"});
-  }
   m.actuator_classes = p.actuator_classes;
   for (const auto& t : p.muscle_spec) {
     m.muscle_model_spec += (m.muscle_model_spec.empty() ? "" : "; ") + t.data;
@@ -1120,7 +1065,10 @@ inline void apply_option(Model<double>& m, const std::string& key, const std::st
     if (w.find("option '" + key + "'") != std::string::npos) throw;
     throw ModelError(SourceLocation{"apply_option", 0, "option"}, "option '" + key + "' = '" + value + "': " + w);
   }
+  const bool cone_changed = o.cone != m.opt.cone;
   m.opt = o;
+  if (cone_changed) compile_constraint_sizes(m);  // rows per contact depend on the cone
+  else compile_solver_sizes(m);
 }
 
 }  // namespace sinew

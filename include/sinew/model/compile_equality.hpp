@@ -19,7 +19,8 @@
 // welded to the world; MuJoCo 3.4.0 has no fallback between the two when one is zero); dof: M^-1_ii, the mean over
 // a ball's 3 dofs, translational and rotational means for a free joint. Not reproduced: MuJoCo's
 // shortcut for "simple" bodies with slide joints only (body_simple == 2: 1/mass, which ignores
-// armature).
+// armature). And stat_meaninertia: the mean diagonal of M at qpos0 (a <statistic meaninertia>
+// given in the MJCF replaces it; the loader sets that).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -39,6 +40,16 @@
 
 namespace sinew {
 
+/// Sets the constraint solver's work-space sizes from m.opt (see ModelSizes::nsolH). Call again
+/// after changing opt.solver or opt.cone, before creating Data (apply_option does).
+template <class T> inline void compile_solver_sizes(Model<T>& m) {
+  const bool newton = m.opt.solver == SOL_NEWTON, elliptic = m.opt.cone == CONE_ELLIPTIC;
+  m.nsolH = newton ? m.nv * m.nv : 0;
+  m.nsolHcone = newton && elliptic ? m.nv * m.nv : 0;
+  m.nconH = newton && elliptic ? 36 * m.nconmax : 0;
+  m.nAR = m.opt.solver == SOL_PGS ? m.njmax * m.njmax : 0;
+}
+
 /// Sets m.njmax to the worst case of constraint rows per world: every equality row, every
 /// friction-loss row, both sides of every scalar limit (one row per ball limit), and nconmax
 /// contacts with the largest row count a contact can have under the model's cone. Call after
@@ -57,6 +68,7 @@ template <class T> inline void compile_constraint_sizes(Model<T>& m) {
   const int per = m.opt.cone == CONE_ELLIPTIC ? dimmax : std::max(1, 2 * (dimmax - 1));
   n += m.nconmax * per;
   m.njmax = n;
+  compile_solver_sizes(m);
 }
 
 namespace equality_compile_detail {
@@ -90,6 +102,7 @@ inline void compile_equality(Model<double>& m) {
   m.eq_data.assign(NEQDATA * ne, 0.0);
   m.dof_invweight0.assign(size_t(m.nv), 0.0);
   m.body_invweight0.assign(2 * size_t(m.nbody), 0.0);
+  m.stat_meaninertia.assign(1, 1.0);
 
   for (size_t i = 0; i < ne; ++i) {
     const PendingElement& p = *eqs[i];
@@ -158,6 +171,11 @@ inline void compile_equality(Model<double>& m) {
   crb(mv, d);
   factor_m(mv, d.qM, d.qLD, d.qLDiagInv);
   const int nv = m.nv;
+  if (nv > 0) {  // mean diagonal of M at qpos0 (mjStatistic::meaninertia), the solvers' scale
+    double s = 0;
+    for (int k = 0; k < nv; ++k) s += d.qM[m.dof_Madr[size_t(k)]];
+    m.stat_meaninertia[0] = s / nv;
+  }
   std::vector<double> jac(static_cast<size_t>(6 * nv)), tmp(static_cast<size_t>(nv));
   auto quad = [&](const double* row) {  // row M^-1 row^T
     for (int k = 0; k < nv; ++k) tmp[size_t(k)] = row[k];

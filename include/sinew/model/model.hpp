@@ -82,7 +82,8 @@
   X(pair_solref, npair, 2) X(pair_solreffriction, npair, 2) X(pair_solimp, npair, 5)           \
   X(pair_margin, npair, 1) X(pair_gap, npair, 1) X(pair_friction, npair, 5)                   \
   X(eq_solref, neq, 2) X(eq_solimp, neq, 5) X(eq_data, neq, 11)                                \
-  X(dof_invweight0, nv, 1) X(body_invweight0, nbody, 2)
+  X(dof_invweight0, nv, 1) X(body_invweight0, nbody, 2)                                  \
+  X(stat_meaninertia, 1, 1)
 
 namespace sinew {
 
@@ -130,6 +131,14 @@ struct ModelSizes {
   // world in Data (efc_*); the loader sets the worst case (compile_constraint_sizes); rows past it
   // are dropped and counted in nefcoverflow.
   int njmax = 0;        ///< constraint-row capacity per world
+  // Constraint-solver work space per world (model/compile_equality.hpp compile_solver_sizes,
+  // from opt.solver and opt.cone; recomputed by apply_option): the Newton Hessian and its
+  // factor (nv x nv), the factor with elliptic-cone terms, the elliptic contacts' local
+  // Hessians (36 per contact) and PGS's dense AR matrix (njmax x njmax).
+  int nsolH = 0;        ///< nv * nv with the Newton solver, else 0
+  int nsolHcone = 0;    ///< nv * nv with Newton and elliptic cones, else 0
+  int nconH = 0;        ///< 36 * nconmax with Newton and elliptic cones, else 0
+  int nAR = 0;          ///< njmax * njmax with PGS, else 0
 };
 
 /// Physics options (mjOption), with MJCF attribute names.

@@ -1,0 +1,898 @@
+// Motion retargeting onto any Sinew model: keypoint matching with a fitted scale, per-frame
+// inverse kinematics honouring joint limits and joint-coupling equalities, ground-penetration
+// correction, and MuscleMimic's quality metrics. Host only (exec::serial, exec::omp).
+//
+//   sinew::Model<double> model = sinew::load_mjcf("models/skeleton.xml");
+//   sinew::SourceMotion src = sinew::source_from_bvh(sinew::load_bvh("walk.bvh"));
+//   auto map = sinew::load_keypoint_map("walk_map.txt");     // "source_joint body_or_site [weight]"
+//   sinew::RetargetResult r = sinew::retarget(sinew::exec::omp, model, src, map);
+//   std::cout << r.metrics.report();
+//   sinew::save_trajectory("walk.npz", r.trajectory);        // LocoMuJoCo / MuscleMimic format
+//
+// Algorithm (docs/retargeting.md):
+//  1. Source joint positions are turned to Z up (source_up 'y': (x, y, z) -> (z, x, y)) and
+//     scaled by s, the least-squares ratio of model to source bone lengths (each keypoint with its
+//     nearest mapped ancestor in the source skeleton; model lengths at qpos0, source lengths
+//     averaged over the first frames): s = sum w l_m l_s / sum w l_s^2. A model whose keypoints
+//     hang from a fixed base gets the offset that puts the root-most keypoint where the model
+//     has it at qpos0; a free root is instead placed by a yaw and translation fit on frame 0.
+//  2. Per frame, Levenberg-Marquardt on sum_k w_k |target_k - p_k(q)|^2 over the model's dofs
+//     (point Jacobians from com_pos's cdof, tendon/tendon.hpp's point_jac; steps integrated on the
+//     configuration manifold with integrate_pos). Joint couplings (active EQ_JOINT equalities:
+//     q1 - q1_0 = c0 + c1 d + .. + c4 d^4, d = q2 - q2_0) are eliminated: the dependent dof leaves
+//     the unknowns, its Jacobian column is folded into the independent one by the chain rule,
+//     and after every step it is set exactly from the polynomial (a joint "locked" by an
+//     equality without joint2 stays at q1_0 + c0). Limited hinge and slide joints are kept in
+//     range by a projected step with an active set (a variable at a bound whose step points
+//     out is frozen and the system solved again); limited ball joints are projected onto their
+//     cone. Each frame is warm-started from the previous one.
+//  3. Frames are split into `nchunk` contiguous chunks; the first frame of every chunk is solved
+//     first, in order, each from the previous chunk's first frame (phase 1, serial), then the
+//     chunks run in parallel over the policy, one Data world per chunk, each frame warm-started
+//     from the one before (phase 2). The chunking does not depend on the policy or the thread
+//     count, so serial and OpenMP results are identical.
+//  4. Ground: the lowest point of every collision geom (contype or conaffinity non-zero, not on
+//     the world body; sphere, capsule, ellipsoid, box and cylinder exactly, meshes by their
+//     vertices) must not be below floor_z + ground_clearance; each tree with a free root is
+//     lifted by its penetration, per frame or by the clip's largest (GroundMode).
+//  5. Metrics (RetargetMetrics): joint-limit violation rate, ground penetration, tendon-jump
+//     rate, keypoint position RMSE, time per frame.
+#pragma once
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sinew/data/data.hpp"
+#include "sinew/exec/parallel_for.hpp"
+#include "sinew/imitation/trajectory.hpp"
+#include "sinew/integrate/integrate_pos.hpp"
+#include "sinew/io/error.hpp"
+#include "sinew/kinematics/com_pos.hpp"
+#include "sinew/kinematics/kinematics.hpp"
+#include "sinew/model/model.hpp"
+#include "sinew/retarget/bvh.hpp"
+#include "sinew/retarget/smplh.hpp"
+#include "sinew/tendon/tendon.hpp"
+
+namespace sinew {
+
+// ---- source motion and keypoint map ----
+
+/// Joint positions of a source skeleton over time, in the source's units and axes.
+struct SourceMotion {
+  std::vector<std::string> names;
+  std::vector<int> parent;      ///< -1 for a root
+  int nframe = 0;
+  double fps = 0;
+  std::vector<double> pos;      ///< nframe x njoint x 3
+  int njoint() const { return int(names.size()); }
+  int find(const std::string& n) const {
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] == n) return int(i);
+    return -1;
+  }
+  const double* at(int f, int j) const { return pos.data() + (size_t(f) * names.size() + size_t(j)) * 3; }
+};
+
+/// The joints of a BVH file (End Sites included, named "<parent>_end").
+inline SourceMotion source_from_bvh(const Bvh& b) {
+  SourceMotion s;
+  for (const BvhJoint& j : b.joints) { s.names.push_back(j.name); s.parent.push_back(j.parent); }
+  s.nframe = b.nframe;
+  s.fps = b.fps();
+  s.pos = bvh_joint_positions(b);
+  return s;
+}
+
+/// The joints of an SMPL-H sequence (smplh_joint_names), metres, Z up.
+inline SourceMotion source_from_smplh(const SmplhBodyModel& bm, const SmplhSequence& seq) {
+  SourceMotion s;
+  s.names = smplh_joint_names(bm.njoint);
+  s.parent = bm.parents;
+  s.nframe = seq.nframe;
+  s.fps = seq.fps;
+  s.pos = smplh_joint_positions(bm, seq);
+  return s;
+}
+
+/// One line of a keypoint map: a source joint, the model body or site that follows it, a weight.
+struct KeypointMap {
+  std::string source, target;
+  double weight = 1;
+  std::string file;  ///< where it was read (for error messages), empty if built in code
+  int line = 0;
+};
+
+/// Reads a keypoint map: one "source_joint model_body_or_site [weight]" per line, '#' comments.
+/// A target "site:NAME" or "body:NAME" forces the kind; a bare name is a body first, then a site.
+inline std::vector<KeypointMap> parse_keypoint_map(const std::string& text, const std::string& file = "<string>") {
+  std::vector<KeypointMap> out;
+  std::istringstream in(text);
+  std::string line;
+  int ln = 0;
+  while (std::getline(in, line)) {
+    ++ln;
+    const size_t h = line.find('#');
+    if (h != std::string::npos) line.resize(h);
+    std::istringstream ls(line);
+    std::vector<std::string> w;
+    for (std::string t; ls >> t;) w.push_back(t);
+    if (w.empty()) continue;
+    if (w.size() < 2 || w.size() > 3)
+      throw ModelError(SourceLocation{file, ln, ""}, "expected 'source_joint model_body_or_site [weight]', got " + std::to_string(w.size()) + " words");
+    KeypointMap k{w[0], w[1], 1.0, file, ln};
+    if (w.size() == 3) {
+      char* e = nullptr;
+      k.weight = std::strtod(w[2].c_str(), &e);
+      if (*e != '\0' || !std::isfinite(k.weight) || k.weight <= 0)
+        throw ModelError(SourceLocation{file, ln, ""}, "weight must be a positive number, got '" + w[2] + "'");
+    }
+    out.push_back(k);
+  }
+  if (out.empty()) throw ModelError(SourceLocation{file, 0, ""}, "the keypoint map has no entries");
+  return out;
+}
+
+inline std::vector<KeypointMap> load_keypoint_map(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw ModelError(SourceLocation{path, 0, ""}, "cannot open keypoint map");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_keypoint_map(ss.str(), path);
+}
+
+// ---- options, metrics, result ----
+
+enum class GroundMode { none, per_frame, whole_clip };
+
+struct RetargetOptions {
+  char source_up = 'y';          ///< 'y' (BVH) or 'z' (AMASS): the source's up axis
+  double scale = 0;              ///< > 0: use this scale; 0: fit it (bone-length least squares)
+  int scale_fit_frames = 10;     ///< source frames averaged for the bone lengths
+  int max_iter_seed = 200;       ///< LM iterations of each chunk's first frame
+  int max_iter = 50;             ///< LM iterations of a warm-started frame
+  double step_tol = 1e-10;       ///< stop when the largest step component is below this (rad or m)
+  double lambda0 = 1e-6;         ///< initial LM damping (m^2 per unit dof^2)
+  int nchunk = 32;               ///< frame chunks solved in parallel (results do not depend on threads)
+  bool align_root = true;        ///< yaw and translation fit of free roots on frame 0 before the IK
+  GroundMode ground = GroundMode::per_frame;
+  double floor_z = 0;            ///< height of the floor
+  double ground_clearance = 0;   ///< lowest collision point is lifted to floor_z + this
+  double tendon_jump = 0.01;     ///< tendon-jump threshold in m per frame at 30 Hz (scaled by 30 / fps)
+  double limit_tol = 1e-6;       ///< a limited joint this far outside its range counts as a violation
+  int batch = 64;                ///< worlds (frames) per batch in the evaluation pass
+};
+
+/// Quality of one retargeted clip (MuscleMimic's metrics).
+struct RetargetMetrics {
+  int nframe = 0, nkeypoint = 0, nlimited = 0, ntendon = 0, ncoupling = 0;
+  double fps = 0, scale = 0;
+  double joint_limit_violation_rate = 0;  ///< violations / (frames x limited joints)
+  int joint_limit_violations = 0;
+  double max_limit_violation = 0;         ///< largest excess over a range (rad or m)
+  std::string worst_limit_joint;
+  double max_coupling_error = 0;          ///< largest |q1 - f(q2)| over frames and couplings
+  double max_penetration = 0, mean_penetration = 0;  ///< m below the floor after correction
+  double max_ground_lift = 0;             ///< largest lift applied by the correction
+  double tendon_jump_threshold = 0;       ///< m per frame at this clip's rate
+  double tendon_jump_rate = 0;            ///< transitions with a jump / (frames - 1)
+  double position_rmse = 0, max_position_error = 0;  ///< keypoints, m
+  double ms_per_frame = 0, total_seconds = 0;
+  std::vector<std::string> warnings;
+
+  std::string report() const {
+    char b[512];
+    std::string s;
+    std::snprintf(b, sizeof b, "frames %d at %.4g Hz, %d keypoints, scale %.6g\n", nframe, fps, nkeypoint, scale);
+    s += b;
+    std::snprintf(b, sizeof b, "joint-limit violation rate  %.4f %%  (%d of %d frame-joints; worst %.3g %s%s)\n",
+                  100 * joint_limit_violation_rate, joint_limit_violations, nframe * nlimited, max_limit_violation,
+                  worst_limit_joint.empty() ? "" : "at ", worst_limit_joint.c_str());
+    s += b;
+    std::snprintf(b, sizeof b, "joint couplings             %d, max error %.3g\n", ncoupling, max_coupling_error);
+    s += b;
+    std::snprintf(b, sizeof b, "ground penetration          max %.4g m, mean %.4g m (max lift applied %.4g m)\n",
+                  max_penetration, mean_penetration, max_ground_lift);
+    s += b;
+    if (ntendon)
+      std::snprintf(b, sizeof b, "tendon-jump rate            %.4f %%  (threshold %.4g m/frame, %d tendons)\n",
+                    100 * tendon_jump_rate, tendon_jump_threshold, ntendon);
+    else
+      std::snprintf(b, sizeof b, "tendon-jump rate            n/a (model has no tendons)\n");
+    s += b;
+    std::snprintf(b, sizeof b, "keypoint position RMSE      %.4g m (max %.4g m)\n", position_rmse, max_position_error);
+    s += b;
+    std::snprintf(b, sizeof b, "time per frame              %.4g ms (%.3g s total)\n", ms_per_frame, total_seconds);
+    s += b;
+    for (const std::string& w : warnings) s += "warning: " + w + "\n";
+    return s;
+  }
+};
+
+struct RetargetResult {
+  Trajectory trajectory;          ///< one clip at the source's rate, qvel by finite differences
+  std::vector<double> qpos;       ///< nframe x nq (same as trajectory.qpos)
+  std::vector<double> targets;    ///< nframe x nkeypoint x 3: the scaled source keypoints in the model's frame
+  std::vector<double> ten_length; ///< nframe x ntendon
+  RetargetMetrics metrics;
+  double offset[3] = {0, 0, 0};   ///< translation added after scaling
+};
+
+// ---- the IK problem ----
+
+namespace retarget_detail {
+
+struct Keypoint {
+  int src = -1, body = 0, site = -1;
+  double sqrtw = 1;
+  std::string label;
+};
+
+/// q[dep] = q0[dep] + c0 + c1 d + c2 d^2 + c3 d^3 + c4 d^4, d = q[ind] - q0[ind] (ind < 0: locked).
+struct Coupling {
+  int dep_q = 0, dep_v = 0, ind_q = -1, ind_v = -1, eq = 0;
+  double c[5] = {0, 0, 0, 0, 0};
+  double ref_dep = 0, ref_ind = 0;
+  double value(double qi) const {
+    if (ind_q < 0) return ref_dep + c[0];
+    const double d = qi - ref_ind;
+    return ref_dep + c[0] + d * (c[1] + d * (c[2] + d * (c[3] + d * c[4])));
+  }
+  double deriv(double qi) const {
+    const double d = qi - ref_ind;
+    return c[1] + d * (2 * c[2] + d * (3 * c[3] + d * 4 * c[4]));
+  }
+};
+
+/// Everything the per-world solver reads (host memory, built once).
+struct Problem {
+  ModelView<double> m;
+  std::vector<Keypoint> kp;
+  std::vector<Coupling> cpl;
+  std::vector<int> var_of_dof;   ///< variable index of a dof, -1 if eliminated by a coupling
+  std::vector<int> dof_of_var;
+  std::vector<int> lim_jnt;      ///< limited hinge, slide and ball joints (not eliminated)
+  std::vector<int> ground_geom;  ///< collision geoms that must stay above the floor
+  std::vector<int> free_jnt;     ///< free joints whose tree root is their body (liftable)
+  std::vector<int> geom_tree;    ///< per ground geom: index into free_jnt, or -1
+  int nvar = 0;
+  RetargetOptions opt;
+};
+
+/// Per-world scratch (owned by the host, one slice per world).
+struct Work {
+  double *J, *H, *A, *g, *b, *dx, *dxv, *r, *qsave;
+  int *freev, *frozen;
+};
+
+inline size_t work_reals(const Problem& P) {
+  const size_t K = P.kp.size(), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
+  return 3 * K * nv + 2 * n * n + 3 * n + nv + 3 * K + size_t(P.m.size.nq);
+}
+
+inline Work make_work(const Problem& P, double* base, int* ibase) {
+  const size_t K = P.kp.size(), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
+  Work w;
+  w.J = base; base += 3 * K * nv;
+  w.H = base; base += n * n;
+  w.A = base; base += n * n;
+  w.g = base; base += n;
+  w.b = base; base += n;
+  w.dx = base; base += n;
+  w.dxv = base; base += nv;
+  w.r = base; base += 3 * K;
+  w.qsave = base;
+  w.freev = ibase;
+  w.frozen = ibase + std::max(P.nvar, 1);
+  return w;
+}
+
+inline vec3<double> keypoint_pos(const WorldData<double, WorldOuter>& d, const Keypoint& k) {
+  return k.site >= 0 ? get3(d.site_xpos, k.site) : get3(d.xpos, k.body);
+}
+
+/// Keeps independent limited joints in range and sets coupled joints from their polynomial.
+template <class Q> inline void apply_constraints(const Problem& P, const Q& q) {
+  const ModelView<double>& m = P.m;
+  for (int j : P.lim_jnt) {
+    const int a = m.jnt_qposadr[j];
+    const double lo = m.jnt_range[2 * j], hi = m.jnt_range[2 * j + 1];
+    if (m.jnt_type[j] == JNT_BALL) {
+      quat<double> qq{q[a], q[a + 1], q[a + 2], q[a + 3]};
+      normalize(qq);
+      if (qq.w < 0) qq = {-qq.w, -qq.x, -qq.y, -qq.z};
+      vec3<double> v = qq.vec();
+      const double s = normalize(v), ang = 2 * std::atan2(s, qq.w);
+      if (ang > hi) qq = axis_angle_quat(v, hi);
+      q[a] = qq.w; q[a + 1] = qq.x; q[a + 2] = qq.y; q[a + 3] = qq.z;
+    } else {
+      q[a] = std::min(std::max(q[a], lo), hi);
+    }
+  }
+  for (const Coupling& c : P.cpl) q[c.dep_q] = c.value(c.ind_q >= 0 ? q[c.ind_q] : 0.0);
+}
+
+/// Kinematics at d.qpos and the weighted residual r = sqrt(w) (target - p); returns 0.5 |r|^2.
+inline double evaluate(const Problem& P, const WorldData<double, WorldOuter>& d, const double* target, double* r) {
+  kinematics(P.m, d);
+  com_pos(P.m, d);
+  double c = 0;
+  for (size_t k = 0; k < P.kp.size(); ++k) {
+    const vec3<double> p = keypoint_pos(d, P.kp[k]);
+    for (int i = 0; i < 3; ++i) {
+      r[3 * k + size_t(i)] = P.kp[k].sqrtw * (target[3 * k + size_t(i)] - p[i]);
+      c += r[3 * k + size_t(i)] * r[3 * k + size_t(i)];
+    }
+  }
+  return 0.5 * c;
+}
+
+/// In-place Cholesky solve of the n x n SPD matrix A (row-major) with right-hand side b; false if not SPD.
+inline bool cholesky_solve(double* A, double* b, int n) {
+  for (int j = 0; j < n; ++j) {
+    double s = A[j * n + j];
+    for (int k = 0; k < j; ++k) s -= A[j * n + k] * A[j * n + k];
+    if (!(s > 0)) return false;
+    const double l = std::sqrt(s);
+    A[j * n + j] = l;
+    for (int i = j + 1; i < n; ++i) {
+      double t = A[i * n + j];
+      for (int k = 0; k < j; ++k) t -= A[i * n + k] * A[j * n + k];
+      A[i * n + j] = t / l;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    double t = b[i];
+    for (int k = 0; k < i; ++k) t -= A[i * n + k] * b[k];
+    b[i] = t / A[i * n + i];
+  }
+  for (int i = n - 1; i >= 0; --i) {
+    double t = b[i];
+    for (int k = i + 1; k < n; ++k) t -= A[k * n + i] * b[k];
+    b[i] = t / A[i * n + i];
+  }
+  return true;
+}
+
+/// Gauss-Newton normal equations over the variables: H = J^T J, g = J^T r (J with coupled
+/// columns folded into their independent dof by the chain rule). J is stored transposed (a row
+/// of 3K values per dof) so that the products run over contiguous memory.
+inline void normal_equations(const Problem& P, const WorldData<double, WorldOuter>& d, const Work& w) {
+  const ModelView<double>& m = P.m;
+  const int nv = m.size.nv, K = int(P.kp.size()), n = P.nvar, R = 3 * K;
+  std::fill(w.J, w.J + size_t(R) * size_t(nv), 0.0);
+  for (int k = 0; k < K; ++k) {
+    const Keypoint& kp = P.kp[size_t(k)];
+    const vec3<double> off = keypoint_pos(d, kp) - get3(d.subtree_com, m.body_rootid[kp.body]);
+    for (int j = tendon_detail::last_dof(m, kp.body); j >= 0; j = m.dof_parentid[j]) {
+      const vec3<double> c = tendon_detail::point_jac(d, j, off);
+      for (int i = 0; i < 3; ++i) w.J[size_t(j) * size_t(R) + size_t(3 * k + i)] = kp.sqrtw * c[i];
+    }
+  }
+  for (const Coupling& c : P.cpl) {
+    double* dep = w.J + size_t(c.dep_v) * size_t(R);
+    if (c.ind_v >= 0) {
+      const double dd = c.deriv(d.qpos[c.ind_q]);
+      double* ind = w.J + size_t(c.ind_v) * size_t(R);
+      for (int row = 0; row < R; ++row) ind[row] += dd * dep[row];
+    }
+    std::fill(dep, dep + R, 0.0);
+  }
+  for (int a = 0; a < n; ++a) {
+    const double* Ja = w.J + size_t(P.dof_of_var[size_t(a)]) * size_t(R);
+    double g = 0;
+    for (int row = 0; row < R; ++row) g += Ja[row] * w.r[row];
+    w.g[a] = g;
+    for (int bb = 0; bb <= a; ++bb) {
+      const double* Jb = w.J + size_t(P.dof_of_var[size_t(bb)]) * size_t(R);
+      double h = 0;
+      for (int row = 0; row < R; ++row) h += Ja[row] * Jb[row];
+      w.H[a * n + bb] = w.H[bb * n + a] = h;
+    }
+  }
+}
+
+/// Damped step over the free variables with an active set for limited hinge/slide joints at a
+/// bound: a variable sitting at a bound whose step points outward is frozen and the system
+/// solved again. Writes the step per dof into w.dxv. Returns false if the system is singular.
+inline bool damped_step(const Problem& P, const WorldData<double, WorldOuter>& d, const Work& w, double lambda) {
+  const ModelView<double>& m = P.m;
+  const int n = P.nvar;
+  std::fill(w.frozen, w.frozen + n, 0);
+  for (int pass = 0; pass < 8; ++pass) {
+    int nf = 0;
+    for (int a = 0; a < n; ++a)
+      if (!w.frozen[a]) w.freev[nf++] = a;
+    for (int i = 0; i < nf; ++i) {
+      for (int k = 0; k < nf; ++k) w.A[i * nf + k] = w.H[w.freev[i] * n + w.freev[k]];
+      w.A[i * nf + i] += lambda;
+      w.b[i] = w.g[w.freev[i]];
+    }
+    if (!cholesky_solve(w.A, w.b, nf)) return false;
+    std::fill(w.dx, w.dx + n, 0.0);
+    for (int i = 0; i < nf; ++i) w.dx[w.freev[i]] = w.b[i];
+    bool changed = false;
+    for (int j : P.lim_jnt) {
+      if (m.jnt_type[j] == JNT_BALL) continue;
+      const int a = P.var_of_dof[size_t(m.jnt_dofadr[j])];
+      if (a < 0 || w.frozen[a]) continue;
+      const double q = d.qpos[m.jnt_qposadr[j]], lo = m.jnt_range[2 * j], hi = m.jnt_range[2 * j + 1];
+      const double eps = 1e-12 * (1 + std::fabs(q));
+      if ((q <= lo + eps && w.dx[a] < 0) || (q >= hi - eps && w.dx[a] > 0)) {
+        w.frozen[a] = 1;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  std::fill(w.dxv, w.dxv + m.size.nv, 0.0);
+  for (int a = 0; a < n; ++a) w.dxv[P.dof_of_var[size_t(a)]] = w.dx[a];
+  return true;
+}
+
+/// Solves one frame in world d, starting from d.qpos; leaves the solution in d.qpos.
+inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d, const double* target, int max_iter,
+                        const Work& w) {
+  const ModelView<double>& m = P.m;
+  const int nq = m.size.nq;
+  apply_constraints(P, d.qpos);
+  double cost = evaluate(P, d, target, w.r);
+  double lambda = P.opt.lambda0;
+  for (int it = 0; it < max_iter && P.nvar > 0; ++it) {
+    normal_equations(P, d, w);
+    bool accepted = false;
+    double step = 0;
+    bool converged = false;
+    while (lambda < 1e12) {
+      if (!damped_step(P, d, w, lambda)) { lambda *= 10; continue; }
+      step = 0;
+      for (int i = 0; i < m.size.nv; ++i) step = std::max(step, std::fabs(w.dxv[i]));
+      if (step < P.opt.step_tol) { converged = true; break; }  // below the noise: no trial needed
+      for (int i = 0; i < nq; ++i) w.qsave[i] = d.qpos[i];
+      integrate_pos(m, d.qpos, w.dxv, 1.0);
+      apply_constraints(P, d.qpos);
+      const double c = evaluate(P, d, target, w.r);
+      if (c <= cost) {
+        accepted = true;
+        const bool tiny = cost - c <= 1e-15 * cost;
+        cost = c;
+        lambda = std::max(lambda * 0.1, 1e-12);
+        if (tiny) step = 0;
+        break;
+      }
+      for (int i = 0; i < nq; ++i) d.qpos[i] = w.qsave[i];
+      lambda *= 10;
+    }
+    if (converged) break;
+    if (!accepted) {  // no descent at any damping: at a (constrained) minimum
+      evaluate(P, d, target, w.r);
+      break;
+    }
+    if (step < P.opt.step_tol || cost < 1e-30) break;
+  }
+}
+
+/// Phase 2: each world solves its chunk's frames in order, warm-started.
+struct ChunkFn {
+  const Problem* P;
+  DataView<double, WorldOuter> d;
+  const double* targets;        ///< nframe x K x 3
+  double* qpos;                 ///< nframe x nq (chunk seeds already filled)
+  const int* chunk;             ///< nchunk + 1 boundaries
+  double* work;
+  int* iwork;
+  size_t work_stride, iwork_stride;
+  void operator()(int c) const {
+    const auto wd = d.world(c);
+    const Work w = make_work(*P, work + work_stride * size_t(c), iwork + iwork_stride * size_t(c));
+    const int nq = P->m.size.nq;
+    const size_t K3 = P->kp.size() * 3;
+    for (int i = 0; i < nq; ++i) wd.qpos[i] = qpos[size_t(chunk[c]) * size_t(nq) + size_t(i)];
+    for (int f = chunk[c] + 1; f < chunk[c + 1]; ++f) {
+      solve_frame(*P, wd, targets + size_t(f) * K3, P->opt.max_iter, w);
+      for (int i = 0; i < nq; ++i) qpos[size_t(f) * size_t(nq) + size_t(i)] = wd.qpos[i];
+    }
+  }
+};
+
+/// Lowest z of geom g (collision shapes; meshes by vertices).
+inline double geom_lowest(const ModelView<double>& m, const WorldData<double, WorldOuter>& d, int g) {
+  const vec3<double> p = get3(d.geom_xpos, g);
+  const mat3<double> R = getm(d.geom_xmat, g);
+  const double* s = m.geom_size + 3 * g;
+  const double r0 = R(2, 0), r1 = R(2, 1), r2 = R(2, 2);  // world z of the geom's axes
+  switch (m.geom_type[g]) {
+    case GEOM_SPHERE: return p.z - s[0];
+    case GEOM_CAPSULE: return p.z - std::fabs(r2) * s[1] - s[0];
+    case GEOM_ELLIPSOID: return p.z - std::sqrt(r0 * r0 * s[0] * s[0] + r1 * r1 * s[1] * s[1] + r2 * r2 * s[2] * s[2]);
+    case GEOM_BOX: return p.z - std::fabs(r0) * s[0] - std::fabs(r1) * s[1] - std::fabs(r2) * s[2];
+    case GEOM_CYLINDER: return p.z - std::fabs(r2) * s[1] - s[0] * std::sqrt(std::max(0.0, 1 - r2 * r2));
+    case GEOM_MESH: {
+      const int id = m.geom_dataid[g];
+      double lo = p.z;
+      if (id < 0) return lo;
+      for (int v = m.mesh_vertadr[id]; v < m.mesh_vertadr[id] + m.mesh_vertnum[id]; ++v)
+        lo = std::min(lo, p.z + r0 * m.mesh_vert[3 * v] + r1 * m.mesh_vert[3 * v + 1] + r2 * m.mesh_vert[3 * v + 2]);
+      return lo;
+    }
+    default: return p.z;
+  }
+}
+
+/// Evaluation of one frame per world: optional lifts, kinematics, tendon lengths, lowest points
+/// per liftable tree (and of geoms on fixed trees), keypoint errors.
+struct EvalFn {
+  const Problem* P;
+  DataView<double, WorldOuter> d;
+  int f0;
+  const double* targets;
+  double* qpos;           ///< nframe x nq; lifted in place when lift != nullptr
+  const double* lift;     ///< nframe x nfree, or null
+  double* lowest;         ///< nframe x (nfree + 1): per free tree, then geoms on other trees
+  double* ten_length;     ///< nframe x ntendon, or null
+  double* sqerr;          ///< nframe x 2: sum of squared keypoint errors, max error
+  void operator()(int w) const {
+    const Problem& p = *P;
+    const ModelView<double>& m = p.m;
+    const auto wd = d.world(w);
+    const int f = f0 + w, nq = m.size.nq, nfree = int(p.free_jnt.size());
+    double* q = qpos + size_t(f) * size_t(nq);
+    if (lift)
+      for (int t = 0; t < nfree; ++t) q[m.jnt_qposadr[p.free_jnt[size_t(t)]] + 2] += lift[size_t(f) * size_t(nfree) + size_t(t)];
+    for (int i = 0; i < nq; ++i) wd.qpos[i] = q[i];
+    kinematics(m, wd);
+    com_pos(m, wd);
+    double* lo = lowest + size_t(f) * size_t(nfree + 1);
+    for (int t = 0; t <= nfree; ++t) lo[t] = INFINITY;
+    for (size_t k = 0; k < p.ground_geom.size(); ++k) {
+      const int t = p.geom_tree[k] >= 0 ? p.geom_tree[k] : nfree;
+      lo[t] = std::min(lo[t], geom_lowest(m, wd, p.ground_geom[k]));
+    }
+    if (ten_length && m.size.ntendon) {
+      tendon_world(m, wd);
+      for (int i = 0; i < m.size.ntendon; ++i) ten_length[size_t(f) * size_t(m.size.ntendon) + size_t(i)] = wd.ten_length[i];
+    }
+    double s = 0, mx = 0;
+    for (size_t k = 0; k < p.kp.size(); ++k) {
+      const vec3<double> e = keypoint_pos(wd, p.kp[k]) - vec3<double>::load(targets + (size_t(f) * p.kp.size() + k) * 3);
+      const double e2 = dot(e, e);
+      s += e2;
+      mx = std::max(mx, std::sqrt(e2));
+    }
+    sqerr[2 * size_t(f)] = s;
+    sqerr[2 * size_t(f) + 1] = mx;
+  }
+};
+
+inline vec3<double> to_z_up(const double* p, char up) {
+  if (up == 'y' || up == 'Y') return {p[2], p[0], p[1]};
+  return {p[0], p[1], p[2]};
+}
+
+/// Depth of each source joint in its hierarchy.
+inline int depth(const SourceMotion& s, int j) {
+  int n = 0;
+  for (int i = j; i >= 0 && n <= s.njoint(); i = s.parent[size_t(i)]) ++n;
+  return n;
+}
+
+}  // namespace retarget_detail
+
+/// Retargets `src` onto `model` through the keypoint map. `exec` is exec::serial or exec::omp.
+template <class E>
+RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& src, const std::vector<KeypointMap>& map,
+                        const RetargetOptions& opt = {}) {
+  static_assert(is_host_policy_v<E>, "retarget runs on host policies (exec::serial, exec::omp)");
+  using namespace retarget_detail;
+  const auto t_start = std::chrono::steady_clock::now();
+  const ModelView<double> m = model.view();
+  const int nq = model.nq, nv = model.nv, N = src.nframe;
+  if (opt.source_up != 'y' && opt.source_up != 'z' && opt.source_up != 'Y' && opt.source_up != 'Z')
+    throw std::invalid_argument("retarget: source_up must be 'y' or 'z'");
+  if (N <= 0) throw std::invalid_argument("retarget: the source motion has no frames");
+  if (!(src.fps > 0)) throw std::invalid_argument("retarget: the source frame rate must be positive");
+  if (src.pos.size() != size_t(N) * size_t(src.njoint()) * 3 || src.parent.size() != src.names.size())
+    throw std::invalid_argument("retarget: source positions do not match its joints and frames");
+  for (double v : src.pos)
+    if (!std::isfinite(v)) throw std::invalid_argument("retarget: the source motion has non-finite positions");
+
+  Problem P;
+  P.m = m;
+  P.opt = opt;
+  RetargetResult res;
+  RetargetMetrics& M = res.metrics;
+
+  // keypoints
+  for (const KeypointMap& e : map) {
+    const SourceLocation at{e.file, e.line, ""};
+    Keypoint k;
+    k.src = src.find(e.source);
+    if (k.src < 0) throw ModelError(at, "source joint '" + e.source + "' is not in the source skeleton");
+    std::string t = e.target;
+    int kind = 0;  // 0 either, 1 body, 2 site
+    if (t.rfind("body:", 0) == 0) { kind = 1; t = t.substr(5); }
+    else if (t.rfind("site:", 0) == 0) { kind = 2; t = t.substr(5); }
+    const int b = kind == 2 ? -1 : Model<double>::find(model.body_names, t);
+    const int s = kind == 1 ? -1 : Model<double>::find(model.site_names, t);
+    if (b > 0) k.body = b;
+    else if (s >= 0) { k.site = s; k.body = model.site_bodyid[size_t(s)]; }
+    else throw ModelError(at, "'" + e.target + "' is neither a body nor a site of the model" + (b == 0 ? " (the world body cannot follow a keypoint)" : ""));
+    k.sqrtw = std::sqrt(e.weight);
+    k.label = e.source + "->" + e.target;
+    P.kp.push_back(k);
+  }
+  const int K = int(P.kp.size());
+
+  // joint couplings (active EQ_JOINT equalities); other equalities are reported, not enforced
+  std::vector<int> dep_of(size_t(model.njnt), -1);
+  for (int i = 0; i < model.neq; ++i) {
+    if (!model.eq_active0[size_t(i)]) continue;
+    if (model.eq_type[size_t(i)] != EQ_JOINT) {
+      M.warnings.push_back("equality " + std::to_string(i) + " (type " + std::to_string(model.eq_type[size_t(i)]) +
+                           ") is not a joint coupling and is not enforced by the retargeting IK");
+      continue;
+    }
+    Coupling c;
+    c.eq = i;
+    const int j1 = model.eq_obj1id[size_t(i)], j2 = model.eq_obj2id[size_t(i)];
+    if (dep_of[size_t(j1)] >= 0)
+      throw std::invalid_argument("retarget: joint '" + model.jnt_names[size_t(j1)] + "' is the first joint of two joint equalities");
+    dep_of[size_t(j1)] = i;
+    c.dep_q = model.jnt_qposadr[size_t(j1)]; c.dep_v = model.jnt_dofadr[size_t(j1)];
+    c.ref_dep = model.qpos0[size_t(c.dep_q)];
+    if (j2 >= 0) {
+      c.ind_q = model.jnt_qposadr[size_t(j2)]; c.ind_v = model.jnt_dofadr[size_t(j2)];
+      c.ref_ind = model.qpos0[size_t(c.ind_q)];
+    }
+    for (int k = 0; k < 5; ++k) c.c[k] = model.eq_data[size_t(i) * 11 + size_t(k)];
+    P.cpl.push_back(c);
+  }
+  for (const Coupling& c : P.cpl)
+    if (c.ind_q >= 0) {
+      const int j2 = model.eq_obj2id[size_t(c.eq)];
+      if (dep_of[size_t(j2)] >= 0)
+        throw std::invalid_argument("retarget: joint '" + model.jnt_names[size_t(j2)] +
+                                    "' drives a joint coupling but is itself coupled; chained couplings are not supported");
+    }
+  M.ncoupling = int(P.cpl.size());
+  P.var_of_dof.assign(size_t(nv), 0);
+  for (const Coupling& c : P.cpl) P.var_of_dof[size_t(c.dep_v)] = -1;
+  for (int j = 0; j < nv; ++j)
+    if (P.var_of_dof[size_t(j)] >= 0) { P.var_of_dof[size_t(j)] = P.nvar++; P.dof_of_var.push_back(j); }
+  for (int j = 0; j < model.njnt; ++j)
+    if (model.jnt_limited[size_t(j)] && dep_of[size_t(j)] < 0 && model.jnt_type[size_t(j)] != JNT_FREE) P.lim_jnt.push_back(j);
+
+  // ground geoms and liftable trees
+  for (int j = 0; j < model.njnt; ++j) {
+    const int b = model.jnt_bodyid[size_t(j)];
+    if (model.jnt_type[size_t(j)] == JNT_FREE && model.body_rootid[size_t(b)] == b) P.free_jnt.push_back(j);
+  }
+  for (int g = 0; g < model.ngeom; ++g) {
+    const int b = model.geom_bodyid[size_t(g)], type = model.geom_type[size_t(g)];
+    if (b == 0 || (!model.geom_contype[size_t(g)] && !model.geom_conaffinity[size_t(g)])) continue;
+    if (type == GEOM_PLANE) continue;
+    if (type == GEOM_HFIELD || type == GEOM_SDF) {
+      M.warnings.push_back("geom '" + model.geom_names[size_t(g)] + "' (height field or SDF) is ignored by the ground correction");
+      continue;
+    }
+    P.ground_geom.push_back(g);
+    int t = -1;
+    for (size_t k = 0; k < P.free_jnt.size(); ++k)
+      if (model.jnt_bodyid[size_t(P.free_jnt[k])] == model.body_rootid[size_t(b)]) t = int(k);
+    P.geom_tree.push_back(t);
+  }
+
+  // model keypoints at qpos0
+  Data<double> d0(model.sizes(), 1);
+  auto w0 = d0.view().world(0);
+  for (int i = 0; i < nq; ++i) w0.qpos[i] = model.qpos0[size_t(i)];
+  kinematics(m, w0);
+  std::vector<vec3<double>> pm(static_cast<size_t>(K));
+  for (int k = 0; k < K; ++k) pm[size_t(k)] = keypoint_pos(w0, P.kp[size_t(k)]);
+
+  // scale: least-squares ratio of bone lengths (keypoint, nearest mapped source ancestor)
+  double scale = opt.scale;
+  M.scale = scale;
+  if (!(scale > 0)) {
+    std::vector<int> kp_of_src(size_t(src.njoint()), -1);
+    for (int k = 0; k < K; ++k) kp_of_src[size_t(P.kp[size_t(k)].src)] = k;
+    const int nfit = std::max(1, std::min(opt.scale_fit_frames, N));
+    double num = 0, den = 0;
+    for (int k = 0; k < K; ++k) {
+      int a = src.parent[size_t(P.kp[size_t(k)].src)];
+      int guard = 0;
+      while (a >= 0 && kp_of_src[size_t(a)] < 0 && guard++ <= src.njoint()) a = src.parent[size_t(a)];
+      if (a < 0 || kp_of_src[size_t(a)] < 0) continue;
+      const int ka = kp_of_src[size_t(a)];
+      double ls = 0;
+      for (int f = 0; f < nfit; ++f) {
+        const vec3<double> dv = vec3<double>::load(src.at(f, P.kp[size_t(k)].src)) - vec3<double>::load(src.at(f, P.kp[size_t(ka)].src));
+        ls += norm(dv) / nfit;
+      }
+      const double lm = norm(pm[size_t(k)] - pm[size_t(ka)]);
+      const double wgt = P.kp[size_t(k)].sqrtw * P.kp[size_t(k)].sqrtw;
+      num += wgt * lm * ls;
+      den += wgt * ls * ls;
+    }
+    if (den > 0 && num > 0) scale = num / den;
+    else {
+      scale = 1;
+      M.warnings.push_back("no pair of mapped source joints with a mapped ancestor: scale not fitted, 1 used (set RetargetOptions::scale)");
+    }
+  }
+  M.scale = scale;
+
+  // targets in the model's frame
+  res.targets.resize(size_t(N) * size_t(K) * 3);
+  for (int f = 0; f < N; ++f)
+    for (int k = 0; k < K; ++k)
+      (scale * to_z_up(src.at(f, P.kp[size_t(k)].src), opt.source_up)).store(res.targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 3);
+
+  // offset for keypoints on fixed trees; yaw/translation of free roots on frame 0
+  std::vector<double> qinit(model.qpos0.begin(), model.qpos0.end());
+  auto tree_free = [&](int body) {
+    for (size_t t = 0; t < P.free_jnt.size(); ++t)
+      if (model.jnt_bodyid[size_t(P.free_jnt[t])] == model.body_rootid[size_t(body)]) return int(t);
+    return -1;
+  };
+  {
+    int anchor = -1;
+    for (int k = 0; k < K; ++k)
+      if (tree_free(P.kp[size_t(k)].body) < 0 &&
+          (anchor < 0 || depth(src, P.kp[size_t(k)].src) < depth(src, P.kp[size_t(anchor)].src)))
+        anchor = k;
+    vec3<double> off = vec3<double>::zero();
+    if (anchor >= 0) off = pm[size_t(anchor)] - vec3<double>::load(res.targets.data() + size_t(anchor) * 3);
+    off.store(res.offset);
+    for (size_t i = 0; i < res.targets.size(); i += 3)
+      for (int c = 0; c < 3; ++c) res.targets[i + size_t(c)] += res.offset[c];
+    if (opt.align_root)
+      for (size_t t = 0; t < P.free_jnt.size(); ++t) {
+        vec3<double> cm = vec3<double>::zero(), ct = vec3<double>::zero();
+        int n = 0;
+        for (int k = 0; k < K; ++k)
+          if (tree_free(P.kp[size_t(k)].body) == int(t)) {
+            cm += pm[size_t(k)];
+            ct += vec3<double>::load(res.targets.data() + size_t(k) * 3);
+            ++n;
+          }
+        if (!n) continue;
+        cm = (1.0 / n) * cm; ct = (1.0 / n) * ct;
+        double sc = 0, ss = 0;
+        for (int k = 0; k < K; ++k)
+          if (tree_free(P.kp[size_t(k)].body) == int(t)) {
+            const vec3<double> a = pm[size_t(k)] - cm, bb = vec3<double>::load(res.targets.data() + size_t(k) * 3) - ct;
+            sc += a.x * bb.x + a.y * bb.y;
+            ss += a.x * bb.y - a.y * bb.x;
+          }
+        const double yaw = (sc == 0 && ss == 0) ? 0 : std::atan2(ss, sc);
+        const quat<double> qy = axis_angle_quat(vec3<double>{0, 0, 1}, yaw);
+        const int a = model.jnt_qposadr[size_t(P.free_jnt[t])];
+        const vec3<double> root = vec3<double>::load(qinit.data() + a);
+        (rotate(qy, root - cm) + ct).store(qinit.data() + a);
+        quat<double> rq = mul(qy, quat<double>::load(qinit.data() + a + 3));
+        normalize(rq);
+        rq.store(qinit.data() + a + 3);
+      }
+  }
+
+  // phase 1: chunk seeds in order; phase 2: chunks in parallel
+  const int nchunk = std::max(1, std::min(opt.nchunk, N));
+  std::vector<int> chunk(size_t(nchunk) + 1);
+  for (int c = 0; c <= nchunk; ++c) chunk[size_t(c)] = int((long long)(c) * N / nchunk);
+  res.qpos.assign(size_t(N) * size_t(nq), 0.0);
+  const size_t ws = work_reals(P), iws = 2 * size_t(std::max(P.nvar, 1));
+  std::vector<double> work(ws * size_t(nchunk));
+  std::vector<int> iwork(iws * size_t(nchunk));
+  Data<double> dc(model.sizes(), nchunk);
+  const auto dcv = dc.view();
+  {
+    const auto wd = dcv.world(0);
+    const Work w = make_work(P, work.data(), iwork.data());
+    for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
+    for (int c = 0; c < nchunk; ++c) {
+      const int f = chunk[size_t(c)];
+      solve_frame(P, wd, res.targets.data() + size_t(f) * size_t(K) * 3, opt.max_iter_seed, w);
+      for (int i = 0; i < nq; ++i) res.qpos[size_t(f) * size_t(nq) + size_t(i)] = wd.qpos[i];
+    }
+  }
+  parallel_for(exec, nchunk, ChunkFn{&P, dcv, res.targets.data(), res.qpos.data(), chunk.data(), work.data(), iwork.data(), ws, iws});
+
+  // ground correction and evaluation
+  const int nfree = int(P.free_jnt.size()), nten = model.ntendon;
+  std::vector<double> lowest(size_t(N) * size_t(nfree + 1)), sqerr(size_t(N) * 2);
+  res.ten_length.assign(size_t(N) * size_t(nten), 0.0);
+  const int batch = std::max(1, std::min(opt.batch, N));
+  Data<double> de(model.sizes(), batch);  // a world holds every mjData field (contacts, constraint rows): keep batches small
+  auto eval_all = [&](const double* lift, double* ten) {
+    for (int f0 = 0; f0 < N; f0 += batch) {
+      const int cnt = std::min(batch, N - f0);
+      parallel_for(exec, cnt, EvalFn{&P, de.view(), f0, res.targets.data(), res.qpos.data(), lift, lowest.data(), ten, sqerr.data()});
+    }
+  };
+  const double floor_target = opt.floor_z + opt.ground_clearance;
+  if (opt.ground != GroundMode::none && nfree > 0) {
+    eval_all(nullptr, nullptr);
+    std::vector<double> lift(size_t(N) * size_t(nfree), 0.0);
+    for (int t = 0; t < nfree; ++t) {
+      double clip_max = 0;
+      for (int f = 0; f < N; ++f) {
+        const double lo = lowest[size_t(f) * size_t(nfree + 1) + size_t(t)];
+        const double l = std::isfinite(lo) ? std::max(0.0, floor_target - lo) : 0.0;
+        lift[size_t(f) * size_t(nfree) + size_t(t)] = l;
+        clip_max = std::max(clip_max, l);
+      }
+      if (opt.ground == GroundMode::whole_clip)
+        for (int f = 0; f < N; ++f) lift[size_t(f) * size_t(nfree) + size_t(t)] = clip_max;
+      M.max_ground_lift = std::max(M.max_ground_lift, clip_max);
+    }
+    eval_all(lift.data(), res.ten_length.data());
+  } else {
+    eval_all(nullptr, res.ten_length.data());
+  }
+
+  // metrics
+  M.nframe = N; M.fps = src.fps; M.nkeypoint = K; M.ntendon = nten;
+  double pen_sum = 0;
+  for (int f = 0; f < N; ++f) {
+    double lo = INFINITY;
+    for (int t = 0; t <= nfree; ++t) lo = std::min(lo, lowest[size_t(f) * size_t(nfree + 1) + size_t(t)]);
+    const double pen = std::isfinite(lo) ? std::max(0.0, opt.floor_z - lo) : 0.0;
+    pen_sum += pen;
+    M.max_penetration = std::max(M.max_penetration, pen);
+  }
+  M.mean_penetration = pen_sum / N;
+  double se = 0;
+  for (int f = 0; f < N; ++f) { se += sqerr[2 * size_t(f)]; M.max_position_error = std::max(M.max_position_error, sqerr[2 * size_t(f) + 1]); }
+  M.position_rmse = K ? std::sqrt(se / (double(N) * K)) : 0;
+  // joint limits: every limited hinge, slide and ball joint, coupled ones included
+  for (int j = 0; j < model.njnt; ++j) {
+    const int type = model.jnt_type[size_t(j)];
+    if (!model.jnt_limited[size_t(j)] || type == JNT_FREE) continue;
+    ++M.nlimited;
+    const int a = model.jnt_qposadr[size_t(j)];
+    const double lo = model.jnt_range[2 * size_t(j)], hi = model.jnt_range[2 * size_t(j) + 1];
+    for (int f = 0; f < N; ++f) {
+      const double* q = res.qpos.data() + size_t(f) * size_t(nq) + size_t(a);
+      double ex;
+      if (type == JNT_BALL) {
+        vec3<double> v{q[1], q[2], q[3]};
+        const double s = norm(v), ang = 2 * std::atan2(s, std::fabs(q[0]));
+        ex = ang - hi;
+      } else {
+        ex = std::max(lo - q[0], q[0] - hi);
+      }
+      if (ex > opt.limit_tol) ++M.joint_limit_violations;
+      if (ex > M.max_limit_violation) { M.max_limit_violation = ex; M.worst_limit_joint = model.jnt_names[size_t(j)]; }
+    }
+  }
+  M.joint_limit_violation_rate = M.nlimited ? double(M.joint_limit_violations) / (double(N) * M.nlimited) : 0;
+  for (const Coupling& c : P.cpl)
+    for (int f = 0; f < N; ++f) {
+      const double* q = res.qpos.data() + size_t(f) * size_t(nq);
+      M.max_coupling_error = std::max(M.max_coupling_error, std::fabs(q[c.dep_q] - c.value(c.ind_q >= 0 ? q[c.ind_q] : 0.0)));
+    }
+  M.tendon_jump_threshold = opt.tendon_jump * 30.0 / src.fps;
+  if (nten && N > 1) {
+    int jumps = 0;
+    for (int f = 0; f + 1 < N; ++f)
+      for (int i = 0; i < nten; ++i)
+        if (std::fabs(res.ten_length[size_t(f + 1) * size_t(nten) + size_t(i)] - res.ten_length[size_t(f) * size_t(nten) + size_t(i)]) >
+            M.tendon_jump_threshold) { ++jumps; break; }
+    M.tendon_jump_rate = double(jumps) / (N - 1);
+  }
+
+  res.trajectory = trajectory_for(model, src.fps);
+  add_clip(res.trajectory, res.qpos);
+  M.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  M.ms_per_frame = 1e3 * M.total_seconds / N;
+  return res;
+}
+
+}  // namespace sinew

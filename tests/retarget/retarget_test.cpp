@@ -1,0 +1,586 @@
+// Retargeting: BVH reading, writing and errors; SMPL-H forward kinematics on a synthetic body
+// model; the missing-body-model error; IK with joint limits and couplings; ground correction;
+// and round trips (a known motion of our models -> a BVH skeleton of other proportions, units,
+// axes and bone frames -> retargeted back).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+#include "sinew/imitation/trajectory.hpp"
+#include "sinew/io/mjcf.hpp"
+#include "sinew/retarget/retarget.hpp"
+
+using namespace sinew;
+
+namespace {
+#ifndef SINEW_SOURCE_DIR
+#define SINEW_SOURCE_DIR "."
+#endif
+const std::string kRoot = SINEW_SOURCE_DIR;
+
+std::string tmp_path(const std::string& name) { return "/tmp/sinew_retarget_" + std::to_string(::getpid()) + "_" + name; }
+
+Model<double> load_quiet(const std::string& path) {
+  std::vector<Diagnostic> w;
+  return load_mjcf(path, &w);
+}
+
+// Root with position and ZXY rotation channels, a child with XYZ rotations, an End Site.
+const char* kBvh = R"(HIERARCHY
+ROOT Hips
+{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation
+  JOINT Thigh
+  {
+    OFFSET 10 0 0
+    CHANNELS 3 Xrotation Yrotation Zrotation
+    End Site
+    {
+      OFFSET 0 -20 0
+    }
+  }
+}
+MOTION
+Frames: 2
+Frame Time: 0.0333333
+1 2 3 0 0 0 0 0 0
+0 0 0 0 0 90 90 0 0
+)";
+
+void expect_error(const std::string& text, int line, const std::string& what) {
+  const std::string file = "bad.bvh";
+  try {
+    parse_bvh(text, file);
+    FAIL("no error for: " << what);
+  } catch (const ModelError& e) {
+    const std::string msg = e.what();
+    CHECK_MESSAGE(msg.find(file + ":" + std::to_string(line) + ":") != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find(what) != std::string::npos, msg);
+  }
+}
+
+double quat_angle(const double* a, const double* b) {
+  const double d = std::fabs(a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]);
+  return 2 * std::acos(std::min(1.0, d));
+}
+
+mat3<double> transpose(const mat3<double>& a) {
+  mat3<double> r;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) r(i, j) = a(j, i);
+  return r;
+}
+
+/// Z X Y Euler angles (degrees) of R = Rz(a) Rx(b) Ry(c).
+void euler_zxy(const mat3<double>& R, double* deg) {
+  const double k = 180 / M_PI;
+  deg[0] = std::atan2(-R(0, 1), R(1, 1)) * k;
+  deg[1] = std::atan2(R(2, 1), std::sqrt(R(0, 1) * R(0, 1) + R(1, 1) * R(1, 1))) * k;
+  deg[2] = std::atan2(-R(2, 0), R(2, 2)) * k;
+}
+
+/// A BVH of `model`'s motion `qpos` (nframe x nq) on a skeleton of other proportions: one joint
+/// per body (body origins are the joint centres), End Sites at `sites`, all lengths times
+/// `ratio` (BVH units), Y up, the root shifted by `shift` (BVH units), and every joint's frame
+/// turned by a fixed rotation of its own (so the BVH's zero pose is not the model's rest pose).
+/// Joint rotations are written as Z X Y Euler angles that reproduce the body orientations.
+Bvh model_to_bvh(const Model<double>& model, const std::vector<double>& qpos, double fps, double ratio,
+                 vec3<double> shift, const std::vector<std::string>& sites) {
+  const int N = int(qpos.size() / size_t(model.nq)), nb = model.nbody;
+  const mat3<double> C{{0, 1, 0, 0, 0, 1, 1, 0, 0}};  // model Z-up -> BVH Y-up: (x, y, z) -> (y, z, x)
+  std::vector<mat3<double>> G(static_cast<size_t>(nb));
+  for (int b = 1; b < nb; ++b)
+    G[size_t(b)] = quat_to_mat(mul(axis_angle_quat(vec3<double>{0, 0, 1}, 0.3 * b), axis_angle_quat(vec3<double>{1, 0, 0}, -0.2 * b)));
+  std::vector<std::vector<double>> xpos(static_cast<size_t>(N)), xmat(xpos), sxpos(xpos);
+  Data<double> d(model.sizes(), 1);
+  const auto w = d.view().world(0);
+  for (int f = 0; f < N; ++f) {
+    for (int i = 0; i < model.nq; ++i) w.qpos[i] = qpos[size_t(f) * size_t(model.nq) + size_t(i)];
+    kinematics(model.view(), w);
+    for (int i = 0; i < 3 * nb; ++i) xpos[size_t(f)].push_back(w.xpos[i]);
+    for (int i = 0; i < 9 * nb; ++i) xmat[size_t(f)].push_back(w.xmat[i]);
+    for (int i = 0; i < 3 * model.nsite; ++i) sxpos[size_t(f)].push_back(w.site_xpos[i]);
+  }
+  auto Rw = [&](int f, int b) { return C * mat3<double>::load(xmat[size_t(f)].data() + 9 * b) * transpose(C) * G[size_t(b)]; };
+  auto X = [&](int f, int b) { return vec3<double>::load(xpos[size_t(f)].data() + 3 * b); };
+  Bvh bvh;
+  bvh.frame_time = 1 / fps;
+  bvh.nframe = N;
+  std::vector<int> jid(size_t(nb), -1);
+  const std::vector<int> root_ch{BVH_XPOS, BVH_YPOS, BVH_ZPOS, BVH_ZROT, BVH_XROT, BVH_YROT}, rot_ch{BVH_ZROT, BVH_XROT, BVH_YROT};
+  for (int b = 1; b < nb; ++b) {
+    const int p = model.body_parentid[size_t(b)];
+    double off[3] = {0, 0, 0};
+    if (p > 0) (ratio * (transpose(Rw(0, p)) * (C * (X(0, b) - X(0, p))))).store(off);
+    jid[size_t(b)] = bvh.add_joint(model.body_names[size_t(b)], p > 0 ? jid[size_t(p)] : -1, off, p > 0 ? rot_ch : root_ch);
+    for (const std::string& s : sites) {
+      const int sid = Model<double>::find(model.site_names, s);
+      if (model.site_bodyid[size_t(sid)] != b) continue;
+      double so[3];
+      (ratio * (transpose(Rw(0, b)) * (C * (vec3<double>::load(sxpos[0].data() + 3 * sid) - X(0, b))))).store(so);
+      bvh.add_joint(model.body_names[size_t(b)] + "_end", jid[size_t(b)], so, {}, true);
+    }
+  }
+  for (int f = 0; f < N; ++f)
+    for (int b = 1; b < nb; ++b) {
+      const int p = model.body_parentid[size_t(b)];
+      const mat3<double> L = p > 0 ? transpose(Rw(f, p)) * Rw(f, b) : Rw(f, b);
+      double e[3];
+      euler_zxy(L, e);
+      if (p == 0) {
+        const vec3<double> r = ratio * (C * X(f, b)) + shift;
+        bvh.motion.insert(bvh.motion.end(), {r.x, r.y, r.z});
+      }
+      bvh.motion.insert(bvh.motion.end(), {e[0], e[1], e[2]});
+    }
+  return bvh;
+}
+
+/// A source motion made of the model's own body and site positions (names: the body names, and
+/// "<body>_end" for sites, as model_to_bvh names its End Sites).
+SourceMotion model_source(const Model<double>& model, const std::vector<double>& qpos, double fps) {
+  SourceMotion s;
+  for (int b = 0; b < model.nbody; ++b) { s.names.push_back(model.body_names[size_t(b)]); s.parent.push_back(b ? model.body_parentid[size_t(b)] : -1); }
+  for (int i = 0; i < model.nsite; ++i) {
+    s.names.push_back(model.body_names[size_t(model.site_bodyid[size_t(i)])] + "_end");
+    s.parent.push_back(model.site_bodyid[size_t(i)]);
+  }
+  s.nframe = int(qpos.size() / size_t(model.nq));
+  s.fps = fps;
+  Data<double> d(model.sizes(), 1);
+  const auto w = d.view().world(0);
+  for (int f = 0; f < s.nframe; ++f) {
+    for (int i = 0; i < model.nq; ++i) w.qpos[i] = qpos[size_t(f) * size_t(model.nq) + size_t(i)];
+    kinematics(model.view(), w);
+    for (int i = 0; i < 3 * model.nbody; ++i) s.pos.push_back(w.xpos[i]);
+    for (int i = 0; i < 3 * model.nsite; ++i) s.pos.push_back(w.site_xpos[i]);
+  }
+  return s;
+}
+
+/// Options for a source already in the model's frame and units (model_source): no scale fit,
+/// Z up, no ground correction.
+RetargetOptions model_frame_options() {
+  RetargetOptions o;
+  o.scale = 1;
+  o.source_up = 'z';
+  o.ground = GroundMode::none;
+  return o;
+}
+
+// skeleton.xml qpos layout: root 0..6, lumbar 7, thoracic 8, shoulder_r 9..12, elbow_r 13,
+// shoulder_l 14..17, elbow_l 18, hip_r 19..22, knee_r 23, ankle_r 24, hip_l 25..28, knee_l 29, ankle_l 30.
+void put_ball(double* q, vec3<double> rv) {
+  vec3<double> a = rv;
+  const double ang = normalize(a);
+  axis_angle_quat(a, ang).store(q);
+}
+
+/// A smooth motion of skeleton.xml inside its joint ranges, with the spine coupling satisfied.
+std::vector<double> skeleton_motion(const Model<double>& m, int N, double fps) {
+  std::vector<double> out;
+  for (int f = 0; f < N; ++f) {
+    const double t = f / fps, s = std::sin(M_PI * t), c = std::cos(M_PI * t);
+    std::vector<double> q(m.qpos0.begin(), m.qpos0.end());
+    q[0] = 0.3 * t; q[1] = 0.05 * s; q[2] = 1.02 + 0.02 * std::sin(2 * M_PI * t);
+    mul(axis_angle_quat(vec3<double>{0, 0, 1}, 0.4 * s), axis_angle_quat(vec3<double>{1, 0, 0}, 0.05 * c)).store(&q[3]);
+    q[7] = 0.3 * s; q[8] = 0.5 * q[7];
+    put_ball(&q[9], {0.5 * s, 0.3, 0.2 * c});       q[13] = 1.0 + 0.4 * s;
+    put_ball(&q[14], {-0.3 * s, -0.2, 0.4 * c});    q[18] = 0.8 - 0.3 * s;
+    put_ball(&q[19], {0.1, -0.4 + 0.3 * s, 0.1 * c}); q[23] = 0.8 + 0.4 * s; q[24] = -0.2 + 0.2 * s;
+    put_ball(&q[25], {-0.1 * c, -0.3 * s, 0.05});   q[29] = 0.6 - 0.2 * s; q[30] = 0.1 * c;
+    out.insert(out.end(), q.begin(), q.end());
+  }
+  return out;
+}
+
+const char* kSkeletonMap = R"(# BVH joint -> skeleton.xml body or site
+pelvis pelvis
+lumbar lumbar
+thorax thorax
+head head
+head_end site:head_top
+upper_arm_r upper_arm_r
+forearm_r forearm_r
+hand_r hand_r
+hand_r_end fingertip_r
+upper_arm_l upper_arm_l
+forearm_l forearm_l
+hand_l hand_l
+hand_l_end fingertip_l
+thigh_r thigh_r
+shank_r shank_r
+foot_r foot_r
+foot_r_end toe_r
+thigh_l thigh_l
+shank_l shank_l
+foot_l foot_l
+foot_l_end toe_l 2.0
+)";
+
+/// Synthetic SMPL-H-shaped body model: 52 joints, one vertex per joint, J_regressor = I,
+/// shapedirs moving every vertex, kintree_table as uint32 (root parent 4294967295), parents
+/// a binary-ish tree (parent(i) = (i - 1) / 2).
+void write_body_model(const std::string& path, std::vector<double>& vt, std::vector<double>& sd, std::vector<int>& parents) {
+  const int J = 52, V = 52, B = 2;
+  vt.resize(V * 3); sd.resize(V * 3 * B);
+  for (int i = 0; i < V; ++i)
+    for (int c = 0; c < 3; ++c) {
+      vt[size_t(3 * i + c)] = 0.1 * i * (c + 1) + 0.01 * c;
+      for (int b = 0; b < B; ++b) sd[size_t((3 * i + c) * B + b)] = 0.001 * (i + 1) * (b ? -1 : 1) * (c + 1);
+    }
+  std::vector<double> jr(size_t(J * V), 0.0);
+  for (int j = 0; j < J; ++j) jr[size_t(j * V + j)] = 1;
+  std::vector<uint32_t> kt(size_t(2 * J));
+  parents.resize(J);
+  for (int j = 0; j < J; ++j) {
+    parents[size_t(j)] = j ? (j - 1) / 2 : -1;
+    kt[size_t(j)] = j ? uint32_t((j - 1) / 2) : 4294967295u;
+    kt[size_t(J + j)] = uint32_t(j);
+  }
+  NpyBlob kb;
+  kb.descr = "<u4";
+  kb.shape = {2, size_t(J)};
+  kb.bytes.resize(kt.size() * 4);
+  std::memcpy(kb.bytes.data(), kt.data(), kb.bytes.size());
+  write_npz(path, {{"v_template", NpyBlob::from(vt.data(), {size_t(V), 3})},
+                   {"shapedirs", NpyBlob::from(sd.data(), {size_t(V), 3, size_t(B)})},
+                   {"J_regressor", NpyBlob::from(jr.data(), {size_t(J), size_t(V)})},
+                   {"kintree_table", kb}});
+}
+}  // namespace
+
+TEST_CASE("retarget: BVH parse, forward kinematics and write round trip") {
+  const Bvh b = parse_bvh(kBvh, "test.bvh");
+  REQUIRE(b.njoint() == 3);
+  CHECK(b.joints[2].name == "Thigh_end");
+  CHECK(b.joints[2].end_site);
+  CHECK(b.nchannel == 9);
+  CHECK(b.nframe == 2);
+  CHECK(b.fps() == doctest::Approx(30).epsilon(1e-5));
+  std::vector<double> p = bvh_joint_positions(b);
+  // frame 0: translation only
+  CHECK(p[0] == 1); CHECK(p[1] == 2); CHECK(p[2] == 3);
+  CHECK(p[3] == doctest::Approx(11)); CHECK(p[7] == doctest::Approx(-18));
+  // frame 1: root Yrotation 90 turns the thigh offset (10,0,0) to (0,0,-10); the thigh's
+  // Xrotation 90 then turns the end offset (0,-20,0) to (0,0,-20) in the thigh frame, i.e.
+  // Ry(90) (0,0,-20) = (-20,0,0) in the world.
+  const double* q = p.data() + 9;
+  CHECK(q[3] == doctest::Approx(0).scale(1)); CHECK(q[5] == doctest::Approx(-10));
+  CHECK(q[6] == doctest::Approx(-20)); CHECK(q[7] == doctest::Approx(0).scale(1)); CHECK(q[8] == doctest::Approx(-10));
+
+  const std::string path = tmp_path("rt.bvh");
+  save_bvh(path, b);
+  const Bvh c = load_bvh(path);
+  REQUIRE(c.njoint() == b.njoint());
+  for (int j = 0; j < b.njoint(); ++j) {
+    CHECK(c.joints[size_t(j)].name == b.joints[size_t(j)].name);
+    CHECK(c.joints[size_t(j)].parent == b.joints[size_t(j)].parent);
+    CHECK(c.joints[size_t(j)].channels == b.joints[size_t(j)].channels);
+    for (int k = 0; k < 3; ++k) CHECK(c.joints[size_t(j)].offset[k] == b.joints[size_t(j)].offset[k]);
+  }
+  REQUIRE(c.motion.size() == b.motion.size());
+  for (size_t i = 0; i < b.motion.size(); ++i) CHECK(c.motion[i] == b.motion[i]);
+  CHECK(c.frame_time == doctest::Approx(b.frame_time).epsilon(1e-12));
+  std::remove(path.c_str());
+}
+
+TEST_CASE("retarget: malformed BVH files name file, line and the problem") {
+  const std::string good = kBvh;
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  expect_error(good.substr(0, good.rfind("0 0 0 0 0 90")), 19, "truncated motion");
+  expect_error(replace("0 0 0 0 0 90 90 0 0", "0 0 0 0 0 90 90 0"), 20, "has 8 values, the hierarchy has 9");
+  expect_error(replace("1 2 3 0", "1 nan 3 0"), 19, "non-finite value 'nan'");
+  expect_error(replace("1 2 3 0", "1 2x 3 0"), 19, "expected a number");
+  expect_error(replace("Xrotation Yrotation Zrotation", "Xrotation Wrotation Zrotation"), 9, "unknown channel 'Wrotation'");
+  expect_error(replace("CHANNELS 3 Xrot", "CHANNELS 7 Xrot"), 9, "channel count");
+  expect_error(replace("Frame Time: 0.0333333", "Frame Time: 0"), 18, "Frame Time must be positive");
+  expect_error(replace("    }\n  }\n}\nMOTION", "    }\n  }\nMOTION"), 14, "is not closed");
+  expect_error(replace("OFFSET 10 0 0", "OFFST 10 0 0"), 8, "expected 'OFFSET'");
+  expect_error(good + "1 2 3 4 5 6 7 8 9\n", 21, "more frame lines");
+  expect_error(replace("Frames: 2", "Frames: 99999999"), 20, "truncated motion");
+  expect_error("", 1, "expected HIERARCHY");
+  CHECK_THROWS_AS(load_bvh("/nonexistent/x.bvh"), ModelError);
+}
+
+TEST_CASE("retarget: SMPL-H forward kinematics on a synthetic body model") {
+  const std::string bm_path = tmp_path("body.npz"), seq_path = tmp_path("seq.npz");
+  std::vector<double> vt, sd;
+  std::vector<int> parents;
+  write_body_model(bm_path, vt, sd, parents);
+  const int N = 2;
+  std::vector<double> poses(size_t(N) * 156, 0.0), trans{1, 2, 3, 0, 0, 0}, betas(16, 0.0);
+  betas[0] = 0.5; betas[1] = -1.0;  // the model has 2 shape directions: the other 14 are ignored
+  betas[5] = 100.0;
+  poses[2] = M_PI / 2;       // frame 0: root 90 deg about z
+  poses[3 * 1 + 0] = M_PI / 2;  // joint 1: 90 deg about x
+  const double rate = 60;
+  const std::vector<std::string> gender{"male"};
+  write_npz(seq_path, {{"poses", NpyBlob::from(poses.data(), {size_t(N), 156})},
+                       {"trans", NpyBlob::from(trans.data(), {size_t(N), 3})},
+                       {"betas", NpyBlob::from(betas.data(), {16})},
+                       {"gender", NpyBlob::strings(gender)},
+                       {"mocap_framerate", NpyBlob::scalar(rate)}});
+  const SmplhSequence seq = load_amass_sequence(seq_path);
+  CHECK(seq.nframe == 2);
+  CHECK(seq.fps == 60);
+  CHECK(seq.gender == "male");
+  const SmplhBodyModel bm = load_smplh_body_model(bm_path);
+  REQUIRE(bm.njoint == 52);
+  CHECK(bm.parents == parents);
+  const std::vector<double> J = smplh_rest_joints(bm, seq.betas);
+  for (int i = 0; i < 52 * 3; ++i) CHECK(J[size_t(i)] == doctest::Approx(vt[size_t(i)] + 0.5 * sd[size_t(2 * i)] - sd[size_t(2 * i + 1)]));
+  const std::vector<double> p = smplh_joint_positions(bm, seq);
+  auto Jv = [&](int j) { return vec3<double>::load(J.data() + 3 * j); };
+  auto Pv = [&](int f, int j) { return vec3<double>::load(p.data() + (size_t(f) * 52 + size_t(j)) * 3); };
+  const mat3<double> Rz{{0, -1, 0, 1, 0, 0, 0, 0, 1}}, Rx{{1, 0, 0, 0, 0, -1, 0, 1, 0}};
+  const vec3<double> p0 = Jv(0) + vec3<double>{1, 2, 3};
+  const vec3<double> p1 = p0 + Rz * (Jv(1) - Jv(0));
+  const vec3<double> p3 = p1 + Rz * Rx * (Jv(3) - Jv(1));  // parent(3) = 1
+  const vec3<double> p2 = p0 + Rz * (Jv(2) - Jv(0));
+  for (int c = 0; c < 3; ++c) {
+    CHECK(Pv(0, 0)[c] == doctest::Approx(p0[c]));
+    CHECK(Pv(0, 1)[c] == doctest::Approx(p1[c]));
+    CHECK(Pv(0, 2)[c] == doctest::Approx(p2[c]));
+    CHECK(Pv(0, 3)[c] == doctest::Approx(p3[c]));
+    CHECK(Pv(1, 51)[c] == doctest::Approx(Jv(51)[c]));  // frame 1: rest pose, no translation
+  }
+  const SourceMotion src = source_from_smplh(bm, seq);
+  CHECK(src.names[0] == "pelvis");
+  CHECK(src.names[21] == "right_wrist");
+  CHECK(src.names[51] == "right_thumb3");
+  // the other frame-rate key and a bad sequence
+  write_npz(seq_path, {{"poses", NpyBlob::from(poses.data(), {size_t(N), 156})},
+                       {"trans", NpyBlob::from(trans.data(), {size_t(N), 3})},
+                       {"mocap_frame_rate", NpyBlob::scalar(30.0)}});
+  CHECK(load_amass_sequence(seq_path).fps == 30);
+  write_npz(seq_path, {{"poses", NpyBlob::from(poses.data(), {size_t(N), 156})}});
+  CHECK_THROWS_WITH_AS(load_amass_sequence(seq_path), doctest::Contains("missing 'trans'"), ModelError);
+  std::remove(bm_path.c_str());
+  std::remove(seq_path.c_str());
+}
+
+TEST_CASE("retarget: a missing SMPL-H body model fails with the licensing note") {
+  for (const std::string& path : {std::string(), std::string("/nonexistent/smplh/male/model.npz")}) {
+    try {
+      load_smplh_body_model(path);
+      FAIL("no error");
+    } catch (const ModelError& e) {
+      const std::string msg = e.what();
+      CHECK(msg.find("cannot be shipped") != std::string::npos);
+      CHECK(msg.find("mano.is.tue.mpg.de") != std::string::npos);
+      if (!path.empty()) CHECK(msg.find(path) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("retarget: keypoint map errors") {
+  CHECK_THROWS_WITH_AS(parse_keypoint_map("a b\nc\n", "m.txt"), doctest::Contains("m.txt:2:"), ModelError);
+  CHECK_THROWS_WITH_AS(parse_keypoint_map("a b -1\n", "m.txt"), doctest::Contains("positive"), ModelError);
+  const Model<double> m = load_quiet(kRoot + "/models/skeleton.xml");
+  SourceMotion s = model_source(m, std::vector<double>(m.qpos0.begin(), m.qpos0.end()), 30);
+  CHECK_THROWS_WITH_AS(retarget(exec::serial, m, s, parse_keypoint_map("pelvis nobody\n", "m.txt")),
+                       doctest::Contains("m.txt:1:"), ModelError);
+  CHECK_THROWS_WITH_AS(retarget(exec::serial, m, s, parse_keypoint_map("nojoint pelvis\n", "m.txt")),
+                       doctest::Contains("not in the source skeleton"), ModelError);
+}
+
+TEST_CASE("retarget: IK honours joint limits and joint couplings") {
+  const Model<double> m = load_quiet(kRoot + "/models/skeleton.xml");
+  // targets from poses that break the model's rules: right elbow hyperextended (-0.4 < 0), the
+  // spine with thoracic = lumbar instead of 0.5 lumbar, left knee beyond its range
+  std::vector<double> q = skeleton_motion(m, 3, 30);
+  for (int f = 0; f < 3; ++f) {
+    double* qf = q.data() + size_t(f) * size_t(m.nq);
+    qf[13] = -0.4;
+    qf[7] = 0.4; qf[8] = 0.4;
+    qf[29] = 2.9;
+  }
+  const SourceMotion src = model_source(m, q, 30);
+  RetargetOptions opt = model_frame_options();
+  const RetargetResult r = retarget(exec::serial, m, src, parse_keypoint_map(kSkeletonMap), opt);
+  CHECK(r.metrics.ncoupling == 1);
+  CHECK(r.metrics.joint_limit_violations == 0);
+  CHECK(r.metrics.max_coupling_error < 1e-12);
+  for (int f = 0; f < 3; ++f) {
+    const double* qf = r.qpos.data() + size_t(f) * size_t(m.nq);
+    CHECK(qf[13] == 0.0);         // elbow held at its lower bound
+    CHECK(qf[29] == 2.6);         // knee at its upper bound
+    CHECK(qf[8] == doctest::Approx(0.5 * qf[7]).epsilon(1e-14));
+    CHECK(qf[7] > 0.3);           // the spine still bends toward the targets
+  }
+  CHECK(r.metrics.position_rmse > 1e-3);  // the targets cannot be reached exactly
+  // without limits and couplings the same targets are matched
+  Model<double> free = m;
+  for (int& l : free.jnt_limited) l = 0;
+  free.eq_active0.assign(free.eq_active0.size(), 0);
+  const RetargetResult u = retarget(exec::serial, free, src, parse_keypoint_map(kSkeletonMap), opt);
+  // (positions alone cannot tell the elbow at -0.4 from +0.4 with the upper arm turned half a
+  // turn, so only the match is checked)
+  CHECK(u.metrics.position_rmse < 1e-8);
+  CHECK(u.qpos[7] == doctest::Approx(0.4).epsilon(1e-7));  // the spine as in the targets, uncoupled
+  CHECK(u.qpos[8] == doctest::Approx(0.4).epsilon(1e-7));
+}
+
+TEST_CASE("retarget: ground-penetration correction lifts free roots") {
+  const Model<double> m = load_quiet(kRoot + "/models/skeleton.xml");
+  std::vector<double> q = skeleton_motion(m, 4, 30);
+  for (int f = 0; f < 4; ++f) q[size_t(f) * size_t(m.nq) + 2] = 0.6 + 0.02 * f;  // feet below the floor
+  const SourceMotion src = model_source(m, q, 30);
+  RetargetOptions opt = model_frame_options();
+  const RetargetResult raw = retarget(exec::serial, m, src, parse_keypoint_map(kSkeletonMap), opt);
+  CHECK(raw.metrics.max_penetration > 0.05);
+  CHECK(raw.metrics.position_rmse < 1e-8);
+  opt.ground = GroundMode::per_frame;
+  const RetargetResult fixed = retarget(exec::serial, m, src, parse_keypoint_map(kSkeletonMap), opt);
+  CHECK(fixed.metrics.max_penetration < 1e-12);
+  CHECK(fixed.metrics.max_ground_lift == doctest::Approx(raw.metrics.max_penetration));
+  for (int f = 0; f < 4; ++f) {
+    const double lift = fixed.qpos[size_t(f) * size_t(m.nq) + 2] - raw.qpos[size_t(f) * size_t(m.nq) + 2];
+    CHECK(lift > 0);
+    for (int i = 3; i < m.nq; ++i) CHECK(fixed.qpos[size_t(f) * size_t(m.nq) + size_t(i)] == raw.qpos[size_t(f) * size_t(m.nq) + size_t(i)]);
+  }
+  opt.ground = GroundMode::whole_clip;
+  const RetargetResult clip = retarget(exec::serial, m, src, parse_keypoint_map(kSkeletonMap), opt);
+  for (int f = 0; f < 4; ++f)
+    CHECK(clip.qpos[size_t(f) * size_t(m.nq) + 2] - raw.qpos[size_t(f) * size_t(m.nq) + 2] ==
+          doctest::Approx(raw.metrics.max_penetration));
+
+  // lowest points of each primitive against closed forms: a free body falling through the floor
+  const char* xml = R"(<mujoco><worldbody>
+    <body pos="0 0 0.05" euler="0.3 0.2 0.1"><freejoint/>
+      <geom name="g" type="box" size="0.1 0.2 0.3"/><site name="s"/></body>
+  </worldbody></mujoco>)";
+  for (const char* shape : {"sphere", "capsule", "ellipsoid", "box", "cylinder"}) {
+    std::string x = xml;
+    x.replace(x.find("box"), 3, shape);
+    const Model<double> b = load_mjcf_string(x);
+    Data<double> d(b.sizes(), 1);
+    const auto w = d.view().world(0);
+    for (int i = 0; i < b.nq; ++i) w.qpos[i] = b.qpos0[size_t(i)];
+    kinematics(b.view(), w);
+    // brute force over the surface: sample directions, support point along -z
+    const mat3<double> R = getm(w.geom_xmat, 0);
+    const double* s = b.geom_size.data();
+    double lo = 1e9;
+    for (int i = 0; i <= 400; ++i)
+      for (int k = 0; k < 400; ++k) {
+        const double th = M_PI * i / 400, ph = 2 * M_PI * k / 400;
+        const vec3<double> u{std::sin(th) * std::cos(ph), std::sin(th) * std::sin(ph), std::cos(th)};
+        vec3<double> pl;  // a surface point in the geom frame
+        const std::string sh = shape;
+        if (sh == "sphere") pl = s[0] * u;
+        else if (sh == "ellipsoid") pl = {s[0] * u.x, s[1] * u.y, s[2] * u.z};
+        else if (sh == "box") pl = {std::copysign(s[0], u.x), std::copysign(s[1], u.y), std::copysign(s[2], u.z)};
+        else if (sh == "capsule") pl = vec3<double>{0, 0, std::copysign(s[1], u.z)} + s[0] * u;
+        else {
+          const double rr = std::sqrt(u.x * u.x + u.y * u.y);
+          pl = rr > 0 ? vec3<double>{s[0] * u.x / rr, s[0] * u.y / rr, std::copysign(s[1], u.z)} : vec3<double>{0, 0, std::copysign(s[1], u.z)};
+        }
+        lo = std::min(lo, (get3(w.geom_xpos, 0) + R * pl).z);
+      }
+    SourceMotion src1;
+    src1.names = {"s"}; src1.parent = {-1}; src1.nframe = 1; src1.fps = 30;
+    src1.pos = {w.site_xpos[0], w.site_xpos[1], w.site_xpos[2]};
+    const RetargetResult rr = retarget(exec::serial, b, src1, parse_keypoint_map("s s\n"), model_frame_options());
+    // 400 x 400 sampled directions find the lowest surface point to within ~1e-5 m
+    CHECK_MESSAGE(std::fabs(rr.metrics.max_penetration + lo) < 1e-4, shape);
+  }
+}
+
+TEST_CASE("retarget: round trip skeleton.xml -> BVH of other proportions -> skeleton.xml") {
+  const Model<double> m = load_quiet(kRoot + "/models/skeleton.xml");
+  const double fps = 30;
+  const int N = 60;
+  const std::vector<double> truth = skeleton_motion(m, N, fps);
+  // BVH in centimetres, every bone 1.2x longer (ratio 120), Y up, shifted 50 cm sideways and
+  // 30 cm forward, each joint frame turned by its own fixed rotation.
+  const double ratio = 120;
+  const vec3<double> shift{50, 0, -30};
+  const std::vector<std::string> sites{"head_top", "fingertip_r", "fingertip_l", "toe_r", "toe_l"};
+  const std::string path = tmp_path("skeleton.bvh");
+  save_bvh(path, model_to_bvh(m, truth, fps, ratio, shift, sites));
+  const Bvh bvh = load_bvh(path);
+  std::remove(path.c_str());
+  const SourceMotion src = source_from_bvh(bvh);
+  const std::vector<KeypointMap> map = parse_keypoint_map(kSkeletonMap, "skeleton_map.txt");
+  RetargetOptions opt;  // defaults: Y up, fitted scale, 32 chunks, per-frame ground correction
+  opt.nchunk = 8;
+  const RetargetResult r = retarget(exec::omp, m, src, map, opt);
+  MESSAGE(r.metrics.report());
+  CHECK(r.metrics.scale == doctest::Approx(1 / ratio).epsilon(1e-9));
+  // Tolerances. The BVH holds 10 significant digits, so the keypoints carry ~1e-9 relative
+  // noise (1e-9 of 120 cm is ~1e-11 m), and the IK stops when its step is below 1e-10; the
+  // worst recovered angle is then ~1e-7 rad (a ball joint's twist, seen only through a bent
+  // elbow or knee, amplifies the noise). We allow 1e-6 rad (hinge angles, quaternion angle
+  // distance of balls and the root) and 1e-7 m (root height; horizontal root position up to the
+  // known shift of the BVH), 10x and 100x over what is observed, still far below anything
+  // visible (1e-6 rad moves the end of a 1 m limb by 1 um).
+  const vec3<double> expect_shift{shift.z / ratio, shift.x / ratio, 0};  // BVH (x, y, z) -> model (z, x, y)
+  double worst_angle = 0, worst_root = 0;
+  for (int f = 0; f < N; ++f) {
+    const double* a = truth.data() + size_t(f) * size_t(m.nq);
+    const double* b = r.qpos.data() + size_t(f) * size_t(m.nq);
+    for (int c = 0; c < 3; ++c) worst_root = std::max(worst_root, std::fabs(b[c] - a[c] - expect_shift[c]));
+    for (int j = 0; j < m.njnt; ++j) {
+      const int adr = m.jnt_qposadr[size_t(j)], type = m.jnt_type[size_t(j)];
+      if (type == JNT_FREE) worst_angle = std::max(worst_angle, quat_angle(a + adr + 3, b + adr + 3));
+      else if (type == JNT_BALL) worst_angle = std::max(worst_angle, quat_angle(a + adr, b + adr));
+      else worst_angle = std::max(worst_angle, std::fabs(a[adr] - b[adr]));
+    }
+  }
+  MESSAGE("round trip: worst joint angle error " << worst_angle << " rad, worst root position error " << worst_root << " m");
+  CHECK(worst_angle < 1e-6);
+  CHECK(worst_root < 1e-7);
+  CHECK(r.metrics.position_rmse < 1e-7);
+  CHECK(r.metrics.joint_limit_violations == 0);
+  CHECK(r.metrics.max_coupling_error < 1e-12);
+  CHECK(r.metrics.max_ground_lift == 0);  // the motion keeps its feet above the floor
+  // serial and OpenMP give the same result (the chunking does not depend on the policy)
+  const RetargetResult s = retarget(exec::serial, m, src, map, opt);
+  CHECK(s.qpos == r.qpos);
+  // the trajectory is saved in the LocoMuJoCo format and reads back
+  const std::string out = tmp_path("skeleton.npz");
+  save_trajectory(out, r.trajectory);
+  const Trajectory t = load_trajectory(out);
+  std::remove(out.c_str());
+  CHECK(t.nframe() == N);
+  CHECK(t.frequency == doctest::Approx(fps));
+  CHECK(t.qpos == r.qpos);
+}
+
+TEST_CASE("retarget: round trip of arm_reach.npz through a BVH onto the fixed-base arm (tendon metrics)") {
+  const Model<double> m = load_quiet(kRoot + "/models/arm.xml");
+  const Trajectory ref = load_trajectory(kRoot + "/models/arm_reach.npz");
+  const double ratio = 1.2;  // metres, 1.2x longer bones
+  const std::string path = tmp_path("arm.bvh");
+  save_bvh(path, model_to_bvh(m, ref.qpos, ref.frequency, ratio, {0.3, -0.1, 0.2}, {"fingertip"}));
+  const SourceMotion src = source_from_bvh(load_bvh(path));
+  std::remove(path.c_str());
+  const auto map = parse_keypoint_map("thorax thorax\nhumerus humerus\nforearm forearm\nradius radius\nhand hand\nhand_end fingertip\n");
+  const RetargetResult r = retarget(exec::omp, m, src, map);
+  MESSAGE(r.metrics.report());
+  CHECK(r.metrics.scale == doctest::Approx(1 / ratio).epsilon(1e-9));
+  CHECK(r.metrics.ntendon == 6);
+  CHECK(r.metrics.tendon_jump_rate == 0);  // a smooth reach: no tendon moves 1 cm per frame
+  // same tolerance and reasoning as the skeleton round trip; pronation is seen only through the
+  // 1 cm offset of the hand from the forearm's axis, which still pins it exactly
+  double worst = 0;
+  for (size_t i = 0; i < ref.qpos.size(); ++i) worst = std::max(worst, std::fabs(ref.qpos[i] - r.qpos[i]));
+  MESSAGE("arm round trip: worst joint angle error " << worst << " rad");
+  CHECK(worst < 1e-6);
+  // a tendon-jump threshold below the motion's largest per-frame length change counts jumps
+  RetargetOptions opt;
+  opt.tendon_jump = 1e-4;
+  CHECK(retarget(exec::serial, m, src, map, opt).metrics.tendon_jump_rate > 0);
+}
