@@ -120,6 +120,7 @@ template <class E, class T, class L> std::vector<Stage<E, T, L>> pipeline_stages
       SINEW_BENCH_STAGE(fwd_velocity),
       SINEW_BENCH_STAGE(fwd_actuation),
       SINEW_BENCH_STAGE(fwd_acceleration),
+      SINEW_BENCH_STAGE(fwd_constraint),
       SINEW_BENCH_STAGE(integrate),
   };
 }
