@@ -838,8 +838,6 @@ template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
         }
         Ath[0] = T(1) / ARinv[i];
       } else {
-        const T* dummy = nullptr;
-        (void)dummy;
         T mu[5];
         for (int j = 0; j < 5; ++j) mu[j] = d.contact_friction[5 * con + j];
         for (int a = 0; a < dim; ++a)
@@ -967,7 +965,6 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
 
   if (pgs) {
     d.solver_niter[0] = solve_pgs(w);
-    for (int k = 0; k < nv; ++k) w.fc[k] = T(0);
     mul_jt_force(w);
     for (int k = 0; k < nv; ++k) { d.qfrc_constraint[k] = w.fc[k]; w.tmp[k] = w.fc[k]; }
     solve_m_c(w, w.tmp);
