@@ -231,6 +231,7 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
       }
       fwd_actuation_world(v, d);
       fwd_acceleration_world(v, d);
+      fwd_constraint_world(v, d);  // no rows here: qacc = qacc_smooth
       // every integrator reduces to this here: no constraints, and with dampers and actuation
       // disabled Euler has no implicit damping and implicitfast's qDeriv is zero (RK4 models
       // step with Euler in mj_step2, as MuJoCo's simulation does)

@@ -83,7 +83,7 @@
   X(pair_margin, npair, 1) X(pair_gap, npair, 1) X(pair_friction, npair, 5)                   \
   X(eq_solref, neq, 2) X(eq_solimp, neq, 5) X(eq_data, neq, 11)                                \
   X(dof_invweight0, nv, 1) X(body_invweight0, nbody, 2)                                  \
-  X(stat_meaninertia, 1, 1)
+  X(stat_meaninertia, nstat, 1)
 
 namespace sinew {
 
@@ -139,6 +139,7 @@ struct ModelSizes {
   int nsolHcone = 0;    ///< nv * nv with Newton and elliptic cones, else 0
   int nconH = 0;        ///< 36 * nconmax with Newton and elliptic cones, else 0
   int nAR = 0;          ///< njmax * njmax with PGS, else 0
+  int nstat = 1;        ///< model statistics stored as arrays (stat_meaninertia): always 1
 };
 
 /// Physics options (mjOption), with MJCF attribute names.
