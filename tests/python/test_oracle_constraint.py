@@ -58,6 +58,10 @@ SMALL = """<mujoco model="cnstr">
       <freejoint/>
       <geom type="box" size="0.1 0.08 0.06" condim="3" margin="0.01" gap="0.002"/>
     </body>
+    <body name="fb3" pos="0 0.5 0.3">
+      <freejoint/>
+      <geom type="sphere" size="0.08" condim="6"/>
+    </body>
     <body name="w" pos="0.5 0.5 1">
       <joint name="h3" type="hinge" axis="0 0 1"/>
       <joint name="h4" type="hinge" axis="1 0 0"/>
@@ -151,9 +155,17 @@ def test_small_model(tmp_path, cone, impratio):
             if m.jnt_limited[j] and m.jnt_type[j] in (2, 3):
                 a = m.jnt_qposadr[j]
                 qpos[w, a] = m.jnt_range[j][w % 4 // 2] * 1.1 + (0.005 if w % 4 else -0.005)
-    for j, z in [(4, 0.08), (5, 0.05)]:
+    for j, z in [(4, 0.08), (5, 0.05), (6, 0.07)]:
         a = m.jnt_qposadr[j]
         qpos[:, a + 2] = z + 0.02 * rng.uniform(-1, 1, 12)
+    # a condim-6 contact (10 pyramidal rows) must be among them
+    d = mujoco.MjData(m)
+    dims = set()
+    for w in range(12):
+        d.qpos[:] = qpos[w]
+        mujoco.mj_forward(m, d)
+        dims |= set(int(k) for k in d.contact.dim)
+    assert {3, 4, 6} <= dims, dims  # (condim is the larger of the two geoms'; the floor has 3)
     rows = compare(m, path, qpos, qvel, str(tmp_path))
     assert rows > 12 * 20
 

@@ -428,7 +428,7 @@ template <class T, class L> SINEW_HD inline void make_constraint_rows(const Mode
           }
         }
       });
-      T cpos[6], cmargin[6];
+      T cpos[10], cmargin[10];  // up to 2 (dim - 1) = 10 rows (pyramidal condim 6)
       for (int k = 0; k < size; ++k) {
         const bool first = pyramid || k == 0;
         cpos[k] = first ? dist : T(0);

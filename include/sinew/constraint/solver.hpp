@@ -21,6 +21,11 @@
 //   when scale * improvement or scale * |gradient| < tolerance.
 // - PGS: projected Gauss-Seidel on the dual (AR = J M^-1 J' + R), elliptic contacts by the ray
 //   and QCQP friction updates; qacc = qacc_smooth + M^-1 J' f.
+// - efc_state is the state of every row at the solution. (MuJoCo 3.4's island path for Newton
+//   and CG copies qacc, qfrc_constraint and efc_force back from the islands but not the states,
+//   so its efc_state is what the warm-start comparison left there: the states at qacc_smooth,
+//   or stale values when warm start is disabled. The oracle tests compare with the states
+//   MuJoCo's own mj_constraintUpdate gives at MuJoCo's solution.)
 // Not reproduced: the noslip post-solver (step refuses noslip_iterations > 0), and MuJoCo's
 // sparse matrix storage (the result is the same up to rounding).
 //
@@ -930,7 +935,9 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
   mul_j(w, w.x, d.efc_b);
   for (int r = 0; r < nefc; ++r) d.efc_b[r] -= d.efc_aref[r];
   if (pgs) make_ar(w);
-  const bool islands = !m.opt.disabled(DSBL_ISLAND) && !pgs;
+  // islands are found for every solver (nisland is reported as MuJoCo does); PGS still solves the
+  // whole world at once, as MuJoCo 3.4
+  const bool islands = !m.opt.disabled(DSBL_ISLAND);
   if (islands) find_islands(m, d);
 
   // warm start: the better of qacc_warmstart and qacc_smooth
@@ -972,7 +979,7 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
     return;
   }
   const bool newton = m.opt.solver == SOL_NEWTON;
-  if (!islands) {
+  if (!islands || d.nisland[0] == 0) {
     w.newton = newton;
     for (int k = 0; k < nv; ++k) w.x[k] = d.qacc[k];
     d.solver_niter[0] = solve_primal(w, false);
