@@ -3,6 +3,8 @@
 // cli::UsageError; each tool prints its own usage.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -42,19 +44,20 @@ inline void apply_options(Model<double>& m, const std::vector<std::pair<std::str
   for (const auto& [k, v] : options) apply_option(m, k, v);
 }
 
-/// `rows` x nu controls, each drawn uniformly from its actuator's ctrlrange ([-1, 1] for an
-/// actuator without one), from a generator seeded with `seed`.
-inline std::vector<double> random_controls(const Model<double>& m, size_t rows, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u01(0.0, 1.0);
-  std::vector<double> ctrl(rows * size_t(m.nu));
-  for (size_t k = 0; k < ctrl.size(); ++k) {
-    const size_t u = k % size_t(m.nu);
-    const bool lim = m.actuator_ctrllimited[u] != 0;
-    const double lo = lim ? m.actuator_ctrlrange[2 * u] : -1.0, hi = lim ? m.actuator_ctrlrange[2 * u + 1] : 1.0;
-    ctrl[k] = lo + (hi - lo) * u01(rng);
-  }
-  return ctrl;
+/// A source of random controls: each call fills `out` with `rows` x nu controls, every one drawn
+/// uniformly from its actuator's ctrlrange ([-1, 1] for an actuator without one), continuing one
+/// generator seeded with `seed` (so a long run draws its controls step by step, not all up front).
+inline std::function<void(std::vector<double>& out, size_t rows)> random_controls(const Model<double>& m, uint64_t seed) {
+  const int nu = m.nu;
+  std::vector<double> lo(size_t(nu), -1.0), hi(size_t(nu), 1.0);
+  for (int u = 0; u < nu; ++u)
+    if (m.actuator_ctrllimited[u]) { lo[u] = m.actuator_ctrlrange[2 * u]; hi[u] = m.actuator_ctrlrange[2 * u + 1]; }
+  auto rng = std::make_shared<std::mt19937_64>(seed);
+  return [=](std::vector<double>& out, size_t rows) {
+    std::uniform_real_distribution<double> u01(0.0, 1.0);
+    out.resize(rows * size_t(nu));
+    for (size_t k = 0; k < out.size(); ++k) out[k] = lo[k % size_t(nu)] + (hi[k % size_t(nu)] - lo[k % size_t(nu)]) * u01(*rng);
+  };
 }
 
 }  // namespace sinew::cli

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -22,6 +23,8 @@ struct Request {
   std::vector<std::string> fields;
   std::vector<double> qpos0, qvel0, act0;  ///< nworld x nq / nv / na (empty: from the reset)
   std::vector<double> ctrl;                ///< nworld x nstep x nu (empty: zero)
+  /// Alternative to ctrl: fills nworld x nu controls for each step in turn (e.g. random ones)
+  std::function<void(std::vector<double>&, size_t rows)> ctrl_source;
   int key = -1;                            ///< keyframe to reset to, or -1 for qpos0
 };
 
@@ -91,6 +94,7 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
   std::vector<T> rbuf;
   std::vector<int> ibuf;
   std::vector<T> ctrl_t(size_t(rq.nworld) * size_t(s.nu));
+  std::vector<double> drawn;
   double seconds = 0;
 
   for (int t = 0; t <= rq.nstep; ++t) {
@@ -100,6 +104,11 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
       for (int w = 0; w < rq.nworld; ++w)
         for (int u = 0; u < s.nu; ++u)
           ctrl_t[size_t(w) * s.nu + u] = T(rq.ctrl[(size_t(w) * size_t(nrow) + size_t(row)) * s.nu + u]);
+      data.set_all("ctrl", ctrl_t);
+    } else if (rq.ctrl_source && s.nu > 0 && (t < rq.nstep || t == 0)) {
+      // drawn step by step; the final record (t == nstep) keeps the last step's controls
+      rq.ctrl_source(drawn, size_t(rq.nworld));
+      for (size_t k = 0; k < ctrl_t.size(); ++k) ctrl_t[k] = T(drawn[k]);
       data.set_all("ctrl", ctrl_t);
     }
     auto t0 = std::chrono::steady_clock::now();

@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
       if (rq.key < 0 || rq.key >= m.nkey)
         throw std::invalid_argument("model has no keyframe '" + keyframe + "' (" + std::to_string(m.nkey) + " keyframes)");
     }
-    rq.ctrl = cli::random_controls(m, size_t(rq.nworld), rq.seed);
+    cli::random_controls(m, rq.seed)(rq.ctrl, size_t(rq.nworld));
 
     const bool fl = precision == "float", inner = layout == "inner";
     Result r;

@@ -11,7 +11,8 @@
 // (nu x nv) are written dense. Contacts: ncon, nconoverflow (dim 1) and contact_* (nconmax x the
 // field's width, NaN past ncon); --nconmax sets the per-world contact capacity (default: the
 // model's worst case, which cannot overflow). --random-ctrl draws every control of every world and step uniformly
-// from its ctrlrange (from [-1, 1] for actuators without one) with the given seed. Exit status: 0 on success,
+// from its ctrlrange (from [-1, 1] for actuators without one) with the given seed, step by step (a
+// long run needs no memory for them); add `ctrl` to --fields to record what was drawn. Exit status: 0 on success,
 // 1 on bad input (with a message naming the file, line and element, or the argument), 2 when a
 // world's state became non-finite (the arrays are still written; see status.npy).
 #include <cstdio>
@@ -171,8 +172,7 @@ int main(int argc, char** argv) {
     if (!qvel0_path.empty()) rq.qvel0 = read_per_world("--qvel0", qvel0_path, nworld, m.nv);
     if (!act0_path.empty()) rq.act0 = read_per_world("--act0", act0_path, nworld, m.na);
     if (!ctrl_path.empty() && random_ctrl >= 0) usage_error("--ctrl and --random-ctrl exclude each other");
-    if (random_ctrl >= 0)
-      rq.ctrl = cli::random_controls(m, size_t(nworld) * size_t(nstep > 0 ? nstep : 1), static_cast<uint64_t>(random_ctrl));
+    if (random_ctrl >= 0) rq.ctrl_source = cli::random_controls(m, static_cast<uint64_t>(random_ctrl));
     if (!ctrl_path.empty()) {
       rq.ctrl = read_ctrl(ctrl_path, nworld, nstep, m.nu);
       for (double c : rq.ctrl)
