@@ -186,6 +186,16 @@ template <class T, class L> SINEW_HD inline void make_constraint_world(const Mod
   }
   d.ne[0] = ne;
   d.nf[0] = nf;
+  // each row's nonzero columns (a row touches the dofs of one or two kinematic chains)
+  const int nv = m.size.nv;
+  for (int i = 0; i < d.nefc[0]; ++i) {
+    int cnt = 0;
+    for (int k = 0; k < nv; ++k) {  // branch-free compaction
+      d.efc_J_colind[i * nv + cnt] = k;
+      cnt += d.efc_J[i * nv + k] != T(0);
+    }
+    d.efc_J_rownnz[i] = cnt;
+  }
 }
 
 template <class T, class L> SINEW_HD inline void make_constraint_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
@@ -454,13 +464,16 @@ template <class T, class L> SINEW_HD inline void make_constraint_rows(const Mode
   }
 }
 
-/// efc_vel = J qvel and efc_aref = -B vel - K imp (pos - margin) of rows [0, nefc)
+/// efc_vel = J qvel (over each row's nonzero columns) and efc_aref = -B vel - K imp (pos - margin) of rows [0, nefc)
 /// (mj_referenceConstraint).
 template <class T, class L> SINEW_HD inline void reference_constraint_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   const int nv = m.size.nv, nefc = d.nefc[0];
   for (int i = 0; i < nefc; ++i) {
     T v = T(0);
-    for (int j = 0; j < nv; ++j) v += d.efc_J[i * nv + j] * d.qvel[j];
+    for (int x = 0; x < d.efc_J_rownnz[i]; ++x) {
+      const int j = d.efc_J_colind[i * nv + x];
+      v += d.efc_J[i * nv + j] * d.qvel[j];
+    }
     d.efc_vel[i] = v;
     d.efc_aref[i] = -d.efc_KBIP[4 * i + 1] * v - d.efc_KBIP[4 * i] * d.efc_KBIP[4 * i + 2] * (d.efc_pos[i] - d.efc_margin[i]);
   }

@@ -158,7 +158,12 @@ template <class T, class L> struct Ctx {
   SINEW_INLINE int dof(int c) const { return dident ? c : d.island_dofind[dofadr + c]; }
   SINEW_INLINE int row(int c) const { return rident ? c : d.island_efcind[efcadr + c]; }
   SINEW_INLINE int cidx(int dofid) const { return dident ? dofid : d.sol_dof2idof[dofid]; }
-  SINEW_INLINE T J(int c, int k) const { return d.efc_J[row(c) * m.size.nv + dof(k)]; }
+  // row c's nonzeros: nnz(c) of them; the x-th is at compressed column ccol(c, x), value Jx(c, x)
+  // (compressed columns ascend with the world's, so the order is kept)
+  SINEW_INLINE int nnz(int c) const { return d.efc_J_rownnz[row(c)]; }
+  SINEW_INLINE int wcol(int c, int x) const { return d.efc_J_colind[row(c) * m.size.nv + x]; }
+  SINEW_INLINE int ccol(int c, int x) const { return cidx(wcol(c, x)); }
+  SINEW_INLINE T Jx(int c, int x) const { return d.efc_J[row(c) * m.size.nv + wcol(c, x)]; }
 };
 
 /// out = M in, both compressed.
@@ -202,7 +207,7 @@ template <class T, class L, class SX> SINEW_INLINE void solve_m_c(const Ctx<T, L
 template <class T, class L, class SI, class SO> SINEW_INLINE void mul_j(const Ctx<T, L>& c, const SI& in, const SO& out) {
   for (int r = 0; r < c.nefc; ++r) {
     T s = T(0);
-    for (int k = 0; k < c.n; ++k) s += c.J(r, k) * in[k];
+    for (int x = 0; x < c.nnz(r); ++x) s += c.Jx(r, x) * in[c.ccol(r, x)];
     out[r] = s;
   }
 }
@@ -213,7 +218,7 @@ template <class T, class L> SINEW_INLINE void mul_jt_force(const Ctx<T, L>& c) {
   for (int r = 0; r < c.nefc; ++r) {
     const T f = c.d.efc_force[c.row(r)];
     if (f == T(0)) continue;
-    for (int k = 0; k < c.n; ++k) c.fc[k] += c.J(r, k) * f;
+    for (int x = 0; x < c.nnz(r); ++x) c.fc[c.ccol(r, x)] += c.Jx(r, x) * f;
   }
 }
 
@@ -364,7 +369,7 @@ template <class T, class L> SINEW_INLINE void hessian_cone(Ctx<T, L>& c) {
     for (int a = 0; a < dim; ++a)
       for (int b = 0; b <= a; ++b) {
         const T l = local[a * dim + b];
-        for (int k = 0; k < n; ++k) c.LTJ[b * n + n - 1 - k] += l * c.J(r + a, k);
+        for (int x = 0; x < c.nnz(r + a); ++x) c.LTJ[b * n + n - 1 - c.ccol(r + a, x)] += l * c.Jx(r + a, x);
       }
     for (int a = 0; a < dim; ++a) chol_update<T>(c.Hc, subspan(c.LTJ, a * n), n, true);
     r += dim - 1;
@@ -389,15 +394,13 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
   for (int r = 0; r < c.nefc; ++r) {
     const T D = c.Dh[r];
     if (D == T(0)) continue;
-    int cnt = 0;
-    for (int a = 0; a < n; ++a)
-      if (c.J(r, a) != T(0)) nz[cnt++] = a;
+    const int cnt = c.nnz(r);
     for (int x = 0; x < cnt; ++x) {
-      const int a = nz[x];
-      const T s = D * c.J(r, a);
+      const int a = c.ccol(r, x);
+      const T s = D * c.Jx(r, x);
       for (int y = 0; y <= x; ++y) {
-        const int b = nz[y];  // b <= a: reversed row n-1-b >= column n-1-a
-        c.H[(n - 1 - b) * n + (n - 1 - a)] += s * c.J(r, b);
+        const int b = c.ccol(r, y);  // b <= a: reversed row n-1-b >= column n-1-a
+        c.H[(n - 1 - b) * n + (n - 1 - a)] += s * c.Jx(r, y);
       }
     }
   }
@@ -422,7 +425,8 @@ template <class T, class L, class SO> SINEW_INLINE void hessian_incremental(Ctx<
     const bool was = oldstate[r] == CSTATE_QUADRATIC, is = d.efc_state[i] == CSTATE_QUADRATIC;
     if (was == is) continue;
     const T sq = std::sqrt(d.efc_D[i]);
-    for (int k = 0; k < n; ++k) c.tmp[n - 1 - k] = c.J(r, k) * sq;  // reversed order, as H
+    for (int k = 0; k < n; ++k) c.tmp[k] = T(0);
+    for (int x = 0; x < c.nnz(r); ++x) c.tmp[n - 1 - c.ccol(r, x)] = c.Jx(r, x) * sq;  // reversed order, as H
     if (chol_update<T>(c.H, c.tmp, n, is) < n) {
       factorize_hessian(c);
       return;
@@ -680,9 +684,8 @@ template <class T, class L> SINEW_INLINE void find_islands(const ModelView<T>& m
     while (r1 < nefc && d.efc_type[r1] == d.efc_type[r0] && d.efc_id[r1] == d.efc_id[r0]) ++r1;
     int t0 = -1;
     for (int r = r0; r < r1; ++r)
-      for (int k = 0; k < nv; ++k) {
-        if (d.efc_J[r * nv + k] == T(0)) continue;
-        const int t = m.dof_treeid[k];
+      for (int x = 0; x < d.efc_J_rownnz[r]; ++x) {
+        const int t = m.dof_treeid[d.efc_J_colind[r * nv + x]];
         if (t0 < 0) { t0 = t; continue; }
         if (t == t0) continue;
         const int a = find_root(d, t0), b = find_root(d, t);
@@ -731,11 +734,12 @@ template <class T, class L> SINEW_INLINE void make_ar(Ctx<T, L>& c) {
   const WorldData<T, L>& d = c.d;
   const int nefc = c.nefc, n = c.n;
   for (int r = 0; r < nefc; ++r) {
-    for (int k = 0; k < n; ++k) c.tmp[k] = c.J(r, k);
+    for (int k = 0; k < n; ++k) c.tmp[k] = T(0);
+    for (int x = 0; x < c.nnz(r); ++x) c.tmp[c.ccol(r, x)] = c.Jx(r, x);
     solve_m_c(c, c.tmp);
     for (int s = 0; s < nefc; ++s) {
       T v = T(0);
-      for (int k = 0; k < n; ++k) v += c.J(s, k) * c.tmp[k];
+      for (int x = 0; x < c.nnz(s); ++x) v += c.Jx(s, x) * c.tmp[c.ccol(s, x)];
       d.efc_AR[r * nefc + s] = v;
     }
     d.efc_AR[r * nefc + r] += d.efc_R[r];

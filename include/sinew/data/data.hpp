@@ -66,6 +66,8 @@
 // X(name, count): integer fields of one world.
 // ncon: contacts found (<= nconmax); nconoverflow: contacts dropped for lack of capacity.
 // nefc: constraint rows (<= njmax); nefcoverflow: rows dropped for lack of capacity.
+// efc_J_rownnz / efc_J_colind: the nonzero columns of row r of efc_J, ascending, at
+// efc_J_colind[r * nv .. r * nv + efc_J_rownnz[r]) (efc_J itself is dense; the products use these).
 // ne, nf: equality and friction-loss rows among them (they come first, in that order).
 // efc_state: mjtConstraintState per row after the solver. nisland: constraint islands (trees
 // coupled by rows); island k owns dofs island_dofind[island_dofadr[k] .. island_dofadr[k+1]) and
@@ -77,6 +79,7 @@
 #define SINEW_DATA_INT_FIELDS(X) X(status, 1) X(ncon, 1) X(nconoverflow, 1) \
   X(contact_dim, s.nconmax) X(contact_geom, 2 * s.nconmax)                 \
   X(nefc, 1) X(nefcoverflow, 1) X(efc_type, s.njmax) X(efc_id, s.njmax)    \
+  X(efc_J_rownnz, s.njmax) X(efc_J_colind, s.njmax * s.nv)                   \
   X(ne, 1) X(nf, 1) X(efc_state, s.njmax) X(eq_active, s.neq) X(nbadctrl, 1) \
   X(nisland, 1) X(island_dofadr, s.ntree + 1) X(island_efcadr, s.ntree + 1) \
   X(island_dofind, s.nv) X(island_efcind, s.njmax) X(solver_niter, s.ntree + 1) \
