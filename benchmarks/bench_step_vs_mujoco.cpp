@@ -321,8 +321,8 @@ template <class T> void bm_sinew_batch(benchmark::State& state, Cases* c, int th
 /// One stage alone, on a state where every earlier stage is current (stages are idempotent at a
 /// fixed state, so no reset is needed; euler restores qpos, qvel, act and time after each call,
 /// in both engines): the per-stage breakdown, model's options, at a state with contacts.
-/// MuJoCo's island discovery (mj_island, part of its position stage) is timed with its solver,
-/// since Sinew finds islands inside fwd_constraint.
+/// Sinew's `constraint` row includes island discovery (inside fwd_constraint); MuJoCo's does not
+/// (mj_island runs in its position stage, and calling it repeatedly would grow mjData's arena).
 const char* const kStages[] = {"kinematics", "com_pos", "tendon", "crb", "factor_m", "collision", "make_constraint",
                                "transmission", "com_vel", "passive", "ref_constraint", "rne", "actuation", "solve_m",
                                "constraint", "euler"};
@@ -351,10 +351,7 @@ void bm_mj_stage(benchmark::State& state, Cases* c, int k) {
       case 11: mj_rne(m, d, 0, d->qfrc_bias); break;
       case 12: mj_fwdActuation(m, d); break;
       case 13: mj_solveM(m, d, x.data(), d->qfrc_smooth, 1); break;
-      case 14:
-        mj_island(m, d);
-        mj_fwdConstraint(m, d);
-        break;
+      case 14: mj_fwdConstraint(m, d); break;  // (mj_island again would grow the arena each call)
       default:
         mj_Euler(m, d);
         mj.restore();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds sinew-bench-cpu (Release, no CUDA) and runs it: one world on one thread, Sinew (double,
-# float) against MuJoCo's C library from the pinned wheel, then prints the ratio table.
+# Builds sinew-bench-cpu (Release, no CUDA) and runs it: Sinew (double, float) against MuJoCo's C
+# library from the pinned wheel, one world on one thread and many worlds on OpenMP threads, then
+# prints the ratio tables (docs/benchmarks.md).
 #
 #   benchmarks/run_cpu.sh [benchmark flags ...] [name=MODEL.xml ...]
 #
@@ -20,6 +21,5 @@ if [[ ! -x "$BIN" ]]; then
 fi
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
-# One thread: OpenMP is not used by exec::serial, but keep any library from spawning workers.
-OMP_NUM_THREADS=1 "$BIN" --benchmark_min_time="${MIN_TIME:-0.5}" --benchmark_repetitions="${REPS:-5}" \
+"$BIN" --benchmark_min_time="${MIN_TIME:-0.5}" --benchmark_repetitions="${REPS:-5}" \
   --benchmark_report_aggregates_only=true --benchmark_color=false "$@"
