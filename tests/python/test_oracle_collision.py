@@ -205,17 +205,22 @@ def new_report():
     return {"order_same": 0, "order_diff": 0}
 
 
+def free_poses(m, n, rng, lo, hi):
+    """n states of a model made of free bodies: positions uniform in [lo, hi]^3, random orientations."""
+    qpos = np.tile(m.qpos0, (n, 1))
+    for j in range(m.njnt):
+        a = m.jnt_qposadr[j]
+        qpos[:, a:a + 3] = rng.uniform(lo, hi, (n, 3))
+        q = rng.normal(size=(n, 4))
+        qpos[:, a + 3:a + 7] = q / np.linalg.norm(q, axis=1, keepdims=True)
+    return qpos
+
+
 def _prims_states():
     rng = np.random.default_rng(3)
     m = mujoco.MjModel.from_xml_string(PRIMS)
     # free bodies packed in a 0.5 m box just above the floor: many touch each other and the floor
-    n = 200
-    qpos = np.tile(m.qpos0, (n, 1))
-    for j in range(m.njnt):
-        a = m.jnt_qposadr[j]
-        qpos[:, a:a + 3] = rng.uniform([-0.15, -0.15, -0.02], [0.15, 0.15, 0.2], (n, 3))
-        q = rng.normal(size=(n, 4))
-        qpos[:, a + 3:a + 7] = q / np.linalg.norm(q, axis=1, keepdims=True)
+    qpos = free_poses(m, 200, rng, [-0.15, -0.15, -0.02], [0.15, 0.15, 0.2])
     # degenerate alignments: axis-aligned poses (parallel capsules, boxes flat on the floor)
     qpos[:20, 3::7] = 1
     qpos[:20, 4::7] = 0
@@ -239,6 +244,35 @@ def test_prims():
     m, qpos = _prims_states()
     total, _ = _run_xml(PRIMS, m, qpos, "prims")
     assert total > 500
+
+
+SPHERE_BOX = """<mujoco model="sphere_box">
+  <option timestep="0.002"/>
+  <worldbody>
+    <body name="b1"><freejoint/><geom name="b1" type="box" size="0.1 0.06 0.04" margin="0.01"/></body>
+    <body name="b2"><freejoint/><geom name="b2" type="box" size="0.03 0.12 0.08" condim="4"/></body>
+    <body name="s1"><freejoint/><geom name="s1" type="sphere" size="0.05"/></body>
+    <body name="s2"><freejoint/><geom name="s2" type="sphere" size="0.02" margin="0.005"/></body>
+    <body name="s3"><freejoint/><geom name="s3" type="sphere" size="0.08"/></body>
+  </worldbody>
+  <contact><exclude body1="b1" body2="b2"/></contact>  <!-- box-box: not simulated by Sinew -->
+</mujoco>
+"""
+
+
+def test_sphere_box():
+    """Sphere-box (closed form in both engines): spheres outside a box (faces, edges, corners),
+    within the margins, and with their centers inside (the face of least penetration), among
+    free bodies packed in a 0.2 m box; the first poses put the centers exactly on the boxes'
+    centers and on their axes (ties between faces)."""
+    rng = np.random.default_rng(11)
+    m = mujoco.MjModel.from_xml_string(SPHERE_BOX)
+    qpos = free_poses(m, 400, rng, -0.1, 0.1)
+    for w in range(10):  # sphere s1 at box b1's center, then on its x axis (ties)
+        qpos[w, 14:17] = qpos[w, 0:3] + np.array([0.01 * w, 0, 0])
+    total, report = _run_xml(SPHERE_BOX, m, qpos, "sphere_box")
+    r = report.get("sphere-box", {})
+    assert r.get("pen", 0) >= 100 and r.get("margin", 0) >= 5, r
 
 
 def _convex_states(n, seed):
