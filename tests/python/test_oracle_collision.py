@@ -254,25 +254,30 @@ SPHERE_BOX = """<mujoco model="sphere_box">
     <body name="s1"><freejoint/><geom name="s1" type="sphere" size="0.05"/></body>
     <body name="s2"><freejoint/><geom name="s2" type="sphere" size="0.02" margin="0.005"/></body>
     <body name="s3"><freejoint/><geom name="s3" type="sphere" size="0.08"/></body>
+    <body name="y1"><freejoint/><geom name="y1" type="cylinder" size="0.06 0.09" margin="0.008"/></body>
   </worldbody>
   <contact><exclude body1="b1" body2="b2"/></contact>  <!-- box-box: not simulated by Sinew -->
 </mujoco>
 """
 
 
-def test_sphere_box():
-    """Sphere-box (closed form in both engines): spheres outside a box (faces, edges, corners),
-    within the margins, and with their centers inside (the face of least penetration), among
-    free bodies packed in a 0.2 m box; the first poses put the centers exactly on the boxes'
-    centers and on their axes (ties between faces)."""
+def test_sphere_box_cylinder():
+    """Sphere-box and sphere-cylinder (closed forms in both engines): spheres outside a box (faces,
+    edges, corners) or a cylinder (side, caps, rim), within the margins, and with their centers
+    inside (the face, or side or cap, of least penetration), among free bodies packed in a 0.2 m
+    box; the first poses put sphere centers exactly on a box's center and axis (ties between
+    faces) and inside the cylinder."""
     rng = np.random.default_rng(11)
     m = mujoco.MjModel.from_xml_string(SPHERE_BOX)
     qpos = free_poses(m, 400, rng, -0.1, 0.1)
     for w in range(10):  # sphere s1 at box b1's center, then on its x axis (ties)
         qpos[w, 14:17] = qpos[w, 0:3] + np.array([0.01 * w, 0, 0])
+    for w in range(10, 30):  # sphere s2 inside cylinder y1
+        qpos[w, 21:24] = qpos[w, 35:38] + rng.uniform(-0.05, 0.05, 3)
     total, report = _run_xml(SPHERE_BOX, m, qpos, "sphere_box")
-    r = report.get("sphere-box", {})
-    assert r.get("pen", 0) >= 100 and r.get("margin", 0) >= 5, r
+    for kind in ("sphere-box", "sphere-cylinder"):
+        r = report.get(kind, {})
+        assert r.get("pen", 0) >= 100 and r.get("margin", 0) >= 5, (kind, r)
 
 
 def _convex_states(n, seed):

@@ -14,7 +14,7 @@ enum PairFunc : int {
   PF_NONE = 0,         ///< MuJoCo has no function either (plane-plane, plane-hfield): never collides
   PF_UNSUPPORTED = -1, ///< MuJoCo collides it, Sinew does not yet
   PF_PLANE_SPHERE = 1, PF_PLANE_CAPSULE, PF_PLANE_ELLIPSOID, PF_PLANE_CYLINDER, PF_PLANE_BOX,
-  PF_SPHERE_SPHERE, PF_SPHERE_CAPSULE, PF_CAPSULE_CAPSULE, PF_CONVEX, PF_SPHERE_BOX
+  PF_SPHERE_SPHERE, PF_SPHERE_CAPSULE, PF_CAPSULE_CAPSULE, PF_CONVEX, PF_SPHERE_BOX, PF_SPHERE_CYLINDER
 };
 
 /// Function for types t1 <= t2.
@@ -35,6 +35,7 @@ SINEW_INLINE int pair_func(int t1, int t2) {
   if (t1 == GEOM_SPHERE && t2 == GEOM_CAPSULE) return PF_SPHERE_CAPSULE;
   if (t1 == GEOM_CAPSULE && t2 == GEOM_CAPSULE) return PF_CAPSULE_CAPSULE;
   if (t1 == GEOM_SPHERE && t2 == GEOM_BOX) return PF_SPHERE_BOX;
+  if (t1 == GEOM_SPHERE && t2 == GEOM_CYLINDER) return PF_SPHERE_CYLINDER;
   // mjc_Convex in MuJoCo 3.4's table: ellipsoid, cylinder and mesh pairs (except sphere-cylinder,
   // a closed form there), ellipsoid-box, cylinder-box. Sinew: all of them with one contact, except
   // mesh-mesh and box-mesh (multi-contact polygon clipping under multiccd: not yet)
@@ -70,6 +71,7 @@ SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, co
     case PF_CAPSULE_CAPSULE: return capsule_capsule(con, margin, g1, g2);
     case PF_CONVEX: return convex_pair(con, margin, g1, g2, ccd_tol, ccd_iter);
     case PF_SPHERE_BOX: return sphere_box(con, margin, g1, g2);
+    case PF_SPHERE_CYLINDER: return sphere_cylinder(con, margin, g1, g2);
     default: return 0;
   }
 }

@@ -1,10 +1,11 @@
 // Closed-form narrowphase pairs that MuJoCo also solves in closed form
-// (engine_collision_primitive.c): sphere-sphere, sphere-capsule, capsule-capsule. Same formulas
+// (engine_collision_primitive.c): sphere-sphere, sphere-capsule, capsule-capsule, sphere-cylinder. Same formulas
 // and the same case analysis (clipping order, parallel-axis handling), so results agree with
 // MuJoCo to rounding.
 #pragma once
 #include <cmath>
 
+#include "sinew/collision/plane.hpp"
 #include "sinew/collision/types.hpp"
 
 namespace sinew::collision {
@@ -70,6 +71,39 @@ SINEW_INLINE int capsule_capsule(PreContact<T>* con, T margin, const GeomPose<T>
   if (n >= 2) return n;
   n += sphere_sphere_raw(con + n, margin, g1.pos + clip1((u + mb) / ma) * axis1, z1, r1, g2.pos - axis2, z2, r2);
   return n;
+}
+
+/// Sphere g1 against cylinder g2 (radius size.x, half height size.y): the side as a sphere against
+/// the axis point, a cap as a plane, the rim as a point (MuJoCo's case analysis: with the center
+/// inside, the nearer of side and cap wins; normal from the sphere toward the cylinder).
+template <class T>
+SINEW_INLINE int sphere_cylinder(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+  const T radius = g2.size.x, height = g2.size.y;
+  const vec3<T> axis = g2.mat.col(2), rel = g1.pos - g2.pos;
+  const T x = dot(axis, rel);
+  const vec3<T> along = x * axis, across = rel - along;
+  const T across2 = dot(across, across);
+  bool side = std::fabs(x) < height, cap = across2 < radius * radius;
+  if (side && cap) {  // center inside: keep the shallower way out
+    if (height - std::fabs(x) < radius - std::sqrt(across2)) side = false;
+    else cap = false;
+  }
+  if (side) return sphere_sphere_raw(con, margin, g1.pos, g1.mat.col(2), g1.size.x, along + g2.pos, axis, radius);
+  if (cap) {
+    GeomPose<T> face = g2;  // the cap as a plane; the bottom one turned over (x and z negated)
+    if (x > T(0)) {
+      face.pos = g2.pos + height * axis;
+    } else {
+      face.pos = g2.pos + (-height) * axis;
+      for (int r = 0; r < 3; ++r) { face.mat(r, 0) = -g2.mat(r, 0); face.mat(r, 2) = -g2.mat(r, 2); }
+    }
+    const int n = plane_sphere_raw(con, margin, face, g1.pos, g1.size.x);
+    if (n) con->normal = T(-1) * con->normal;  // plane < sphere < cylinder in type order
+    return n;
+  }
+  // the rim: a point sphere on the cap's edge
+  const vec3<T> rim = (radius / std::sqrt(across2)) * across + (x > T(0) ? height : -height) * axis + g2.pos;
+  return sphere_sphere_raw(con, margin, g1.pos, g1.mat.col(2), g1.size.x, rim, axis, T(0));
 }
 
 }  // namespace sinew::collision
