@@ -829,7 +829,7 @@ template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
     for (int i = 0; i < nefc; ++i) {
       const bool ell = d.efc_type[i] == CNSTR_CONTACT_ELLIPTIC;
       const int con = ell ? d.efc_id[i] : -1, dim = ell ? d.contact_dim[con] : 1;
-      T res[6], old[6], Ath[36];
+      T res[6] = {}, old[6], Ath[36];
       for (int j = 0; j < dim; ++j) {
         T s = d.efc_b[i + j];
         for (int k = 0; k < nefc; ++k) s += d.efc_AR[(i + j) * nefc + k] * d.efc_force[k];

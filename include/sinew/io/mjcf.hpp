@@ -289,7 +289,7 @@ struct Parser {
     Attrs a = defs.resolve(n, -1, "");
     for (auto& kv : n.attrs) {
       if (kv.first == "memory") continue;
-      int v;
+      int v = 0;
       a.integer(kv.first, v);
       // nkey allocates keyframes: those not given by <key> hold the defaults (qpos0, zeros)
       if (kv.first == "nkey") size_nkey = std::max(size_nkey, v);
