@@ -458,8 +458,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
       for (const Row& row : rows) {
         const double mj = get(model + "/" + row.mj), d = get(model + "/" + row.d), f = get(model + "/" + row.f);
         if (mj < 0) continue;
-        std::printf("%-14s %-50s %11.2f %11.2f %11.2f %8.2f %8.2f\n", model.c_str(), row.label, mj * 1e6, d * 1e6,
-                    f * 1e6, d > 0 ? mj / d : 0.0, f > 0 ? mj / f : 0.0);
+        auto us = [](double x) { return x > 0 ? x * 1e6 : std::nan(""); };  // nan: row not run (filter)
+        std::printf("%-14s %-50s %11.2f %11.2f %11.2f %8.2f %8.2f\n", model.c_str(), row.label, mj * 1e6, us(d), us(f),
+                    d > 0 ? mj / d : std::nan(""), f > 0 ? mj / f : std::nan(""));
       }
     std::printf("\nMany worlds (%d), MuscleMimic's options: world-steps per second (wall), ratio = Sinew / MuJoCo\n",
                 g_nworld);

@@ -113,8 +113,10 @@ template <class T, class S, class SX, class SB> SINEW_INLINE void chol_solve(S L
 }
 
 /// L L' <- L L' + x x' (plus) or - x x' (minus); x is destroyed. Returns the rank (< n when a
-/// downdate lost positive definiteness; the caller refactors).
-template <class T, class S, class SX> SINEW_INLINE int chol_update(S Lm, SX x, int n, bool plus) {
+/// downdate lost positive definiteness; the caller refactors). `first[i]`: the first nonzero
+/// column of row i of L (its envelope), kept up to date: rows whose column k is zero and whose
+/// x entry is zero are left alone (nothing would change there).
+template <class T, class S, class SX, class SF> SINEW_INLINE int chol_update(S Lm, SX x, int n, bool plus, SF first) {
   int rank = n;
   for (int k = 0; k < n; ++k) {
     if (x[k] == T(0)) continue;
@@ -124,11 +126,40 @@ template <class T, class S, class SX> SINEW_INLINE int chol_update(S Lm, SX x, i
     const T r = std::sqrt(t), c = r / Lkk, cinv = T(1) / c, s = x[k] / Lkk;
     Lm[k * n + k] = r;
     for (int i = k + 1; i < n; ++i) {
+      if (first[i] > k) {
+        if (x[i] == T(0)) continue;
+        first[i] = k;
+      }
       Lm[i * n + k] = plus ? (Lm[i * n + k] + s * x[i]) * cinv : (Lm[i * n + k] - s * x[i]) * cinv;
       x[i] = c * x[i] - s * Lm[i * n + k];
     }
   }
   return rank;
+}
+
+/// The first nonzero column of each row of the lower triangle (the envelope; Cholesky keeps it).
+template <class T, class S, class SF> SINEW_INLINE void envelope(S A, int n, SF first) {
+  for (int p = 0; p < n; ++p) {
+    int q = 0;
+    while (q < p && A[p * n + q] == T(0)) ++q;
+    first[p] = q;
+  }
+}
+
+/// x <- (L L')^-1 b over the envelope of L (x and b may alias): forward by rows, backward by
+/// columns of L' (= rows of L), so both passes touch only entries inside the envelope.
+template <class T, class S, class SX, class SB, class SF>
+SINEW_INLINE void chol_solve_env(S Lm, int n, SX x, SB b, SF first) {
+  for (int i = 0; i < n; ++i) {
+    T s = b[i];
+    for (int k = first[i]; k < i; ++k) s -= Lm[i * n + k] * x[k];
+    x[i] = s / Lm[i * n + i];
+  }
+  for (int i = n - 1; i >= 0; --i) {
+    const T xi = x[i] / Lm[i * n + i];
+    x[i] = xi;
+    for (int k = first[i]; k < i; ++k) x[k] -= Lm[i * n + k] * xi;
+  }
 }
 
 // ---- the problem of one island (or of the whole world) ----
@@ -146,6 +177,7 @@ template <class T, class L> struct Ctx {
   Span<T, L> Ma, Mv, grad, Mgrad, search, gradold, Mgradold, Mgraddif, x, fc, tmp, LTJ;
   Span<T, L> Jaref, Jv, quad, Dh;
   Span<T, L> H, Hc;
+  Span<int, L> Hfirst, Hcfirst;  // envelopes of the factors of H and Hc (chol_update, chol_solve_env)
 
   SINEW_INLINE Ctx(const ModelView<T>& m_, const WorldData<T, L>& d_) : m(m_), d(d_) {
     const int nv = m.size.nv;
@@ -154,6 +186,7 @@ template <class T, class L> struct Ctx {
     Mgraddif = v(7); x = v(8); fc = v(9); tmp = v(10); LTJ = v(12);
     Jaref = d.sol_Jaref; Jv = d.sol_Jv; quad = d.sol_quad; Dh = d.sol_D;
     H = d.sol_H; Hc = d.sol_Hcone;
+    Hfirst = d.sol_Hfirst; Hcfirst = d.sol_Hcfirst;
   }
   SINEW_INLINE int dof(int c) const { return dident ? c : d.island_dofind[dofadr + c]; }
   SINEW_INLINE int row(int c) const { return rident ? c : d.island_efcind[efcadr + c]; }
@@ -345,7 +378,8 @@ template <class T, class L> SINEW_INLINE void update_gradient(Ctx<T, L>& c) {
   if (c.newton) {  // the factor lives in reversed dof order (see factorize_hessian)
     const int n = c.n;
     for (int k = 0; k < n; ++k) c.tmp[n - 1 - k] = c.grad[k];
-    chol_solve<T>(c.ncone ? c.Hc : c.H, n, c.tmp, c.tmp);
+    if (c.ncone) chol_solve_env<T>(c.Hc, n, c.tmp, c.tmp, c.Hcfirst);
+    else chol_solve_env<T>(c.H, n, c.tmp, c.tmp, c.Hfirst);
     for (int k = 0; k < n; ++k) c.Mgrad[k] = c.tmp[n - 1 - k];
   } else {
     for (int k = 0; k < c.n; ++k) c.Mgrad[k] = c.grad[k];
@@ -358,6 +392,7 @@ template <class T, class L> SINEW_INLINE void hessian_cone(Ctx<T, L>& c) {
   const WorldData<T, L>& d = c.d;
   const int n = c.n;
   for (int k = 0; k < n * n; ++k) c.Hc[k] = c.H[k];
+  for (int k = 0; k < n; ++k) c.Hcfirst[k] = c.Hfirst[k];
   for (int r = 0; r < c.nefc; ++r) {
     const int i = c.row(r);
     if (d.efc_state[i] != CSTATE_CONE) continue;
@@ -371,7 +406,7 @@ template <class T, class L> SINEW_INLINE void hessian_cone(Ctx<T, L>& c) {
         const T l = local[a * dim + b];
         for (int x = 0; x < c.nnz(r + a); ++x) c.LTJ[b * n + n - 1 - c.ccol(r + a, x)] += l * c.Jx(r + a, x);
       }
-    for (int a = 0; a < dim; ++a) chol_update<T>(c.Hc, subspan(c.LTJ, a * n), n, true);
+    for (int a = 0; a < dim; ++a) chol_update<T>(c.Hc, subspan(c.LTJ, a * n), n, true, c.Hcfirst);
     r += dim - 1;
   }
 }
@@ -412,6 +447,7 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
     for (int j = m.dof_parentid[i]; j >= 0; j = m.dof_parentid[j], ++adr)
       c.H[(n - 1 - c.cidx(j)) * n + (n - 1 - k)] += d.qM[adr];
   }
+  envelope<T>(c.H, n, c.Hfirst);
   chol_factor_sparse(c.H, n, T(MINVAL), nz);
   if (c.ncone) hessian_cone(c);
 }
@@ -427,7 +463,7 @@ template <class T, class L, class SO> SINEW_INLINE void hessian_incremental(Ctx<
     const T sq = std::sqrt(d.efc_D[i]);
     for (int k = 0; k < n; ++k) c.tmp[k] = T(0);
     for (int x = 0; x < c.nnz(r); ++x) c.tmp[n - 1 - c.ccol(r, x)] = c.Jx(r, x) * sq;  // reversed order, as H
-    if (chol_update<T>(c.H, c.tmp, n, is) < n) {
+    if (chol_update<T>(c.H, c.tmp, n, is, c.Hfirst) < n) {
       factorize_hessian(c);
       return;
     }

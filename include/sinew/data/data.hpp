@@ -84,7 +84,8 @@
   X(nisland, 1) X(island_dofadr, s.ntree + 1) X(island_efcadr, s.ntree + 1) \
   X(island_dofind, s.nv) X(island_efcind, s.njmax) X(solver_niter, s.ntree + 1) \
   /* scratch: constraint solver */                                          \
-  X(sol_dof2idof, s.nv) X(sol_tree, s.ntree + 1) X(sol_oldstate, s.njmax) X(sol_nz, s.nv)
+  X(sol_dof2idof, s.nv) X(sol_tree, s.ntree + 1) X(sol_oldstate, s.njmax) X(sol_nz, s.nv)   \
+  X(sol_Hfirst, s.nv) X(sol_Hcfirst, s.nv)
 
 namespace sinew {
 
