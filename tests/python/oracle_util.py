@@ -13,6 +13,8 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUR_MODELS = os.path.join(REPO, "models")
 ROLLOUT = os.environ.get("SINEW_ROLLOUT")
+# MuscleMimic's training options (sinew-rollout --option names)
+MUSCLEMIMIC = {"timestep": "0.002", "iterations": "4", "ls_iterations": "8", "flag.eulerdamp": "disable"}
 
 
 def our_model(name):

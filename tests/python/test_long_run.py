@@ -14,13 +14,12 @@ import pytest
 mujoco = pytest.importorskip("mujoco")
 
 from models_util import musclemimic_path
-from oracle_util import ROLLOUT, run_rollout
+from oracle_util import MUSCLEMIMIC, ROLLOUT, run_rollout
 
 pytestmark = pytest.mark.skipif(
     not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
 
 STEPS = int(os.environ.get("SINEW_LONG_RUN_STEPS", "100000"))
-MUSCLEMIMIC = ["timestep=0.002", "iterations=4", "ls_iterations=8", "flag.eulerdamp=disable"]
 
 
 def test_myofullbody_long_run(tmp_path):
@@ -28,8 +27,8 @@ def test_myofullbody_long_run(tmp_path):
     m = mujoco.MjModel.from_xml_path(path)
     np.save(tmp_path / "qpos0.npy", m.key_qpos[0][None])
     args = ["--steps", STEPS, "--random-ctrl", 2026, "--qpos0", tmp_path / "qpos0.npy"]
-    for o in MUSCLEMIMIC:
-        args += ["--option", o]
+    for k, v in MUSCLEMIMIC.items():
+        args += ["--option", f"{k}={v}"]
     fields = ["status", "ncon", "nefc", "nconoverflow", "nefcoverflow", "time"]
     proc, out = run_rollout(path, tmp_path, *args, fields=fields, timeout=3600)
     status = out["status"][0, :, 0]

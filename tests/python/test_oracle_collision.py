@@ -285,13 +285,11 @@ def _convex_states(n, seed):
     (touching and separated within the margins) and by 0.7 (deep)."""
     rng = np.random.default_rng(seed)
     m = mujoco.MjModel.from_xml_string(CONVEX)
-    qpos = np.tile(m.qpos0, (n, 1))
+    qpos = free_poses(m, n, rng, [-0.12, -0.12, 0.0], [0.12, 0.12, 0.24])
     spread = np.repeat([1.0, 1.3, 0.7], n // 3 + 1)[:n]
     for j in range(m.njnt):
         a = m.jnt_qposadr[j]
-        qpos[:, a:a + 3] = rng.uniform([-0.12, -0.12, 0.0], [0.12, 0.12, 0.24], (n, 3)) * spread[:, None]
-        q = rng.normal(size=(n, 4))
-        qpos[:, a + 3:a + 7] = q / np.linalg.norm(q, axis=1, keepdims=True)
+        qpos[:, a:a + 3] *= spread[:, None]
     return m, qpos
 
 

@@ -30,13 +30,12 @@ import pytest
 mujoco = pytest.importorskip("mujoco")
 
 from models_util import musclemimic_path, write_wrappers
-from oracle_util import ROLLOUT, run_rollout
+from oracle_util import MUSCLEMIMIC, ROLLOUT, run_rollout
 
 pytestmark = pytest.mark.skipif(
     not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
 
 RTOL = 1e-9
-MUSCLEMIMIC = {"timestep": "0.002", "iterations": "4", "ls_iterations": "8", "flag.eulerdamp": "disable"}
 FIELDS = ["time", "qpos", "qvel", "act", "qacc_warmstart", "qacc", "qfrc_constraint", "efc_force", "efc_state",
           "nefc", "ncon", "nisland", "solver_niter", "status", "nefcoverflow", "nconoverflow"]
 
