@@ -10,7 +10,7 @@
 // Every row starts from the model's first keyframe (or qpos0) with the same random controls
 // (uniform in ctrlrange, [0, 1] where unlimited) and random activations (uniform in actrange,
 // [0, 1] where unlimited), set identically in both engines, and restarts there every 1000
-// steps, untimed. MuJoCo runs with its sensor stage disabled in every row (Sinew has none).
+// steps, untimed. Both engines run with their sensor stage disabled in every row.
 //
 // Rows per model (one benchmark each; `mj_*` rows run first so the Sinew rows can report ratios):
 //   mj_full        mj_step with everything Sinew simulates: tendons, muscles, collision, constraint
@@ -60,7 +60,7 @@ struct ModelEntry {
   std::string name, path;
 };
 
-/// Options a row runs under (MuJoCo's sensor stage is off in all of them).
+/// Options a row runs under (the sensor stage is off in both engines in all of them).
 enum class Opts { Full, FullMM, Smooth, SmoothMM };
 bool is_mm(Opts o) { return o == Opts::FullMM || o == Opts::SmoothMM; }
 bool is_smooth(Opts o) { return o == Opts::Smooth || o == Opts::SmoothMM; }
@@ -116,6 +116,7 @@ mjModel* load_mj(const std::string& path, Opts opts) {
 /// The same options on Sinew's model.
 sinew::Model<double> sinew_model(const sinew::Model<double>& md, Opts opts) {
   sinew::Model<double> m = md;
+  m.opt.disableflags |= sinew::DSBL_SENSOR;
   if (is_smooth(opts)) m.opt.disableflags |= sinew::DSBL_CONSTRAINT | sinew::DSBL_CONTACT;
   if (is_mm(opts)) {
     sinew::apply_option(m, "timestep", "0.002");

@@ -299,6 +299,12 @@ TEST_CASE("reward terms match their formulas; reward is the sum of weights at th
     auto c = env.context(0);
     c.action_oob = 50;  // P = max(-1, -0.5)
     CHECK(reward(c, nullptr) == doctest::Approx(wsum - 0.5).epsilon(1e-12));
+    c.action_rate = 3;  // off by default
+    CHECK(reward(c, nullptr) == doctest::Approx(wsum - 0.5).epsilon(1e-12));
+    auto rr = reward;
+    rr.action_rate_scale = 0.05;  // P = -(0.5 + 0.15)
+    CHECK(rr(c, nullptr) == doctest::Approx(wsum - 0.65).epsilon(1e-12));
+    c.action_rate = 0;
     c.action_oob = 1000;  // P = -1 > ... r = max(0, wsum - 1)
     CHECK(reward(c, nullptr) == doctest::Approx(wsum - 1).epsilon(1e-12));
     auto r2 = make_mimic_reward<double>(SitePosTerm<double>{0.5, 100});
@@ -349,7 +355,7 @@ TEST_CASE("environment: RSI, per-world reset, auto-reset of a diverged world, ot
   ImitationEnv<double, exec::OpenMP> a(exec::omp, m, ref, nw, cfg), b(exec::omp, m, ref, nw, cfg);
   a.reset();
   b.reset();
-  CHECK(a.nobs() == 3 + 3 + 5 * 6 + 5 * 3 * 3 + 1);
+  CHECK(a.nobs() == 3 + 3 + 5 * 6 + 5 * 3 * 3 + 1 + 3 * 12);  // no free root, no touch sensors
   // reference state initialization: qpos/qvel equal the reference frame, reward at maximum
   const auto frames = a.frame_host();
   for (int w = 0; w < nw; ++w) {
@@ -414,6 +420,129 @@ TEST_CASE("environment: RSI, per-world reset, auto-reset of a diverged world, ot
   (void)ended;
   const auto fr = a.frame_host();
   for (int w = 0; w < nw; ++w) CHECK(fr[size_t(w)] < 201);
+}
+
+TEST_CASE("observation: every block at its offset (free root, touch, goals with root deltas, relative sites)") {
+  // the floating model with a touch sensor: contacts are disabled there, so touch reads 0
+  std::string xml = kFreeXml;
+  xml.replace(xml.find("</mujoco>"), 9, "<sensor><touch site=\"pelvis_site\"/></sensor></mujoco>");
+  const std::string path = tmp_path("float_touch.xml");
+  std::ofstream(path) << xml;
+  const Model<double> m = load_mjcf(path);
+  Trajectory ref = analytic_trajectory(m, 100, 50);
+  fill_kinematics(exec::serial, m, ref);
+  ImitationEnv<double, exec::Serial> env(exec::serial, m, ref, 1, free_cfg());
+  // root 5, joints 5 + 4, root velocity 6, touch 1, 3 goal frames x (2 sites x 3 + root delta 6), phase, 2 x 12
+  REQUIRE(env.nobs() == 5 + 5 + 4 + 6 + 1 + 3 * (6 + 6) + 1 + 24);
+  env.reset();
+  const int f = env.frame_host()[0];
+  std::vector<double> q(ref.qpos.begin() + 12 * f, ref.qpos.begin() + 12 * f + 12), v(10, 0.0);
+  q[0] += 0.2; q[2] -= 0.1;
+  mul(quat<double>::load(q.data() + 3), axis_angle_quat(vec3<double>{0, 0, 1}, 0.4)).store(q.data() + 3);
+  q[11] += 0.3;
+  v[3] = 0.5; v[9] = -1.0;
+  set_state(env, 0, q, v);
+  std::vector<double> obs(size_t(env.nobs()));
+  write_observation(env.context(0), free_cfg().obs, obs.data());
+  CHECK(obs[0] == q[2]);
+  for (int k = 0; k < 4; ++k) CHECK(obs[size_t(1 + k)] == q[size_t(3 + k)]);
+  for (int k = 0; k < 5; ++k) CHECK(obs[size_t(5 + k)] == q[size_t(7 + k)]);
+  for (int k = 0; k < 4; ++k) CHECK(obs[size_t(10 + k)] == v[size_t(6 + k)]);
+  CHECK(obs[20] == env.data().get("sensordata", 0)[0]);
+  const quat<double> r = quat<double>::load(q.data() + 3);
+  const int sites[3] = {Model<double>::find(m.site_names, "pelvis_site"), Model<double>::find(m.site_names, "knee"),
+                        Model<double>::find(m.site_names, "ankle")};
+  int o = 21;
+  for (int j = 0; j < 3; ++j) {
+    const int fj = std::min(f + 3 * j, 49);
+    auto site = [&](int s, int k) { return ref.site_xpos[size_t((fj * m.nsite + s) * 3 + k)]; };
+    for (int i = 1; i < 3; ++i)
+      for (int k = 0; k < 3; ++k) CHECK(obs[size_t(o++)] == doctest::Approx(site(sites[i], k) - site(sites[0], k)).epsilon(1e-14));
+    const double* qr = &ref.qpos[size_t(12 * fj)];
+    const vec3<double> dp = rotate(conj(r), vec3<double>{qr[0] - q[0], qr[1] - q[1], qr[2] - q[2]});
+    CHECK(obs[size_t(o++)] == doctest::Approx(dp.x).epsilon(1e-12));
+    CHECK(obs[size_t(o++)] == doctest::Approx(dp.y).epsilon(1e-12));
+    CHECK(obs[size_t(o++)] == doctest::Approx(dp.z).epsilon(1e-12));
+    const double ang = std::sqrt(obs[size_t(o)] * obs[size_t(o)] + obs[size_t(o + 1)] * obs[size_t(o + 1)] + obs[size_t(o + 2)] * obs[size_t(o + 2)]);
+    CHECK(ang == doctest::Approx(imitation::quat_angle(r, quat<double>::load(qr + 3))).epsilon(1e-10));
+    CHECK(ang > 0.3);
+    o += 3;
+  }
+  CHECK(obs[size_t(o++)] == doctest::Approx(double(f) / 49).epsilon(1e-15));
+  const auto c = env.context(0);
+  for (int i = 1; i < 3; ++i) {
+    const auto rs = imitation::RelSite::sim(c, i);
+    for (const vec3<double>& x : {rs.pos, rs.rot, rs.ang, rs.lin}) {
+      CHECK(obs[size_t(o++)] == x.x);
+      CHECK(obs[size_t(o++)] == x.y);
+      CHECK(obs[size_t(o++)] == x.z);
+    }
+  }
+  CHECK(o == env.nobs());
+  // blocks switched off
+  ImitationConfig cfg = free_cfg();
+  cfg.obs.touch = cfg.obs.future_root = cfg.obs.rel_sites = false;
+  ImitationEnv<double, exec::Serial> lean(exec::serial, m, ref, 1, cfg);
+  CHECK(lean.nobs() == 5 + 5 + 4 + 6 + 3 * 6 + 1);
+}
+
+TEST_CASE("touch sensors reach the observation; action-rate and activation penalties") {
+  const char* xml = R"(<mujoco>
+  <option timestep="0.002"/>
+  <worldbody><geom type="plane" size="2 2 .1"/>
+    <body name="box" pos="0 0 .1"><freejoint/><geom type="box" size=".1 .1 .1" mass="2"/>
+      <site name="base" type="box" size=".11 .11 .02" pos="0 0 -.1"/><site name="top" pos="0 0 .1"/>
+      <body name="arm" pos="0 0 .1"><joint name="h" axis="0 1 0" range="-1 1"/><geom type="capsule" fromto="0 0 0 .2 0 0" size=".02" mass=".1"/>
+        <site name="tip" pos=".2 0 0"/></body></body>
+  </worldbody>
+  <actuator><muscle joint="h" lengthrange="0.5 1.5" ctrlrange="0 1"/><motor joint="h" ctrlrange="-2 2"/></actuator>
+  <sensor><touch name="base_touch" site="base"/></sensor>
+</mujoco>)";
+  const std::string path = tmp_path("touch_box.xml");
+  std::ofstream(path) << xml;
+  const Model<double> m = load_mjcf(path);
+  REQUIRE(m.na == 1);
+  Trajectory ref = trajectory_for(m, 100);
+  std::vector<double> q(size_t(200) * 8);
+  for (int f = 0; f < 200; ++f) {
+    const double qf[8] = {0, 0, 0.1, 1, 0, 0, 0, 0.002 * f};
+    std::copy(qf, qf + 8, q.begin() + 8 * f);
+  }
+  add_clip(ref, q);
+  fill_kinematics(exec::serial, m, ref);
+  ImitationConfig cfg;
+  cfg.mimic_sites = {"top", "tip"};
+  cfg.obs.nfuture = 0;
+  auto reward = default_mimic_reward<double>();
+  reward.action_rate_scale = 0.1;
+  reward.activation_scale = 0.5;
+  ImitationEnv<double, exec::Serial, DefaultMimicReward<double>> env(exec::serial, m, ref, 2, cfg, reward);
+  // root 5, joint 1 + 1, root velocity 6, 2 actuators x 5, touch 1, goal 3 + root delta 6, phase, relative site 12
+  REQUIRE(env.nobs() == 5 + 2 + 6 + 10 + 1 + 9 + 1 + 12);
+  env.reset();
+  std::vector<double> a1{0.5, 0.2, 3.0, -0.4}, a2{-0.5, 0.6, 0.0, NAN};
+  env.step(a1.data());
+  CHECK(env.context(0).action_rate == 0);  // an episode's first step
+  CHECK(env.context(1).action_oob == doctest::Approx(4.0).epsilon(1e-15));
+  env.step(a2.data());
+  REQUIRE(env.episode_steps_host() == std::vector<int>{2, 2});  // no world ended (its reset clears the rate)
+  CHECK(env.context(0).action_rate == doctest::Approx(1.0 * 1.0 + 0.4 * 0.4).epsilon(1e-15));
+  CHECK(env.context(1).action_rate == doctest::Approx(1.0 + 0.4 * 0.4).epsilon(1e-15));  // 1 -> 0 and NaN -> 0 counted as 0
+  // the box rests on the floor: its base site's touch sensor carries about its weight
+  const std::vector<double> sd = env.data().get("sensordata", 0);
+  CHECK(sd[0] > 5.0);
+  const auto obs = env.obs_host();
+  CHECK(obs[23] == sd[0]);
+  // penalties: activation mean square over the one muscle, action rate, out of bounds
+  const auto c = env.context(0);
+  double tv[8];
+  default_mimic_reward<double>()(c, tv);
+  double terms = 0;
+  for (double x : tv) terms += x;
+  const double act = env.data().get("act", 0)[0];
+  CHECK(act > 0);
+  const double expect = terms - (0.01 * c.action_oob + 0.1 * c.action_rate + 0.5 * act * act);
+  CHECK(reward(c, nullptr) == doctest::Approx(std::max(0.0, expect)).epsilon(1e-12));
 }
 
 TEST_CASE("environment: truncation at the end of the clip and at the horizon") {

@@ -185,21 +185,24 @@ TEST_CASE("apply_option") {
   CHECK_THROWS_AS(sinew::apply_option(m, "flag.nosuch", "enable"), sinew::ModelError);
 }
 
-TEST_CASE("pending elements: one warning per kind, counts; actuators are simulated") {
+TEST_CASE("actuators, equalities and sensors compile; only sensors Sinew does not compute warn") {
   std::vector<sinew::Diagnostic> w;
   auto m = load_mjcf_string(
       "<mujoco><default><geom contype='0' conaffinity='0'/></default>"
-      "<worldbody><body><joint name='j'/><geom size='1'/></body>"
+      "<worldbody><body><joint name='j'/><geom size='1'/><site name='s'/></body>"
       "<body><joint name='k'/><geom size='1'/></body></worldbody>"
       "<actuator><motor joint='j'/><muscle joint='j' lengthrange='0 1'/><position joint='j' timeconst='0.1'/></actuator>"
       "<equality><joint joint1='j' joint2='k'/><joint joint1='k' joint2='j'/></equality>"
-      "<sensor><jointpos joint='j'/></sensor></mujoco>",
+      "<sensor><jointpos joint='j'/><accelerometer name='acc' site='s'/><jointvel joint='k'/></sensor></mujoco>",
       ".", &w);
   CHECK(m.nu == 3);
   CHECK(m.na == 2);
   CHECK(m.neq == 2);
-  REQUIRE(w.size() == 1);  // equalities are simulated: only the sensor warns
-  CHECK(w[0].message.find("1 sensors parsed but not simulated yet") != std::string::npos);
+  CHECK(m.nsensor == 3);
+  CHECK(m.nsensordata == 5);
+  CHECK(m.sensor_adr == std::vector<int>{0, 1, 4});
+  REQUIRE(w.size() == 1);  // only the accelerometer warns
+  CHECK(w[0].message.find("1 sensors Sinew does not compute read NaN in sensordata: <accelerometer> 'acc'") != std::string::npos);
 }
 
 TEST_CASE("joint limits, friction loss and <statistic meaninertia> load without warnings") {

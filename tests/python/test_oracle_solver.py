@@ -97,8 +97,10 @@ def initial_states(m, nworld, rng, key=True):
     return np.array(qpos), np.array(qvel)
 
 
-def run_both(path, tmp, nstep, opts, nworld=2, seed=0, key=True):
-    m = mujoco.MjModel.from_xml_path(path)
+def run_both(path, tmp, nstep, opts, nworld=2, seed=0, key=True, fields=FIELDS):
+    """Sinew's run from perturbed initial states with random controls redrawn every step;
+    returns MuJoCo's model (options applied), the controls and the recorded fields."""
+    m = mujoco.MjModel.from_xml_path(str(path))
     apply_options(m, opts)
     rng = np.random.default_rng(seed)
     qpos, qvel = initial_states(m, nworld, rng, key)
@@ -112,8 +114,20 @@ def run_both(path, tmp, nstep, opts, nworld=2, seed=0, key=True):
             "--qvel0", os.path.join(tmp, "qvel0.npy"), "--ctrl", os.path.join(tmp, "ctrl.npy")]
     for k, v in opts.items():
         args += ["--option", f"{k}={v}"]
-    _, out = run_rollout(path, tmp, *args, fields=FIELDS)
+    _, out = run_rollout(path, tmp, *args, fields=fields)
     return m, ctrl, out
+
+
+def load_step(m, d, out, ctrl, w, t):
+    """Loads Sinew's state and controls of world w at step t into MuJoCo and runs mj_forward."""
+    d.time = out["time"][w, t, 0]
+    d.qpos[:] = out["qpos"][w, t]
+    d.qvel[:] = out["qvel"][w, t]
+    if m.na:
+        d.act[:] = out["act"][w, t]
+    d.qacc_warmstart[:] = out["qacc_warmstart"][w, t]
+    d.ctrl[:] = ctrl[w, t]
+    mujoco.mj_forward(m, d)
 
 
 def solution_states(m, d):
@@ -158,14 +172,7 @@ def per_step(path, tmp, nstep, opts, nworld=2, key=True):
         for t in range(nstep):
             assert out["status"][w, t, 0] == 0
             assert out["nefcoverflow"][w, t, 0] == 0 and out["nconoverflow"][w, t, 0] == 0
-            d.time = out["time"][w, t, 0]
-            d.qpos[:] = out["qpos"][w, t]
-            d.qvel[:] = out["qvel"][w, t]
-            if m.na:
-                d.act[:] = out["act"][w, t]
-            d.qacc_warmstart[:] = out["qacc_warmstart"][w, t]
-            d.ctrl[:] = ctrl[w, t]
-            mujoco.mj_forward(m, d)
+            load_step(m, d, out, ctrl, w, t)
             where = f"world {w} step {t}"
             assert int(out["ncon"][w, t, 0]) == d.ncon, where
             n = int(out["nefc"][w, t, 0])

@@ -43,6 +43,7 @@
   X(qacc_smooth, s.nv) X(qfrc_constraint, s.nv)                                         \
   X(ten_length, s.ntendon) X(ten_velocity, s.ntendon) X(ten_J, s.nJten)                 \
   X(actuator_length, s.nu) X(actuator_velocity, s.nu) X(actuator_moment, s.nJmom)       \
+  X(sensordata, s.nsensordata)                                                          \
   /* contacts (mjContact fields, capacity s.nconmax; valid entries: the first ncon) */  \
   X(contact_dist, s.nconmax) X(contact_pos, 3 * s.nconmax) X(contact_frame, 9 * s.nconmax) \
   X(contact_includemargin, s.nconmax) X(contact_friction, 5 * s.nconmax)                \

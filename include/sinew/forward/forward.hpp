@@ -1,4 +1,4 @@
-// The forward pipeline of one world and its batched form (mj_forward without sensors).
+// The forward pipeline of one world and its batched form (mj_forward).
 //
 // Per world (for use inside your own functors):
 //   fwd_position_world(m, d);      // kinematics, com, tendons, CRB mass matrix and its factor,
@@ -8,7 +8,9 @@
 //   fwd_actuation_world(m, d);     // act_dot, actuator forces
 //   fwd_acceleration_world(m, d);  // qfrc_smooth, qacc_smooth = M^-1 qfrc_smooth
 //   fwd_constraint_world(m, d);    // the constraint solver: qacc, efc_force, qfrc_constraint
-//   forward_world(m, d);           // all of the above
+//   sensor_world(m, d);            // sensordata (sensor/sensor.hpp)
+//   forward_world(m, d);           // all of the above (forward_world_skip_sensor: all but sensors,
+//                                  // what RK4's inner stages run, as mj_forwardSkip in MuJoCo)
 //
 // Batched over every world (policy first):
 //   sinew::forward(sinew::exec::omp, model.view(), data.view());
@@ -33,6 +35,7 @@
 #include "sinew/kinematics/com_pos.hpp"
 #include "sinew/kinematics/com_vel.hpp"
 #include "sinew/kinematics/kinematics.hpp"
+#include "sinew/sensor/sensor.hpp"
 #include "sinew/tendon/tendon.hpp"
 
 namespace sinew {
@@ -85,12 +88,18 @@ SINEW_HD inline void fwd_actuation_world(const ModelView<T>& m, const WorldData<
 }
 
 template <class Models = DefaultMuscleModels, class T, class L>
-SINEW_HD inline void forward_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+SINEW_HD inline void forward_world_skip_sensor(const ModelView<T>& m, const WorldData<T, L>& d) {
   fwd_position_world(m, d);
   fwd_velocity_world(m, d);
   fwd_actuation_world<Models>(m, d);
   fwd_acceleration_world(m, d);
   fwd_constraint_world(m, d);
+}
+
+template <class Models = DefaultMuscleModels, class T, class L>
+SINEW_HD inline void forward_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  forward_world_skip_sensor<Models>(m, d);
+  sensor_world(m, d);
 }
 
 /// Returns an empty string when Data `d` has the solver work space the model's options need
@@ -134,6 +143,7 @@ SINEW_WORLD_STAGE(FwdVelocityFn, fwd_velocity_world)
 SINEW_WORLD_STAGE(FwdActuationFn, fwd_actuation_world)
 SINEW_WORLD_STAGE(FwdAccelerationFn, fwd_acceleration_world)
 SINEW_WORLD_STAGE(FwdConstraintFn, fwd_constraint_world)
+SINEW_WORLD_STAGE(SensorFn, sensor_world)
 SINEW_WORLD_STAGE(ForwardFn, forward_world)
 
 template <class E, class T, class L> void fwd_position(E e, const ModelView<T>& m, const DataView<T, L>& d) {
@@ -151,6 +161,9 @@ template <class E, class T, class L> void fwd_acceleration(E e, const ModelView<
 template <class E, class T, class L> void fwd_constraint(E e, const ModelView<T>& m, const DataView<T, L>& d) {
   detail::require_solver_space(m, d);
   parallel_for(e, d.nworld, FwdConstraintFn<T, L>{m, d});
+}
+template <class E, class T, class L> void sensors(E e, const ModelView<T>& m, const DataView<T, L>& d) {
+  parallel_for(e, d.nworld, SensorFn<T, L>{m, d});
 }
 template <class E, class T, class L> void forward(E e, const ModelView<T>& m, const DataView<T, L>& d) {
   detail::require_solver_space(m, d);

@@ -18,9 +18,10 @@
 namespace sinew {
 
 namespace detail {
+// RK4's inner stages: sensordata keeps the values of the step's first forward (mj_forwardSkip)
 template <class Models = DefaultMuscleModels> struct ForwardStage {
   template <class T, class L> SINEW_HD void operator()(const ModelView<T>& m, const WorldData<T, L>& d) const {
-    forward_world<Models>(m, d);
+    forward_world_skip_sensor<Models>(m, d);
   }
 };
 

@@ -29,6 +29,7 @@ template <class T, class L> struct MimicContext {
   int clip;               ///< its clip
   T root_offset[2];       ///< simulated minus reference root xy at reset (removed by the root terms)
   T action_oob;           ///< sum over actuators of the squared out-of-bound part of the last action
+  T action_rate = T(0);   ///< sum over actuators of (a_t - a_{t-1})^2 of the clipped actions (0 at an episode's first step)
 };
 
 namespace imitation {

@@ -44,27 +44,34 @@ template <class T, class L, class Reward> struct EnvKernel {
   int nobs, nu, horizon;
   unsigned long long seed;
   const T* action;
-  T *obs, *rew, *terms, *root_off, *oob;
+  T *obs, *rew, *terms, *root_off, *oob, *rate, *prev_action;
   unsigned char *terminated, *truncated, *mask;
   int *clip, *frame, *steps, *reason;
   unsigned long long* counter;
 
   SINEW_HD MimicContext<T, L> ctx(int w) const {
-    return {m, d.world(w), ref, spec, frame[w], clip[w], {root_off[2 * w], root_off[2 * w + 1]}, oob[w]};
+    return {m, d.world(w), ref, spec, frame[w], clip[w], {root_off[2 * w], root_off[2 * w + 1]}, oob[w], rate[w]};
   }
 };
 
 /// Maps actions in [-1, 1] onto each actuator's ctrlrange (clipped; unlimited actuators take the
-/// action as is) and records the squared out-of-bound part for the penalty.
+/// action as is) and records, for the penalties, the squared out-of-bound part and the squared
+/// change of the clipped action since the previous control step (0 at an episode's first step;
+/// a NaN action counts as 0 there).
 template <class T, class L, class R> struct ActionFn {
   EnvKernel<T, L, R> k;
   SINEW_HD void operator()(int w) const {
     const auto d = k.d.world(w);
-    T s = 0;
+    T s = 0, r = 0;
+    T* prev = k.prev_action + ptrdiff_t(w) * k.nu;
+    const bool first = k.steps[w] == 0;
     for (int u = 0; u < k.nu; ++u) {
       const T a = k.action[ptrdiff_t(w) * k.nu + u];
       const T c = a < T(-1) ? T(-1) : (a > T(1) ? T(1) : a);
       if (a == a) s += (a - c) * (a - c);
+      const T cr = c == c ? c : T(0);
+      if (!first) r += (cr - prev[u]) * (cr - prev[u]);
+      prev[u] = cr;
       if (k.m.actuator_ctrllimited[u]) {
         const T lo = k.m.actuator_ctrlrange[2 * u], hi = k.m.actuator_ctrlrange[2 * u + 1];
         d.ctrl[u] = lo + (c + T(1)) * T(0.5) * (hi - lo);
@@ -73,6 +80,7 @@ template <class T, class L, class R> struct ActionFn {
       }
     }
     k.oob[w] = s;
+    k.rate[w] = r;
   }
 };
 
@@ -113,6 +121,7 @@ template <class T, class L, class R> struct ResetEnvFn {
     k.root_off[2 * w] = T(0);
     k.root_off[2 * w + 1] = T(0);
     k.oob[w] = T(0);
+    k.rate[w] = T(0);
     for (int i = 0; i < k.m.size.nq; ++i) d.qpos[i] = k.ref.qpos_at(p.frame)[i];
     for (int i = 0; i < k.m.size.nv; ++i) d.qvel[i] = k.ref.qvel_at(p.frame)[i];
     forward_world(k.m, d);
@@ -167,7 +176,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     nobs_ = observation_size(model_, root, int(sites.size()), cfg_.obs);
     const size_t W = size_t(nworld);
     obs_.resize(W * size_t(nobs_)); rew_.resize(W); terms_.resize(W * size_t(Reward::nterm)); root_off_.resize(2 * W);
-    oob_.resize(W); terminated_.resize(W); truncated_.resize(W); mask_.resize(W); clip_.resize(W); frame_.resize(W);
+    oob_.resize(W); rate_.resize(W); prev_action_.resize(W * size_t(model.nu)); terminated_.resize(W); truncated_.resize(W); mask_.resize(W); clip_.resize(W); frame_.resize(W);
     steps_.resize(W); reason_.resize(W); counter_.resize(W);
     k_.m = model_view();
     k_.d = data_.view();
@@ -181,6 +190,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     k_.nobs = nobs_; k_.nu = model.nu; k_.horizon = cfg_.horizon; k_.seed = cfg_.seed;
     k_.action = nullptr;
     k_.obs = ptr(obs_); k_.rew = ptr(rew_); k_.terms = ptr(terms_); k_.root_off = ptr(root_off_); k_.oob = ptr(oob_);
+    k_.rate = ptr(rate_); k_.prev_action = ptr(prev_action_);
     k_.terminated = ptr(terminated_); k_.truncated = ptr(truncated_); k_.mask = ptr(mask_);
     k_.clip = ptr(clip_); k_.frame = ptr(frame_); k_.steps = ptr(steps_); k_.reason = ptr(reason_); k_.counter = ptr(counter_);
   }
@@ -271,7 +281,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   ImitationConfig cfg_;
   int nworld_, nobs_ = 0;
   Buf<int> sites_;
-  Buf<T> obs_, rew_, terms_, root_off_, oob_;
+  Buf<T> obs_, rew_, terms_, root_off_, oob_, rate_, prev_action_;
   Buf<unsigned char> terminated_, truncated_, mask_;
   Buf<int> clip_, frame_, steps_, reason_;
   Buf<unsigned long long> counter_;

@@ -1,6 +1,11 @@
 // MuscleMimic's MimicReward as composable per-world functors.
 //
-//   r = max(0, sum_i w_i exp(-k_i d_i) + P),  P = max(-1, -penalty_scale * sum_u (a_u - clip(a_u))^2)
+//   r = max(0, sum_i w_i exp(-k_i d_i) + P)
+//   P = max(penalty_min, -(penalty_scale * sum_u (a_u - clip(a_u))^2
+//                          + action_rate_scale * sum_u (a_u,t - a_u,t-1)^2       (clipped actions)
+//                          + activation_scale * mean_k act_k^2))                 (activation states)
+//
+// The action-rate and activation penalties are off by default (scales 0), as in MuscleMimic.
 //
 // Each term is a small struct with `weight`, `k` and `SINEW_HD T distance(const MimicContext&)`
 // (a mean squared error); `make_mimic_reward(term...)` composes any list of them, user terms
@@ -137,14 +142,20 @@ template <class H, class... Ts> struct TermList<H, Ts...> {
   }
 };
 
-/// r = max(0, sum_i w_i exp(-k_i d_i) + P), P = max(penalty_min, -penalty_scale * action_oob).
+/// r = max(0, sum_i w_i exp(-k_i d_i) + P) with the penalty P of the file comment.
 template <class T, class... Terms> struct MimicReward {
   static constexpr int nterm = int(sizeof...(Terms));
   TermList<Terms...> terms;
   T penalty_scale = T(0.01), penalty_min = T(-1);
+  T action_rate_scale = T(0), activation_scale = T(0);
   template <class L> SINEW_HD T operator()(const MimicContext<T, L>& c, T* term_values) const {
     const T s = terms.eval(c, term_values);
-    T p = -penalty_scale * c.action_oob;
+    T p = -penalty_scale * c.action_oob - action_rate_scale * c.action_rate;
+    if (activation_scale != T(0) && c.m.size.na > 0) {
+      T a2 = T(0);
+      for (int k = 0; k < c.m.size.na; ++k) a2 += c.d.act[k] * c.d.act[k];
+      p -= activation_scale * a2 / T(c.m.size.na);
+    }
     if (p < penalty_min) p = penalty_min;
     const T r = s + p;
     return r > T(0) ? r : T(0);

@@ -14,8 +14,9 @@
 // option settings, keyframes), tendons (fixed and spatial, compiled by model/compile_tendon.hpp)
 // and actuators (joint and tendon transmissions, every shortcut, compiled by
 // model/compile_actuator.hpp), contact pairs/excludes and the collision candidates (compiled by
-// model/compile_contact.hpp), equality constraints (model/compile_equality.hpp). Parsed and kept
-// in Model::pending for later stages (one warning per kind): sensors. Accepted without effect:
+// model/compile_contact.hpp), equality constraints (model/compile_equality.hpp), sensors
+// (model/compile_sensor.hpp; the kinds Sinew does not compute are named in a warning and read
+// NaN). Accepted without effect:
 // <visual>, <statistic> (except meaninertia, the solvers' scale), <custom> (except Sinew's muscle selection, <text name="sinew:muscle_model">,
 // see docs/muscle_models.md), <size>, cameras, lights, textures, materials, skins (warning).
 // Height fields load (geom size, rbound) with a warning: their collision is not simulated. Errors
@@ -38,6 +39,7 @@
 #include "sinew/model/compile_actuator.hpp"
 #include "sinew/model/compile_contact.hpp"
 #include "sinew/model/compile_equality.hpp"
+#include "sinew/model/compile_sensor.hpp"
 #include "sinew/model/compile_tendon.hpp"
 #include "sinew/model/compiler.hpp"
 #include "sinew/model/model.hpp"
@@ -566,8 +568,6 @@ struct Parser {
   }
 
   // ---- elements kept for later stages
-  int first_line_seen(const std::string&) { return 0; }
-  std::map<std::string, std::pair<const XNode*, int>> pending_count;
 
   PendingElement make_pending(const XNode& n, const std::string& section, const Attrs& a) {
     PendingElement p;
@@ -583,11 +583,6 @@ struct Parser {
       if (k != "class") p.attrs.emplace_back(k, a.str(k));
     p.name = a.str("name");
     return p;
-  }
-  void count_pending(const XNode& n, const std::string& kind) {
-    auto it = pending_count.find(kind);
-    if (it == pending_count.end()) pending_count[kind] = {&n, 1};
-    else it->second.second++;
   }
 
   void contact(const XNode& sec) {
@@ -879,7 +874,6 @@ struct Parser {
       if (n.name == "plugin") unsupported(n, "sensor plugins");
       Attrs a = defs.resolve(n, -1, "");
       spec.nsensor++;
-      count_pending(n, "sensors");
       spec.pending.push_back(make_pending(n, "sensor", a));
     }
   }
@@ -941,12 +935,6 @@ struct Parser {
       spec.keys.push_back(k);
     }
 
-    // one warning per kind of parsed-but-not-simulated element
-    static const std::map<std::string, std::string> stage = {
-        {"sensors", "sensors arrive with the sensor stage"}};
-    for (auto& [kind, first] : pending_count)
-      warnings.push_back(Diagnostic{first.first->loc(), std::to_string(first.second) + " " + kind +
-                                                             " parsed but not simulated yet (" + stage.at(kind) + ")"});
   }
 };
 
@@ -972,17 +960,23 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   compile_actuators(m);
   compile_equality(m);
   if (p.stat_meaninertia > 0) m.stat_meaninertia[0] = p.stat_meaninertia;
+  // one warning listing every element of a kind Sinew leaves out
+  auto warn_list = [&](const std::vector<std::string>& items, const std::string& what) {
+    if (items.empty()) return;
+    std::string list;
+    for (size_t i = 0; i < items.size(); ++i) list += (i ? "; " : "") + items[i];
+    p.warnings.push_back(Diagnostic{root.loc(), std::to_string(items.size()) + " " + what + ": " + list});
+  };
   {
     std::vector<std::string> unsupported;
     compile_contacts(m, &unsupported);
-    if (!unsupported.empty()) {
-      std::string list;
-      for (size_t i = 0; i < unsupported.size(); ++i) list += (i ? "; " : "") + unsupported[i];
-      p.warnings.push_back(Diagnostic{root.loc(), std::to_string(unsupported.size()) +
-                                                      " geom pairs of types Sinew cannot collide yet are left out of "
-                                                      "collision detection (mesh, sdf, box or cylinder against a "
-                                                      "non-plane): " + list});
-    }
+    warn_list(unsupported, "geom pairs of types Sinew cannot collide yet are left out of collision detection (mesh, "
+                           "sdf, box or cylinder against a non-plane)");
+  }
+  {
+    std::vector<std::string> unsupported;
+    compile_sensors(m, &unsupported);
+    warn_list(unsupported, "sensors Sinew does not compute read NaN in sensordata");
   }
   compile_constraint_sizes(m);
   m.actuator_classes = p.actuator_classes;

@@ -1,5 +1,6 @@
 // Enumerations with MuJoCo's numeric values, so model fields compare one to one with mjModel.
 #pragma once
+#include "sinew/config.hpp"
 
 namespace sinew {
 
@@ -37,6 +38,37 @@ enum TrnType : int {
 enum DynType : int { DYN_NONE = 0, DYN_INTEGRATOR = 1, DYN_FILTER = 2, DYN_FILTEREXACT = 3, DYN_MUSCLE = 4, DYN_USER = 5 };
 enum GainType : int { GAIN_FIXED = 0, GAIN_AFFINE = 1, GAIN_MUSCLE = 2, GAIN_USER = 3 };
 enum BiasType : int { BIAS_NONE = 0, BIAS_AFFINE = 1, BIAS_MUSCLE = 2, BIAS_USER = 3 };
+
+/// Sensor types (mjtSensor), data types (mjtDataType) and the stage a sensor needs (mjtStage).
+enum SensorType : int {
+  SENS_TOUCH = 0, SENS_ACCELEROMETER = 1, SENS_VELOCIMETER = 2, SENS_GYRO = 3, SENS_FORCE = 4, SENS_TORQUE = 5,
+  SENS_MAGNETOMETER = 6, SENS_RANGEFINDER = 7, SENS_CAMPROJECTION = 8, SENS_JOINTPOS = 9, SENS_JOINTVEL = 10,
+  SENS_TENDONPOS = 11, SENS_TENDONVEL = 12, SENS_ACTUATORPOS = 13, SENS_ACTUATORVEL = 14, SENS_ACTUATORFRC = 15,
+  SENS_JOINTACTFRC = 16, SENS_TENDONACTFRC = 17, SENS_BALLQUAT = 18, SENS_BALLANGVEL = 19, SENS_JOINTLIMITPOS = 20,
+  SENS_JOINTLIMITVEL = 21, SENS_JOINTLIMITFRC = 22, SENS_TENDONLIMITPOS = 23, SENS_TENDONLIMITVEL = 24,
+  SENS_TENDONLIMITFRC = 25, SENS_FRAMEPOS = 26, SENS_FRAMEQUAT = 27, SENS_FRAMEXAXIS = 28, SENS_FRAMEYAXIS = 29,
+  SENS_FRAMEZAXIS = 30, SENS_FRAMELINVEL = 31, SENS_FRAMEANGVEL = 32, SENS_FRAMELINACC = 33, SENS_FRAMEANGACC = 34,
+  SENS_SUBTREECOM = 35, SENS_SUBTREELINVEL = 36, SENS_SUBTREEANGMOM = 37, SENS_INSIDESITE = 38, SENS_GEOMDIST = 39,
+  SENS_GEOMNORMAL = 40, SENS_GEOMFROMTO = 41, SENS_CONTACT = 42, SENS_E_POTENTIAL = 43, SENS_E_KINETIC = 44,
+  SENS_CLOCK = 45, SENS_TACTILE = 46, SENS_PLUGIN = 47, SENS_USER = 48
+};
+
+/// True for the sensor types sensor/sensor.hpp computes (frame sensors only without a reference frame).
+SINEW_INLINE bool sensor_computed(int type) {
+  switch (type) {
+    case SENS_TOUCH: case SENS_VELOCIMETER: case SENS_GYRO: case SENS_JOINTPOS: case SENS_JOINTVEL:
+    case SENS_TENDONPOS: case SENS_TENDONVEL: case SENS_ACTUATORPOS: case SENS_ACTUATORVEL: case SENS_ACTUATORFRC:
+    case SENS_BALLQUAT: case SENS_BALLANGVEL: case SENS_JOINTLIMITFRC: case SENS_TENDONLIMITFRC:
+    case SENS_FRAMEPOS: case SENS_FRAMEQUAT: case SENS_FRAMEXAXIS: case SENS_FRAMEYAXIS: case SENS_FRAMEZAXIS:
+    case SENS_FRAMELINVEL: case SENS_FRAMEANGVEL: case SENS_SUBTREECOM: case SENS_CLOCK:
+      return true;
+    default:
+      return false;
+  }
+}
+
+enum SensorDataType : int { DATATYPE_REAL = 0, DATATYPE_POSITIVE = 1, DATATYPE_AXIS = 2, DATATYPE_QUATERNION = 3 };
+enum Stage : int { STAGE_NONE = 0, STAGE_POS = 1, STAGE_VEL = 2, STAGE_ACC = 3 };
 
 /// Per-world status bits (Data::status). A world with any bit set is left alone by later stages
 /// until it is reset; the other worlds carry on.

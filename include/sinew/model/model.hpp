@@ -47,7 +47,10 @@
   X(pair_signature, npair, 1) X(exclude_signature, nexclude, 1)                                \
   X(collision_pair, ncollision, 3)                                                            \
   X(eq_type, neq, 1) X(eq_obj1id, neq, 1) X(eq_obj2id, neq, 1) X(eq_objtype, neq, 1)          \
-  X(eq_active0, neq, 1)
+  X(eq_active0, neq, 1)                                                                         \
+  X(sensor_type, nsensor, 1) X(sensor_datatype, nsensor, 1) X(sensor_needstage, nsensor, 1)    \
+  X(sensor_objtype, nsensor, 1) X(sensor_objid, nsensor, 1) X(sensor_reftype, nsensor, 1)      \
+  X(sensor_refid, nsensor, 1) X(sensor_dim, nsensor, 1) X(sensor_adr, nsensor, 1)
 
 // X(name, count, dim): real arrays (stored as the Model's scalar type).
 #define SINEW_MODEL_REAL_FIELDS(X)                                                             \
@@ -83,7 +86,8 @@
   X(pair_margin, npair, 1) X(pair_gap, npair, 1) X(pair_friction, npair, 5)                   \
   X(eq_solref, neq, 2) X(eq_solimp, neq, 5) X(eq_data, neq, 11)                                \
   X(dof_invweight0, nv, 1) X(body_invweight0, nbody, 2)                                  \
-  X(stat_meaninertia, nstat, 1)
+  X(stat_meaninertia, nstat, 1)                                                                \
+  X(sensor_cutoff, nsensor, 1) X(sensor_noise, nsensor, 1)
 
 namespace sinew {
 
@@ -110,7 +114,8 @@ struct ModelSizes {
   int neq = 0;        ///< equality constraints (parsed, simulated from the constraint issue on)
   int npair = 0;      ///< explicit contact pairs (parsed)
   int nexclude = 0;   ///< contact excludes (parsed)
-  int nsensor = 0;    ///< sensors (parsed)
+  int nsensor = 0;    ///< sensors (model/compile_sensor.hpp; computed by sensor/sensor.hpp)
+  int nsensordata = 0;  ///< values of all sensors (Data::sensordata)
   // Muscle models (muscle/select.hpp, compile_muscle_models): actuator_musclekind (-1: not a
   // muscle, else the policy's index in the compile-time MuscleModels list; 0 is MuJoCo's muscle),
   // actuator_muscleprm (each muscle's policy parameters, packed by M::store), muscle_order (muscle
@@ -231,7 +236,7 @@ template <class T> struct Model : ModelSizes {
 
   // Names (host only), indexed like the objects; empty string when unnamed.
   std::vector<std::string> body_names, jnt_names, geom_names, site_names, mesh_names, key_names,
-      actuator_names, tendon_names;
+      actuator_names, tendon_names, sensor_names;
   /// Per actuator, its MJCF default class ("main" when none): muscle selection by class.
   std::vector<std::string> actuator_classes;
   /// The MJCF <custom><text name="sinew:muscle_model" data="..."/> data (entries joined by ';').
@@ -288,7 +293,7 @@ template <class T> struct Model : ModelSizes {
 #undef SINEW_X
     r.body_names = body_names; r.jnt_names = jnt_names; r.geom_names = geom_names;
     r.site_names = site_names; r.mesh_names = mesh_names; r.key_names = key_names;
-    r.actuator_names = actuator_names; r.tendon_names = tendon_names;
+    r.actuator_names = actuator_names; r.tendon_names = tendon_names; r.sensor_names = sensor_names;
     r.actuator_classes = actuator_classes; r.muscle_model_spec = muscle_model_spec;
     r.pending = pending;
     return r;
