@@ -6,7 +6,8 @@
 //
 // Options: --fps F (resample the output), --threads N (OpenMP threads; default all),
 // --up y|z (the source's up axis; default y for BVH, z for AMASS), --scale S (skip the scale
-// fit), --ground none|frame|clip (default frame), --chunks N (default 32).
+// fit), --per-segment (scale each bone to the model's length), --ground none|frame|clip (default
+// frame), --chunks N (default 32).
 // MAP.txt: one "source_joint model_body_or_site [weight]" per line; see docs/retargeting.md.
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +21,7 @@ namespace {
 int usage() {
   std::cerr << "usage: sinew-retarget MODEL.xml (--bvh FILE.bvh | --smplh SEQ.npz --body-model MODEL.npz) --map MAP.txt\n"
                "                      --out OUT.npz [--fps F] [--threads N] [--up y|z] [--scale S]\n"
-               "                      [--ground none|frame|clip] [--chunks N]\n";
+               "                      [--per-segment] [--ground none|frame|clip] [--chunks N]\n";
   return 2;
 }
 }  // namespace
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   std::string model_path = argv[1], bvh, smplh, body_model, map_path, out, up, ground = "frame";
   double fps = 0, scale = 0;
   int threads = 0, chunks = 32;
+  bool per_segment = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     auto val = [&]() -> std::string {
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") threads = std::atoi(val().c_str());
     else if (a == "--up") up = val();
     else if (a == "--scale") scale = std::atof(val().c_str());
+    else if (a == "--per-segment") per_segment = true;
     else if (a == "--ground") ground = val();
     else if (a == "--chunks") chunks = std::atoi(val().c_str());
     else { std::cerr << "sinew-retarget: unknown option " << a << "\n"; return usage(); }
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
     }
     if (!up.empty()) opt.source_up = up[0];
     opt.scale = scale;
+    opt.per_segment_scale = per_segment;
     opt.nchunk = chunks;
     opt.ground = ground == "none" ? sinew::GroundMode::none : ground == "clip" ? sinew::GroundMode::whole_clip : sinew::GroundMode::per_frame;
     sinew::exec::OpenMP pol;

@@ -559,6 +559,58 @@ TEST_CASE("retarget: round trip skeleton.xml -> BVH of other proportions -> skel
   CHECK(t.qpos == r.qpos);
 }
 
+TEST_CASE("retarget: per-segment scaling recovers a skeleton of non-uniform proportions") {
+  const Model<double> m = load_quiet(kRoot + "/models/skeleton.xml");
+  const double fps = 30, ratio = 120;
+  const int N = 40;
+  const std::vector<double> truth = skeleton_motion(m, N, fps);
+  const std::vector<std::string> sites{"head_top", "fingertip_r", "fingertip_l", "toe_r", "toe_l"};
+  Bvh bvh = model_to_bvh(m, truth, fps, ratio, {0, 0, 0}, sites);
+  // every bone gets its own length: factors 0.7 .. 1.5 of the uniformly scaled skeleton
+  for (int j = 1; j < bvh.njoint(); ++j)
+    for (double& o : bvh.joints[size_t(j)].offset) o *= 0.7 + 0.2 * double((j * 7) % 5);
+  const SourceMotion src = source_from_bvh(bvh);
+  const std::vector<KeypointMap> map = parse_keypoint_map(kSkeletonMap, "skeleton_map.txt");
+  RetargetOptions opt;
+  opt.nchunk = 4;
+  opt.scale = 1 / ratio;  // the root's motion keeps the uniform scale
+  opt.per_segment_scale = true;
+  const RetargetResult r = retarget(exec::omp, m, src, map, opt);
+  MESSAGE(r.metrics.report());
+  CHECK(r.metrics.min_segment_scale < 0.75 / ratio);
+  CHECK(r.metrics.max_segment_scale > 1.2 / ratio);
+  auto worst_angle = [&](const RetargetResult& res) {
+    double worst = 0;
+    for (int f = 0; f < N; ++f) {
+      const double* a = truth.data() + size_t(f) * size_t(m.nq);
+      const double* b = res.qpos.data() + size_t(f) * size_t(m.nq);
+      for (int j = 0; j < m.njnt; ++j) {
+        const int adr = m.jnt_qposadr[size_t(j)], type = m.jnt_type[size_t(j)];
+        if (type == JNT_FREE) {
+          worst = std::max(worst, quat_angle(a + adr + 3, b + adr + 3));
+          for (int c = 0; c < 3; ++c) worst = std::max(worst, std::fabs(a[adr + c] - b[adr + c]));
+        } else if (type == JNT_BALL) worst = std::max(worst, quat_angle(a + adr, b + adr));
+        else worst = std::max(worst, std::fabs(a[adr] - b[adr]));
+      }
+    }
+    return worst;
+  };
+  // same tolerance and reasoning as the uniform round trip (1e-6 rad; root position in m too):
+  // the bone directions are the source's and their lengths the model's, so the targets are the
+  // model's own keypoints
+  const double w = worst_angle(r);
+  MESSAGE("per-segment round trip: worst joint angle / root position error " << w);
+  CHECK(w < 1e-6);
+  CHECK(r.metrics.position_rmse < 1e-7);
+  // with one uniform scale the same source cannot be matched: the IK spreads the residual
+  opt.per_segment_scale = false;
+  const RetargetResult u = retarget(exec::omp, m, src, map, opt);
+  MESSAGE("uniform scale on the same source: worst error " << worst_angle(u) << ", keypoint RMSE " << u.metrics.position_rmse);
+  CHECK(worst_angle(u) > 1e-2);
+  CHECK(u.metrics.position_rmse > 1e-3);
+  CHECK(u.metrics.max_segment_scale == 0);
+}
+
 TEST_CASE("retarget: round trip of arm_reach.npz through a BVH onto the fixed-base arm (tendon metrics)") {
   const Model<double> m = load_quiet(kRoot + "/models/arm.xml");
   const Trajectory ref = load_trajectory(kRoot + "/models/arm_reach.npz");

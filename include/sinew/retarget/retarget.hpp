@@ -154,6 +154,7 @@ enum class GroundMode { none, per_frame, whole_clip };
 struct RetargetOptions {
   char source_up = 'y';          ///< 'y' (BVH) or 'z' (AMASS): the source's up axis
   double scale = 0;              ///< > 0: use this scale; 0: fit it (bone-length least squares)
+  bool per_segment_scale = false;  ///< scale each source bone to the model's bone length (see retargeting.md)
   int scale_fit_frames = 10;     ///< source frames averaged for the bone lengths
   int max_iter_seed = 200;       ///< LM iterations of each chunk's first frame
   int max_iter = 50;             ///< LM iterations of a warm-started frame
@@ -173,6 +174,7 @@ struct RetargetOptions {
 struct RetargetMetrics {
   int nframe = 0, nkeypoint = 0, nlimited = 0, ntendon = 0, ncoupling = 0;
   double fps = 0, scale = 0;
+  double min_segment_scale = 0, max_segment_scale = 0;  ///< per_segment_scale: range of the bone scales (0 when off)
   double joint_limit_violation_rate = 0;  ///< violations / (frames x limited joints)
   int joint_limit_violations = 0;
   double max_limit_violation = 0;         ///< largest excess over a range (rad or m)
@@ -191,6 +193,10 @@ struct RetargetMetrics {
     std::string s;
     std::snprintf(b, sizeof b, "frames %d at %.4g Hz, %d keypoints, scale %.6g\n", nframe, fps, nkeypoint, scale);
     s += b;
+    if (max_segment_scale > 0) {
+      std::snprintf(b, sizeof b, "segment scales              %.6g .. %.6g (per segment)\n", min_segment_scale, max_segment_scale);
+      s += b;
+    }
     std::snprintf(b, sizeof b, "joint-limit violation rate  %.4f %%  (%d of %d frame-joints; worst %.3g %s%s)\n",
                   100 * joint_limit_violation_rate, joint_limit_violations, nframe * nlimited, max_limit_violation,
                   worst_limit_joint.empty() ? "" : "at ", worst_limit_joint.c_str());
@@ -696,29 +702,39 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
   std::vector<vec3<double>> pm(static_cast<size_t>(K));
   for (int k = 0; k < K; ++k) pm[size_t(k)] = keypoint_pos(w0, P.kp[size_t(k)]);
 
-  // scale: least-squares ratio of bone lengths (keypoint, nearest mapped source ancestor)
-  double scale = opt.scale;
-  M.scale = scale;
-  if (!(scale > 0)) {
+  // bones: each keypoint and its nearest mapped source ancestor (-1: none), with the model's
+  // length at qpos0 and the source's averaged over the first scale_fit_frames frames
+  std::vector<int> anc(size_t(K), -1);
+  std::vector<double> lmod(size_t(K), 0.0), lsrc(size_t(K), 0.0);
+  {
     std::vector<int> kp_of_src(size_t(src.njoint()), -1);
     for (int k = 0; k < K; ++k) kp_of_src[size_t(P.kp[size_t(k)].src)] = k;
     const int nfit = std::max(1, std::min(opt.scale_fit_frames, N));
-    double num = 0, den = 0;
     for (int k = 0; k < K; ++k) {
       int a = src.parent[size_t(P.kp[size_t(k)].src)];
       int guard = 0;
       while (a >= 0 && kp_of_src[size_t(a)] < 0 && guard++ <= src.njoint()) a = src.parent[size_t(a)];
       if (a < 0 || kp_of_src[size_t(a)] < 0) continue;
       const int ka = kp_of_src[size_t(a)];
-      double ls = 0;
+      anc[size_t(k)] = ka;
       for (int f = 0; f < nfit; ++f) {
         const vec3<double> dv = vec3<double>::load(src.at(f, P.kp[size_t(k)].src)) - vec3<double>::load(src.at(f, P.kp[size_t(ka)].src));
-        ls += norm(dv) / nfit;
+        lsrc[size_t(k)] += norm(dv) / nfit;
       }
-      const double lm = norm(pm[size_t(k)] - pm[size_t(ka)]);
+      lmod[size_t(k)] = norm(pm[size_t(k)] - pm[size_t(ka)]);
+    }
+  }
+
+  // scale: least-squares ratio of the bone lengths
+  double scale = opt.scale;
+  M.scale = scale;
+  if (!(scale > 0)) {
+    double num = 0, den = 0;
+    for (int k = 0; k < K; ++k) {
+      if (anc[size_t(k)] < 0) continue;
       const double wgt = P.kp[size_t(k)].sqrtw * P.kp[size_t(k)].sqrtw;
-      num += wgt * lm * ls;
-      den += wgt * ls * ls;
+      num += wgt * lmod[size_t(k)] * lsrc[size_t(k)];
+      den += wgt * lsrc[size_t(k)] * lsrc[size_t(k)];
     }
     if (den > 0 && num > 0) scale = num / den;
     else {
@@ -728,11 +744,34 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
   }
   M.scale = scale;
 
-  // targets in the model's frame
+  // targets in the model's frame: the scaled source positions, or with per_segment_scale each
+  // keypoint at its ancestor's target plus the source bone scaled to the model's bone length
   res.targets.resize(size_t(N) * size_t(K) * 3);
-  for (int f = 0; f < N; ++f)
+  std::vector<double> seg(size_t(K), scale);
+  if (opt.per_segment_scale) {
+    M.min_segment_scale = M.max_segment_scale = scale;
     for (int k = 0; k < K; ++k)
-      (scale * to_z_up(src.at(f, P.kp[size_t(k)].src), opt.source_up)).store(res.targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 3);
+      if (anc[size_t(k)] >= 0 && lsrc[size_t(k)] > 0) {
+        seg[size_t(k)] = lmod[size_t(k)] / lsrc[size_t(k)];
+        M.min_segment_scale = std::min(M.min_segment_scale, seg[size_t(k)]);
+        M.max_segment_scale = std::max(M.max_segment_scale, seg[size_t(k)]);
+      }
+  }
+  std::vector<int> order(static_cast<size_t>(K), 0);
+  for (int k = 0; k < K; ++k) order[size_t(k)] = k;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return depth(src, P.kp[size_t(a)].src) < depth(src, P.kp[size_t(b)].src); });
+  for (int f = 0; f < N; ++f)
+    for (int k : order) {
+      double* t = res.targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 3;
+      const vec3<double> p = to_z_up(src.at(f, P.kp[size_t(k)].src), opt.source_up);
+      const int a = anc[size_t(k)];
+      if (!opt.per_segment_scale || a < 0) {
+        (scale * p).store(t);
+      } else {
+        const vec3<double> pa = to_z_up(src.at(f, P.kp[size_t(a)].src), opt.source_up);
+        (vec3<double>::load(res.targets.data() + (size_t(f) * size_t(K) + size_t(a)) * 3) + seg[size_t(k)] * (p - pa)).store(t);
+      }
+    }
 
   // offset for keypoints on fixed trees; yaw/translation of free roots on frame 0
   std::vector<double> qinit(model.qpos0.begin(), model.qpos0.end());
