@@ -261,7 +261,7 @@ TEST_CASE("reward terms match their formulas; reward is the sum of weights at th
     auto rotvec_rel = [&](const double* R0, const double* R, double* out) {
       mat3<double> a, b;
       for (int k = 0; k < 9; ++k) { a.m[k] = R0[k]; b.m[k] = R[k]; }
-      const vec3<double> rv = imitation::mat_to_rotvec(imitation::transpose(a) * b);
+      const vec3<double> rv = imitation::mat_to_rotvec(transpose(a) * b);
       out[0] = rv.x; out[1] = rv.y; out[2] = rv.z;
     };
     double sp[3][3], sR[3][9], sa[3][3], sl[3][3], rp[3][3], rR[3][9], ra[3][3], rl[3][3];
@@ -543,6 +543,59 @@ TEST_CASE("touch sensors reach the observation; action-rate and activation penal
   CHECK(act > 0);
   const double expect = terms - (0.01 * c.action_oob + 0.1 * c.action_rate + 0.5 * act * act);
   CHECK(reward(c, nullptr) == doctest::Approx(std::max(0.0, expect)).epsilon(1e-12));
+}
+
+TEST_CASE("MyoFullBody: MuscleMimic's mimic sites added at run time, the full observation, float worlds on OpenMP") {
+  // the model comes from the musclemimic-models wheel (tests/setup.sh installs it); never copied here
+  std::string path;
+  if (FILE* p = popen("python3 -c 'import musclemimic_models as m; print(m.get_xml_path(\"myofullbody\"))' 2>/dev/null", "r")) {
+    char buf[4096] = {0};
+    if (std::fgets(buf, sizeof buf, p)) path = buf;
+    pclose(p);
+  }
+  while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
+  if (path.empty()) {
+    WARN_MESSAGE(false, "musclemimic-models is not installed: MyoFullBody environment not tested");
+    return;
+  }
+  std::vector<Diagnostic> warn;
+  Model<double> m = load_mjcf(path, &warn);
+  const int nsite0 = m.nsite;
+  ImitationConfig cfg;
+  cfg.mimic_sites = add_musclemimic_sites(m);
+  REQUIRE(cfg.mimic_sites.size() == 17);
+  CHECK(m.nsite == nsite0 + 17);
+  CHECK_THROWS_AS(add_site(m, "pelvis_mimic", "pelvis"), std::invalid_argument);
+  CHECK_THROWS_AS(add_site(m, "x", "no_such_body"), std::invalid_argument);
+  // reference: the keyframe held for half a second at the control rate (a standing clip)
+  const double rate = 1 / (m.opt.timestep * cfg.substeps);
+  Trajectory ref = trajectory_for(m, rate);
+  std::vector<double> q;
+  for (int f = 0; f < 50; ++f) q.insert(q.end(), m.key_qpos.begin(), m.key_qpos.begin() + m.nq);
+  add_clip(ref, q);
+  fill_kinematics(exec::omp, m, ref);
+  const int nw = 4;
+  ImitationEnv<float, exec::OpenMP> env(exec::omp, m, ref, nw, cfg);
+  // root 5, joints 122 + 122, root velocity 6, 416 muscles x 5, 4 touch sensors, 5 goal frames x
+  // (16 x 3 + 6), phase, 16 x 12 relative-site values
+  CHECK(env.nobs() == 5 + 122 + 122 + 6 + 5 * 416 + 4 + 5 * (16 * 3 + 6) + 1 + 16 * 12);
+  CHECK(env.nobs() == 2802);
+  env.reset();
+  for (int w = 0; w < nw; ++w) CHECK(default_mimic_reward<float>()(env.context(w), nullptr) == doctest::Approx(1.21).epsilon(1e-4));
+  std::vector<float> act(size_t(nw) * size_t(env.nu()), 0.0f);
+  float touch = 0;
+  for (int s = 0; s < 20; ++s) {  // the keyframe holds the feet just above the floor: they land within ~50 ms
+    env.step(act.data());
+    const auto obs = env.obs_host();
+    const auto rew = env.reward_host();
+    for (int w = 0; w < nw; ++w) {
+      CHECK(std::isfinite(rew[size_t(w)]));
+      for (int i = 0; i < env.nobs(); ++i) REQUIRE(std::isfinite(obs[size_t(w * env.nobs() + i)]));
+      for (int k = 0; k < 4; ++k) touch = std::max(touch, obs[size_t(w * env.nobs() + 2335 + k)]);
+    }
+  }
+  MESSAGE("MyoFullBody: largest foot touch value in the observation " << touch << " N");
+  CHECK(touch > 10.0f);  // the feet land: the touch block sees it
 }
 
 TEST_CASE("environment: truncation at the end of the clip and at the horizon") {

@@ -4,6 +4,8 @@
 // axes and bone frames -> retargeted back).
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -70,11 +72,25 @@ double quat_angle(const double* a, const double* b) {
   return 2 * std::acos(std::min(1.0, d));
 }
 
-mat3<double> transpose(const mat3<double>& a) {
-  mat3<double> r;
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) r(i, j) = a(j, i);
-  return r;
+/// Largest joint error between two qpos sequences: hinge and slide differences, ball and free-root
+/// rotations as quaternion angles, and with `root_pos` the free root's translation too.
+double worst_joint_error(const Model<double>& m, const std::vector<double>& a_all, const std::vector<double>& b_all, bool root_pos) {
+  double worst = 0;
+  const size_t N = a_all.size() / size_t(m.nq);
+  for (size_t f = 0; f < N; ++f) {
+    const double* a = a_all.data() + f * size_t(m.nq);
+    const double* b = b_all.data() + f * size_t(m.nq);
+    for (int j = 0; j < m.njnt; ++j) {
+      const int adr = m.jnt_qposadr[size_t(j)], type = m.jnt_type[size_t(j)];
+      if (type == JNT_FREE) {
+        worst = std::max(worst, quat_angle(a + adr + 3, b + adr + 3));
+        if (root_pos)
+          for (int c = 0; c < 3; ++c) worst = std::max(worst, std::fabs(a[adr + c] - b[adr + c]));
+      } else if (type == JNT_BALL) worst = std::max(worst, quat_angle(a + adr, b + adr));
+      else worst = std::max(worst, std::fabs(a[adr] - b[adr]));
+    }
+  }
+  return worst;
 }
 
 /// Z X Y Euler angles (degrees) of R = Rz(a) Rx(b) Ry(c).
@@ -579,22 +595,7 @@ TEST_CASE("retarget: per-segment scaling recovers a skeleton of non-uniform prop
   MESSAGE(r.metrics.report());
   CHECK(r.metrics.min_segment_scale < 0.75 / ratio);
   CHECK(r.metrics.max_segment_scale > 1.2 / ratio);
-  auto worst_angle = [&](const RetargetResult& res) {
-    double worst = 0;
-    for (int f = 0; f < N; ++f) {
-      const double* a = truth.data() + size_t(f) * size_t(m.nq);
-      const double* b = res.qpos.data() + size_t(f) * size_t(m.nq);
-      for (int j = 0; j < m.njnt; ++j) {
-        const int adr = m.jnt_qposadr[size_t(j)], type = m.jnt_type[size_t(j)];
-        if (type == JNT_FREE) {
-          worst = std::max(worst, quat_angle(a + adr + 3, b + adr + 3));
-          for (int c = 0; c < 3; ++c) worst = std::max(worst, std::fabs(a[adr + c] - b[adr + c]));
-        } else if (type == JNT_BALL) worst = std::max(worst, quat_angle(a + adr, b + adr));
-        else worst = std::max(worst, std::fabs(a[adr] - b[adr]));
-      }
-    }
-    return worst;
-  };
+  auto worst_angle = [&](const RetargetResult& res) { return worst_joint_error(m, truth, res.qpos, true); };
   // same tolerance and reasoning as the uniform round trip (1e-6 rad; root position in m too):
   // the bone directions are the source's and their lengths the model's, so the targets are the
   // model's own keypoints
@@ -609,6 +610,73 @@ TEST_CASE("retarget: per-segment scaling recovers a skeleton of non-uniform prop
   CHECK(worst_angle(u) > 1e-2);
   CHECK(u.metrics.position_rmse > 1e-3);
   CHECK(u.metrics.max_segment_scale == 0);
+}
+
+TEST_CASE("retarget: orientation targets recover the twist of a straight limb") {
+  const Model<double> m = load_quiet(kRoot + "/models/skeleton.xml");
+  const double fps = 30, ratio = 120;
+  const int N = 40;
+  // the right elbow straightens by frame 8 and stays straight while the shoulder twists about the
+  // arm's axis: upper arm, forearm, hand and fingertip are then collinear, and positions alone
+  // cannot see the twist
+  std::vector<double> truth = skeleton_motion(m, N, fps);
+  for (int f = 0; f < N; ++f) {
+    double* q = truth.data() + size_t(f) * size_t(m.nq);
+    const double t = f / fps;
+    q[13] = std::max(0.0, 0.8 - 0.1 * f);
+    mul(quat<double>::load(q + 9), axis_angle_quat(vec3<double>{0, 0, 1}, 1.2 * std::sin(M_PI * t))).store(q + 9);
+  }
+  const std::vector<std::string> sites{"head_top", "fingertip_r", "fingertip_l", "toe_r", "toe_l"};
+  const SourceMotion src = source_from_bvh(model_to_bvh(m, truth, fps, ratio, {0, 0, 0}, sites));
+  REQUIRE(src.rot.size() == src.pos.size() * 3);
+  std::string map_text = kSkeletonMap;
+  map_text += "# orientation targets\n";
+  RetargetOptions opt;
+  opt.nchunk = 4;
+  auto worst_angle = [&](const RetargetResult& res) { return worst_joint_error(m, truth, res.qpos, false); };
+  const RetargetResult pos_only = retarget(exec::omp, m, src, parse_keypoint_map(map_text), opt);
+  CHECK(pos_only.metrics.norient == 0);
+  const double wp = worst_angle(pos_only);
+  // forearm and hand: orientation targets (the keypoint lines of the map are replaced)
+  std::string oriented;
+  std::istringstream in(map_text);
+  for (std::string line; std::getline(in, line);) {
+    if (line == "forearm_r forearm_r" || line == "hand_r hand_r") line += " 1 orient=0.5";
+    oriented += line + "\n";
+  }
+  const RetargetResult r = retarget(exec::omp, m, src, parse_keypoint_map(oriented), opt);
+  MESSAGE(r.metrics.report());
+  const double wo = worst_angle(r);
+  MESSAGE("straight-arm twist: worst joint angle error " << wp << " rad with positions only, " << wo << " with orientation targets");
+  CHECK(wp > 0.1);
+  CHECK(wo < 1e-6);  // the round trips' tolerance (see there)
+  CHECK(r.metrics.norient == 2);
+  CHECK(r.metrics.orientation_rmse < 1e-7);
+  CHECK(r.metrics.position_rmse < 1e-7);
+  // serial and OpenMP agree here too
+  CHECK(retarget(exec::serial, m, src, parse_keypoint_map(oriented), opt).qpos == r.qpos);
+}
+
+TEST_CASE("retarget: keypoint map orientation weights") {
+  const auto k = parse_keypoint_map("a b\nc d 2\ne f orient=0.5\ng h 3 orient=4\n");
+  CHECK(k[0].orient == 0);
+  CHECK(k[1].weight == 2);
+  CHECK(k[2].weight == 1);
+  CHECK(k[2].orient == 0.5);
+  CHECK(k[3].weight == 3);
+  CHECK(k[3].orient == 4);
+  auto error_of = [](const std::string& t) {
+    try {
+      parse_keypoint_map(t, "m.txt");
+    } catch (const ModelError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of("a b 1 2").find("m.txt:1") != std::string::npos);
+  CHECK(error_of("a b orient=").find("orientation weight must be a positive number") != std::string::npos);
+  CHECK(error_of("a b orient=-1").find("orientation weight") != std::string::npos);
+  CHECK(error_of("a b orient=1 orient=2").find("given once") != std::string::npos);
 }
 
 TEST_CASE("retarget: round trip of arm_reach.npz through a BVH onto the fixed-base arm (tendon metrics)") {

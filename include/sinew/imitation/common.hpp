@@ -35,32 +35,7 @@ template <class T, class L> struct MimicContext {
 namespace imitation {
 
 /// Rotation vector (axis * angle, angle in [-pi, pi]) of a rotation matrix.
-template <class T> SINEW_INLINE vec3<T> mat_to_rotvec(const mat3<T>& r) {
-  const T tr = r.m[0] + r.m[4] + r.m[8];
-  quat<T> q;
-  if (tr > T(0)) {
-    const T s = std::sqrt(tr + T(1)) * T(2);
-    q = {T(0.25) * s, (r.m[7] - r.m[5]) / s, (r.m[2] - r.m[6]) / s, (r.m[3] - r.m[1]) / s};
-  } else if (r.m[0] > r.m[4] && r.m[0] > r.m[8]) {
-    const T s = std::sqrt(T(1) + r.m[0] - r.m[4] - r.m[8]) * T(2);
-    q = {(r.m[7] - r.m[5]) / s, T(0.25) * s, (r.m[1] + r.m[3]) / s, (r.m[2] + r.m[6]) / s};
-  } else if (r.m[4] > r.m[8]) {
-    const T s = std::sqrt(T(1) + r.m[4] - r.m[0] - r.m[8]) * T(2);
-    q = {(r.m[2] - r.m[6]) / s, (r.m[1] + r.m[3]) / s, T(0.25) * s, (r.m[5] + r.m[7]) / s};
-  } else {
-    const T s = std::sqrt(T(1) + r.m[8] - r.m[0] - r.m[4]) * T(2);
-    q = {(r.m[3] - r.m[1]) / s, (r.m[2] + r.m[6]) / s, (r.m[5] + r.m[7]) / s, T(0.25) * s};
-  }
-  if (q.w < T(0)) q = {-q.w, -q.x, -q.y, -q.z};
-  return quat_to_vel(q, T(1));
-}
-
-template <class T> SINEW_INLINE mat3<T> transpose(const mat3<T>& a) {
-  mat3<T> r;
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) r.m[3 * i + j] = a.m[3 * j + i];
-  return r;
-}
+template <class T> SINEW_INLINE vec3<T> mat_to_rotvec(const mat3<T>& r) { return quat_to_vel(mat_to_quat(r), T(1)); }
 
 /// Angle of the rotation between two unit quaternions (sign-invariant).
 template <class T> SINEW_INLINE T quat_angle(quat<T> a, quat<T> b) {

@@ -20,6 +20,7 @@
 #include "sinew/imitation/observation.hpp"
 #include "sinew/imitation/reward.hpp"
 #include "sinew/imitation/termination.hpp"
+#include "sinew/model/add_site.hpp"
 #include "sinew/model/device_model.hpp"
 
 namespace sinew {
@@ -31,6 +32,24 @@ struct ImitationConfig {
   ObservationConfig obs;
   unsigned long long seed = 0;
 };
+
+/// MuscleMimic's 17 mimic points of MyoFullBody (pelvis, lumbar, head, humeri, ulnae, lunates,
+/// femurs, tibiae, tali, toes) as sites "<body>_mimic" at the origins of bodies pelvis, lumbar3,
+/// head, humerus_r/l, ulna_r/l, lunate_r/l, femur_r/l, tibia_r/l, talus_r/l, toes_r/l (which
+/// lumbar vertebra and the sites' offsets are Sinew's choice: MuscleMimic adds its sites in
+/// Python). Returns the names, pelvis first, for ImitationConfig::mimic_sites. Call it before
+/// filling the reference (fill_kinematics) and building the environment.
+inline std::vector<std::string> add_musclemimic_sites(Model<double>& m) {
+  static const char* bodies[] = {"pelvis",   "lumbar3",  "head",    "humerus_r", "humerus_l", "ulna_r",
+                                 "ulna_l",   "lunate_r", "lunate_l", "femur_r",  "femur_l",   "tibia_r",
+                                 "tibia_l",  "talus_r",  "talus_l", "toes_r",    "toes_l"};
+  std::vector<std::string> names;
+  for (const char* b : bodies) {
+    names.push_back(std::string(b) + "_mimic");
+    add_site(m, names.back(), b);
+  }
+  return names;
+}
 
 namespace detail {
 template <class T, class L, class Reward> struct EnvKernel {

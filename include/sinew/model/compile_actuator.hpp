@@ -85,7 +85,10 @@ struct ActuatorSpec {
     };
     auto vec = [&](const double* v, int n) {
       std::string s;
-      for (int k = 0; k < n; ++k) s += (k ? " " : "") + num(v[k]);
+      for (int k = 0; k < n; ++k) {  // appended piece by piece: g++ 12 reports a false -Wrestrict on "..." + string
+        if (k) s += ' ';
+        s += num(v[k]);
+      }
       return s;
     };
     r.emplace_back("target", target);

@@ -351,7 +351,10 @@ inline std::string bvh_to_string(const Bvh& b, int digits = 10) {
   }
   out += "MOTION\nFrames: " + std::to_string(b.nframe) + "\nFrame Time: " + num(b.frame_time) + "\n";
   for (int f = 0; f < b.nframe; ++f) {
-    for (int c = 0; c < b.nchannel; ++c) out += (c ? " " : "") + num(b.frame(f)[c]);
+    for (int c = 0; c < b.nchannel; ++c) {  // piece by piece: g++ 12 reports a false -Wrestrict on "..." + string
+      if (c) out += ' ';
+      out += num(b.frame(f)[c]);
+    }
     out += "\n";
   }
   return out;

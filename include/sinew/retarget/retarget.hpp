@@ -71,6 +71,7 @@ struct SourceMotion {
   int nframe = 0;
   double fps = 0;
   std::vector<double> pos;      ///< nframe x njoint x 3
+  std::vector<double> rot;      ///< nframe x njoint x 9: world rotations (row-major, source axes); empty when unknown
   int njoint() const { return int(names.size()); }
   int find(const std::string& n) const {
     for (size_t i = 0; i < names.size(); ++i)
@@ -78,6 +79,7 @@ struct SourceMotion {
     return -1;
   }
   const double* at(int f, int j) const { return pos.data() + (size_t(f) * names.size() + size_t(j)) * 3; }
+  const double* rot_at(int f, int j) const { return rot.data() + (size_t(f) * names.size() + size_t(j)) * 9; }
 };
 
 /// The joints of a BVH file (End Sites included, named "<parent>_end").
@@ -86,7 +88,10 @@ inline SourceMotion source_from_bvh(const Bvh& b) {
   for (const BvhJoint& j : b.joints) { s.names.push_back(j.name); s.parent.push_back(j.parent); }
   s.nframe = b.nframe;
   s.fps = b.fps();
-  s.pos = bvh_joint_positions(b);
+  s.pos.resize(size_t(b.nframe) * b.joints.size() * 3);
+  s.rot.resize(size_t(b.nframe) * b.joints.size() * 9);
+  for (int f = 0; f < b.nframe; ++f)
+    bvh_frame_pose(b, f, s.pos.data() + size_t(f) * b.joints.size() * 3, s.rot.data() + size_t(f) * b.joints.size() * 9);
   return s;
 }
 
@@ -97,20 +102,23 @@ inline SourceMotion source_from_smplh(const SmplhBodyModel& bm, const SmplhSeque
   s.parent = bm.parents;
   s.nframe = seq.nframe;
   s.fps = seq.fps;
-  s.pos = smplh_joint_positions(bm, seq);
+  s.pos = smplh_joint_positions(bm, seq, &s.rot);
   return s;
 }
 
-/// One line of a keypoint map: a source joint, the model body or site that follows it, a weight.
+/// One line of a keypoint map: a source joint, the model body or site that follows it, a weight,
+/// and the weight of its orientation target (0: position only).
 struct KeypointMap {
   std::string source, target;
   double weight = 1;
+  double orient = 0;
   std::string file;  ///< where it was read (for error messages), empty if built in code
   int line = 0;
 };
 
-/// Reads a keypoint map: one "source_joint model_body_or_site [weight]" per line, '#' comments.
-/// A target "site:NAME" or "body:NAME" forces the kind; a bare name is a body first, then a site.
+/// Reads a keypoint map: one "source_joint model_body_or_site [weight] [orient=W]" per line, '#'
+/// comments. A target "site:NAME" or "body:NAME" forces the kind; a bare name is a body first,
+/// then a site. orient=W adds an orientation target of weight W (per rad^2; see retargeting.md).
 inline std::vector<KeypointMap> parse_keypoint_map(const std::string& text, const std::string& file = "<string>") {
   std::vector<KeypointMap> out;
   std::istringstream in(text);
@@ -124,14 +132,23 @@ inline std::vector<KeypointMap> parse_keypoint_map(const std::string& text, cons
     std::vector<std::string> w;
     for (std::string t; ls >> t;) w.push_back(t);
     if (w.empty()) continue;
-    if (w.size() < 2 || w.size() > 3)
-      throw ModelError(SourceLocation{file, ln, ""}, "expected 'source_joint model_body_or_site [weight]', got " + std::to_string(w.size()) + " words");
-    KeypointMap k{w[0], w[1], 1.0, file, ln};
-    if (w.size() == 3) {
+    if (w.size() < 2 || w.size() > 4)
+      throw ModelError(SourceLocation{file, ln, ""}, "expected 'source_joint model_body_or_site [weight] [orient=W]', got " +
+                                                        std::to_string(w.size()) + " words");
+    KeypointMap k{w[0], w[1], 1.0, 0.0, file, ln};
+    bool have_weight = false;
+    for (size_t i = 2; i < w.size(); ++i) {
+      const bool orient = w[i].rfind("orient=", 0) == 0;
+      if (!orient && have_weight)
+        throw ModelError(SourceLocation{file, ln, ""}, "two position weights; an orientation weight is written orient=W");
+      const std::string num = orient ? w[i].substr(7) : w[i];
       char* e = nullptr;
-      k.weight = std::strtod(w[2].c_str(), &e);
-      if (*e != '\0' || !std::isfinite(k.weight) || k.weight <= 0)
-        throw ModelError(SourceLocation{file, ln, ""}, "weight must be a positive number, got '" + w[2] + "'");
+      const double v = std::strtod(num.c_str(), &e);
+      if (num.empty() || *e != '\0' || !std::isfinite(v) || v <= 0 || (orient && k.orient > 0))
+        throw ModelError(SourceLocation{file, ln, ""}, std::string(orient ? "orientation " : "") +
+                                                          "weight must be a positive number (given once), got '" + w[i] + "'");
+      (orient ? k.orient : k.weight) = v;
+      have_weight = have_weight || !orient;
     }
     out.push_back(k);
   }
@@ -185,6 +202,8 @@ struct RetargetMetrics {
   double tendon_jump_threshold = 0;       ///< m per frame at this clip's rate
   double tendon_jump_rate = 0;            ///< transitions with a jump / (frames - 1)
   double position_rmse = 0, max_position_error = 0;  ///< keypoints, m
+  int norient = 0;                        ///< keypoints with an orientation target
+  double orientation_rmse = 0, max_orientation_error = 0;  ///< those keypoints, rad
   double ms_per_frame = 0, total_seconds = 0;
   std::vector<std::string> warnings;
 
@@ -214,6 +233,11 @@ struct RetargetMetrics {
     s += b;
     std::snprintf(b, sizeof b, "keypoint position RMSE      %.4g m (max %.4g m)\n", position_rmse, max_position_error);
     s += b;
+    if (norient) {
+      std::snprintf(b, sizeof b, "orientation RMSE            %.4g rad (max %.4g rad, %d keypoints)\n", orientation_rmse,
+                    max_orientation_error, norient);
+      s += b;
+    }
     std::snprintf(b, sizeof b, "time per frame              %.4g ms (%.3g s total)\n", ms_per_frame, total_seconds);
     s += b;
     for (const std::string& w : warnings) s += "warning: " + w + "\n";
@@ -225,6 +249,7 @@ struct RetargetResult {
   Trajectory trajectory;          ///< one clip at the source's rate, qvel by finite differences
   std::vector<double> qpos;       ///< nframe x nq (same as trajectory.qpos)
   std::vector<double> targets;    ///< nframe x nkeypoint x 3: the scaled source keypoints in the model's frame
+  std::vector<double> rot_targets;  ///< nframe x nkeypoint x 9: orientation targets (identity where none)
   std::vector<double> ten_length; ///< nframe x ntendon
   RetargetMetrics metrics;
   double offset[3] = {0, 0, 0};   ///< translation added after scaling
@@ -237,6 +262,8 @@ namespace retarget_detail {
 struct Keypoint {
   int src = -1, body = 0, site = -1;
   double sqrtw = 1;
+  double sqrtw_rot = 0;  ///< orientation weight (rows only where rot_row >= 0)
+  int rot_row = -1;      ///< first of its 3 orientation residual rows, or -1
   std::string label;
 };
 
@@ -268,6 +295,7 @@ struct Problem {
   std::vector<int> free_jnt;     ///< free joints whose tree root is their body (liftable)
   std::vector<int> geom_tree;    ///< per ground geom: index into free_jnt, or -1
   int nvar = 0;
+  int nrow = 0;                  ///< residual rows: 3 per keypoint, then 3 per orientation target
   RetargetOptions opt;
 };
 
@@ -278,21 +306,21 @@ struct Work {
 };
 
 inline size_t work_reals(const Problem& P) {
-  const size_t K = P.kp.size(), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
-  return 3 * K * nv + 2 * n * n + 3 * n + nv + 3 * K + size_t(P.m.size.nq);
+  const size_t R = size_t(P.nrow), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
+  return R * nv + 2 * n * n + 3 * n + nv + R + size_t(P.m.size.nq);
 }
 
 inline Work make_work(const Problem& P, double* base, int* ibase) {
-  const size_t K = P.kp.size(), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
+  const size_t R = size_t(P.nrow), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
   Work w;
-  w.J = base; base += 3 * K * nv;
+  w.J = base; base += R * nv;
   w.H = base; base += n * n;
   w.A = base; base += n * n;
   w.g = base; base += n;
   w.b = base; base += n;
   w.dx = base; base += n;
   w.dxv = base; base += nv;
-  w.r = base; base += 3 * K;
+  w.r = base; base += R;
   w.qsave = base;
   w.freev = ibase;
   w.frozen = ibase + std::max(P.nvar, 1);
@@ -324,8 +352,22 @@ template <class Q> inline void apply_constraints(const Problem& P, const Q& q) {
   for (const Coupling& c : P.cpl) q[c.dep_q] = c.value(c.ind_q >= 0 ? q[c.ind_q] : 0.0);
 }
 
-/// Kinematics at d.qpos and the weighted residual r = sqrt(w) (target - p); returns 0.5 |r|^2.
-inline double evaluate(const Problem& P, const WorldData<double, WorldOuter>& d, const double* target, double* r) {
+/// World rotation of a keypoint's body or site.
+inline mat3<double> keypoint_rot(const WorldData<double, WorldOuter>& d, const Keypoint& k) {
+  return k.site >= 0 ? getm(d.site_xmat, k.site) : getm(d.xmat, k.body);
+}
+
+/// Rotation vector (world frame) that turns the keypoint's frame onto its orientation target:
+/// log(R_target R^T).
+inline vec3<double> orientation_error(const WorldData<double, WorldOuter>& d, const Keypoint& k, const double* rtarget) {
+  const mat3<double> Rt = mat3<double>::load(rtarget), R = keypoint_rot(d, k);
+  return quat_to_vel(mat_to_quat(Rt * transpose(R)), 1.0);
+}
+
+/// Kinematics at d.qpos and the weighted residual: rows 3k.. sqrt(w_k) (target_k - p_k), then
+/// for keypoints with an orientation target sqrt(w_rot) log(R_target R^T); returns 0.5 |r|^2.
+inline double evaluate(const Problem& P, const WorldData<double, WorldOuter>& d, const double* target, const double* rtarget,
+                       double* r) {
   kinematics(P.m, d);
   com_pos(P.m, d);
   double c = 0;
@@ -334,6 +376,14 @@ inline double evaluate(const Problem& P, const WorldData<double, WorldOuter>& d,
     for (int i = 0; i < 3; ++i) {
       r[3 * k + size_t(i)] = P.kp[k].sqrtw * (target[3 * k + size_t(i)] - p[i]);
       c += r[3 * k + size_t(i)] * r[3 * k + size_t(i)];
+    }
+    if (P.kp[k].rot_row >= 0) {
+      const vec3<double> e = orientation_error(d, P.kp[k], rtarget + 9 * k);
+      for (int i = 0; i < 3; ++i) {
+        double& ri = r[P.kp[k].rot_row + i];
+        ri = P.kp[k].sqrtw_rot * e[i];
+        c += ri * ri;
+      }
     }
   }
   return 0.5 * c;
@@ -371,7 +421,7 @@ inline bool cholesky_solve(double* A, double* b, int n) {
 /// of 3K values per dof) so that the products run over contiguous memory.
 inline void normal_equations(const Problem& P, const WorldData<double, WorldOuter>& d, const Work& w) {
   const ModelView<double>& m = P.m;
-  const int nv = m.size.nv, K = int(P.kp.size()), n = P.nvar, R = 3 * K;
+  const int nv = m.size.nv, K = int(P.kp.size()), n = P.nvar, R = P.nrow;
   std::fill(w.J, w.J + size_t(R) * size_t(nv), 0.0);
   for (int k = 0; k < K; ++k) {
     const Keypoint& kp = P.kp[size_t(k)];
@@ -379,6 +429,8 @@ inline void normal_equations(const Problem& P, const WorldData<double, WorldOute
     for (int j = tendon_detail::last_dof(m, kp.body); j >= 0; j = m.dof_parentid[j]) {
       const vec3<double> c = tendon_detail::point_jac(d, j, off);
       for (int i = 0; i < 3; ++i) w.J[size_t(j) * size_t(R) + size_t(3 * k + i)] = kp.sqrtw * c[i];
+      if (kp.rot_row >= 0)  // angular velocity of the body per unit dof velocity: cdof's rotation part
+        for (int i = 0; i < 3; ++i) w.J[size_t(j) * size_t(R) + size_t(kp.rot_row + i)] = kp.sqrtw_rot * d.cdof[6 * j + i];
     }
   }
   for (const Coupling& c : P.cpl) {
@@ -443,12 +495,12 @@ inline bool damped_step(const Problem& P, const WorldData<double, WorldOuter>& d
 }
 
 /// Solves one frame in world d, starting from d.qpos; leaves the solution in d.qpos.
-inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d, const double* target, int max_iter,
-                        const Work& w) {
+inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d, const double* target, const double* rtarget,
+                        int max_iter, const Work& w) {
   const ModelView<double>& m = P.m;
   const int nq = m.size.nq;
   apply_constraints(P, d.qpos);
-  double cost = evaluate(P, d, target, w.r);
+  double cost = evaluate(P, d, target, rtarget, w.r);
   double lambda = P.opt.lambda0;
   for (int it = 0; it < max_iter && P.nvar > 0; ++it) {
     normal_equations(P, d, w);
@@ -463,7 +515,7 @@ inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d
       for (int i = 0; i < nq; ++i) w.qsave[i] = d.qpos[i];
       integrate_pos(m, d.qpos, w.dxv, 1.0);
       apply_constraints(P, d.qpos);
-      const double c = evaluate(P, d, target, w.r);
+      const double c = evaluate(P, d, target, rtarget, w.r);
       if (c <= cost) {
         accepted = true;
         const bool tiny = cost - c <= 1e-15 * cost;
@@ -477,7 +529,7 @@ inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d
     }
     if (converged) break;
     if (!accepted) {  // no descent at any damping: at a (constrained) minimum
-      evaluate(P, d, target, w.r);
+      evaluate(P, d, target, rtarget, w.r);
       break;
     }
     if (step < P.opt.step_tol || cost < 1e-30) break;
@@ -489,6 +541,7 @@ struct ChunkFn {
   const Problem* P;
   DataView<double, WorldOuter> d;
   const double* targets;        ///< nframe x K x 3
+  const double* rot_targets;    ///< nframe x K x 9
   double* qpos;                 ///< nframe x nq (chunk seeds already filled)
   const int* chunk;             ///< nchunk + 1 boundaries
   double* work;
@@ -501,7 +554,7 @@ struct ChunkFn {
     const size_t K3 = P->kp.size() * 3;
     for (int i = 0; i < nq; ++i) wd.qpos[i] = qpos[size_t(chunk[c]) * size_t(nq) + size_t(i)];
     for (int f = chunk[c] + 1; f < chunk[c + 1]; ++f) {
-      solve_frame(*P, wd, targets + size_t(f) * K3, P->opt.max_iter, w);
+      solve_frame(*P, wd, targets + size_t(f) * K3, rot_targets + size_t(f) * K3 * 3, P->opt.max_iter, w);
       for (int i = 0; i < nq; ++i) qpos[size_t(f) * size_t(nq) + size_t(i)] = wd.qpos[i];
     }
   }
@@ -538,11 +591,12 @@ struct EvalFn {
   DataView<double, WorldOuter> d;
   int f0;
   const double* targets;
+  const double* rot_targets;
   double* qpos;           ///< nframe x nq; lifted in place when lift != nullptr
   const double* lift;     ///< nframe x nfree, or null
   double* lowest;         ///< nframe x (nfree + 1): per free tree, then geoms on other trees
   double* ten_length;     ///< nframe x ntendon, or null
-  double* sqerr;          ///< nframe x 2: sum of squared keypoint errors, max error
+  double* sqerr;          ///< nframe x 4: sum of squared keypoint errors, max error; the same for orientations (rad)
   void operator()(int w) const {
     const Problem& p = *P;
     const ModelView<double>& m = p.m;
@@ -571,8 +625,17 @@ struct EvalFn {
       s += e2;
       mx = std::max(mx, std::sqrt(e2));
     }
-    sqerr[2 * size_t(f)] = s;
-    sqerr[2 * size_t(f) + 1] = mx;
+    sqerr[4 * size_t(f)] = s;
+    sqerr[4 * size_t(f) + 1] = mx;
+    double so = 0, mo = 0;
+    for (size_t k = 0; k < p.kp.size(); ++k)
+      if (p.kp[k].rot_row >= 0) {
+        const vec3<double> e = orientation_error(wd, p.kp[k], rot_targets + (size_t(f) * p.kp.size() + k) * 9);
+        so += dot(e, e);
+        mo = std::max(mo, norm(e));
+      }
+    sqerr[4 * size_t(f) + 2] = so;
+    sqerr[4 * size_t(f) + 3] = mo;
   }
 };
 
@@ -631,9 +694,18 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
     else throw ModelError(at, "'" + e.target + "' is neither a body nor a site of the model" + (b == 0 ? " (the world body cannot follow a keypoint)" : ""));
     k.sqrtw = std::sqrt(e.weight);
     k.label = e.source + "->" + e.target;
+    if (e.orient > 0) {
+      if (src.rot.size() != src.pos.size() * 3)
+        throw ModelError(at, "orientation target for '" + e.source + "', but the source motion has no joint rotations");
+      k.sqrtw_rot = std::sqrt(e.orient);
+      ++M.norient;
+    }
     P.kp.push_back(k);
   }
   const int K = int(P.kp.size());
+  P.nrow = 3 * K;
+  for (Keypoint& k : P.kp)
+    if (k.sqrtw_rot > 0) { k.rot_row = P.nrow; P.nrow += 3; }
 
   // joint couplings (active EQ_JOINT equalities); other equalities are reported, not enforced
   std::vector<int> dep_of(size_t(model.njnt), -1);
@@ -821,6 +893,33 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
       }
   }
 
+  // orientation targets: R_target(f) = A R_src(f) C_k (A: the source's axes to Z up). The
+  // constant C_k (the source joint frame's offset from the model's body or site frame) is fixed on
+  // frame 0: the target equals the model's orientation at the position-only solution of frame 0,
+  // so the orientations add what positions leave open (twist about straight limbs) from there on.
+  res.rot_targets.assign(size_t(N) * size_t(K) * 9, 0.0);
+  for (size_t i = 0; i < res.rot_targets.size(); i += 9) mat3<double>::identity().store(res.rot_targets.data() + i);
+  if (M.norient) {
+    const bool yup = opt.source_up == 'y' || opt.source_up == 'Y';
+    const mat3<double> A = yup ? mat3<double>{{0, 0, 1, 1, 0, 0, 0, 1, 0}} : mat3<double>::identity();
+    Problem P0 = P;  // positions only
+    for (Keypoint& k : P0.kp) { k.rot_row = -1; k.sqrtw_rot = 0; }
+    P0.nrow = 3 * K;
+    std::vector<double> w0r(work_reals(P0));
+    std::vector<int> w0i(2 * size_t(std::max(P0.nvar, 1)));
+    Data<double> d1(model.sizes(), 1);
+    const auto wd = d1.view().world(0);
+    for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
+    solve_frame(P0, wd, res.targets.data(), res.rot_targets.data(), opt.max_iter_seed, make_work(P0, w0r.data(), w0i.data()));
+    for (int k = 0; k < K; ++k) {
+      const Keypoint& kp = P.kp[size_t(k)];
+      if (kp.rot_row < 0) continue;
+      const mat3<double> C = transpose(A * mat3<double>::load(src.rot_at(0, kp.src))) * keypoint_rot(wd, kp);
+      for (int f = 0; f < N; ++f)
+        (A * mat3<double>::load(src.rot_at(f, kp.src)) * C).store(res.rot_targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 9);
+    }
+  }
+
   // phase 1: chunk seeds in order; phase 2: chunks in parallel
   const int nchunk = std::max(1, std::min(opt.nchunk, N));
   std::vector<int> chunk(size_t(nchunk) + 1);
@@ -837,22 +936,25 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
     for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
     for (int c = 0; c < nchunk; ++c) {
       const int f = chunk[size_t(c)];
-      solve_frame(P, wd, res.targets.data() + size_t(f) * size_t(K) * 3, opt.max_iter_seed, w);
+      solve_frame(P, wd, res.targets.data() + size_t(f) * size_t(K) * 3, res.rot_targets.data() + size_t(f) * size_t(K) * 9,
+                  opt.max_iter_seed, w);
       for (int i = 0; i < nq; ++i) res.qpos[size_t(f) * size_t(nq) + size_t(i)] = wd.qpos[i];
     }
   }
-  parallel_for(exec, nchunk, ChunkFn{&P, dcv, res.targets.data(), res.qpos.data(), chunk.data(), work.data(), iwork.data(), ws, iws});
+  parallel_for(exec, nchunk, ChunkFn{&P, dcv, res.targets.data(), res.rot_targets.data(), res.qpos.data(), chunk.data(),
+                                     work.data(), iwork.data(), ws, iws});
 
   // ground correction and evaluation
   const int nfree = int(P.free_jnt.size()), nten = model.ntendon;
-  std::vector<double> lowest(size_t(N) * size_t(nfree + 1)), sqerr(size_t(N) * 2);
+  std::vector<double> lowest(size_t(N) * size_t(nfree + 1)), sqerr(size_t(N) * 4);
   res.ten_length.assign(size_t(N) * size_t(nten), 0.0);
   const int batch = std::max(1, std::min(opt.batch, N));
   Data<double> de(model.sizes(), batch);  // a world holds every mjData field (contacts, constraint rows): keep batches small
   auto eval_all = [&](const double* lift, double* ten) {
     for (int f0 = 0; f0 < N; f0 += batch) {
       const int cnt = std::min(batch, N - f0);
-      parallel_for(exec, cnt, EvalFn{&P, de.view(), f0, res.targets.data(), res.qpos.data(), lift, lowest.data(), ten, sqerr.data()});
+      parallel_for(exec, cnt, EvalFn{&P, de.view(), f0, res.targets.data(), res.rot_targets.data(), res.qpos.data(), lift,
+                                     lowest.data(), ten, sqerr.data()});
     }
   };
   const double floor_target = opt.floor_z + opt.ground_clearance;
@@ -888,8 +990,15 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
   }
   M.mean_penetration = pen_sum / N;
   double se = 0;
-  for (int f = 0; f < N; ++f) { se += sqerr[2 * size_t(f)]; M.max_position_error = std::max(M.max_position_error, sqerr[2 * size_t(f) + 1]); }
+  double so = 0;
+  for (int f = 0; f < N; ++f) {
+    se += sqerr[4 * size_t(f)];
+    M.max_position_error = std::max(M.max_position_error, sqerr[4 * size_t(f) + 1]);
+    so += sqerr[4 * size_t(f) + 2];
+    M.max_orientation_error = std::max(M.max_orientation_error, sqerr[4 * size_t(f) + 3]);
+  }
   M.position_rmse = K ? std::sqrt(se / (double(N) * K)) : 0;
+  M.orientation_rmse = M.norient ? std::sqrt(so / (double(N) * M.norient)) : 0;
   // joint limits: every limited hinge, slide and ball joint, coupled ones included
   for (int j = 0; j < model.njnt; ++j) {
     const int type = model.jnt_type[size_t(j)];

@@ -229,8 +229,10 @@ inline std::vector<double> smplh_rest_joints(const SmplhBodyModel& bm, const std
   return J;
 }
 
-/// World joint positions of every frame (nframe x njoint x 3), in the sequence's frame (AMASS: Z up, metres).
-inline std::vector<double> smplh_joint_positions(const SmplhBodyModel& bm, const SmplhSequence& s) {
+/// World joint positions of every frame (nframe x njoint x 3), in the sequence's frame (AMASS: Z up,
+/// metres); with `rot`, also the joints' world rotations (nframe x njoint x 9, row-major).
+inline std::vector<double> smplh_joint_positions(const SmplhBodyModel& bm, const SmplhSequence& s,
+                                                 std::vector<double>* rot = nullptr) {
   if (s.pose_width < 3 * bm.njoint)
     throw ModelError(SourceLocation{bm.path, 0, ""}, "the body model has " + std::to_string(bm.njoint) + " joints but the sequence's poses have only " +
                                                          std::to_string(s.pose_width / 3) + " rotations per frame");
@@ -238,6 +240,7 @@ inline std::vector<double> smplh_joint_positions(const SmplhBodyModel& bm, const
   const size_t nj = size_t(bm.njoint);
   std::vector<double> out(size_t(s.nframe) * nj * 3);
   std::vector<mat3<double>> R(nj);
+  if (rot) rot->assign(size_t(s.nframe) * nj * 9, 0.0);
   for (int f = 0; f < s.nframe; ++f) {
     const double* pose = s.poses.data() + size_t(f) * size_t(s.pose_width);
     double* p = out.data() + size_t(f) * nj * 3;
@@ -255,6 +258,7 @@ inline std::vector<double> smplh_joint_positions(const SmplhBodyModel& bm, const
         R[j] = R[q] * local;
         (vec3<double>::load(p + 3 * q) + R[q] * (rest - vec3<double>::load(J.data() + 3 * q))).store(p + 3 * j);
       }
+      if (rot) R[j].store(rot->data() + (size_t(f) * nj + j) * 9);
     }
   }
   return out;
