@@ -469,7 +469,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
                 "ratio d", "ratio f");
     for (const auto& model : models)
       for (int th : threads) {
-        const std::string tt = "/" + std::to_string(th);
+        std::string tt = "/";  // appended: g++ 12 reports a false -Wrestrict on "..." + std::to_string(..)
+        tt += std::to_string(th);
         const double mj = get(model + "/omp_mj" + tt), d = get(model + "/omp_sinew_d" + tt),
                      f = get(model + "/omp_sinew_f" + tt);
         if (mj < 0) continue;

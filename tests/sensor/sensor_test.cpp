@@ -89,6 +89,16 @@ TEST_CASE("sensor compilation: MuJoCo's layout, checks and errors with file and 
   CHECK(find_sensor(m, "t") == 0);
   REQUIRE(w.size() == 1);
   CHECK(w[0].message.find("<framepos> #3 (relative to a reference frame) at <string>:2") != std::string::npos);
+  // sizes of kinds Sinew does not compute, as MuJoCo lays them out (NaN, named in the warning)
+  w.clear();
+  const Model<double> u = load_mjcf_string(
+      head + "<user dim='4'/><contact geom1='g' data='force torque' num='3'/><framepos objtype='camera' objname='cam'/>"
+             "<clock/></sensor></mujoco>", ".", &w);
+  CHECK(u.sensor_dim == std::vector<int>{4, 18, 3, 1});
+  CHECK(u.nsensordata == 26);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].message.find("3 sensors Sinew does not compute") != std::string::npos);
+  CHECK(w[0].message.find("<framepos> #2 (on a camera)") != std::string::npos);
 
   auto error_of = [&](const std::string& body) {
     try {
@@ -98,7 +108,11 @@ TEST_CASE("sensor compilation: MuJoCo's layout, checks and errors with file and 
     }
     return std::string("no error");
   };
-  CHECK(error_of("<contact geom1='g'/>").find("<string>:2: <contact>: error: sensor <contact> is not supported") != std::string::npos);
+  CHECK(error_of("<tactile geom='g' mesh='m'/>").find("<string>:2: <tactile>: error: sensor <tactile> is not supported") != std::string::npos);
+  CHECK(error_of("<framequat objtype='body' objname='b' cutoff='1'/>").find("cutoff applied to axis or quaternion") != std::string::npos);
+  CHECK(error_of("<touch site='s' noise='-1'/>").find("negative noise") != std::string::npos);
+  CHECK(error_of("<touch site=''/>").find("needs attribute 'site'") != std::string::npos);
+  CHECK(error_of("<user/>").find("positive 'dim'") != std::string::npos);
   CHECK(error_of("<jointpos joint='bj'/>").find("joint must be slide or hinge") != std::string::npos);
   CHECK(error_of("<touch site='nosuch'/>").find("unknown site 'nosuch'") != std::string::npos);
   CHECK(error_of("<framepos objtype='light' objname='b'/>").find("must be body, xbody, geom, site or camera") != std::string::npos);

@@ -119,6 +119,7 @@ template <class T, class L> SINEW_HD inline void reset_world(const ModelView<T>&
   for (int i = 0; i < nu; ++i) d.ctrl[i] = key >= 0 ? m.key_ctrl[key * nu + i] : T(0);
   for (int i = 0; i < 6 * m.size.nbody; ++i) d.xfrc_applied[i] = T(0);
   for (int i = 0; i < m.size.neq; ++i) d.eq_active[i] = m.eq_active0[i];
+  for (int i = 0; i < m.size.nsensordata; ++i) d.sensordata[i] = T(0);
   d.nbadctrl[0] = 0;
   d.status[0] = STATUS_OK;
 }

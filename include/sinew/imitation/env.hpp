@@ -43,6 +43,9 @@ inline std::vector<std::string> add_musclemimic_sites(Model<double>& m) {
   static const char* bodies[] = {"pelvis",   "lumbar3",  "head",    "humerus_r", "humerus_l", "ulna_r",
                                  "ulna_l",   "lunate_r", "lunate_l", "femur_r",  "femur_l",   "tibia_r",
                                  "tibia_l",  "talus_r",  "talus_l", "toes_r",    "toes_l"};
+  for (const char* b : bodies)  // all or nothing
+    if (Model<double>::find(m.body_names, b) < 0)
+      throw std::invalid_argument(std::string("add_musclemimic_sites: the model has no body '") + b + "' (not MyoFullBody?)");
   std::vector<std::string> names;
   for (const char* b : bodies) {
     names.push_back(std::string(b) + "_mimic");

@@ -3,7 +3,8 @@
 //   r = max(0, sum_i w_i exp(-k_i d_i) + P)
 //   P = max(penalty_min, -(penalty_scale * sum_u (a_u - clip(a_u))^2
 //                          + action_rate_scale * sum_u (a_u,t - a_u,t-1)^2       (clipped actions)
-//                          + activation_scale * mean_k act_k^2))                 (activation states)
+//                          + activation_scale * mean_u act_u^2))                 (activation of each actuator
+//                                                                              with activation state)
 //
 // The action-rate and activation penalties are off by default (scales 0), as in MuscleMimic.
 //
@@ -151,10 +152,16 @@ template <class T, class... Terms> struct MimicReward {
   template <class L> SINEW_HD T operator()(const MimicContext<T, L>& c, T* term_values) const {
     const T s = terms.eval(c, term_values);
     T p = -penalty_scale * c.action_oob - action_rate_scale * c.action_rate;
-    if (activation_scale != T(0) && c.m.size.na > 0) {
+    if (activation_scale != T(0)) {  // first activation state of each actuator that has one
       T a2 = T(0);
-      for (int k = 0; k < c.m.size.na; ++k) a2 += c.d.act[k] * c.d.act[k];
-      p -= activation_scale * a2 / T(c.m.size.na);
+      int n = 0;
+      for (int u = 0; u < c.m.size.nu; ++u)
+        if (c.m.actuator_actnum[u] > 0) {
+          const T a = c.d.act[c.m.actuator_actadr[u]];
+          a2 += a * a;
+          ++n;
+        }
+      if (n) p -= activation_scale * a2 / T(n);
     }
     if (p < penalty_min) p = penalty_min;
     const T r = s + p;

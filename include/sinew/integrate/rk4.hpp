@@ -1,6 +1,7 @@
 // Classic fourth-order Runge-Kutta over (qpos, qvel, act) (mj_RungeKutta with N = 4). Stage
 // states are formed on the manifold with integrate_pos; each stage runs `stage_forward`, which
-// must recompute qacc and act_dot from qpos, qvel, act (forward_world by default).
+// must recompute qacc and act_dot from qpos, qvel, act (step.hpp passes forward_world_skip_sensor:
+// sensordata keeps the values of the step's first forward, as in MuJoCo).
 #pragma once
 #include "sinew/integrate/advance.hpp"
 

@@ -8,8 +8,10 @@
 // sensor/sensor.hpp computes the types listed by sensor_computed(); every other sensor keeps its
 // place in sensordata, is listed in `unsupported` (the loader turns the list into one warning
 // naming each sensor) and reads NaN. Sensor kinds whose size cannot be known without features
-// Sinew lacks (contact, tactile, plugin) are a ModelError naming the element.
+// Sinew lacks (tactile; sensor plugins are refused by the reader) are a ModelError naming the
+// element.
 #pragma once
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -90,14 +92,17 @@ inline void frame_object(const Model<double>& m, const PendingElement& p, const 
   using tendon_compile_detail::fail;
   const std::string* t = attr(p, tkey);
   const std::string* n = attr(p, nkey);
-  if (!t || !n) fail(p, std::string("sensor needs both '") + tkey + "' and '" + nkey + "'");
+  if (!t || !n || n->empty()) fail(p, std::string("sensor needs both '") + tkey + "' and '" + nkey + "'");
   const std::vector<std::string>* names = nullptr;
   if (*t == "body") { type = OBJ_BODY; names = &m.body_names; }
   else if (*t == "xbody") { type = OBJ_XBODY; names = &m.body_names; }
   else if (*t == "geom") { type = OBJ_GEOM; names = &m.geom_names; }
   else if (*t == "site") { type = OBJ_SITE; names = &m.site_names; }
-  else if (*t == "camera") fail(p, "sensor frames attached to cameras are not supported (Sinew has no cameras)");
-  else fail(p, std::string("'") + tkey + "' must be body, xbody, geom, site or camera, not '" + *t + "'");
+  else if (*t == "camera") {  // Sinew keeps no cameras: the sensor is laid out and reads NaN
+    type = OBJ_CAMERA;
+    id = -1;
+    return;
+  } else fail(p, std::string("'") + tkey + "' must be body, xbody, geom, site or camera, not '" + *t + "'");
   id = Model<double>::find(*names, *n);
   if (id < 0) fail(p, "sensor: unknown " + *t + " '" + *n + "'");
 }
@@ -128,14 +133,30 @@ inline void compile_sensors(Model<double>& m, std::vector<std::string>* unsuppor
     const Kind* k = kinds();
     while (k->element && p.kind != k->element) ++k;
     if (!k->element) fail(p, "unknown sensor element <" + p.kind + ">");
-    if (k->dim == 0)
+    int dim = k->dim;
+    if (k->type == SENS_USER) {  // size from its dim attribute
+      dim = int(real(p, "dim", 0));
+      if (dim < 1) fail(p, "user sensor needs a positive 'dim'");
+    } else if (k->type == SENS_CONTACT) {  // num x the sizes of the requested data (mju_condataSize)
+      const std::string* data = attr(p, "data");
+      std::istringstream fields(data ? *data : std::string("found"));
+      int per = 0;
+      for (std::string f; fields >> f;) {
+        if (f == "found" || f == "dist") per += 1;
+        else if (f == "force" || f == "torque" || f == "pos" || f == "normal" || f == "tangent") per += 3;
+        else fail(p, "contact sensor: unknown data '" + f + "'");
+      }
+      dim = int(real(p, "num", 1)) * per;
+      if (dim < 1) fail(p, "contact sensor: 'num' and 'data' give no values");
+    } else if (dim == 0) {
       fail(p, "sensor <" + p.kind + "> is not supported by Sinew (its data size depends on features Sinew lacks)");
+    }
     const size_t s = size_t(i);
     m.sensor_names[s] = p.name;
     m.sensor_type[s] = k->type;
     m.sensor_datatype[s] = k->datatype;
     m.sensor_needstage[s] = k->stage;
-    m.sensor_dim[s] = k->dim;
+    m.sensor_dim[s] = dim;
     m.sensor_adr[s] = adr;
     m.sensor_objtype[s] = OBJ_UNKNOWN;
     m.sensor_objid[s] = -1;
@@ -144,12 +165,15 @@ inline void compile_sensors(Model<double>& m, std::vector<std::string>* unsuppor
     m.sensor_cutoff[s] = real(p, "cutoff", 0);
     m.sensor_noise[s] = real(p, "noise", 0);
     if (m.sensor_cutoff[s] < 0) fail(p, "sensor: negative cutoff");
-    adr += k->dim;
+    if (m.sensor_noise[s] < 0) fail(p, "negative noise in sensor");
+    if (m.sensor_cutoff[s] > 0 && (k->datatype == DATATYPE_AXIS || k->datatype == DATATYPE_QUATERNION))
+      fail(p, "cutoff applied to axis or quaternion datatype in sensor");
+    adr += dim;
 
     const std::string at = k->attach;
     auto named = [&](const char* key, const std::vector<std::string>& names, int type) {
       const std::string* v = attr(p, key);
-      if (!v) fail(p, "sensor <" + p.kind + "> needs attribute '" + key + "'");
+      if (!v || v->empty()) fail(p, "sensor <" + p.kind + "> needs attribute '" + key + "'");
       const int id = Model<double>::find(names, *v);
       if (id < 0) fail(p, "sensor: unknown " + std::string(key) + " '" + *v + "'");
       m.sensor_objtype[s] = type;
@@ -183,9 +207,10 @@ inline void compile_sensors(Model<double>& m, std::vector<std::string>* unsuppor
         ref = true;
       }
     }
-    if (unsupported && (!sensor_computed(k->type) || ref))
+    const bool camera = m.sensor_objtype[s] == OBJ_CAMERA || m.sensor_reftype[s] == OBJ_CAMERA;
+    if (unsupported && (!sensor_computed(k->type) || ref || camera))
       unsupported->push_back("<" + p.kind + ">" + (p.name.empty() ? " #" + std::to_string(i) : " '" + p.name + "'") +
-                             (ref ? " (relative to a reference frame)" : "") + " at " +
+                             (ref ? " (relative to a reference frame)" : camera ? " (on a camera)" : "") + " at " +
                              SourceLocation{p.file, p.line, ""}.str());
   }
   m.nsensordata = adr;

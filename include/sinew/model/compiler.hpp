@@ -629,7 +629,8 @@ inline Model<double> compile_model(ModelSpec& s) {
   m.nkey = int(s.keys.size());
   m.nu = s.nu;
   m.na = s.na;
-  m.ntendon = s.ntendon; m.neq = s.neq; m.npair = s.npair; m.nexclude = s.nexclude; m.nsensor = s.nsensor;
+  m.ntendon = s.ntendon; m.neq = s.neq; m.npair = s.npair; m.nexclude = s.nexclude;
+  m.nsensor = 0;  // compile_sensors lays them out
   // nM needs dof_parentid: computed below, after allocate (nM only sizes no array)
   m.allocate();
 

@@ -821,12 +821,14 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
   res.targets.resize(size_t(N) * size_t(K) * 3);
   std::vector<double> seg(size_t(K), scale);
   if (opt.per_segment_scale) {
-    M.min_segment_scale = M.max_segment_scale = scale;
+    // a bone of (near) zero length in the model or the source keeps the uniform scale
+    bool any = false;
     for (int k = 0; k < K; ++k)
-      if (anc[size_t(k)] >= 0 && lsrc[size_t(k)] > 0) {
+      if (anc[size_t(k)] >= 0 && lsrc[size_t(k)] * scale > 1e-9 && lmod[size_t(k)] > 1e-9) {
         seg[size_t(k)] = lmod[size_t(k)] / lsrc[size_t(k)];
-        M.min_segment_scale = std::min(M.min_segment_scale, seg[size_t(k)]);
-        M.max_segment_scale = std::max(M.max_segment_scale, seg[size_t(k)]);
+        M.min_segment_scale = any ? std::min(M.min_segment_scale, seg[size_t(k)]) : seg[size_t(k)];
+        M.max_segment_scale = any ? std::max(M.max_segment_scale, seg[size_t(k)]) : seg[size_t(k)];
+        any = true;
       }
   }
   std::vector<int> order(static_cast<size_t>(K), 0);
@@ -911,6 +913,7 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
     const auto wd = d1.view().world(0);
     for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
     solve_frame(P0, wd, res.targets.data(), res.rot_targets.data(), opt.max_iter_seed, make_work(P0, w0r.data(), w0i.data()));
+    kinematics(m, wd);  // the accepted state (the solver may stop right after a rejected trial)
     for (int k = 0; k < K; ++k) {
       const Keypoint& kp = P.kp[size_t(k)];
       if (kp.rot_row < 0) continue;
