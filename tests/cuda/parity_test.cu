@@ -2,7 +2,8 @@
 // and on the serial CPU backend, and must agree within float tolerance (float) or near rounding
 // (double: the GPU's fused multiply-adds change the last bits only). The imitation environment
 // (reset, actions, substeps, rewards, observations, terminations, all on the device) is compared
-// the same way on the arm and its reference motion (models/).
+// the same way on the arm and its reference motion (models/), and retargeting on both backends
+// in retarget_parity.cu.
 //
 // Exit 77 (CTest's SKIP_RETURN_CODE) when no CUDA device is present, so CPU-only machines skip
 // this test instead of passing it silently.
@@ -16,6 +17,8 @@
 #include "sinew/sinew.hpp"
 
 using namespace sinew;
+
+int retarget_parity();  // retarget_parity.cu
 
 namespace {
 int passed = 0, failed = 0;
@@ -144,6 +147,7 @@ int main() {
     compare<float>(m, integrator, 1000, 100, 1e-4);
   }
   env_parity();
+  failed += retarget_parity();
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -1,6 +1,8 @@
 // Motion retargeting onto any Sinew model: keypoint matching with a fitted scale, per-frame
 // inverse kinematics honouring joint limits and joint-coupling equalities, ground-penetration
-// correction, and MuscleMimic's quality metrics. Host only (exec::serial, exec::omp).
+// correction, and MuscleMimic's quality metrics. Frames are solved in parallel on the policy's
+// backend: exec::serial, exec::omp, or exec::Cuda{} in nvcc builds (the model in host memory;
+// the passes copy what they need to the device and back).
 //
 //   sinew::Model<double> model = sinew::load_mjcf("models/skeleton.xml");
 //   sinew::SourceMotion src = sinew::source_from_bvh(sinew::load_bvh("walk.bvh"));
@@ -30,7 +32,8 @@
 //     first, in order, each from the previous chunk's first frame (phase 1, serial), then the
 //     chunks run in parallel over the policy, one Data world per chunk, each frame warm-started
 //     from the one before (phase 2). The chunking does not depend on the policy or the thread
-//     count, so serial and OpenMP results are identical.
+//     count, so serial and OpenMP results are identical (CUDA: the same up to nvcc's fused
+//     multiply-adds; on a GPU raise `nchunk` to thousands, one thread solves a chunk).
 //  4. Ground: the lowest point of every collision geom (contype or conaffinity non-zero, not on
 //     the world body; sphere, capsule, ellipsoid, box and cylinder exactly, meshes by their
 //     vertices) must not be below floor_z + ground_clearance; each tree with a free root is
@@ -55,10 +58,16 @@
 #include "sinew/io/error.hpp"
 #include "sinew/kinematics/com_pos.hpp"
 #include "sinew/kinematics/kinematics.hpp"
+#include "sinew/model/device_model.hpp"
 #include "sinew/model/model.hpp"
 #include "sinew/retarget/bvh.hpp"
 #include "sinew/retarget/smplh.hpp"
 #include "sinew/tendon/tendon.hpp"
+
+#if defined(__CUDACC__)
+#include <thrust/copy.h>
+#include <thrust/device_vector.h>
+#endif
 
 namespace sinew {
 
@@ -264,7 +273,6 @@ struct Keypoint {
   double sqrtw = 1;
   double sqrtw_rot = 0;  ///< orientation weight (rows only where rot_row >= 0)
   int rot_row = -1;      ///< first of its 3 orientation residual rows, or -1
-  std::string label;
 };
 
 /// q[dep] = q0[dep] + c0 + c1 d + c2 d^2 + c3 d^3 + c4 d^4, d = q[ind] - q0[ind] (ind < 0: locked).
@@ -272,32 +280,65 @@ struct Coupling {
   int dep_q = 0, dep_v = 0, ind_q = -1, ind_v = -1, eq = 0;
   double c[5] = {0, 0, 0, 0, 0};
   double ref_dep = 0, ref_ind = 0;
-  double value(double qi) const {
+  SINEW_HD double value(double qi) const {
     if (ind_q < 0) return ref_dep + c[0];
     const double d = qi - ref_ind;
     return ref_dep + c[0] + d * (c[1] + d * (c[2] + d * (c[3] + d * c[4])));
   }
-  double deriv(double qi) const {
+  SINEW_HD double deriv(double qi) const {
     const double d = qi - ref_ind;
     return c[1] + d * (2 * c[2] + d * (3 * c[3] + d * 4 * c[4]));
   }
 };
 
-/// Everything the per-world solver reads (host memory, built once).
+/// What the per-world solver reads: the model and the problem's arrays, by pointer (host or
+/// device memory), trivially copyable so that it travels by value into the backend's functors.
+struct ProblemView {
+  ModelView<double> m;
+  const Keypoint* kp = nullptr;
+  const Coupling* cpl = nullptr;
+  const int* var_of_dof = nullptr;   ///< variable index of a dof, -1 if eliminated by a coupling
+  const int* dof_of_var = nullptr;
+  const int* lim_jnt = nullptr;      ///< limited hinge, slide and ball joints (not eliminated)
+  const int* ground_geom = nullptr;  ///< collision geoms that must stay above the floor
+  const int* geom_tree = nullptr;    ///< per ground geom: index into the free joints, or -1
+  const int* free_jnt = nullptr;     ///< free joints whose tree root is their body (liftable)
+  int nkp = 0, ncpl = 0, nlim = 0, nground = 0, nfree = 0;
+  int nvar = 0;
+  int nrow = 0;                      ///< residual rows: 3 per keypoint, then 3 per orientation target
+  int max_iter = 50;
+  double lambda0 = 1e-6, step_tol = 1e-10;
+};
+
+/// The problem built on the host (owning); view() points at its arrays.
 struct Problem {
   ModelView<double> m;
   std::vector<Keypoint> kp;
   std::vector<Coupling> cpl;
-  std::vector<int> var_of_dof;   ///< variable index of a dof, -1 if eliminated by a coupling
-  std::vector<int> dof_of_var;
-  std::vector<int> lim_jnt;      ///< limited hinge, slide and ball joints (not eliminated)
-  std::vector<int> ground_geom;  ///< collision geoms that must stay above the floor
-  std::vector<int> free_jnt;     ///< free joints whose tree root is their body (liftable)
-  std::vector<int> geom_tree;    ///< per ground geom: index into free_jnt, or -1
+  std::vector<int> var_of_dof, dof_of_var, lim_jnt, ground_geom, free_jnt, geom_tree;
   int nvar = 0;
-  int nrow = 0;                  ///< residual rows: 3 per keypoint, then 3 per orientation target
+  int nrow = 0;
   RetargetOptions opt;
+
+  ProblemView view() const { return view_with(m, kp.data(), cpl.data(), var_of_dof.data(), dof_of_var.data(), lim_jnt.data(),
+                                              ground_geom.data(), geom_tree.data(), free_jnt.data()); }
+  /// The same problem over other copies of its arrays (device memory).
+  ProblemView view_with(const ModelView<double>& mv, const Keypoint* k, const Coupling* c, const int* vod, const int* dov,
+                        const int* lim, const int* gg, const int* gt, const int* fj) const {
+    ProblemView v;
+    v.m = mv;
+    v.kp = k; v.cpl = c; v.var_of_dof = vod; v.dof_of_var = dov; v.lim_jnt = lim;
+    v.ground_geom = gg; v.geom_tree = gt; v.free_jnt = fj;
+    v.nkp = int(kp.size()); v.ncpl = int(cpl.size()); v.nlim = int(lim_jnt.size());
+    v.nground = int(ground_geom.size()); v.nfree = int(free_jnt.size());
+    v.nvar = nvar; v.nrow = nrow;
+    v.max_iter = opt.max_iter; v.lambda0 = opt.lambda0; v.step_tol = opt.step_tol;
+    return v;
+  }
 };
+
+SINEW_INLINE double dmax(double a, double b) { return a > b ? a : b; }
+SINEW_INLINE double dmin(double a, double b) { return a < b ? a : b; }
 
 /// Per-world scratch (owned by the host, one slice per world).
 struct Work {
@@ -305,12 +346,12 @@ struct Work {
   int *freev, *frozen;
 };
 
-inline size_t work_reals(const Problem& P) {
+SINEW_INLINE size_t work_reals(const ProblemView& P) {
   const size_t R = size_t(P.nrow), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
   return R * nv + 2 * n * n + 3 * n + nv + R + size_t(P.m.size.nq);
 }
 
-inline Work make_work(const Problem& P, double* base, int* ibase) {
+SINEW_INLINE Work make_work(const ProblemView& P, double* base, int* ibase) {
   const size_t R = size_t(P.nrow), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
   Work w;
   w.J = base; base += R * nv;
@@ -323,18 +364,19 @@ inline Work make_work(const Problem& P, double* base, int* ibase) {
   w.r = base; base += R;
   w.qsave = base;
   w.freev = ibase;
-  w.frozen = ibase + std::max(P.nvar, 1);
+  w.frozen = ibase + (P.nvar > 1 ? P.nvar : 1);
   return w;
 }
 
-inline vec3<double> keypoint_pos(const WorldData<double, WorldOuter>& d, const Keypoint& k) {
+SINEW_INLINE vec3<double> keypoint_pos(const WorldData<double, WorldOuter>& d, const Keypoint& k) {
   return k.site >= 0 ? get3(d.site_xpos, k.site) : get3(d.xpos, k.body);
 }
 
 /// Keeps independent limited joints in range and sets coupled joints from their polynomial.
-template <class Q> inline void apply_constraints(const Problem& P, const Q& q) {
+template <class Q> SINEW_INLINE void apply_constraints(const ProblemView& P, const Q& q) {
   const ModelView<double>& m = P.m;
-  for (int j : P.lim_jnt) {
+  for (int l = 0; l < P.nlim; ++l) {
+    const int j = P.lim_jnt[l];
     const int a = m.jnt_qposadr[j];
     const double lo = m.jnt_range[2 * j], hi = m.jnt_range[2 * j + 1];
     if (m.jnt_type[j] == JNT_BALL) {
@@ -346,32 +388,35 @@ template <class Q> inline void apply_constraints(const Problem& P, const Q& q) {
       if (ang > hi) qq = axis_angle_quat(v, hi);
       q[a] = qq.w; q[a + 1] = qq.x; q[a + 2] = qq.y; q[a + 3] = qq.z;
     } else {
-      q[a] = std::min(std::max(q[a], lo), hi);
+      q[a] = q[a] < lo ? lo : (q[a] > hi ? hi : q[a]);
     }
   }
-  for (const Coupling& c : P.cpl) q[c.dep_q] = c.value(c.ind_q >= 0 ? q[c.ind_q] : 0.0);
+  for (int ci = 0; ci < P.ncpl; ++ci) {
+    const Coupling& c = P.cpl[ci];
+    q[c.dep_q] = c.value(c.ind_q >= 0 ? q[c.ind_q] : 0.0);
+  }
 }
 
 /// World rotation of a keypoint's body or site.
-inline mat3<double> keypoint_rot(const WorldData<double, WorldOuter>& d, const Keypoint& k) {
+SINEW_INLINE mat3<double> keypoint_rot(const WorldData<double, WorldOuter>& d, const Keypoint& k) {
   return k.site >= 0 ? getm(d.site_xmat, k.site) : getm(d.xmat, k.body);
 }
 
 /// Rotation vector (world frame) that turns the keypoint's frame onto its orientation target:
 /// log(R_target R^T).
-inline vec3<double> orientation_error(const WorldData<double, WorldOuter>& d, const Keypoint& k, const double* rtarget) {
+SINEW_INLINE vec3<double> orientation_error(const WorldData<double, WorldOuter>& d, const Keypoint& k, const double* rtarget) {
   const mat3<double> Rt = mat3<double>::load(rtarget), R = keypoint_rot(d, k);
   return quat_to_vel(mat_to_quat(Rt * transpose(R)), 1.0);
 }
 
 /// Kinematics at d.qpos and the weighted residual: rows 3k.. sqrt(w_k) (target_k - p_k), then
 /// for keypoints with an orientation target sqrt(w_rot) log(R_target R^T); returns 0.5 |r|^2.
-inline double evaluate(const Problem& P, const WorldData<double, WorldOuter>& d, const double* target, const double* rtarget,
+SINEW_INLINE double evaluate(const ProblemView& P, const WorldData<double, WorldOuter>& d, const double* target, const double* rtarget,
                        double* r) {
   kinematics(P.m, d);
   com_pos(P.m, d);
   double c = 0;
-  for (size_t k = 0; k < P.kp.size(); ++k) {
+  for (size_t k = 0; k < size_t(P.nkp); ++k) {
     const vec3<double> p = keypoint_pos(d, P.kp[k]);
     for (int i = 0; i < 3; ++i) {
       r[3 * k + size_t(i)] = P.kp[k].sqrtw * (target[3 * k + size_t(i)] - p[i]);
@@ -390,7 +435,7 @@ inline double evaluate(const Problem& P, const WorldData<double, WorldOuter>& d,
 }
 
 /// In-place Cholesky solve of the n x n SPD matrix A (row-major) with right-hand side b; false if not SPD.
-inline bool cholesky_solve(double* A, double* b, int n) {
+SINEW_INLINE bool cholesky_solve(double* A, double* b, int n) {
   for (int j = 0; j < n; ++j) {
     double s = A[j * n + j];
     for (int k = 0; k < j; ++k) s -= A[j * n + k] * A[j * n + k];
@@ -419,10 +464,10 @@ inline bool cholesky_solve(double* A, double* b, int n) {
 /// Gauss-Newton normal equations over the variables: H = J^T J, g = J^T r (J with coupled
 /// columns folded into their independent dof by the chain rule). J is stored transposed (a row
 /// of 3K values per dof) so that the products run over contiguous memory.
-inline void normal_equations(const Problem& P, const WorldData<double, WorldOuter>& d, const Work& w) {
+SINEW_INLINE void normal_equations(const ProblemView& P, const WorldData<double, WorldOuter>& d, const Work& w) {
   const ModelView<double>& m = P.m;
-  const int nv = m.size.nv, K = int(P.kp.size()), n = P.nvar, R = P.nrow;
-  std::fill(w.J, w.J + size_t(R) * size_t(nv), 0.0);
+  const int nv = m.size.nv, K = P.nkp, n = P.nvar, R = P.nrow;
+  for (size_t i = 0; i < size_t(R) * size_t(nv); ++i) w.J[i] = 0;
   for (int k = 0; k < K; ++k) {
     const Keypoint& kp = P.kp[size_t(k)];
     const vec3<double> off = keypoint_pos(d, kp) - get3(d.subtree_com, m.body_rootid[kp.body]);
@@ -433,14 +478,15 @@ inline void normal_equations(const Problem& P, const WorldData<double, WorldOute
         for (int i = 0; i < 3; ++i) w.J[size_t(j) * size_t(R) + size_t(kp.rot_row + i)] = kp.sqrtw_rot * d.cdof[6 * j + i];
     }
   }
-  for (const Coupling& c : P.cpl) {
+  for (int ci = 0; ci < P.ncpl; ++ci) {
+    const Coupling& c = P.cpl[ci];
     double* dep = w.J + size_t(c.dep_v) * size_t(R);
     if (c.ind_v >= 0) {
       const double dd = c.deriv(d.qpos[c.ind_q]);
       double* ind = w.J + size_t(c.ind_v) * size_t(R);
       for (int row = 0; row < R; ++row) ind[row] += dd * dep[row];
     }
-    std::fill(dep, dep + R, 0.0);
+    for (int row = 0; row < R; ++row) dep[row] = 0;
   }
   for (int a = 0; a < n; ++a) {
     const double* Ja = w.J + size_t(P.dof_of_var[size_t(a)]) * size_t(R);
@@ -459,10 +505,10 @@ inline void normal_equations(const Problem& P, const WorldData<double, WorldOute
 /// Damped step over the free variables with an active set for limited hinge/slide joints at a
 /// bound: a variable sitting at a bound whose step points outward is frozen and the system
 /// solved again. Writes the step per dof into w.dxv. Returns false if the system is singular.
-inline bool damped_step(const Problem& P, const WorldData<double, WorldOuter>& d, const Work& w, double lambda) {
+SINEW_INLINE bool damped_step(const ProblemView& P, const WorldData<double, WorldOuter>& d, const Work& w, double lambda) {
   const ModelView<double>& m = P.m;
   const int n = P.nvar;
-  std::fill(w.frozen, w.frozen + n, 0);
+  for (int a = 0; a < n; ++a) w.frozen[a] = 0;
   for (int pass = 0; pass < 8; ++pass) {
     int nf = 0;
     for (int a = 0; a < n; ++a)
@@ -473,10 +519,11 @@ inline bool damped_step(const Problem& P, const WorldData<double, WorldOuter>& d
       w.b[i] = w.g[w.freev[i]];
     }
     if (!cholesky_solve(w.A, w.b, nf)) return false;
-    std::fill(w.dx, w.dx + n, 0.0);
+    for (int a = 0; a < n; ++a) w.dx[a] = 0;
     for (int i = 0; i < nf; ++i) w.dx[w.freev[i]] = w.b[i];
     bool changed = false;
-    for (int j : P.lim_jnt) {
+    for (int l = 0; l < P.nlim; ++l) {
+    const int j = P.lim_jnt[l];
       if (m.jnt_type[j] == JNT_BALL) continue;
       const int a = P.var_of_dof[size_t(m.jnt_dofadr[j])];
       if (a < 0 || w.frozen[a]) continue;
@@ -489,19 +536,19 @@ inline bool damped_step(const Problem& P, const WorldData<double, WorldOuter>& d
     }
     if (!changed) break;
   }
-  std::fill(w.dxv, w.dxv + m.size.nv, 0.0);
+  for (int i = 0; i < m.size.nv; ++i) w.dxv[i] = 0;
   for (int a = 0; a < n; ++a) w.dxv[P.dof_of_var[size_t(a)]] = w.dx[a];
   return true;
 }
 
 /// Solves one frame in world d, starting from d.qpos; leaves the solution in d.qpos.
-inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d, const double* target, const double* rtarget,
+SINEW_INLINE void solve_frame(const ProblemView& P, const WorldData<double, WorldOuter>& d, const double* target, const double* rtarget,
                         int max_iter, const Work& w) {
   const ModelView<double>& m = P.m;
   const int nq = m.size.nq;
   apply_constraints(P, d.qpos);
   double cost = evaluate(P, d, target, rtarget, w.r);
-  double lambda = P.opt.lambda0;
+  double lambda = P.lambda0;
   for (int it = 0; it < max_iter && P.nvar > 0; ++it) {
     normal_equations(P, d, w);
     bool accepted = false;
@@ -510,8 +557,8 @@ inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d
     while (lambda < 1e12) {
       if (!damped_step(P, d, w, lambda)) { lambda *= 10; continue; }
       step = 0;
-      for (int i = 0; i < m.size.nv; ++i) step = std::max(step, std::fabs(w.dxv[i]));
-      if (step < P.opt.step_tol) { converged = true; break; }  // below the noise: no trial needed
+      for (int i = 0; i < m.size.nv; ++i) step = dmax(step, std::fabs(w.dxv[i]));
+      if (step < P.step_tol) { converged = true; break; }  // below the noise: no trial needed
       for (int i = 0; i < nq; ++i) w.qsave[i] = d.qpos[i];
       integrate_pos(m, d.qpos, w.dxv, 1.0);
       apply_constraints(P, d.qpos);
@@ -520,7 +567,7 @@ inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d
         accepted = true;
         const bool tiny = cost - c <= 1e-15 * cost;
         cost = c;
-        lambda = std::max(lambda * 0.1, 1e-12);
+        lambda = dmax(lambda * 0.1, 1e-12);
         if (tiny) step = 0;
         break;
       }
@@ -532,13 +579,13 @@ inline void solve_frame(const Problem& P, const WorldData<double, WorldOuter>& d
       evaluate(P, d, target, rtarget, w.r);
       break;
     }
-    if (step < P.opt.step_tol || cost < 1e-30) break;
+    if (step < P.step_tol || cost < 1e-30) break;
   }
 }
 
 /// Phase 2: each world solves its chunk's frames in order, warm-started.
 struct ChunkFn {
-  const Problem* P;
+  ProblemView P;
   DataView<double, WorldOuter> d;
   const double* targets;        ///< nframe x K x 3
   const double* rot_targets;    ///< nframe x K x 9
@@ -547,21 +594,21 @@ struct ChunkFn {
   double* work;
   int* iwork;
   size_t work_stride, iwork_stride;
-  void operator()(int c) const {
+  SINEW_HD void operator()(int c) const {
     const auto wd = d.world(c);
-    const Work w = make_work(*P, work + work_stride * size_t(c), iwork + iwork_stride * size_t(c));
-    const int nq = P->m.size.nq;
-    const size_t K3 = P->kp.size() * 3;
+    const Work w = make_work(P, work + work_stride * size_t(c), iwork + iwork_stride * size_t(c));
+    const int nq = P.m.size.nq;
+    const size_t K3 = size_t(P.nkp) * 3;
     for (int i = 0; i < nq; ++i) wd.qpos[i] = qpos[size_t(chunk[c]) * size_t(nq) + size_t(i)];
     for (int f = chunk[c] + 1; f < chunk[c + 1]; ++f) {
-      solve_frame(*P, wd, targets + size_t(f) * K3, rot_targets + size_t(f) * K3 * 3, P->opt.max_iter, w);
+      solve_frame(P, wd, targets + size_t(f) * K3, rot_targets + size_t(f) * K3 * 3, P.max_iter, w);
       for (int i = 0; i < nq; ++i) qpos[size_t(f) * size_t(nq) + size_t(i)] = wd.qpos[i];
     }
   }
 };
 
 /// Lowest z of geom g (collision shapes; meshes by vertices).
-inline double geom_lowest(const ModelView<double>& m, const WorldData<double, WorldOuter>& d, int g) {
+SINEW_INLINE double geom_lowest(const ModelView<double>& m, const WorldData<double, WorldOuter>& d, int g) {
   const vec3<double> p = get3(d.geom_xpos, g);
   const mat3<double> R = getm(d.geom_xmat, g);
   const double* s = m.geom_size + 3 * g;
@@ -571,13 +618,13 @@ inline double geom_lowest(const ModelView<double>& m, const WorldData<double, Wo
     case GEOM_CAPSULE: return p.z - std::fabs(r2) * s[1] - s[0];
     case GEOM_ELLIPSOID: return p.z - std::sqrt(r0 * r0 * s[0] * s[0] + r1 * r1 * s[1] * s[1] + r2 * r2 * s[2] * s[2]);
     case GEOM_BOX: return p.z - std::fabs(r0) * s[0] - std::fabs(r1) * s[1] - std::fabs(r2) * s[2];
-    case GEOM_CYLINDER: return p.z - std::fabs(r2) * s[1] - s[0] * std::sqrt(std::max(0.0, 1 - r2 * r2));
+    case GEOM_CYLINDER: return p.z - std::fabs(r2) * s[1] - s[0] * std::sqrt(dmax(0.0, 1 - r2 * r2));
     case GEOM_MESH: {
       const int id = m.geom_dataid[g];
       double lo = p.z;
       if (id < 0) return lo;
       for (int v = m.mesh_vertadr[id]; v < m.mesh_vertadr[id] + m.mesh_vertnum[id]; ++v)
-        lo = std::min(lo, p.z + r0 * m.mesh_vert[3 * v] + r1 * m.mesh_vert[3 * v + 1] + r2 * m.mesh_vert[3 * v + 2]);
+        lo = dmin(lo, p.z + r0 * m.mesh_vert[3 * v] + r1 * m.mesh_vert[3 * v + 1] + r2 * m.mesh_vert[3 * v + 2]);
       return lo;
     }
     default: return p.z;
@@ -587,7 +634,7 @@ inline double geom_lowest(const ModelView<double>& m, const WorldData<double, Wo
 /// Evaluation of one frame per world: optional lifts, kinematics, tendon lengths, lowest points
 /// per liftable tree (and of geoms on fixed trees), keypoint errors.
 struct EvalFn {
-  const Problem* P;
+  ProblemView P;
   DataView<double, WorldOuter> d;
   int f0;
   const double* targets;
@@ -597,47 +644,143 @@ struct EvalFn {
   double* lowest;         ///< nframe x (nfree + 1): per free tree, then geoms on other trees
   double* ten_length;     ///< nframe x ntendon, or null
   double* sqerr;          ///< nframe x 4: sum of squared keypoint errors, max error; the same for orientations (rad)
-  void operator()(int w) const {
-    const Problem& p = *P;
+  SINEW_HD void operator()(int w) const {
+    const ProblemView& p = P;
     const ModelView<double>& m = p.m;
     const auto wd = d.world(w);
-    const int f = f0 + w, nq = m.size.nq, nfree = int(p.free_jnt.size());
+    const int f = f0 + w, nq = m.size.nq, nfree = p.nfree;
     double* q = qpos + size_t(f) * size_t(nq);
     if (lift)
-      for (int t = 0; t < nfree; ++t) q[m.jnt_qposadr[p.free_jnt[size_t(t)]] + 2] += lift[size_t(f) * size_t(nfree) + size_t(t)];
+      for (int t = 0; t < nfree; ++t) q[m.jnt_qposadr[p.free_jnt[t]] + 2] += lift[size_t(f) * size_t(nfree) + size_t(t)];
     for (int i = 0; i < nq; ++i) wd.qpos[i] = q[i];
     kinematics(m, wd);
     com_pos(m, wd);
     double* lo = lowest + size_t(f) * size_t(nfree + 1);
     for (int t = 0; t <= nfree; ++t) lo[t] = INFINITY;
-    for (size_t k = 0; k < p.ground_geom.size(); ++k) {
+    for (int k = 0; k < p.nground; ++k) {
       const int t = p.geom_tree[k] >= 0 ? p.geom_tree[k] : nfree;
-      lo[t] = std::min(lo[t], geom_lowest(m, wd, p.ground_geom[k]));
+      lo[t] = dmin(lo[t], geom_lowest(m, wd, p.ground_geom[k]));
     }
     if (ten_length && m.size.ntendon) {
       tendon_world(m, wd);
       for (int i = 0; i < m.size.ntendon; ++i) ten_length[size_t(f) * size_t(m.size.ntendon) + size_t(i)] = wd.ten_length[i];
     }
     double s = 0, mx = 0;
-    for (size_t k = 0; k < p.kp.size(); ++k) {
-      const vec3<double> e = keypoint_pos(wd, p.kp[k]) - vec3<double>::load(targets + (size_t(f) * p.kp.size() + k) * 3);
+    for (int k = 0; k < p.nkp; ++k) {
+      const vec3<double> e = keypoint_pos(wd, p.kp[k]) - vec3<double>::load(targets + (size_t(f) * size_t(p.nkp) + size_t(k)) * 3);
       const double e2 = dot(e, e);
       s += e2;
-      mx = std::max(mx, std::sqrt(e2));
+      mx = dmax(mx, std::sqrt(e2));
     }
     sqerr[4 * size_t(f)] = s;
     sqerr[4 * size_t(f) + 1] = mx;
     double so = 0, mo = 0;
-    for (size_t k = 0; k < p.kp.size(); ++k)
+    for (int k = 0; k < p.nkp; ++k)
       if (p.kp[k].rot_row >= 0) {
-        const vec3<double> e = orientation_error(wd, p.kp[k], rot_targets + (size_t(f) * p.kp.size() + k) * 9);
+        const vec3<double> e = orientation_error(wd, p.kp[k], rot_targets + (size_t(f) * size_t(p.nkp) + size_t(k)) * 9);
         so += dot(e, e);
-        mo = std::max(mo, norm(e));
+        mo = dmax(mo, norm(e));
       }
     sqerr[4 * size_t(f) + 2] = so;
     sqerr[4 * size_t(f) + 3] = mo;
   }
 };
+
+/// Runs the parallel passes on a host policy (serial or OpenMP): the problem's host arrays.
+template <class E, class Space = typename E::space> struct Backend {
+  E exec;
+  ProblemView P;
+  ModelSizes sizes;
+  Backend(E e, const Model<double>& model, const Problem& hp) : exec(e), P(hp.view()), sizes(model.sizes()) {}
+
+  /// Phase 2: every chunk's frames after its seed (qpos holds the seeds; filled in place).
+  void solve_chunks(const std::vector<int>& chunk, const std::vector<double>& targets, const std::vector<double>& rot,
+                    std::vector<double>& qpos) const {
+    const int nchunk = int(chunk.size()) - 1;
+    const size_t ws = work_reals(P), iws = 2 * size_t(P.nvar > 1 ? P.nvar : 1);
+    std::vector<double> work(ws * size_t(nchunk));
+    std::vector<int> iwork(iws * size_t(nchunk));
+    Data<double> dc(sizes, nchunk);
+    parallel_for(exec, nchunk, ChunkFn{P, dc.view(), targets.data(), rot.data(), qpos.data(), chunk.data(), work.data(),
+                                       iwork.data(), ws, iws});
+  }
+
+  /// Evaluation of every frame (EvalFn), `batch` worlds at a time; lift and ten may be null.
+  void evaluate(int batch, const std::vector<double>& targets, const std::vector<double>& rot, std::vector<double>& qpos,
+                const double* lift, std::vector<double>& lowest, double* ten, std::vector<double>& sqerr) const {
+    const int N = int(qpos.size() / size_t(sizes.nq > 0 ? sizes.nq : 1));
+    Data<double> de(sizes, batch);  // a world holds every mjData field (contacts, constraint rows): keep batches small
+    for (int f0 = 0; f0 < N; f0 += batch)
+      parallel_for(exec, std::min(batch, N - f0), EvalFn{P, de.view(), f0, targets.data(), rot.data(), qpos.data(), lift,
+                                                         lowest.data(), ten, sqerr.data()});
+  }
+};
+
+#if defined(__CUDACC__)
+/// Runs the parallel passes on the CUDA backend: the model and the problem's arrays are copied
+/// to the device once; each pass copies its inputs over, runs the same functors, and copies the
+/// results back (one synchronization per pass, none per frame).
+template <class E> struct Backend<E, DeviceSpace> {
+  template <class S> using dvec = thrust::device_vector<S>;
+  template <class S> static S* raw(dvec<S>& v) { return thrust::raw_pointer_cast(v.data()); }
+  template <class S> static const S* raw(const dvec<S>& v) { return thrust::raw_pointer_cast(v.data()); }
+
+  E exec;
+  ModelSizes sizes;
+  DeviceModel<double> dm;
+  dvec<Keypoint> kp;
+  dvec<Coupling> cpl;
+  dvec<int> vod, dov, lim, gg, gt, fj;
+  ProblemView P;
+
+  Backend(E e, const Model<double>& model, const Problem& hp)
+      : exec(e), sizes(model.sizes()), dm(model), kp(hp.kp.begin(), hp.kp.end()), cpl(hp.cpl.begin(), hp.cpl.end()),
+        vod(hp.var_of_dof.begin(), hp.var_of_dof.end()), dov(hp.dof_of_var.begin(), hp.dof_of_var.end()),
+        lim(hp.lim_jnt.begin(), hp.lim_jnt.end()), gg(hp.ground_geom.begin(), hp.ground_geom.end()),
+        gt(hp.geom_tree.begin(), hp.geom_tree.end()), fj(hp.free_jnt.begin(), hp.free_jnt.end()) {
+    P = hp.view_with(dm.view(), raw(kp), raw(cpl), raw(vod), raw(dov), raw(lim), raw(gg), raw(gt), raw(fj));
+  }
+
+  void sync(const char* what) const {
+    const cudaError_t err = cudaStreamSynchronize(exec.stream);
+    const cudaError_t last = cudaGetLastError();
+    if (err != cudaSuccess || last != cudaSuccess)
+      throw std::runtime_error(std::string("retarget: CUDA error in ") + what + ": " +
+                               cudaGetErrorString(err != cudaSuccess ? err : last));
+  }
+
+  void solve_chunks(const std::vector<int>& chunk, const std::vector<double>& targets, const std::vector<double>& rot,
+                    std::vector<double>& qpos) const {
+    const int nchunk = int(chunk.size()) - 1;
+    const size_t ws = work_reals(P), iws = 2 * size_t(P.nvar > 1 ? P.nvar : 1);
+    dvec<double> work(ws * size_t(nchunk)), dt(targets.begin(), targets.end()), dr(rot.begin(), rot.end()),
+        dq(qpos.begin(), qpos.end());
+    dvec<int> iwork(iws * size_t(nchunk)), dc(chunk.begin(), chunk.end());
+    Data<double, WorldOuter, DeviceSpace> d(sizes, nchunk);
+    parallel_for(exec, nchunk, ChunkFn{P, d.view(), raw(dt), raw(dr), raw(dq), raw(dc), raw(work), raw(iwork), ws, iws});
+    sync("the per-chunk solve");
+    thrust::copy(dq.begin(), dq.end(), qpos.begin());
+  }
+
+  void evaluate(int batch, const std::vector<double>& targets, const std::vector<double>& rot, std::vector<double>& qpos,
+                const double* lift, std::vector<double>& lowest, double* ten, std::vector<double>& sqerr) const {
+    const int N = int(qpos.size() / size_t(sizes.nq > 0 ? sizes.nq : 1));
+    const size_t nfree = size_t(P.nfree), nten = size_t(sizes.ntendon);
+    dvec<double> dt(targets.begin(), targets.end()), dr(rot.begin(), rot.end()), dq(qpos.begin(), qpos.end());
+    dvec<double> dl(lift ? size_t(N) * nfree : 0), dlow(lowest.size()), dten(ten ? size_t(N) * nten : 0), dse(sqerr.size());
+    if (lift) thrust::copy(lift, lift + size_t(N) * nfree, dl.begin());
+    Data<double, WorldOuter, DeviceSpace> de(sizes, batch);
+    for (int f0 = 0; f0 < N; f0 += batch)
+      parallel_for(exec, std::min(batch, N - f0), EvalFn{P, de.view(), f0, raw(dt), raw(dr), raw(dq), lift ? raw(dl) : nullptr,
+                                                         raw(dlow), ten ? raw(dten) : nullptr, raw(dse)});
+    sync("the evaluation pass");
+    if (lift) thrust::copy(dq.begin(), dq.end(), qpos.begin());
+    thrust::copy(dlow.begin(), dlow.end(), lowest.begin());
+    thrust::copy(dse.begin(), dse.end(), sqerr.begin());
+    if (ten) thrust::copy(dten.begin(), dten.end(), ten);
+  }
+};
+#endif
 
 inline vec3<double> to_z_up(const double* p, char up) {
   if (up == 'y' || up == 'Y') return {p[2], p[0], p[1]};
@@ -653,11 +796,11 @@ inline int depth(const SourceMotion& s, int j) {
 
 }  // namespace retarget_detail
 
-/// Retargets `src` onto `model` through the keypoint map. `exec` is exec::serial or exec::omp.
+/// Retargets `src` onto `model` through the keypoint map. `exec` is exec::serial, exec::omp or
+/// (nvcc builds) exec::Cuda; the model is the host Model either way.
 template <class E>
 RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& src, const std::vector<KeypointMap>& map,
                         const RetargetOptions& opt = {}) {
-  static_assert(is_host_policy_v<E>, "retarget runs on host policies (exec::serial, exec::omp)");
   using namespace retarget_detail;
   const auto t_start = std::chrono::steady_clock::now();
   const ModelView<double> m = model.view();
@@ -693,7 +836,6 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
     else if (s >= 0) { k.site = s; k.body = model.site_bodyid[size_t(s)]; }
     else throw ModelError(at, "'" + e.target + "' is neither a body nor a site of the model" + (b == 0 ? " (the world body cannot follow a keypoint)" : ""));
     k.sqrtw = std::sqrt(e.weight);
-    k.label = e.source + "->" + e.target;
     if (e.orient > 0) {
       if (src.rot.size() != src.pos.size() * 3)
         throw ModelError(at, "orientation target for '" + e.source + "', but the source motion has no joint rotations");
@@ -907,12 +1049,13 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
     Problem P0 = P;  // positions only
     for (Keypoint& k : P0.kp) { k.rot_row = -1; k.sqrtw_rot = 0; }
     P0.nrow = 3 * K;
-    std::vector<double> w0r(work_reals(P0));
+    const ProblemView PV0 = P0.view();
+    std::vector<double> w0r(work_reals(PV0));
     std::vector<int> w0i(2 * size_t(std::max(P0.nvar, 1)));
     Data<double> d1(model.sizes(), 1);
     const auto wd = d1.view().world(0);
     for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
-    solve_frame(P0, wd, res.targets.data(), res.rot_targets.data(), opt.max_iter_seed, make_work(P0, w0r.data(), w0i.data()));
+    solve_frame(PV0, wd, res.targets.data(), res.rot_targets.data(), opt.max_iter_seed, make_work(PV0, w0r.data(), w0i.data()));
     kinematics(m, wd);  // the accepted state (the solver may stop right after a rejected trial)
     for (int k = 0; k < K; ++k) {
       const Keypoint& kp = P.kp[size_t(k)];
@@ -923,42 +1066,36 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
     }
   }
 
-  // phase 1: chunk seeds in order; phase 2: chunks in parallel
+  // phase 1: chunk seeds in order (host); phase 2: chunks in parallel on the backend
   const int nchunk = std::max(1, std::min(opt.nchunk, N));
   std::vector<int> chunk(size_t(nchunk) + 1);
   for (int c = 0; c <= nchunk; ++c) chunk[size_t(c)] = int((long long)(c) * N / nchunk);
   res.qpos.assign(size_t(N) * size_t(nq), 0.0);
-  const size_t ws = work_reals(P), iws = 2 * size_t(std::max(P.nvar, 1));
-  std::vector<double> work(ws * size_t(nchunk));
-  std::vector<int> iwork(iws * size_t(nchunk));
-  Data<double> dc(model.sizes(), nchunk);
-  const auto dcv = dc.view();
   {
-    const auto wd = dcv.world(0);
-    const Work w = make_work(P, work.data(), iwork.data());
+    const ProblemView PV = P.view();
+    std::vector<double> work(work_reals(PV));
+    std::vector<int> iwork(2 * size_t(std::max(P.nvar, 1)));
+    const Work w = make_work(PV, work.data(), iwork.data());
+    Data<double> ds(model.sizes(), 1);
+    const auto wd = ds.view().world(0);
     for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
     for (int c = 0; c < nchunk; ++c) {
       const int f = chunk[size_t(c)];
-      solve_frame(P, wd, res.targets.data() + size_t(f) * size_t(K) * 3, res.rot_targets.data() + size_t(f) * size_t(K) * 9,
+      solve_frame(PV, wd, res.targets.data() + size_t(f) * size_t(K) * 3, res.rot_targets.data() + size_t(f) * size_t(K) * 9,
                   opt.max_iter_seed, w);
       for (int i = 0; i < nq; ++i) res.qpos[size_t(f) * size_t(nq) + size_t(i)] = wd.qpos[i];
     }
   }
-  parallel_for(exec, nchunk, ChunkFn{&P, dcv, res.targets.data(), res.rot_targets.data(), res.qpos.data(), chunk.data(),
-                                     work.data(), iwork.data(), ws, iws});
+  const Backend<E> backend(exec, model, P);
+  backend.solve_chunks(chunk, res.targets, res.rot_targets, res.qpos);
 
   // ground correction and evaluation
   const int nfree = int(P.free_jnt.size()), nten = model.ntendon;
   std::vector<double> lowest(size_t(N) * size_t(nfree + 1)), sqerr(size_t(N) * 4);
   res.ten_length.assign(size_t(N) * size_t(nten), 0.0);
   const int batch = std::max(1, std::min(opt.batch, N));
-  Data<double> de(model.sizes(), batch);  // a world holds every mjData field (contacts, constraint rows): keep batches small
   auto eval_all = [&](const double* lift, double* ten) {
-    for (int f0 = 0; f0 < N; f0 += batch) {
-      const int cnt = std::min(batch, N - f0);
-      parallel_for(exec, cnt, EvalFn{&P, de.view(), f0, res.targets.data(), res.rot_targets.data(), res.qpos.data(), lift,
-                                     lowest.data(), ten, sqerr.data()});
-    }
+    backend.evaluate(batch, res.targets, res.rot_targets, res.qpos, lift, lowest, ten, sqerr);
   };
   const double floor_target = opt.floor_z + opt.ground_clearance;
   if (opt.ground != GroundMode::none && nfree > 0) {
