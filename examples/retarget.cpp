@@ -7,7 +7,8 @@
 // Options: --fps F (resample the output), --threads N (OpenMP threads; default all),
 // --up y|z (the source's up axis; default y for BVH, z for AMASS), --scale S (skip the scale
 // fit), --per-segment (scale each bone to the model's length), --ground none|frame|clip (default
-// frame), --chunks N (default 32).
+// frame), --chunks N (frame chunks solved in parallel; default 32, 256 with --backend cuda),
+// --backend omp|cuda (cuda: builds with SINEW_ENABLE_CUDA, one GPU thread per chunk).
 // MAP.txt: one "source_joint model_body_or_site [weight]" per line; see docs/retargeting.md.
 #include <cstdio>
 #include <cstdlib>
@@ -17,20 +18,27 @@
 #include "sinew/io/mjcf.hpp"
 #include "sinew/retarget/retarget.hpp"
 
+#if SINEW_WITH_CUDA
+namespace sinew::retarget_cli {
+RetargetResult run_cuda(const Model<double>& model, const SourceMotion& src, const std::vector<KeypointMap>& map,
+                        const RetargetOptions& opt);  // retarget_cuda.cu
+}
+#endif
+
 namespace {
 int usage() {
   std::cerr << "usage: sinew-retarget MODEL.xml (--bvh FILE.bvh | --smplh SEQ.npz --body-model MODEL.npz) --map MAP.txt\n"
                "                      --out OUT.npz [--fps F] [--threads N] [--up y|z] [--scale S]\n"
-               "                      [--per-segment] [--ground none|frame|clip] [--chunks N]\n";
+               "                      [--per-segment] [--ground none|frame|clip] [--chunks N] [--backend omp|cuda]\n";
   return 2;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
-  std::string model_path = argv[1], bvh, smplh, body_model, map_path, out, up, ground = "frame";
+  std::string model_path = argv[1], bvh, smplh, body_model, map_path, out, up, ground = "frame", backend = "omp";
   double fps = 0, scale = 0;
-  int threads = 0, chunks = 32;
+  int threads = 0, chunks = 0;
   bool per_segment = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
@@ -50,11 +58,20 @@ int main(int argc, char** argv) {
     else if (a == "--per-segment") per_segment = true;
     else if (a == "--ground") ground = val();
     else if (a == "--chunks") chunks = std::atoi(val().c_str());
+    else if (a == "--backend") backend = val();
     else { std::cerr << "sinew-retarget: unknown option " << a << "\n"; return usage(); }
   }
   if (bvh.empty() == smplh.empty() || map_path.empty() || out.empty()) return usage();
   if (!up.empty() && up != "y" && up != "z") { std::cerr << "sinew-retarget: --up takes y or z\n"; return 2; }
   if (ground != "none" && ground != "frame" && ground != "clip") { std::cerr << "sinew-retarget: --ground takes none, frame or clip\n"; return 2; }
+  if (backend != "omp" && backend != "cuda") { std::cerr << "sinew-retarget: --backend takes omp or cuda\n"; return 2; }
+#if !SINEW_WITH_CUDA
+  if (backend == "cuda") {
+    std::cerr << "sinew-retarget: --backend cuda: this build has no CUDA backend (configure with SINEW_ENABLE_CUDA=ON)\n";
+    return 2;
+  }
+#endif
+  if (chunks <= 0) chunks = backend == "cuda" ? 256 : 32;
   try {
     std::vector<sinew::Diagnostic> warnings;  // load warnings (constraints not simulated...) do not concern retargeting
     const sinew::Model<double> model = sinew::load_mjcf(model_path, &warnings);
@@ -77,7 +94,13 @@ int main(int argc, char** argv) {
     opt.ground = ground == "none" ? sinew::GroundMode::none : ground == "clip" ? sinew::GroundMode::whole_clip : sinew::GroundMode::per_frame;
     sinew::exec::OpenMP pol;
     pol.threads = threads;
-    sinew::RetargetResult r = sinew::retarget(pol, model, src, sinew::load_keypoint_map(map_path), opt);
+    const auto map = sinew::load_keypoint_map(map_path);
+#if SINEW_WITH_CUDA
+    sinew::RetargetResult r = backend == "cuda" ? sinew::retarget_cli::run_cuda(model, src, map, opt)
+                                                : sinew::retarget(pol, model, src, map, opt);
+#else
+    sinew::RetargetResult r = sinew::retarget(pol, model, src, map, opt);
+#endif
     sinew::Trajectory tr = fps > 0 ? sinew::resample(r.trajectory, fps) : r.trajectory;
     sinew::fill_kinematics(pol, model, tr);
     sinew::save_trajectory(out, tr);

@@ -51,6 +51,7 @@
 #include <string>
 #include <vector>
 
+#include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/exec/parallel_for.hpp"
 #include "sinew/imitation/trajectory.hpp"
@@ -706,9 +707,8 @@ template <class E, class Space = typename E::space> struct Backend {
   }
 
   /// Evaluation of every frame (EvalFn), `batch` worlds at a time; lift and ten may be null.
-  void evaluate(int batch, const std::vector<double>& targets, const std::vector<double>& rot, std::vector<double>& qpos,
+  void evaluate(int N, int batch, const std::vector<double>& targets, const std::vector<double>& rot, std::vector<double>& qpos,
                 const double* lift, std::vector<double>& lowest, double* ten, std::vector<double>& sqerr) const {
-    const int N = int(qpos.size() / size_t(sizes.nq > 0 ? sizes.nq : 1));
     Data<double> de(sizes, batch);  // a world holds every mjData field (contacts, constraint rows): keep batches small
     for (int f0 = 0; f0 < N; f0 += batch)
       parallel_for(exec, std::min(batch, N - f0), EvalFn{P, de.view(), f0, targets.data(), rot.data(), qpos.data(), lift,
@@ -762,9 +762,8 @@ template <class E> struct Backend<E, DeviceSpace> {
     thrust::copy(dq.begin(), dq.end(), qpos.begin());
   }
 
-  void evaluate(int batch, const std::vector<double>& targets, const std::vector<double>& rot, std::vector<double>& qpos,
+  void evaluate(int N, int batch, const std::vector<double>& targets, const std::vector<double>& rot, std::vector<double>& qpos,
                 const double* lift, std::vector<double>& lowest, double* ten, std::vector<double>& sqerr) const {
-    const int N = int(qpos.size() / size_t(sizes.nq > 0 ? sizes.nq : 1));
     const size_t nfree = size_t(P.nfree), nten = size_t(sizes.ntendon);
     dvec<double> dt(targets.begin(), targets.end()), dr(rot.begin(), rot.end()), dq(qpos.begin(), qpos.end());
     dvec<double> dl(lift ? size_t(N) * nfree : 0), dlow(lowest.size()), dten(ten ? size_t(N) * nten : 0), dse(sqerr.size());
@@ -1095,7 +1094,7 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
   res.ten_length.assign(size_t(N) * size_t(nten), 0.0);
   const int batch = std::max(1, std::min(opt.batch, N));
   auto eval_all = [&](const double* lift, double* ten) {
-    backend.evaluate(batch, res.targets, res.rot_targets, res.qpos, lift, lowest, ten, sqerr);
+    backend.evaluate(N, batch, res.targets, res.rot_targets, res.qpos, lift, lowest, ten, sqerr);
   };
   const double floor_target = opt.floor_z + opt.ground_clearance;
   if (opt.ground != GroundMode::none && nfree > 0) {
