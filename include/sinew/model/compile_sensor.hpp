@@ -180,7 +180,6 @@ inline void compile_sensors(Model<double>& m, std::vector<std::string>* unsuppor
       m.sensor_objid[s] = id;
       return id;
     };
-    bool ref = false;
     if (at == "site") named("site", m.site_names, OBJ_SITE);
     else if (at == "tendon") {
       const int t = named("tendon", m.tendon_names, OBJ_TENDON);
@@ -202,13 +201,11 @@ inline void compile_sensors(Model<double>& m, std::vector<std::string>* unsuppor
         fail(p, "joint must be limited in sensor");
     } else if (at == "frame") {
       frame_object(m, p, "objtype", "objname", m.sensor_objtype[s], m.sensor_objid[s]);
-      if (attr(p, "reftype") || attr(p, "refname")) {
+      if (attr(p, "reftype") || attr(p, "refname"))
         frame_object(m, p, "reftype", "refname", m.sensor_reftype[s], m.sensor_refid[s]);
-        ref = true;
-      }
     }
-    const bool camera = m.sensor_objtype[s] == OBJ_CAMERA || m.sensor_reftype[s] == OBJ_CAMERA;
-    if (unsupported && (!sensor_computed(k->type) || ref || camera))
+    const bool ref = m.sensor_reftype[s] != OBJ_UNKNOWN, camera = m.sensor_objtype[s] == OBJ_CAMERA;
+    if (unsupported && sensor_reads_nan(k->type, m.sensor_objtype[s], m.sensor_reftype[s]))
       unsupported->push_back("<" + p.kind + ">" + (p.name.empty() ? " #" + std::to_string(i) : " '" + p.name + "'") +
                              (ref ? " (relative to a reference frame)" : camera ? " (on a camera)" : "") + " at " +
                              SourceLocation{p.file, p.line, ""}.str());

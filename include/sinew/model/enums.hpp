@@ -1,6 +1,7 @@
 // Enumerations with MuJoCo's numeric values, so model fields compare one to one with mjModel.
 #pragma once
 #include "sinew/config.hpp"
+#include "sinew/constraint/types.hpp"
 
 namespace sinew {
 
@@ -65,6 +66,13 @@ SINEW_INLINE bool sensor_computed(int type) {
     default:
       return false;
   }
+}
+
+/// True for a sensor that reads NaN: a kind Sinew does not compute, a frame sensor relative to
+/// a reference frame, or one on a camera (Sinew keeps no cameras). The compiler names these in
+/// its load warning; the sensor stage writes the NaN.
+SINEW_INLINE bool sensor_reads_nan(int type, int objtype, int reftype) {
+  return !sensor_computed(type) || reftype != OBJ_UNKNOWN || objtype == OBJ_CAMERA;
 }
 
 enum SensorDataType : int { DATATYPE_REAL = 0, DATATYPE_POSITIVE = 1, DATATYPE_AXIS = 2, DATATYPE_QUATERNION = 3 };

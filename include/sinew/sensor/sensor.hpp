@@ -197,7 +197,7 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
     const int type = m.sensor_type[i], id = m.sensor_objid[i], adr = m.sensor_adr[i], dim = m.sensor_dim[i];
     auto out = subspan(d.sensordata, adr);
     auto put3 = [&out](vec3<T> v) { out[0] = v.x; out[1] = v.y; out[2] = v.z; };
-    if (!sensor_computed(type) || m.sensor_refid[i] >= 0 || m.sensor_objtype[i] == OBJ_CAMERA) {
+    if (sensor_reads_nan(type, m.sensor_objtype[i], m.sensor_reftype[i])) {
       for (int k = 0; k < dim; ++k) out[k] = T(NAN);
       continue;
     }
