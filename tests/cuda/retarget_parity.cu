@@ -1,6 +1,7 @@
 // Retargeting on the CUDA backend against the serial CPU backend: the same ChunkFn / EvalFn
 // functors solve and evaluate the frames on the device. Two clips made from our own models (the
-// source skeleton is the model's bodies and sites, scaled, so the exact answer is known):
+// source skeleton is the model's bodies and sites, scaled, so the exact answer is known;
+// tests/retarget/model_motion.hpp, shared with the CPU tests):
 //  - skeleton.xml: free pelvis, ball joints, hinge limits, the spine coupling, ground correction
 //    (the motion is lowered into the floor) and orientation targets on the hands and feet;
 //  - arm.xml with arm_reach.npz: fixed base, tendon lengths and the tendon-jump metric.
@@ -13,76 +14,36 @@
 #include "sinew/imitation/trajectory.hpp"
 #include "sinew/io/mjcf.hpp"
 #include "sinew/retarget/retarget.hpp"
+#include "../retarget/model_motion.hpp"
 
 using namespace sinew;
 
 namespace {
 
-/// The model's bodies (world excluded) and sites as a source skeleton over the frames in qpos:
-/// positions scaled by `scale` (Z up), world rotations.
-SourceMotion source_from_model(const Model<double>& m, const std::vector<double>& qpos, double fps, double scale) {
-  SourceMotion s;
-  std::vector<int> src_of_body(size_t(m.nbody), -1);
-  for (int b = 1; b < m.nbody; ++b) {
-    src_of_body[size_t(b)] = int(s.names.size());
-    s.names.push_back(m.body_names[size_t(b)]);
-    s.parent.push_back(src_of_body[size_t(m.body_parentid[size_t(b)])]);
-  }
-  for (int i = 0; i < m.nsite; ++i) {
-    s.names.push_back(m.site_names[size_t(i)]);
-    s.parent.push_back(src_of_body[size_t(m.site_bodyid[size_t(i)])]);
-  }
-  s.nframe = int(qpos.size() / size_t(m.nq));
-  s.fps = fps;
-  const size_t nj = s.names.size();
-  s.pos.resize(size_t(s.nframe) * nj * 3);
-  s.rot.resize(size_t(s.nframe) * nj * 9);
-  Data<double> d(m.sizes(), 1);
-  const auto w = d.view().world(0);
-  const ModelView<double> mv = m.view();
-  for (int f = 0; f < s.nframe; ++f) {
-    for (int i = 0; i < m.nq; ++i) w.qpos[i] = qpos[size_t(f) * size_t(m.nq) + size_t(i)];
-    kinematics(mv, w);
-    for (size_t j = 0; j < nj; ++j) {
-      const bool site = j >= size_t(m.nbody - 1);
-      const int id = site ? int(j) - (m.nbody - 1) : int(j) + 1;
-      const vec3<double> p = site ? get3(w.site_xpos, id) : get3(w.xpos, id);
-      const mat3<double> r = site ? getm(w.site_xmat, id) : getm(w.xmat, id);
-      (scale * p).store(s.pos.data() + (size_t(f) * nj + j) * 3);
-      r.store(s.rot.data() + (size_t(f) * nj + j) * 9);
-    }
-  }
-  return s;
+/// skeleton_motion with the pelvis 25 cm lower: the feet go through the floor.
+std::vector<double> sunk_skeleton_motion(const Model<double>& m, int nframe, double fps) {
+  std::vector<double> q = test::skeleton_motion(m, nframe, fps);
+  for (int f = 0; f < nframe; ++f) q[size_t(f) * size_t(m.nq) + 2] -= 0.25;
+  return q;
 }
 
-/// A walking-like motion of skeleton.xml within its joint ranges, the spine coupling honoured,
-/// the pelvis low enough that the feet go through the floor.
-std::vector<double> skeleton_motion(const Model<double>& m, int nframe, double fps) {
-  std::vector<double> q(size_t(nframe) * size_t(m.nq));
-  for (int f = 0; f < nframe; ++f) {
-    const double t = f / fps;
-    double* qf = q.data() + size_t(f) * size_t(m.nq);
-    for (int i = 0; i < m.nq; ++i) qf[i] = m.qpos0[size_t(i)];
-    for (int j = 0; j < m.njnt; ++j) {
-      const int a = m.jnt_qposadr[size_t(j)], type = m.jnt_type[size_t(j)];
-      const double ph = 0.7 * j, lo = m.jnt_range[2 * size_t(j)], hi = m.jnt_range[2 * size_t(j) + 1];
-      if (type == JNT_FREE) {
-        qf[a] = 0.4 * t; qf[a + 1] = 0.05 * std::sin(2 * t); qf[a + 2] = 0.8 + 0.02 * std::sin(6 * t);
-        axis_angle_quat(vec3<double>{0, 0, 1}, 0.3 * t).store(qf + a + 3);
-      } else if (type == JNT_BALL) {
-        vec3<double> ax{std::sin(ph + t), std::cos(ph + 0.5 * t), 0.4};
-        normalize(ax);
-        axis_angle_quat(ax, 0.5 + 0.3 * std::sin(3 * t + ph)).store(qf + a);
-      } else {
-        qf[a] = 0.5 * (lo + hi) + 0.35 * (hi - lo) * std::sin(4 * t + ph);
-      }
-    }
+/// Keypoints: every body but the world onto itself (orientation targets where `orient` says),
+/// and the first site of each body through its "<body>_end" source joint (model_source names
+/// every site of a body so; the source's lookup finds the first).
+std::vector<KeypointMap> own_keypoints(const Model<double>& m, bool (*orient)(const std::string&)) {
+  std::string text;
+  for (int b = 1; b < m.nbody; ++b) {
+    const std::string& n = m.body_names[size_t(b)];
+    text += n + " " + n + (orient(n) ? " 1 orient=0.5\n" : "\n");
   }
-  // the coupling: thoracic_flex = 0.5 lumbar_flex
-  const int th = m.jnt_qposadr[size_t(Model<double>::find(m.jnt_names, "thoracic_flex"))];
-  const int lu = m.jnt_qposadr[size_t(Model<double>::find(m.jnt_names, "lumbar_flex"))];
-  for (int f = 0; f < nframe; ++f) q[size_t(f) * size_t(m.nq) + size_t(th)] = 0.5 * q[size_t(f) * size_t(m.nq) + size_t(lu)];
-  return q;
+  std::vector<bool> seen(size_t(m.nbody), false);
+  for (int i = 0; i < m.nsite; ++i) {
+    const int b = m.site_bodyid[size_t(i)];
+    if (seen[size_t(b)]) continue;
+    seen[size_t(b)] = true;
+    text += m.body_names[size_t(b)] + "_end site:" + m.site_names[size_t(i)] + "\n";
+  }
+  return parse_keypoint_map(text);
 }
 
 struct Tally {
@@ -142,29 +103,20 @@ int retarget_parity() {
     std::vector<Diagnostic> warnings;  // box-capsule pairs left out of collision: irrelevant here
     const Model<double> m = load_mjcf("models/skeleton.xml", &warnings);
     const double fps = 60;
-    const std::vector<double> q = skeleton_motion(m, 600, fps);
-    const SourceMotion src = source_from_model(m, q, fps, 1.3);
-    std::string text;
-    for (int b = 1; b < m.nbody; ++b) {
-      const std::string& n = m.body_names[size_t(b)];
-      text += n + " " + n + (n.rfind("hand", 0) == 0 || n.rfind("foot", 0) == 0 ? " 1 orient=0.5\n" : "\n");
-    }
-    for (const std::string& s : m.site_names) text += s + " " + s + "\n";
+    const SourceMotion src = test::model_source(m, sunk_skeleton_motion(m, 600, fps), fps, 1.3);
+    auto hands_feet = [](const std::string& n) { return n.rfind("hand", 0) == 0 || n.rfind("foot", 0) == 0; };
     RetargetOptions opt;
     opt.source_up = 'z';
-    const RetargetMetrics mc = compare(t, "skeleton.xml", m, src, parse_keypoint_map(text), opt, nullptr);  // lifted: not exact
+    const RetargetMetrics mc = compare(t, "skeleton.xml", m, src, own_keypoints(m, hands_feet), opt, nullptr);  // lifted: not exact
     t.check(mc.max_ground_lift > 0.01, "skeleton.xml: the motion should need the ground correction");
   }
   {
     const Model<double> m = load_mjcf("models/arm.xml");
     const Trajectory ref = load_trajectory("models/arm_reach.npz");
-    const SourceMotion src = source_from_model(m, ref.qpos, ref.frequency, 0.8);
-    std::string text;
-    for (int b = 1; b < m.nbody; ++b) text += m.body_names[size_t(b)] + " " + m.body_names[size_t(b)] + "\n";
-    for (const std::string& s : m.site_names) text += s + " " + s + "\n";
+    const SourceMotion src = test::model_source(m, ref.qpos, ref.frequency, 0.8);
     RetargetOptions opt;
     opt.source_up = 'z';
-    compare(t, "arm.xml + arm_reach.npz", m, src, parse_keypoint_map(text), opt, &ref.qpos);
+    compare(t, "arm.xml + arm_reach.npz", m, src, own_keypoints(m, [](const std::string&) { return false; }), opt, &ref.qpos);
   }
   std::printf("retarget parity: %d passed, %d failed\n", t.passed, t.failed);
   return t.failed;

@@ -261,7 +261,7 @@ TEST_CASE("reward terms match their formulas; reward is the sum of weights at th
     auto rotvec_rel = [&](const double* R0, const double* R, double* out) {
       mat3<double> a, b;
       for (int k = 0; k < 9; ++k) { a.m[k] = R0[k]; b.m[k] = R[k]; }
-      const vec3<double> rv = imitation::mat_to_rotvec(transpose(a) * b);
+      const vec3<double> rv = mat_to_rotvec(transpose(a) * b);
       out[0] = rv.x; out[1] = rv.y; out[2] = rv.z;
     };
     double sp[3][3], sR[3][9], sa[3][3], sl[3][3], rp[3][3], rR[3][9], ra[3][3], rl[3][3];

@@ -34,9 +34,6 @@ template <class T, class L> struct MimicContext {
 
 namespace imitation {
 
-/// Rotation vector (axis * angle, angle in [-pi, pi]) of a rotation matrix.
-template <class T> SINEW_INLINE vec3<T> mat_to_rotvec(const mat3<T>& r) { return quat_to_vel(mat_to_quat(r), T(1)); }
-
 /// Angle of the rotation between two unit quaternions (sign-invariant).
 template <class T> SINEW_INLINE T quat_angle(quat<T> a, quat<T> b) {
   const vec3<T> r = sub_quat(a, b);

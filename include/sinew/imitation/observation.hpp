@@ -88,7 +88,7 @@ template <class T, class L> SINEW_HD void write_observation(const MimicContext<T
       const vec3<T> dp{qr[ra] + c.root_offset[0] - d.qpos[ra], qr[ra + 1] + c.root_offset[1] - d.qpos[ra + 1],
                        qr[ra + 2] - d.qpos[ra + 2]};
       put(rotate(conj(r), dp));
-      put(imitation::mat_to_rotvec(transpose(quat_to_mat(r)) * quat_to_mat(rr)));
+      put(mat_to_rotvec(transpose(quat_to_mat(r)) * quat_to_mat(rr)));
     }
   }
   out[o++] = end - start > 1 ? T(c.frame - start) / T(end - start - 1) : T(0);

@@ -71,6 +71,9 @@ template <class T> SINEW_INLINE quat<T> mat_to_quat(const mat3<T>& r) {
   return q;
 }
 
+/// Rotation vector (axis * angle, angle in [-pi, pi]) of a rotation matrix: log(r).
+template <class T> SINEW_INLINE vec3<T> mat_to_rotvec(const mat3<T>& r) { return quat_to_vel(mat_to_quat(r), T(1)); }
+
 /// Rotation matrix of a unit quaternion (mju_quat2Mat).
 template <class T> SINEW_INLINE mat3<T> quat_to_mat(quat<T> q) {
   if (q.w == T(1) && q.x == T(0) && q.y == T(0) && q.z == T(0)) return mat3<T>::identity();

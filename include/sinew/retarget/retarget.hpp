@@ -352,6 +352,9 @@ SINEW_INLINE size_t work_reals(const ProblemView& P) {
   return R * nv + 2 * n * n + 3 * n + nv + R + size_t(P.m.size.nq);
 }
 
+/// Integer scratch per world: the free and frozen variable lists.
+SINEW_INLINE size_t work_ints(const ProblemView& P) { return 2 * size_t(P.nvar > 1 ? P.nvar : 1); }
+
 SINEW_INLINE Work make_work(const ProblemView& P, double* base, int* ibase) {
   const size_t R = size_t(P.nrow), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
   Work w;
@@ -365,7 +368,7 @@ SINEW_INLINE Work make_work(const ProblemView& P, double* base, int* ibase) {
   w.r = base; base += R;
   w.qsave = base;
   w.freev = ibase;
-  w.frozen = ibase + (P.nvar > 1 ? P.nvar : 1);
+  w.frozen = ibase + work_ints(P) / 2;
   return w;
 }
 
@@ -407,7 +410,7 @@ SINEW_INLINE mat3<double> keypoint_rot(const WorldData<double, WorldOuter>& d, c
 /// log(R_target R^T).
 SINEW_INLINE vec3<double> orientation_error(const WorldData<double, WorldOuter>& d, const Keypoint& k, const double* rtarget) {
   const mat3<double> Rt = mat3<double>::load(rtarget), R = keypoint_rot(d, k);
-  return quat_to_vel(mat_to_quat(Rt * transpose(R)), 1.0);
+  return mat_to_rotvec(Rt * transpose(R));
 }
 
 /// Kinematics at d.qpos and the weighted residual: rows 3k.. sqrt(w_k) (target_k - p_k), then
@@ -687,6 +690,23 @@ struct EvalFn {
   }
 };
 
+/// One world and its scratch on the host, for the serial solves (the frame-0 orientation
+/// calibration and the chunk seeds). `p` must outlive it.
+struct HostSolver {
+  ProblemView P;
+  std::vector<double> work;
+  std::vector<int> iwork;
+  Data<double> data;
+  WorldData<double, WorldOuter> w;
+  HostSolver(const HostSolver&) = delete;  // w points into data
+  HostSolver(const Problem& p, const ModelSizes& sizes)
+      : P(p.view()), work(work_reals(P)), iwork(work_ints(P)), data(sizes, 1), w(data.view().world(0)) {}
+  /// Solves one frame from the world's current qpos; leaves the solution there.
+  void solve(const double* target, const double* rtarget, int max_iter) {
+    solve_frame(P, w, target, rtarget, max_iter, make_work(P, work.data(), iwork.data()));
+  }
+};
+
 /// Runs the parallel passes on a host policy (serial or OpenMP): the problem's host arrays.
 template <class E, class Space = typename E::space> struct Backend {
   E exec;
@@ -698,7 +718,7 @@ template <class E, class Space = typename E::space> struct Backend {
   void solve_chunks(const std::vector<int>& chunk, const std::vector<double>& targets, const std::vector<double>& rot,
                     std::vector<double>& qpos) const {
     const int nchunk = int(chunk.size()) - 1;
-    const size_t ws = work_reals(P), iws = 2 * size_t(P.nvar > 1 ? P.nvar : 1);
+    const size_t ws = work_reals(P), iws = work_ints(P);
     std::vector<double> work(ws * size_t(nchunk));
     std::vector<int> iwork(iws * size_t(nchunk));
     Data<double> dc(sizes, nchunk);
@@ -752,7 +772,7 @@ template <class E> struct Backend<E, DeviceSpace> {
   void solve_chunks(const std::vector<int>& chunk, const std::vector<double>& targets, const std::vector<double>& rot,
                     std::vector<double>& qpos) const {
     const int nchunk = int(chunk.size()) - 1;
-    const size_t ws = work_reals(P), iws = 2 * size_t(P.nvar > 1 ? P.nvar : 1);
+    const size_t ws = work_reals(P), iws = work_ints(P);
     dvec<double> work(ws * size_t(nchunk)), dt(targets.begin(), targets.end()), dr(rot.begin(), rot.end()),
         dq(qpos.begin(), qpos.end());
     dvec<int> iwork(iws * size_t(nchunk)), dc(chunk.begin(), chunk.end());
@@ -1048,13 +1068,10 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
     Problem P0 = P;  // positions only
     for (Keypoint& k : P0.kp) { k.rot_row = -1; k.sqrtw_rot = 0; }
     P0.nrow = 3 * K;
-    const ProblemView PV0 = P0.view();
-    std::vector<double> w0r(work_reals(PV0));
-    std::vector<int> w0i(2 * size_t(std::max(P0.nvar, 1)));
-    Data<double> d1(model.sizes(), 1);
-    const auto wd = d1.view().world(0);
+    HostSolver hs(P0, model.sizes());
+    const auto& wd = hs.w;
     for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
-    solve_frame(PV0, wd, res.targets.data(), res.rot_targets.data(), opt.max_iter_seed, make_work(PV0, w0r.data(), w0i.data()));
+    hs.solve(res.targets.data(), res.rot_targets.data(), opt.max_iter_seed);
     kinematics(m, wd);  // the accepted state (the solver may stop right after a rejected trial)
     for (int k = 0; k < K; ++k) {
       const Keypoint& kp = P.kp[size_t(k)];
@@ -1071,17 +1088,13 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
   for (int c = 0; c <= nchunk; ++c) chunk[size_t(c)] = int((long long)(c) * N / nchunk);
   res.qpos.assign(size_t(N) * size_t(nq), 0.0);
   {
-    const ProblemView PV = P.view();
-    std::vector<double> work(work_reals(PV));
-    std::vector<int> iwork(2 * size_t(std::max(P.nvar, 1)));
-    const Work w = make_work(PV, work.data(), iwork.data());
-    Data<double> ds(model.sizes(), 1);
-    const auto wd = ds.view().world(0);
+    HostSolver hs(P, model.sizes());
+    const auto& wd = hs.w;
     for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
     for (int c = 0; c < nchunk; ++c) {
       const int f = chunk[size_t(c)];
-      solve_frame(PV, wd, res.targets.data() + size_t(f) * size_t(K) * 3, res.rot_targets.data() + size_t(f) * size_t(K) * 9,
-                  opt.max_iter_seed, w);
+      hs.solve(res.targets.data() + size_t(f) * size_t(K) * 3, res.rot_targets.data() + size_t(f) * size_t(K) * 9,
+               opt.max_iter_seed);
       for (int i = 0; i < nq; ++i) res.qpos[size_t(f) * size_t(nq) + size_t(i)] = wd.qpos[i];
     }
   }
