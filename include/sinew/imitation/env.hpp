@@ -10,7 +10,9 @@
 // step; host copies only through the *_host() accessors). Worlds that terminate or are
 // truncated are reset at the end of the step (auto-reset): the returned observation of such a
 // world is the first one of its new episode, and reward/terminated/truncated/info belong to the
-// finished step.
+// finished step; the last observation of the finished episode is in final_obs_ptr() (what a
+// learner bootstraps its value from at a truncation). With ImitationConfig::auto_reset off
+// (evaluation), finished worlds keep stepping at their clip's last reference frame instead.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -31,6 +33,7 @@ struct ImitationConfig {
   std::vector<std::string> mimic_sites;   ///< site names; the first is the main ("pelvis") site
   ObservationConfig obs;
   unsigned long long seed = 0;
+  bool auto_reset = true;                 ///< reset worlds whose episode ended at the end of step()
 };
 
 /// MuscleMimic's 17 mimic points of MyoFullBody (pelvis, lumbar, head, humeri, ulnae, lunates,
@@ -66,9 +69,9 @@ template <class T, class L, class Reward> struct EnvKernel {
   int nobs, nu, horizon;
   unsigned long long seed;
   const T* action;
-  T *obs, *rew, *terms, *root_off, *oob, *rate, *prev_action;
+  T *obs, *final_obs, *rew, *terms, *root_off, *oob, *rate, *prev_action;
   unsigned char *terminated, *truncated, *mask;
-  int *clip, *frame, *steps, *reason;
+  int *clip, *frame, *steps, *reason, *start_clip;
   unsigned long long* counter;
 
   SINEW_HD MimicContext<T, L> ctx(int w) const {
@@ -110,7 +113,7 @@ template <class T, class L, class R> struct ActionFn {
 template <class T, class L, class R> struct PostStepFn {
   EnvKernel<T, L, R> k;
   SINEW_HD void operator()(int w) const {
-    k.frame[w] += 1;
+    if (k.frame[w] < k.ref.clip_end(k.clip[w]) - 1) k.frame[w] += 1;  // stays in the clip without auto-reset
     k.steps[w] += 1;
     const MimicContext<T, L> c = k.ctx(w);
     const int why = k.term(c);
@@ -128,15 +131,17 @@ template <class T, class L, class R> struct PostStepFn {
   }
 };
 
-/// Reference state initialization of the worlds in `mask`: a random clip and start frame,
-/// qpos and qvel copied from the reference, everything else as reset_world leaves it; then forward.
+/// Reference state initialization of the worlds in `mask`: a random clip and start frame (or,
+/// where start_clip[w] >= 0, that clip's first frame), qpos and qvel copied from the reference,
+/// everything else as reset_world leaves it; then forward.
 template <class T, class L, class R> struct ResetEnvFn {
   EnvKernel<T, L, R> k;
   SINEW_HD void operator()(int w) const {
     if (!k.mask[w]) return;
     const auto d = k.d.world(w);
     reset_world(k.m, d, -1);
-    const Phase p = sample_phase(k.ref, k.seed, w, k.counter[w]++, 2);
+    Phase p = sample_phase(k.ref, k.seed, w, k.counter[w]++, 2);
+    if (k.start_clip[w] >= 0) p = {k.start_clip[w], k.ref.clip_start(k.start_clip[w])};
     k.clip[w] = p.clip;
     k.frame[w] = p.frame;
     k.steps[w] = 0;
@@ -153,9 +158,10 @@ template <class T, class L, class R> struct ResetEnvFn {
 template <class T, class L, class R> struct ObsFn {
   EnvKernel<T, L, R> k;
   bool masked;
+  T* out;  ///< nworld x nobs
   SINEW_HD void operator()(int w) const {
     if (masked && !k.mask[w]) return;
-    write_observation(k.ctx(w), k.obs_cfg, k.obs + ptrdiff_t(w) * k.nobs);
+    write_observation(k.ctx(w), k.obs_cfg, out + ptrdiff_t(w) * k.nobs);
   }
 };
 }  // namespace detail
@@ -197,9 +203,10 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
 #endif
     nobs_ = observation_size(model_, root, int(sites.size()), cfg_.obs);
     const size_t W = size_t(nworld);
-    obs_.resize(W * size_t(nobs_)); rew_.resize(W); terms_.resize(W * size_t(Reward::nterm)); root_off_.resize(2 * W);
+    obs_.resize(W * size_t(nobs_)); final_obs_.resize(W * size_t(nobs_)); rew_.resize(W); terms_.resize(W * size_t(Reward::nterm)); root_off_.resize(2 * W);
     oob_.resize(W); rate_.resize(W); prev_action_.resize(W * size_t(model.nu)); terminated_.resize(W); truncated_.resize(W); mask_.resize(W); clip_.resize(W); frame_.resize(W);
     steps_.resize(W); reason_.resize(W); counter_.resize(W);
+    start_clip_ = Buf<int>(W, -1);
     k_.m = model_view();
     k_.d = data_.view();
     k_.ref = ref_.view();
@@ -211,7 +218,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     k_.obs_cfg = cfg_.obs;
     k_.nobs = nobs_; k_.nu = model.nu; k_.horizon = cfg_.horizon; k_.seed = cfg_.seed;
     k_.action = nullptr;
-    k_.obs = ptr(obs_); k_.rew = ptr(rew_); k_.terms = ptr(terms_); k_.root_off = ptr(root_off_); k_.oob = ptr(oob_);
+    k_.obs = ptr(obs_); k_.final_obs = ptr(final_obs_); k_.start_clip = ptr(start_clip_); k_.rew = ptr(rew_); k_.terms = ptr(terms_); k_.root_off = ptr(root_off_); k_.oob = ptr(oob_);
     k_.rate = ptr(rate_); k_.prev_action = ptr(prev_action_);
     k_.terminated = ptr(terminated_); k_.truncated = ptr(truncated_); k_.mask = ptr(mask_);
     k_.clip = ptr(clip_); k_.frame = ptr(frame_); k_.steps = ptr(steps_); k_.reason = ptr(reason_); k_.counter = ptr(counter_);
@@ -230,8 +237,23 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     if (mask.size() != size_t(nworld_)) throw std::invalid_argument("ImitationEnv::reset: mask needs nworld entries");
     mask_ = Buf<unsigned char>(mask.begin(), mask.end());
     k_.mask = ptr(mask_);
-    parallel_for(exec_, nworld_, detail::ResetEnvFn<T, L, Reward>{k_});
-    parallel_for(exec_, nworld_, detail::ObsFn<T, L, Reward>{k_, true});
+    reset_masked();
+  }
+  /// As reset(mask), with the mask (nworld entries) in the policy's memory: no host round trip.
+  void reset_where(const unsigned char* mask) {
+    unsigned char* saved = k_.mask;
+    k_.mask = const_cast<unsigned char*>(mask);
+    reset_masked();
+    k_.mask = saved;
+  }
+  /// Worlds reset from now on start at the first frame of clip start_clip[w] (-1: random clip
+  /// and frame, the default). Host vector of nworld entries; evaluation starts every clip this way.
+  void set_start_clips(const std::vector<int>& start_clip) {
+    if (start_clip.size() != size_t(nworld_)) throw std::invalid_argument("ImitationEnv::set_start_clips: needs nworld entries");
+    for (int c : start_clip)
+      if (c >= ref_.view().nclip) throw std::invalid_argument("ImitationEnv::set_start_clips: no clip " + std::to_string(c));
+    start_clip_ = Buf<int>(start_clip.begin(), start_clip.end());
+    k_.start_clip = ptr(start_clip_);
   }
 
   /// One control step: actions (nworld x nu, world-major, in the policy's memory space) mapped
@@ -243,13 +265,20 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     for (int s = 0; s < cfg_.substeps; ++s) sinew::step(exec_, k_.m, k_.d);
     forward(exec_, k_.m, k_.d);
     parallel_for(exec_, nworld_, detail::PostStepFn<T, L, Reward>{k_});
-    parallel_for(exec_, nworld_, detail::ResetEnvFn<T, L, Reward>{k_});
-    parallel_for(exec_, nworld_, detail::ObsFn<T, L, Reward>{k_, false});
+    if (cfg_.auto_reset) {
+      parallel_for(exec_, nworld_, detail::ObsFn<T, L, Reward>{k_, true, k_.final_obs});
+      parallel_for(exec_, nworld_, detail::ResetEnvFn<T, L, Reward>{k_});
+    }
+    parallel_for(exec_, nworld_, detail::ObsFn<T, L, Reward>{k_, false, k_.obs});
     k_.action = nullptr;
   }
 
   // Batched outputs in the policy's memory space (world-major).
   const T* obs_ptr() const { return k_.obs; }            ///< nworld x nobs
+  T* obs_mutable_ptr() { return k_.obs; }                ///< for a learner that sanitizes observations in place
+  /// nworld x nobs: for worlds whose episode ended in the last step (terminated or truncated),
+  /// the observation of the episode's last state, before the auto-reset; other rows stale.
+  const T* final_obs_ptr() const { return k_.final_obs; }
   const T* reward_ptr() const { return k_.rew; }         ///< nworld
   const T* term_values_ptr() const { return k_.terms; }  ///< nworld x nterm: w_i exp(-k_i d_i)
   const unsigned char* terminated_ptr() const { return k_.terminated; }
@@ -261,6 +290,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
 
   // Host copies (for tests and host-side training loops).
   std::vector<T> obs_host() const { return host(obs_); }
+  std::vector<T> final_obs_host() const { return host(final_obs_); }
   std::vector<T> reward_host() const { return host(rew_); }
   std::vector<T> term_values_host() const { return host(terms_); }
   std::vector<unsigned char> terminated_host() const { return host(terminated_); }
@@ -281,6 +311,45 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   /// The context functors see for world w (host policies only: reads host memory).
   MimicContext<T, L> context(int w) const { return k_.ctx(w); }
 
+  /// Everything that decides the environment's future given the same actions (the worlds'
+  /// state and inputs, the episode bookkeeping, the current observations), as named host
+  /// arrays: a learner checkpoints it so that a resumed run continues bit-identically.
+  std::vector<std::pair<std::string, std::vector<double>>> state() const {
+    std::vector<std::pair<std::string, std::vector<double>>> s;
+    for (const char* f : state_fields()) { auto v = data_.get_all(f); s.push_back({f, std::vector<double>(v.begin(), v.end())}); }
+    auto put = [&](const char* n, const auto& b) { auto v = host(b); s.push_back({n, std::vector<double>(v.begin(), v.end())}); };
+    put("obs", obs_); put("root_off", root_off_); put("prev_action", prev_action_); put("clip", clip_); put("frame", frame_);
+    put("steps", steps_); put("counter", counter_);
+    return s;
+  }
+  /// Restores what state() returned (same model and nworld); a missing or mis-sized array is an
+  /// error naming it.
+  void set_state(const std::vector<std::pair<std::string, std::vector<double>>>& s) {
+    auto find = [&](const std::string& n, size_t size) -> const std::vector<double>& {
+      for (const auto& [k, v] : s)
+        if (k == n) {
+          if (v.size() != size)
+            throw std::invalid_argument("environment state '" + n + "' has " + std::to_string(v.size()) + " values, this environment needs " + std::to_string(size));
+          return v;
+        }
+      throw std::invalid_argument("environment state lacks '" + n + "'");
+    };
+    const size_t W = size_t(nworld_);
+    for (const char* f : state_fields()) {
+      const auto& v = find(f, W * size_t(data_.field_size(f)));
+      data_.set_all(f, std::vector<T>(v.begin(), v.end()));
+    }
+    auto get = [&](const char* n, auto& b) {
+      using V = typename std::decay_t<decltype(b)>::value_type;
+      const auto& v = find(n, b.size());
+      std::vector<V> h(v.size());
+      for (size_t i = 0; i < v.size(); ++i) h[i] = V(v[i]);
+      std::copy(h.begin(), h.end(), b.begin());
+    };
+    get("obs", obs_); get("root_off", root_off_); get("prev_action", prev_action_); get("clip", clip_); get("frame", frame_);
+    get("steps", steps_); get("counter", counter_);
+  }
+
  private:
   template <class B> static auto ptr(B& b) { return detail::Buffer<typename B::value_type, Space>::ptr(b); }
   template <class B> static std::vector<typename B::value_type> host(const B& b) {
@@ -293,6 +362,14 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     return v;
   }
 
+  void reset_masked() {
+    parallel_for(exec_, nworld_, detail::ResetEnvFn<T, L, Reward>{k_});
+    parallel_for(exec_, nworld_, detail::ObsFn<T, L, Reward>{k_, true, k_.obs});
+  }
+  static std::vector<const char*> state_fields() {
+    return {"time", "qpos", "qvel", "act", "ctrl", "qacc_warmstart", "qfrc_applied", "xfrc_applied"};
+  }
+
   E exec_;
   Model<T> model_;
 #if defined(__CUDACC__)
@@ -303,9 +380,9 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   ImitationConfig cfg_;
   int nworld_, nobs_ = 0;
   Buf<int> sites_;
-  Buf<T> obs_, rew_, terms_, root_off_, oob_, rate_, prev_action_;
+  Buf<T> obs_, final_obs_, rew_, terms_, root_off_, oob_, rate_, prev_action_;
   Buf<unsigned char> terminated_, truncated_, mask_;
-  Buf<int> clip_, frame_, steps_, reason_;
+  Buf<int> clip_, frame_, steps_, reason_, start_clip_;
   Buf<unsigned long long> counter_;
   detail::EnvKernel<T, L, Reward> k_;
 };

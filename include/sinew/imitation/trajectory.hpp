@@ -27,6 +27,7 @@
 #include "sinew/kinematics/com_vel.hpp"
 #include "sinew/kinematics/kinematics.hpp"
 #include "sinew/math/math.hpp"
+#include "sinew/math/random.hpp"
 #include "sinew/model/model.hpp"
 
 namespace sinew {
@@ -134,8 +135,10 @@ inline Trajectory load_trajectory(const std::string& path) {
 }
 
 /// Writes `t` as an uncompressed LocoMuJoCo trajectory .npz (keys as load_trajectory reads them;
-/// LocoMuJoCo's Trajectory.load and numpy.load read it).
-inline void save_trajectory(const std::string& path, const Trajectory& t) {
+/// LocoMuJoCo's Trajectory.load and numpy.load read it), plus any `extra` arrays (a rollout's
+/// act and ctrl per frame; LocoMuJoCo's loader does not know them).
+inline void save_trajectory(const std::string& path, const Trajectory& t,
+                            const std::vector<std::pair<std::string, NpyBlob>>& extra = {}) {
   const size_t n = size_t(t.nframe()), nb = size_t(t.nbody), ns = size_t(t.nsite);
   std::vector<std::pair<std::string, NpyBlob>> a;
   a.push_back({"qpos", NpyBlob::from(t.qpos.data(), {n, size_t(t.nq)})});
@@ -157,6 +160,7 @@ inline void save_trajectory(const std::string& path, const Trajectory& t) {
   if (nb) a.push_back({"nbody", NpyBlob::scalar(int64_t(nb))});
   if (ns) a.push_back({"nsite", NpyBlob::scalar(int64_t(ns))});
   for (const auto& [k, v] : t.model_arrays) a.push_back({k, v});
+  a.insert(a.end(), extra.begin(), extra.end());
   write_npz(path, a);
 }
 
@@ -368,20 +372,6 @@ template <class T, class Space = HostSpace> class TrajectoryBuffers {
 };
 
 // ---- per-world phase sampling ----
-
-/// Counter-based random numbers (SplitMix64 of seed, world and a per-world counter): a world's
-/// draws do not depend on any other world's.
-SINEW_INLINE unsigned long long mix64(unsigned long long z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-/// Uniform double in [0, 1) for (seed, world, counter).
-SINEW_INLINE double uniform01(unsigned long long seed, int world, unsigned long long counter) {
-  const unsigned long long z = mix64(seed ^ mix64((unsigned long long)(world) * 0x100000001B3ull ^ mix64(counter)));
-  return double(z >> 11) * (1.0 / 9007199254740992.0);
-}
 
 /// Phase of a world in the reference: clip, and absolute frame index into the stacked arrays.
 struct Phase {

@@ -1,0 +1,285 @@
+// sinew-train and sinew-eval: one program (compiled once), two names; what it does follows the
+// name it is called by (or `sinew-train eval ...`). docs/training.md describes both.
+//
+//   sinew-train --model M.xml --motion F.npz [--motion G.npz ...] --out DIR [--preset arm|bimanual|fullbody]
+//               [--steps N] [--nworld W] [--seed S] [--backend omp|cuda] [--precision float|double]
+//               [--threads K] [--resume CKPT] [--init CKPT] [--set name=value ...] [--quiet]
+//   sinew-eval  --checkpoint CKPT --model M.xml --motion F.npz --out DIR [--set name=value ...]
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "sinew/imitation/npz.hpp"
+#include "sinew/io/mjcf.hpp"
+#include "sinew/rl/evaluate.hpp"
+
+namespace fs = std::filesystem;
+using namespace sinew;
+
+namespace {
+
+struct Args {
+  std::string model, out, resume, init, checkpoint, preset;
+  std::vector<std::string> motions, sets;
+  bool quiet = false;
+  std::vector<std::pair<std::string, std::string>> direct;  // --steps etc. as parameters
+};
+
+const char* train_usage =
+    "usage: sinew-train --model M.xml --motion F.npz [--motion G.npz ...] --out DIR [--preset arm|bimanual|fullbody]\n"
+    "                   [--steps N] [--nworld W] [--seed S] [--backend omp|cuda] [--precision float|double]\n"
+    "                   [--threads K] [--resume CKPT] [--init CKPT] [--set name=value ...] [--quiet]\n"
+    "       sinew-train --help        lists every hyper-parameter with its preset value\n";
+const char* eval_usage = "usage: sinew-eval --checkpoint CKPT --model M.xml --motion F.npz [--motion G.npz ...] --out DIR [--set name=value ...]\n";
+
+Args parse(int argc, char** argv, bool eval) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
+      return argv[++i];
+    };
+    if (k == "--model") a.model = val();
+    else if (k == "--motion") a.motions.push_back(val());
+    else if (k == "--out") a.out = val();
+    else if (k == "--preset" && !eval) a.preset = val();
+    else if (k == "--resume" && !eval) a.resume = val();
+    else if (k == "--init" && !eval) a.init = val();
+    else if (k == "--checkpoint" && eval) a.checkpoint = val();
+    else if (k == "--set") a.sets.push_back(val());
+    else if (k == "--quiet") a.quiet = true;
+    else if (!eval && (k == "--steps" || k == "--nworld" || k == "--seed" || k == "--backend" || k == "--precision" || k == "--threads")) {
+      static const std::pair<const char*, const char*> names[] = {{"--steps", "total_steps"}, {"--nworld", "nworld"}, {"--seed", "seed"},
+                                                                 {"--backend", "backend"}, {"--precision", "precision"}, {"--threads", "threads"}};
+      for (auto [f, n] : names)
+        if (k == f) a.direct.push_back({n, val()});
+    } else
+      throw std::invalid_argument("unknown argument '" + k + "'");
+  }
+  return a;
+}
+
+/// The model with the configuration's mimic sites checked, and the motions: loaded, checked
+/// against the model joint by joint, stacked, resampled to the control rate, kinematics filled.
+Trajectory load_motions(const Model<double>& m, const std::vector<std::string>& files, const rl::TrainConfig& cfg) {
+  if (files.empty()) throw std::invalid_argument("no --motion given");
+  Trajectory all;
+  const double rate = 1.0 / (m.opt.timestep * cfg.substeps);
+  for (const auto& f : files) {
+    Trajectory t = load_trajectory(f);
+    if (t.nq != m.nq || t.nv != m.nv)
+      throw std::invalid_argument(f + ": motion has nq " + std::to_string(t.nq) + ", nv " + std::to_string(t.nv) + "; the model has nq " +
+                                  std::to_string(m.nq) + ", nv " + std::to_string(m.nv));
+    if (t.joint_names.size() != m.jnt_names.size())
+      throw std::invalid_argument(f + ": motion has " + std::to_string(t.joint_names.size()) + " joints, the model " + std::to_string(m.jnt_names.size()));
+    for (size_t j = 0; j < t.joint_names.size(); ++j)
+      if (t.joint_names[j] != m.jnt_names[j])
+        throw std::invalid_argument(f + ": joint " + std::to_string(j) + " of the motion is '" + t.joint_names[j] + "', the model's is '" + m.jnt_names[j] + "'");
+    t = resample(t, rate);
+    if (all.nq == 0) {
+      all = trajectory_for(m, rate);
+      all.split_points = {0};
+    }
+    for (int c = 0; c < t.nclip(); ++c) {
+      const size_t a = size_t(t.split_points[size_t(c)]), b = size_t(t.split_points[size_t(c) + 1]);
+      add_clip(all, std::vector<double>(t.qpos.begin() + ptrdiff_t(a * size_t(m.nq)), t.qpos.begin() + ptrdiff_t(b * size_t(m.nq))),
+               std::vector<double>(t.qvel.begin() + ptrdiff_t(a * size_t(m.nv)), t.qvel.begin() + ptrdiff_t(b * size_t(m.nv))));
+    }
+  }
+  fill_kinematics(exec::omp, m, all);
+  return all;
+}
+
+/// MuscleMimic's mimic sites where the preset asks for them and the model has none of that name.
+void prepare_model(Model<double>& m, rl::TrainConfig& cfg) {
+  if (cfg.mimic_sites.empty()) {
+    if (cfg.preset == "fullbody") {
+      std::string s;
+      for (const auto& n : add_musclemimic_sites(m)) s += (s.empty() ? "" : ",") + n;
+      cfg.mimic_sites = s;
+    } else if (cfg.preset == "bimanual") {
+      cfg.mimic_sites = "";  // BimanualMuscle: joint terms only unless sites are given (docs/training.md)
+    }
+  } else if (cfg.preset == "fullbody" && Model<double>::find(m.site_names, "pelvis_mimic") < 0 &&
+             cfg.mimic_sites.find("_mimic") != std::string::npos) {
+    add_musclemimic_sites(m);
+  }
+  for (const auto& n : rl::TrainConfig::split(cfg.mimic_sites))
+    if (Model<double>::find(m.site_names, n) < 0) throw std::invalid_argument("mimic site '" + n + "' is not a site of " + cfg.model);
+}
+
+std::string fmt_time(double s) {
+  char b[32];
+  if (!std::isfinite(s) || s < 0) return "?";
+  if (s >= 3600) std::snprintf(b, sizeof b, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
+  else std::snprintf(b, sizeof b, "%dm%02ds", int(s / 60), int(s) % 60);
+  return b;
+}
+
+template <class T> int train(const Args& a, rl::TrainConfig cfg, Model<double> model) {
+  using E = exec::OpenMP;
+  E e{cfg.threads};
+  const Trajectory ref = load_motions(model, cfg.motions, cfg);
+  rl::PpoTrainer<T, E> tr(e, model, ref, cfg);
+  if (!a.resume.empty()) tr.load(a.resume, rl::PpoTrainer<T, E>::Load::resume);
+  if (!a.init.empty()) tr.load(a.init, rl::PpoTrainer<T, E>::Load::init);
+  fs::create_directories(a.out);
+  const fs::path dir(a.out);
+  std::ofstream cfgf(dir / "config.json");
+  cfgf << tr.config().to_json() << "\n";
+  const auto cols = rl::log_columns(rl::default_term_names());
+  const bool append = !a.resume.empty() && fs::exists(dir / "log.csv");
+  std::ofstream log(dir / "log.csv", append ? std::ios::app : std::ios::trunc);
+  if (!log) throw std::runtime_error((dir / "log.csv").string() + ": cannot open for writing");
+  if (!append) {
+    for (size_t i = 0; i < cols.size(); ++i) log << (i ? "," : "") << cols[i];
+    log << "\n";
+  }
+  const bool tty = isatty(2);
+  std::fprintf(stderr, "sinew-train: %s, %d motion clip(s), %d worlds x %d steps per update, observation %d, actions %d, %s, %lld updates\n",
+               cfg.model.c_str(), ref.nclip(), cfg.nworld, cfg.nsteps, tr.nobs(), tr.nu(), cfg.precision.c_str(), tr.total_updates());
+  const long long start_steps = tr.env_steps();
+  double start_wall = -1;
+  while (tr.env_steps() < cfg.total_steps) {
+    const rl::UpdateLog l = tr.update();
+    if (start_wall < 0) start_wall = l.wall_s - l.wall_s;  // wall of this process's updates
+    const auto v = rl::log_values(l);
+    char buf[64];
+    for (size_t i = 0; i < v.size(); ++i) {
+      std::snprintf(buf, sizeof buf, "%.9g", v[i]);
+      log << (i ? "," : "") << buf;
+    }
+    log << "\n";
+    log.flush();
+    if (tr.updates() % cfg.checkpoint_every == 0) tr.save((dir / "checkpoint.npz").string());
+    if (!a.quiet && (tty || tr.updates() % 10 == 0 || tr.env_steps() >= cfg.total_steps)) {
+      const double frac = double(tr.env_steps()) / double(cfg.total_steps);
+      const double rate = double(tr.env_steps() - start_steps) / std::max(1e-9, l.wall_s - (start_steps ? 0 : 0));
+      const double eta = double(cfg.total_steps - tr.env_steps()) / std::max(1.0, l.steps_per_s);
+      (void)rate;
+      const int bar = 24, fill = int(std::min(1.0, frac) * bar);
+      std::string b(size_t(fill), '#');
+      b.append(size_t(bar - fill), '.');
+      std::fprintf(stderr, "%s[%s] %5.1f%%  %lld steps  %.0f steps/s  reward %.3f  episode %.0f  std %.3f  ETA %s%s",
+                   tty ? "\r" : "", b.c_str(), 100 * std::min(1.0, frac), tr.env_steps(), l.steps_per_s, l.reward, l.episode_length, l.std,
+                   fmt_time(eta).c_str(), tty ? "   " : "\n");
+      std::fflush(stderr);
+    }
+  }
+  if (!a.quiet && tty) std::fprintf(stderr, "\n");
+  tr.save((dir / "checkpoint.npz").string());
+  tr.save((dir / "final.npz").string());
+  std::printf("log: %s\ncheckpoint: %s\nfinal: %s\n", (dir / "log.csv").c_str(), (dir / "checkpoint.npz").c_str(), (dir / "final.npz").c_str());
+  return 0;
+}
+
+std::string json_num(double v) {
+  if (!std::isfinite(v)) return "null";
+  char b[64];
+  std::snprintf(b, sizeof b, "%.9g", v);
+  return b;
+}
+
+template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<double> model) {
+  using E = exec::OpenMP;
+  E e{cfg.threads};
+  const Trajectory ref = load_motions(model, a.motions, cfg);
+  rl::TrainConfig tc = cfg;
+  tc.nworld = 1;
+  tc.nsteps = 1;
+  tc.minibatches = 1;
+  rl::PpoTrainer<T, E> policy(e, model, ref, tc);
+  policy.load(a.checkpoint, rl::PpoTrainer<T, E>::Load::evaluate);
+  const rl::EvalResult R = rl::evaluate(e, model, ref, policy);
+  fs::create_directories(a.out);
+  const fs::path dir(a.out);
+  auto clip_json = [](const rl::ClipMetrics& m, bool overall, double early) {
+    std::string o = "{";
+    if (!overall) o += "\"clip\": " + std::to_string(m.clip) + ", \"frames\": " + std::to_string(m.frames) + ", \"length\": " + std::to_string(m.length) + ", ";
+    o += "\"early_termination\": " + (overall ? json_num(early) : std::string(m.early_termination ? "true" : "false"));
+    if (!overall) o += ", \"termination_reason\": " + std::to_string(m.reason);
+    o += ", \"joint_rmse\": " + json_num(m.joint_rmse) + ", \"joint_r\": " + json_num(m.joint_r) +
+         ", \"joint_r_excluded\": " + std::to_string(m.joint_r_excluded) + ", \"site_error\": " + json_num(m.site_error) +
+         ", \"root_error\": " + json_num(m.root_error) + ", \"mean_activation\": " + json_num(m.mean_activation) + "}";
+    return o;
+  };
+  std::ofstream js(dir / "metrics.json");
+  js << "{\"checkpoint\": \"" << a.checkpoint << "\", \"clips\": [";
+  for (size_t i = 0; i < R.clips.size(); ++i) js << (i ? ",\n  " : "\n  ") << clip_json(R.clips[i], false, 0);
+  js << "],\n \"overall\": " << clip_json(R.overall, true, R.early_rate) << "}\n";
+  std::vector<std::pair<std::string, NpyBlob>> extra;
+  const size_t nf = size_t(R.rollout.nframe());
+  if (model.na) extra.push_back({"act", NpyBlob::from(R.act.data(), {nf, size_t(model.na)})});
+  extra.push_back({"ctrl", NpyBlob::from(R.ctrl.data(), {nf, size_t(model.nu)})});
+  save_trajectory((dir / "rollout.npz").string(), R.rollout, extra);
+  std::printf("clips %zu: early_termination %.3f  joint_r %.4f (%d joints left out)  joint_rmse %.4f  site_error %.4f m  root_error %s  mean_activation %.3f\n",
+              R.clips.size(), R.early_rate, R.overall.joint_r, R.overall.joint_r_excluded, R.overall.joint_rmse, R.overall.site_error,
+              std::isnan(R.overall.root_error) ? "n/a" : (json_num(R.overall.root_error) + " m").c_str(), R.overall.mean_activation);
+  std::printf("metrics: %s\nrollout: %s\n", (dir / "metrics.json").c_str(), (dir / "rollout.npz").c_str());
+  return 0;
+}
+
+void print_params(rl::TrainConfig cfg) {
+  std::printf("hyper-parameters (--set name=value), preset '%s':\n", cfg.preset.c_str());
+  for (auto& p : cfg.params()) std::printf("  %-22s %-18s %s\n", p.name.c_str(), p.json().c_str(), p.help.c_str());
+}
+
+int run(int argc, char** argv) {
+  std::string prog = fs::path(argv[0]).filename().string();
+  bool eval = prog.find("eval") != std::string::npos;
+  if (argc > 1 && std::string(argv[1]) == "eval") { eval = true; --argc; ++argv; }
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::printf("%s", eval ? eval_usage : train_usage);
+      if (!eval) {
+        std::string p = "arm";
+        for (int j = 1; j + 1 < argc; ++j) if (!std::strcmp(argv[j], "--preset")) p = argv[j + 1];
+        print_params(rl::preset(p));
+      }
+      return 0;
+    }
+  const Args a = parse(argc, argv, eval);
+  if (a.model.empty() || a.out.empty() || a.motions.empty() || (eval && a.checkpoint.empty()))
+    throw std::invalid_argument(eval ? "--checkpoint, --model, --motion and --out are required" : "--model, --motion and --out are required");
+  if (!a.resume.empty() && !a.init.empty()) throw std::invalid_argument("--resume and --init exclude each other");
+  rl::TrainConfig cfg;
+  const std::string from = eval ? a.checkpoint : a.resume;
+  if (!from.empty()) {
+    // the run's own configuration; --model/--motion of this call, --set/--steps on top
+    const auto ck = read_npz(from);
+    if (!ck.count("config")) throw std::runtime_error(from + ": not a Sinew checkpoint (no 'config')");
+    cfg.apply_json(ck.at("config").as_strings().at(0));
+  } else {
+    cfg = rl::preset(a.preset.empty() ? "arm" : a.preset);
+  }
+  cfg.model = a.model;
+  if (!eval) cfg.motions = a.motions;
+  for (const auto& [k, v] : a.direct) cfg.set(k, v);
+  for (const auto& s : a.sets) cfg.set(s);
+  if (cfg.backend == "cuda")
+    throw std::invalid_argument("--backend cuda: the trainer runs on the CPU backends only in this version (docs/training.md); use omp");
+  Model<double> model = load_mjcf(cfg.model);
+  prepare_model(model, cfg);
+  if (eval) return cfg.precision == "double" ? evaluate_cmd<double>(a, cfg, model) : evaluate_cmd<float>(a, cfg, model);
+  return cfg.precision == "double" ? train<double>(a, cfg, model) : train<float>(a, cfg, model);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
