@@ -234,7 +234,8 @@ struct TrainConfig {
         for (;;) {
           ws();
           if (i < js.size() && js[i] == ']') { ++i; break; }
-          val += (val.empty() ? "" : ",") + str();
+          if (!val.empty()) val += ',';
+          val += str();
           ws();
           if (i < js.size() && js[i] == ',') ++i;
         }
