@@ -17,18 +17,20 @@
 #include "sinew/imitation/npz.hpp"
 #include "sinew/io/mjcf.hpp"
 #include "sinew/rl/evaluate.hpp"
+#include "rl_train_loop.hpp"
 
 namespace fs = std::filesystem;
 using namespace sinew;
+using rlcli::Args;
+
+#if defined(SINEW_WITH_CUDA)
+namespace sinew::rlcli {
+int train_cuda(const Args& a, const rl::TrainConfig& cfg, const Model<double>& model, const Trajectory& ref);  // sinew_rl_cuda.cu
+}
+#endif
 
 namespace {
 
-struct Args {
-  std::string model, out, resume, init, checkpoint, preset;
-  std::vector<std::string> motions, sets;
-  bool quiet = false;
-  std::vector<std::pair<std::string, std::string>> direct;  // --steps etc. as parameters
-};
 
 const char* train_usage =
     "usage: sinew-train --model M.xml --motion F.npz [--motion G.npz ...] --out DIR [--preset arm|bimanual|fullbody]\n"
@@ -114,71 +116,6 @@ void prepare_model(Model<double>& m, rl::TrainConfig& cfg) {
     if (Model<double>::find(m.site_names, n) < 0) throw std::invalid_argument("mimic site '" + n + "' is not a site of " + cfg.model);
 }
 
-std::string fmt_time(double s) {
-  char b[32];
-  if (!std::isfinite(s) || s < 0) return "?";
-  if (s >= 3600) std::snprintf(b, sizeof b, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
-  else std::snprintf(b, sizeof b, "%dm%02ds", int(s / 60), int(s) % 60);
-  return b;
-}
-
-template <class T> int train(const Args& a, rl::TrainConfig cfg, Model<double> model) {
-  using E = exec::OpenMP;
-  E e{cfg.threads};
-  const Trajectory ref = load_motions(model, cfg.motions, cfg);
-  rl::PpoTrainer<T, E> tr(e, model, ref, cfg);
-  if (!a.resume.empty()) tr.load(a.resume, rl::PpoTrainer<T, E>::Load::resume);
-  if (!a.init.empty()) tr.load(a.init, rl::PpoTrainer<T, E>::Load::init);
-  fs::create_directories(a.out);
-  const fs::path dir(a.out);
-  std::ofstream cfgf(dir / "config.json");
-  cfgf << tr.config().to_json() << "\n";
-  const auto cols = rl::log_columns(rl::default_term_names());
-  const bool append = !a.resume.empty() && fs::exists(dir / "log.csv");
-  std::ofstream log(dir / "log.csv", append ? std::ios::app : std::ios::trunc);
-  if (!log) throw std::runtime_error((dir / "log.csv").string() + ": cannot open for writing");
-  if (!append) {
-    for (size_t i = 0; i < cols.size(); ++i) log << (i ? "," : "") << cols[i];
-    log << "\n";
-  }
-  const bool tty = isatty(2);
-  std::fprintf(stderr, "sinew-train: %s, %d motion clip(s), %d worlds x %d steps per update, observation %d, actions %d, %s, %lld updates\n",
-               cfg.model.c_str(), ref.nclip(), cfg.nworld, cfg.nsteps, tr.nobs(), tr.nu(), cfg.precision.c_str(), tr.total_updates());
-  const long long start_steps = tr.env_steps();
-  double start_wall = -1;
-  while (tr.env_steps() < cfg.total_steps) {
-    const rl::UpdateLog l = tr.update();
-    if (start_wall < 0) start_wall = l.wall_s - l.wall_s;  // wall of this process's updates
-    const auto v = rl::log_values(l);
-    char buf[64];
-    for (size_t i = 0; i < v.size(); ++i) {
-      std::snprintf(buf, sizeof buf, "%.9g", v[i]);
-      log << (i ? "," : "") << buf;
-    }
-    log << "\n";
-    log.flush();
-    if (tr.updates() % cfg.checkpoint_every == 0) tr.save((dir / "checkpoint.npz").string());
-    if (!a.quiet && (tty || tr.updates() % 10 == 0 || tr.env_steps() >= cfg.total_steps)) {
-      const double frac = double(tr.env_steps()) / double(cfg.total_steps);
-      const double rate = double(tr.env_steps() - start_steps) / std::max(1e-9, l.wall_s - (start_steps ? 0 : 0));
-      const double eta = double(cfg.total_steps - tr.env_steps()) / std::max(1.0, l.steps_per_s);
-      (void)rate;
-      const int bar = 24, fill = int(std::min(1.0, frac) * bar);
-      std::string b(size_t(fill), '#');
-      b.append(size_t(bar - fill), '.');
-      std::fprintf(stderr, "%s[%s] %5.1f%%  %lld steps  %.0f steps/s  reward %.3f  episode %.0f  std %.3f  ETA %s%s",
-                   tty ? "\r" : "", b.c_str(), 100 * std::min(1.0, frac), tr.env_steps(), l.steps_per_s, l.reward, l.episode_length, l.std,
-                   fmt_time(eta).c_str(), tty ? "   " : "\n");
-      std::fflush(stderr);
-    }
-  }
-  if (!a.quiet && tty) std::fprintf(stderr, "\n");
-  tr.save((dir / "checkpoint.npz").string());
-  tr.save((dir / "final.npz").string());
-  std::printf("log: %s\ncheckpoint: %s\nfinal: %s\n", (dir / "log.csv").c_str(), (dir / "checkpoint.npz").c_str(), (dir / "final.npz").c_str());
-  return 0;
-}
-
 std::string json_num(double v) {
   if (!std::isfinite(v)) return "null";
   char b[64];
@@ -186,6 +123,7 @@ std::string json_num(double v) {
   return b;
 }
 
+/// Evaluation runs on the CPU whatever backend trained the checkpoint: one world per clip.
 template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<double> model) {
   using E = exec::OpenMP;
   E e{cfg.threads};
@@ -262,12 +200,22 @@ int run(int argc, char** argv) {
   if (!eval) cfg.motions = a.motions;
   for (const auto& [k, v] : a.direct) cfg.set(k, v);
   for (const auto& s : a.sets) cfg.set(s);
-  if (cfg.backend == "cuda")
-    throw std::invalid_argument("--backend cuda: the trainer runs on the CPU backends only in this version (docs/training.md); use omp");
+  if (eval) cfg.backend = "omp";
+  const bool cuda = cfg.backend == "cuda";
+  if (cuda && cfg.precision != "float")
+    throw std::invalid_argument("--backend cuda trains in float only (--precision float); double runs on --backend omp");
+#if !defined(SINEW_WITH_CUDA)
+  if (cuda) throw std::invalid_argument("--backend cuda: this sinew-train was built without CUDA (configure with -DSINEW_ENABLE_CUDA=ON); use omp");
+#endif
   Model<double> model = load_mjcf(cfg.model);
   prepare_model(model, cfg);
   if (eval) return cfg.precision == "double" ? evaluate_cmd<double>(a, cfg, model) : evaluate_cmd<float>(a, cfg, model);
-  return cfg.precision == "double" ? train<double>(a, cfg, model) : train<float>(a, cfg, model);
+  const Trajectory ref = load_motions(model, cfg.motions, cfg);
+#if defined(SINEW_WITH_CUDA)
+  if (cuda) return rlcli::train_cuda(a, cfg, model, ref);
+#endif
+  const exec::OpenMP e{cfg.backend == "serial" ? 1 : cfg.threads};
+  return cfg.precision == "double" ? rlcli::train<double>(e, a, cfg, model, ref) : rlcli::train<float>(e, a, cfg, model, ref);
 }
 
 }  // namespace

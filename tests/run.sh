@@ -9,7 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs=${JOBS:-2}
 build=${BUILD_DIR:-build}
 args=(-DCMAKE_BUILD_TYPE=Release -DSINEW_BUILD_TESTS=ON -DSINEW_BUILD_EXAMPLES=ON)
-[[ -n "${SINEW_ENABLE_CUDA:-}" ]] && args+=("-DSINEW_ENABLE_CUDA=${SINEW_ENABLE_CUDA}")
+# Unset: CMake's default (ON where nvcc exists), even where examples/run.sh left OFF in the cache.
+if [[ -n "${SINEW_ENABLE_CUDA:-}" ]]; then args+=("-DSINEW_ENABLE_CUDA=${SINEW_ENABLE_CUDA}"); else args+=(-USINEW_ENABLE_CUDA); fi
 
 t0=$SECONDS
 bash tests/setup.sh

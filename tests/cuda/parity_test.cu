@@ -3,7 +3,7 @@
 // (double: the GPU's fused multiply-adds change the last bits only). The imitation environment
 // (reset, actions, substeps, rewards, observations, terminations, all on the device) is compared
 // the same way on the arm and its reference motion (models/), and retargeting on both backends
-// in retarget_parity.cu.
+// in retarget_parity.cu, the learner in rl_parity.cu.
 //
 // Exit 77 (CTest's SKIP_RETURN_CODE) when no CUDA device is present, so CPU-only machines skip
 // this test instead of passing it silently.
@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <thrust/device_vector.h>
+
 #include "sinew/imitation/env.hpp"
 #include "sinew/io/mjcf.hpp"
 #include "sinew/sinew.hpp"
@@ -19,6 +21,7 @@
 using namespace sinew;
 
 int retarget_parity();  // retarget_parity.cu
+int rl_parity();        // rl_parity.cu
 
 namespace {
 int passed = 0, failed = 0;
@@ -108,8 +111,9 @@ void env_parity() {
   int term_diff = 0;
   for (int s = 0; s < 20; ++s) {
     for (size_t k = 0; k < a.size(); ++k) a[k] = float(std::sin(0.7 * double(k) + 0.3 * s));
+    const thrust::device_vector<float> ad(a.begin(), a.end());  // step takes actions in the policy's memory
     cpu.step(a.data());
-    gpu.step(a.data());
+    gpu.step(thrust::raw_pointer_cast(ad.data()));
     const std::vector<float> oc = cpu.obs_host(), og = gpu.obs_host(), rc = cpu.reward_host(), rg = gpu.reward_host();
     for (size_t k = 0; k < oc.size(); ++k) {
       eo = std::max(eo, std::fabs(double(oc[k]) - double(og[k])));
@@ -148,6 +152,7 @@ int main() {
   }
   env_parity();
   failed += retarget_parity();
+  failed += rl_parity();
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -20,6 +20,18 @@ def musclemimic_path(name):
     return str(musclemimic_models.get_xml_path(name))
 
 
+def standing_motion(xml, path, seconds=1.0, fps=30):
+    """A trajectory .npz that holds the model's first keyframe (qpos0 without one) for `seconds`."""
+    import mujoco
+    import numpy as np
+    m = mujoco.MjModel.from_xml_path(xml)
+    q = m.key_qpos[0].copy() if m.nkey else m.qpos0.copy()
+    n = int(seconds * fps) + 1
+    names = [mujoco.mj_id2name(m, mujoco.mjtObj.mjOBJ_JOINT, j) for j in range(m.njnt)]
+    np.savez(path, qpos=np.tile(q, (n, 1)), qvel=np.zeros((n, m.nv)), frequency=np.float64(fps),
+             joint_names=np.array(names), jnt_type=m.jnt_type.astype(np.int64), split_points=np.array([0, n]))
+
+
 _WRAPPER = """<mujoco model="{name}">
   <include file="{models}/{kind}/assets/{prefix}_assets.xml"/>
 {extra}  <!-- after the includes on purpose: MuJoCo reads every <compiler> first, the last one wins -->

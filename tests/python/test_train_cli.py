@@ -12,21 +12,12 @@ import subprocess
 import numpy as np
 import pytest
 
-from models_util import musclemimic_path as model_path
+from models_util import musclemimic_path as model_path, standing_motion
 
 mujoco = pytest.importorskip("mujoco")
 TRAIN = os.environ.get("SINEW_TRAIN")
 EVAL = os.environ.get("SINEW_EVAL")
 pytestmark = pytest.mark.skipif(not TRAIN or not EVAL, reason="SINEW_TRAIN / SINEW_EVAL are not set")
-
-
-def standing_motion(xml, path, seconds=1.0, fps=30):
-    m = mujoco.MjModel.from_xml_path(xml)
-    q = m.key_qpos[0].copy() if m.nkey else m.qpos0.copy()
-    n = int(seconds * fps) + 1
-    names = [mujoco.mj_id2name(m, mujoco.mjtObj.mjOBJ_JOINT, j) for j in range(m.njnt)]
-    np.savez(path, qpos=np.tile(q, (n, 1)), qvel=np.zeros((n, m.nv)), frequency=np.float64(fps),
-             joint_names=np.array(names), jnt_type=m.jnt_type.astype(np.int64), split_points=np.array([0, n]))
 
 
 def run(*args, ok=True):
@@ -88,5 +79,11 @@ def test_bad_input_is_a_clear_error(tmp_path):
             "--nworld", "8", "--set", "nsteps=8", "--set", "minibatches=2", "--set", "actor_hidden=16",
             "--set", "critic_hidden=8", ok=False)
     assert r.returncode == 1 and "'actor.layer0.weight' has shape (8, 121), this network needs (16, 121)" in r.stderr
-    r = run(TRAIN, "--model", arm, "--motion", reach, "--out", out, "--backend", "cuda", ok=False)
-    assert r.returncode == 2 and "--backend cuda" in r.stderr
+    # the CUDA trainer is float only: double is refused before anything runs
+    r = run(TRAIN, "--model", arm, "--motion", reach, "--out", out, "--backend", "cuda", "--precision", "double", ok=False)
+    assert r.returncode == 2 and "--backend cuda trains in float only" in r.stderr
+    if not os.path.exists("/dev/nvidia0"):
+        # without a GPU: a build without CUDA says so (2), a CUDA build finds no device (1)
+        r = run(TRAIN, "--model", arm, "--motion", reach, "--out", out, "--backend", "cuda", ok=False)
+        assert (r.returncode == 2 and "built without CUDA" in r.stderr) or \
+            (r.returncode == 1 and "--backend cuda: no CUDA device available" in r.stderr), r.stderr

@@ -279,13 +279,8 @@ template <class T, class Space> class Mlp {
 
  private:
   template <class E> static void copy_(E e, const T* src, T* dst, size_t n) {
-    parallel_for(e, int(n), CopyFn{src, dst});
+    parallel_for(e, int(n), detail::CopyFn<T>{src, dst});
   }
-  struct CopyFn {
-    const T* s;
-    T* d;
-    SINEW_HD void operator()(int i) const { d[i] = s[i]; }
-  };
   void reserve(int batch) {
     if (batch <= cap_) return;
     cap_ = batch;

@@ -74,6 +74,13 @@ template <class T> struct NsCombineFn {
   T b, c;
   SINEW_HD void operator()(int i) const { AA[i] = b * A[i] + c * AA[i]; }
 };
+/// y = a x.
+template <class T> struct CopyScaleFn {
+  const T* x;
+  T* y;
+  T a;
+  SINEW_HD void operator()(int i) const { y[i] = a * x[i]; }
+};
 template <class T> struct MuonApplyFn {
   T* p;
   const T* x;
@@ -144,7 +151,7 @@ template <class T, class Space> class Optimizer {
         gemm(e, false, true, r, r, c, T(1), X, X, T(0), A);    // A = X X^T
         gemm(e, false, false, r, r, r, T(1), A, A, T(0), AA);  // A A
         parallel_for(e, r * r, detail::NsCombineFn<T>{A, AA, T(-4.7750), T(2.0315)});
-        parallel_for(e, n, CopyScaleFn{X, Y, T(3.4445)});      // Y = a X
+        parallel_for(e, n, detail::CopyScaleFn<T>{X, Y, T(3.4445)});      // Y = a X
         gemm(e, false, false, r, c, r, T(1), AA, X, T(1), Y);  // Y += B X
         std::swap(x_, y_);
         X = raw<T, Space>(x_);
@@ -156,12 +163,6 @@ template <class T, class Space> class Optimizer {
   }
 
  private:
-  struct CopyScaleFn {
-    const T* x;
-    T* y;
-    T a;
-    SINEW_HD void operator()(int i) const { y[i] = a * x[i]; }
-  };
   std::vector<ParamTensor> t_;
   OptimizerConfig cfg_;
   long long step_ = 0;

@@ -30,6 +30,18 @@ template <int K, class F, class A> struct ChunkSumFn {
     for (int k = 0; k < K; ++k) part[c * K + k] = acc[k];
   }
 };
+/// dst[i] = src[i].
+template <class T> struct CopyFn {
+  const T* src;
+  T* dst;
+  SINEW_HD void operator()(int i) const { dst[i] = src[i]; }
+};
+/// x[i] = v.
+template <class T> struct FillFn {
+  T* x;
+  T v;
+  SINEW_HD void operator()(int i) const { x[i] = v; }
+};
 template <int K, class A> struct FinalSumFn {
   const A* part;
   int nchunk;

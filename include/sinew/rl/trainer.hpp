@@ -10,8 +10,9 @@
 //   tr.save("final.npz");
 //
 // Every per-world and per-sample piece of work is a functor on the policy; the matrix products go
-// through rl::gemm. On exec::Cuda nothing crosses to the host per environment step: the host
-// reads back only the logged scalars once per update (and copies each epoch's shuffle to the device).
+// through rl::gemm. On exec::Cuda nothing crosses to the host per environment step or per
+// minibatch: the host reads back only the logged scalars once per update (and copies each
+// epoch's shuffle to the device).
 //
 // A world whose state turns non-finite (TERM_NONFINITE) or whose observation does is
 // terminated and reset; its sample is dropped (zero weight in every loss and statistic) and
@@ -93,7 +94,18 @@ inline std::vector<std::string> default_term_names() {
   return {"qpos", "qvel", "root_pos", "root_vel", "site_pos", "site_rot", "site_angvel", "site_linvel"};
 }
 
+/// Maximum number of reward terms the logged accumulators hold.
+inline constexpr int max_log_terms = 16;
+
 namespace detail {
+/// Row w of the per-world accumulators, padded to max_log_terms + 5 values.
+struct AccRowsFn {
+  const double* acc;
+  int nacc;
+  SINEW_HD void operator()(int w, double* v) const {
+    for (int k = 0; k < max_log_terms + 5; ++k) v[k] = k < nacc ? acc[ptrdiff_t(w) * nacc + k] : 0.0;
+  }
+};
 template <class T> SINEW_INLINE bool finite_row(const T* x, int n) {
   for (int k = 0; k < n; ++k)
     if (!std::isfinite(x[k])) return false;
@@ -189,11 +201,6 @@ template <class T> struct FinalObsFn {
     out[k] = T(v);
   }
 };
-template <class T> struct CopyFn {
-  const T* src;
-  T* dst;
-  SINEW_HD void operator()(int i) const { dst[i] = src[i]; }
-};
 template <class T> struct CopyBytesFn {
   const unsigned char* src;
   unsigned char* dst;
@@ -248,15 +255,14 @@ struct AccumulateFn {
     for (int k = 0; k < n; ++k) dst[k] += src[k];
   }
 };
-template <class T> struct FillFn {
-  T* x;
-  T v;
-  SINEW_HD void operator()(int i) const { x[i] = v; }
+/// dst[0] += sqrt(src[0]): the minibatches' gradient norms, summed on the backend.
+struct AccumulateSqrtFn {
+  const double* src;
+  double* dst;
+  SINEW_HD void operator()(int) const { dst[0] += std::sqrt(src[0]); }
 };
 }  // namespace detail
 
-/// Maximum number of reward terms the logged accumulators hold.
-inline constexpr int max_log_terms = 16;
 
 template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrainer {
  public:
@@ -292,7 +298,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     obs_buf_.resize(N * size_t(nobs_)); act_buf_.resize(N * size_t(nu_)); logp_buf_.resize(N); val_buf_.resize(N);
     rew_buf_.resize(N); boot_buf_.resize(N); adv_buf_.resize(N); ret_buf_.resize(N);
     valid_buf_.resize(N); term_buf_.resize(N); done_buf_.resize(N);
-    last_val_.resize(Wz); tmp_obs_.resize(Wz * size_t(nobs_)); mean_tmp_.resize(Wz * size_t(nu_));
+    last_val_.resize(Wz); tmp_obs_.resize(Wz * size_t(nobs_));
     trunc_ok_.resize(Wz); raw_rew_.resize(Wz);
     from_host<T, Space>(ret_run_, std::vector<T>(Wz, T(0)));
     from_host<int, Space>(ep_len_, std::vector<int>(Wz, 0));
@@ -306,7 +312,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     const size_t M = size_t(mb_);
     mobs_.resize(M * size_t(nobs_)); mact_.resize(M * size_t(nu_)); mlogp_.resize(M); madv_.resize(M); mret_.resize(M); mval_.resize(M);
     mvalid_.resize(M); dmean_.resize(M * size_t(nu_)); dvalue_.resize(M); dlogstd_rows_.resize(M * size_t(nu_));
-    stats_rows_.resize(M * size_t(ppo_nstat)); adv_stats_.resize(3); stat_mb_.resize(ppo_nstat); stat_sum_.resize(ppo_nstat);
+    stats_rows_.resize(M * size_t(ppo_nstat)); adv_stats_.resize(3); stat_mb_.resize(ppo_nstat); stat_sum_.resize(ppo_nstat + 1);
     perm_.resize(N);
     env_.reset();
   }
@@ -400,7 +406,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     sync();
     const auto t2 = clock::now();
     // statistics of the rollout
-    red_.template sum<max_log_terms + 5>(e_, W_, AccRows{ptr(acc_), nacc_}, ptr(acc_sum_));
+    red_.template sum<max_log_terms + 5>(e_, W_, detail::AccRowsFn{ptr(acc_), nacc_}, ptr(acc_sum_));
     const std::vector<double> a = to_host<double, Space>(acc_sum_);
     const int nt = Reward::nterm;
     const double nvalid = double(W_) * T_ - a[size_t(nt + 4)];
@@ -579,21 +585,13 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
   }
 
  private:
-  struct AccRows {
-    const double* acc;
-    int nacc;
-    SINEW_HD void operator()(int w, double* v) const {
-      for (int k = 0; k < max_log_terms + 5; ++k) v[k] = k < nacc ? acc[ptrdiff_t(w) * nacc + k] : 0.0;
-    }
-  };
 
   UpdateLog learn() {
     UpdateLog log;
     const int N = W_ * cfg_.nsteps;
     const double lr = learning_rate();
-    parallel_for(e_, ppo_nstat, detail::FillFn<double>{ptr(stat_sum_), 0.0});
+    parallel_for(e_, ppo_nstat + 1, detail::FillFn<double>{ptr(stat_sum_), 0.0});
     PpoCoefficients pc{cfg_.clip, cfg_.value_clip, cfg_.value_coef, cfg_.entropy_coef};
-    double gn_sum = 0;
     int nmb = 0;
     for (int ep = 0; ep < cfg_.epochs; ++ep) {
       // shuffle: Fisher-Yates on the host from the counter generator, copied once per epoch
@@ -608,8 +606,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
         parallel_for(e_, mb_, detail::GatherFn<T>{ptr(perm_), b * mb_, nobs_, nu_, ptr(obs_buf_), ptr(act_buf_), ptr(logp_buf_),
                                                    ptr(adv_buf_), ptr(ret_buf_), ptr(val_buf_), ptr(valid_buf_), ptr(mobs_), ptr(mact_),
                                                    ptr(mlogp_), ptr(madv_), ptr(mret_), ptr(mval_), ptr(mvalid_)});
-        const double gn = minibatch_step(pc, lr);
-        gn_sum += gn;
+        minibatch_step(pc, lr);
         ++nmb;
       }
     }
@@ -625,13 +622,13 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     log.entropy = lsum + nu_ * 0.5 * (1.0 + log_2pi);
     log.std = ssum / nu_;
     log.lr = lr;
-    log.grad_norm = gn_sum / std::max(1, nmb);
+    log.grad_norm = s[size_t(ppo_nstat)] / std::max(1, nmb);
     return log;
   }
 
-  /// Forward, loss, backward, clip and optimizer step on the gathered minibatch; returns the
-  /// gradient norm before clipping (read back for the log: one scalar per minibatch).
-  double minibatch_step(const PpoCoefficients& pc, double lr) {
+  /// Forward, loss, backward, clip and optimizer step on the gathered minibatch; the gradient
+  /// norm before clipping is added to stat_sum_[ppo_nstat] on the backend (nothing is read back).
+  void minibatch_step(const PpoCoefficients& pc, double lr) {
     const int B = mb_;
     const T* mean = actor_.forward(e_, ptr(mobs_), B);
     const T* value = critic_.forward(e_, ptr(mobs_), B);
@@ -648,8 +645,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     opt_actor_.step(e_, actor_.params(), actor_.grad(), lr);
     opt_log_std_.step(e_, ptr(log_std_), ptr(log_std_grad_), lr);
     opt_critic_.step(e_, critic_.params(), critic_.grad(), lr);
-    std::vector<double> h = to_host<double, Space>(gnorm_.total);
-    return std::sqrt(h[0]);
+    parallel_for(e_, 1, detail::AccumulateSqrtFn{sq, ptr(stat_sum_) + ppo_nstat});
   }
 
 
@@ -671,7 +667,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
   RunningMeanStd<Space> obs_rms_, ret_rms_;
   GradNorm<E, Space, T> gnorm_;
   Reducer<Space> red_;
-  Buf<T, Space> obs_buf_, act_buf_, logp_buf_, val_buf_, rew_buf_, boot_buf_, adv_buf_, ret_buf_, last_val_, tmp_obs_, mean_tmp_, raw_rew_, ret_run_;
+  Buf<T, Space> obs_buf_, act_buf_, logp_buf_, val_buf_, rew_buf_, boot_buf_, adv_buf_, ret_buf_, last_val_, tmp_obs_, raw_rew_, ret_run_;
   Buf<unsigned char, Space> valid_buf_, term_buf_, done_buf_, trunc_ok_, bad_carry_, need_reset_, obs_ok_;
   Buf<int, Space> ep_len_, perm_;
   Buf<double, Space> acc_, acc_sum_, adv_stats_, stat_mb_, stat_sum_, stats_rows_;
