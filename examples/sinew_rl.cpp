@@ -18,6 +18,7 @@
 #include "sinew/io/mjcf.hpp"
 #include "sinew/rl/evaluate.hpp"
 #include "rl_train_loop.hpp"
+#include "sinew/rl/setup.hpp"
 
 namespace fs = std::filesystem;
 using namespace sinew;
@@ -67,54 +68,6 @@ Args parse(int argc, char** argv, bool eval) {
   return a;
 }
 
-/// The model with the configuration's mimic sites checked, and the motions: loaded, checked
-/// against the model joint by joint, stacked, resampled to the control rate, kinematics filled.
-Trajectory load_motions(const Model<double>& m, const std::vector<std::string>& files, const rl::TrainConfig& cfg) {
-  if (files.empty()) throw std::invalid_argument("no --motion given");
-  Trajectory all;
-  const double rate = 1.0 / (m.opt.timestep * cfg.substeps);
-  for (const auto& f : files) {
-    Trajectory t = load_trajectory(f);
-    if (t.nq != m.nq || t.nv != m.nv)
-      throw std::invalid_argument(f + ": motion has nq " + std::to_string(t.nq) + ", nv " + std::to_string(t.nv) + "; the model has nq " +
-                                  std::to_string(m.nq) + ", nv " + std::to_string(m.nv));
-    if (t.joint_names.size() != m.jnt_names.size())
-      throw std::invalid_argument(f + ": motion has " + std::to_string(t.joint_names.size()) + " joints, the model " + std::to_string(m.jnt_names.size()));
-    for (size_t j = 0; j < t.joint_names.size(); ++j)
-      if (t.joint_names[j] != m.jnt_names[j])
-        throw std::invalid_argument(f + ": joint " + std::to_string(j) + " of the motion is '" + t.joint_names[j] + "', the model's is '" + m.jnt_names[j] + "'");
-    t = resample(t, rate);
-    if (all.nq == 0) {
-      all = trajectory_for(m, rate);
-      all.split_points = {0};
-    }
-    for (int c = 0; c < t.nclip(); ++c) {
-      const size_t a = size_t(t.split_points[size_t(c)]), b = size_t(t.split_points[size_t(c) + 1]);
-      add_clip(all, std::vector<double>(t.qpos.begin() + ptrdiff_t(a * size_t(m.nq)), t.qpos.begin() + ptrdiff_t(b * size_t(m.nq))),
-               std::vector<double>(t.qvel.begin() + ptrdiff_t(a * size_t(m.nv)), t.qvel.begin() + ptrdiff_t(b * size_t(m.nv))));
-    }
-  }
-  fill_kinematics(exec::omp, m, all);
-  return all;
-}
-
-/// MuscleMimic's mimic sites where the preset asks for them and the model has none of that name.
-void prepare_model(Model<double>& m, rl::TrainConfig& cfg) {
-  if (cfg.mimic_sites.empty()) {
-    if (cfg.preset == "fullbody") {
-      std::string s;
-      for (const auto& n : add_musclemimic_sites(m)) s += (s.empty() ? "" : ",") + n;
-      cfg.mimic_sites = s;
-    } else if (cfg.preset == "bimanual") {
-      cfg.mimic_sites = "";  // BimanualMuscle: joint terms only unless sites are given (docs/training.md)
-    }
-  } else if (cfg.preset == "fullbody" && Model<double>::find(m.site_names, "pelvis_mimic") < 0 &&
-             cfg.mimic_sites.find("_mimic") != std::string::npos) {
-    add_musclemimic_sites(m);
-  }
-  for (const auto& n : rl::TrainConfig::split(cfg.mimic_sites))
-    if (Model<double>::find(m.site_names, n) < 0) throw std::invalid_argument("mimic site '" + n + "' is not a site of " + cfg.model);
-}
 
 std::string json_num(double v) {
   if (!std::isfinite(v)) return "null";
@@ -127,7 +80,7 @@ std::string json_num(double v) {
 template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<double> model) {
   using E = exec::OpenMP;
   E e{cfg.threads};
-  const Trajectory ref = load_motions(model, a.motions, cfg);
+  const Trajectory ref = rl::load_motions(model, a.motions, cfg);
   rl::TrainConfig tc = cfg;
   tc.nworld = 1;
   tc.nsteps = 1;
@@ -208,9 +161,9 @@ int run(int argc, char** argv) {
   if (cuda) throw std::invalid_argument("--backend cuda: this sinew-train was built without CUDA (configure with -DSINEW_ENABLE_CUDA=ON); use omp");
 #endif
   Model<double> model = load_mjcf(cfg.model);
-  prepare_model(model, cfg);
+  rl::prepare_model(model, cfg);
   if (eval) return cfg.precision == "double" ? evaluate_cmd<double>(a, cfg, model) : evaluate_cmd<float>(a, cfg, model);
-  const Trajectory ref = load_motions(model, cfg.motions, cfg);
+  const Trajectory ref = rl::load_motions(model, cfg.motions, cfg);
 #if defined(SINEW_WITH_CUDA)
   if (cuda) return rlcli::train_cuda(a, cfg, model, ref);
 #endif

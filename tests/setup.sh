@@ -63,3 +63,9 @@ else
   # Debian's own python3 refuses pip installs without this (PEP 668); pyenv's ignores it.
   PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -r tests/requirements.txt
 fi
+
+# The sinew Python package (python/, docs/python.md), built from this checkout's headers every
+# time (an incremental build: scikit-build-core keeps python/build/). Its build requirements
+# (scikit-build-core, nanobind) come from tests/requirements.txt, hence no build isolation.
+echo "setup: python3 -m pip install ./python"
+PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check --no-build-isolation ./python

@@ -82,7 +82,7 @@ template <class T, class L, class Reward> struct EnvKernel {
 /// Maps actions in [-1, 1] onto each actuator's ctrlrange (clipped; unlimited actuators take the
 /// action as is) and records, for the penalties, the squared out-of-bound part and the squared
 /// change of the clipped action since the previous control step (0 at an episode's first step;
-/// a NaN action counts as 0 there).
+/// a NaN action counts as 0 there and sets the control to 0).
 template <class T, class L, class R> struct ActionFn {
   EnvKernel<T, L, R> k;
   SINEW_HD void operator()(int w) const {
@@ -97,7 +97,9 @@ template <class T, class L, class R> struct ActionFn {
       const T cr = c == c ? c : T(0);
       if (!first) r += (cr - prev[u]) * (cr - prev[u]);
       prev[u] = cr;
-      if (k.m.actuator_ctrllimited[u]) {
+      if (!(a == a)) {
+        d.ctrl[u] = T(0);  // a NaN action: control 0, as MuJoCo replaces a bad control (no NaN reaches the observation)
+      } else if (k.m.actuator_ctrllimited[u]) {
         const T lo = k.m.actuator_ctrlrange[2 * u], hi = k.m.actuator_ctrlrange[2 * u + 1];
         d.ctrl[u] = lo + (c + T(1)) * T(0.5) * (hi - lo);
       } else {

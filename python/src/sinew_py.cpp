@@ -1,0 +1,314 @@
+// The `sinew._sinew` extension (nanobind): the same headers as the C++ programs, no second copy
+// of any engine code. python/sinew/__init__.py wraps it into the public API (docs/python.md).
+//
+//   Model  : the compiled model (Model<double>); sizes, names, read-only numpy views of every
+//            array by its mjModel name, settable physics options.
+//   Batch64, Batch32 : Data<T, WorldOuter, HostSpace> for nworld worlds and the model cast to T;
+//            every Data field as a numpy array of shape (nworld, n) that shares the engine's
+//            memory; step / forward / reset on exec::OpenMP with the GIL released.
+//   ImitationEnv : the C++ imitation environment (float, OpenMP) configured as sinew-train
+//            configures it (a preset and hyper-parameters by name); python/sinew/env.py makes it
+//            a Gymnasium vector environment.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sinew/io/mjcf.hpp"
+#include "sinew/rl/setup.hpp"
+#include "sinew/rl/trainer.hpp"
+#include "sinew/sinew.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+using sinew::Model;
+
+/// A compiled model and the warnings its loading gave.
+struct PyModel {
+  Model<double> m;
+  std::vector<std::string> warnings;
+};
+
+PyModel from_path(const std::string& path) {
+  PyModel p;
+  std::vector<sinew::Diagnostic> w;
+  p.m = sinew::load_mjcf(path, &w);
+  for (const auto& d : w) p.warnings.push_back(d.str());
+  return p;
+}
+PyModel from_string(const std::string& xml, const std::string& base_dir) {
+  PyModel p;
+  std::vector<sinew::Diagnostic> w;
+  p.m = sinew::load_mjcf_string(xml, base_dir, &w);
+  for (const auto& d : w) p.warnings.push_back(d.str());
+  return p;
+}
+
+/// Read-only numpy view of a model array (count x dim values; (count,) when the field is one
+/// value per object) owned by the Python model `owner`.
+template <class S> nb::object model_array(nb::handle owner, const std::vector<S>& v, int count, bool one) {
+  const size_t c = size_t(count > 0 ? count : 0), d = c ? v.size() / c : 0;
+  if (one) {
+    const size_t shape[1] = {c};
+    return nb::cast(nb::ndarray<nb::numpy, const S>(v.data(), 1, shape, owner));
+  }
+  const size_t shape[2] = {c, d};
+  return nb::cast(nb::ndarray<nb::numpy, const S>(v.data(), 2, shape, owner));
+}
+
+/// nworld worlds of Data in scalar T on the host, world-outer: field f of world w is the row
+/// w of an (nworld, n) C-contiguous block, so numpy views share the engine's memory.
+template <class T> class Batch {
+ public:
+  Batch(const PyModel& pm, int nworld, std::optional<int> threads)
+      : model_(pm.m.template cast<T>()), source_(&pm), exec_{threads.value_or(0)} {
+    if (nworld <= 0) throw nb::value_error(("Batch: nworld must be a positive integer, got " + std::to_string(nworld)).c_str());
+    if (threads && *threads < 0) throw nb::value_error("Batch: threads must be None or >= 0");
+    data_ = sinew::Data<T, sinew::WorldOuter, sinew::HostSpace>(model_, nworld);
+    sinew::reset(exec_, model_.view(), data_.view());
+    sinew::forward(exec_, model_.view(), data_.view());
+  }
+  int nworld() const { return data_.nworld(); }
+
+  void step(int nstep) {
+    if (nstep < 0) throw nb::value_error("Batch.step: nstep must be >= 0");
+    sync_options();
+    const auto mv = model_.view();
+    const auto dv = data_.view();
+    nb::gil_scoped_release release;
+    for (int s = 0; s < nstep; ++s) sinew::step(exec_, mv, dv);
+  }
+  void forward() {
+    sync_options();
+    const auto mv = model_.view();
+    const auto dv = data_.view();
+    nb::gil_scoped_release release;
+    sinew::forward(exec_, mv, dv);
+  }
+  void reset(std::optional<nb::ndarray<const bool, nb::ndim<1>, nb::c_contig, nb::device::cpu>> mask, int key) {
+    if (key >= model_.nkey) throw nb::index_error(("Batch.reset: keyframe " + std::to_string(key) + " out of range (the model has " + std::to_string(model_.nkey) + ")").c_str());
+    std::vector<unsigned char> m;
+    if (mask) {
+      if (mask->shape(0) != size_t(nworld()))
+        throw nb::value_error(("Batch.reset: mask has " + std::to_string(mask->shape(0)) + " entries, nworld is " + std::to_string(nworld())).c_str());
+      m.assign(mask->data(), mask->data() + nworld());
+    }
+    sync_options();
+    sinew::reset(exec_, model_.view(), data_.view(), key, mask ? m.data() : nullptr);
+  }
+
+  /// Field `name` as an (nworld, n) view ((nworld,) for one value per world), or None if unknown.
+  nb::object field(nb::handle self, const std::string& name) {
+    const sinew::DataLayoutInfo& info = data_.info();
+    auto view = [&](auto* base, int n) -> nb::object {
+      using S = std::remove_pointer_t<decltype(base)>;
+      const size_t W = size_t(nworld());
+      if (n == 1) {
+        const size_t shape[1] = {W};
+        return nb::cast(nb::ndarray<nb::numpy, S>(base, 1, shape, self));
+      }
+      const size_t shape[2] = {W, size_t(n)};
+      return nb::cast(nb::ndarray<nb::numpy, S>(base, 2, shape, self));
+    };
+    auto dv = data_.view();
+#define SINEW_X(fname, count) \
+  if (name == #fname) return view(dv.real + info.fname##_off * size_t(nworld()), info.fname##_n);
+    SINEW_DATA_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+#define SINEW_X(fname, count) \
+  if (name == #fname) return view(dv.ints + info.fname##_off * size_t(nworld()), info.fname##_n);
+    SINEW_DATA_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+    return nb::none();
+  }
+  static std::vector<std::string> field_names() {
+    std::vector<std::string> v;
+#define SINEW_X(fname, count) v.push_back(#fname);
+    SINEW_DATA_REAL_FIELDS(SINEW_X)
+    SINEW_DATA_INT_FIELDS(SINEW_X)
+#undef SINEW_X
+    return v;
+  }
+
+ private:
+  /// Options set on the Python model since the last call take effect (as in MuJoCo, where the
+  /// next mj_step reads mjModel.opt).
+  void sync_options() { model_.opt = source_->m.opt.template cast<T>(); }
+
+  Model<T> model_;
+  const PyModel* source_;  ///< kept alive by the Python Batch (keep_alive)
+  sinew::exec::OpenMP exec_;
+  sinew::Data<T, sinew::WorldOuter, sinew::HostSpace> data_;
+};
+
+template <class T> void bind_batch(nb::module_& m, const char* name) {
+  nb::class_<Batch<T>>(m, name)
+      .def(nb::init<const PyModel&, int, std::optional<int>>(), "model"_a, "nworld"_a, "threads"_a = nb::none(),
+           nb::keep_alive<1, 2>())
+      .def_prop_ro("nworld", &Batch<T>::nworld)
+      .def("step", &Batch<T>::step, "nstep"_a = 1)
+      .def("forward", &Batch<T>::forward)
+      .def("reset", &Batch<T>::reset, "mask"_a = nb::none(), "key"_a = -1)
+      .def("field", [](nb::handle self, const std::string& name) { return nb::cast<Batch<T>&>(self).field(self, name); })
+      .def_static("field_names", &Batch<T>::field_names);
+}
+
+/// The imitation environment of a training configuration (float, exec::OpenMP), as sinew-train
+/// builds it: MuscleMimic's reward with the configured weights, training terminations.
+class PyEnv {
+ public:
+  using Env = sinew::ImitationEnv<float, sinew::exec::OpenMP>;
+  PyEnv(const PyModel& pm, const std::vector<std::string>& motions, int num_envs, const std::string& preset,
+        const std::vector<std::pair<std::string, std::string>>& params)
+      : model_(pm.m), cfg_(sinew::rl::preset(preset)) {
+    if (num_envs <= 0) throw nb::value_error(("ImitationEnv: num_envs must be a positive integer, got " + std::to_string(num_envs)).c_str());
+    for (const auto& [k, v] : params) cfg_.set(k, v);
+    cfg_.nworld = num_envs;
+    cfg_.model = model_.name.empty() ? "the model" : model_.name;
+    cfg_.motions = motions;
+    sinew::rl::prepare_model(model_, cfg_);
+    ref_ = sinew::rl::load_motions(model_, motions, cfg_);
+    make();
+  }
+  /// A new environment with this seed (Gymnasium's reset(seed=...)), every world reset.
+  void reseed(long long seed) {
+    cfg_.seed = seed;
+    make();
+  }
+  void reset() { env_->reset(); }
+  void step(nb::ndarray<const float, nb::ndim<2>, nb::c_contig, nb::device::cpu> actions) {
+    if (actions.shape(0) != size_t(env_->nworld()) || actions.shape(1) != size_t(env_->nu()))
+      throw nb::value_error(("ImitationEnv.step: actions must have shape (" + std::to_string(env_->nworld()) + ", " +
+                             std::to_string(env_->nu()) + "), got (" + std::to_string(actions.shape(0)) + ", " +
+                             std::to_string(actions.shape(1)) + ")").c_str());
+    const float* a = actions.data();
+    nb::gil_scoped_release release;
+    env_->step(a);
+  }
+  int num_envs() const { return env_->nworld(); }
+  int nobs() const { return env_->nobs(); }
+  int nu() const { return env_->nu(); }
+  std::string config_json() { return cfg_.to_json(); }
+
+  /// Copies of the environment's outputs (the buffers are reused by the next step).
+  nb::object out(const std::string& what) const {
+    const size_t W = size_t(env_->nworld());
+    auto mat = [&](const auto* p, size_t n) {
+      using S = std::remove_cv_t<std::remove_pointer_t<decltype(p)>>;
+      S* c = new S[W * n];
+      std::copy(p, p + W * n, c);
+      nb::capsule owner(c, [](void* q) noexcept { delete[] static_cast<S*>(q); });
+      if (n == 0 || what == "reward" || what == "terminated" || what == "truncated" || what == "reason" || what == "clip" || what == "frame") {
+        const size_t shape[1] = {W};
+        return nb::cast(nb::ndarray<nb::numpy, S>(c, 1, shape, owner));
+      }
+      const size_t shape[2] = {W, n};
+      return nb::cast(nb::ndarray<nb::numpy, S>(c, 2, shape, owner));
+    };
+    const size_t nobs = size_t(env_->nobs());
+    if (what == "obs") return mat(env_->obs_ptr(), nobs);
+    if (what == "final_obs") return mat(env_->final_obs_ptr(), nobs);
+    if (what == "reward") return mat(env_->reward_ptr(), 1);
+    if (what == "terms") return mat(env_->term_values_ptr(), size_t(Env::nterm()));
+    if (what == "terminated") return mat(env_->terminated_ptr(), 1);
+    if (what == "truncated") return mat(env_->truncated_ptr(), 1);
+    if (what == "reason") return mat(env_->reason_ptr(), 1);
+    if (what == "clip") return mat(env_->clip_ptr(), 1);
+    throw nb::value_error(("ImitationEnv: no output '" + what + "'").c_str());
+  }
+
+ private:
+  void make() {
+    env_ = std::make_unique<Env>(sinew::exec::OpenMP{cfg_.threads}, model_, ref_, cfg_.nworld, sinew::rl::env_config(cfg_),
+                                 sinew::rl::reward_from<float>(cfg_), sinew::rl::PpoTrainer<float, sinew::exec::OpenMP>::termination(cfg_, false));
+    env_->reset();
+  }
+  Model<double> model_;
+  sinew::rl::TrainConfig cfg_;
+  sinew::Trajectory ref_;
+  std::unique_ptr<Env> env_;
+};
+
+}  // namespace
+
+NB_MODULE(_sinew, m) {
+  m.doc() = "Sinew's C++ engine (see the sinew package for the documented API)";
+  nb::exception<sinew::ModelError>(m, "ModelError", PyExc_ValueError);
+
+  using Opt = sinew::Option<double>;
+  nb::class_<Opt>(m, "Option")
+      .def_rw("timestep", &Opt::timestep)
+      .def_rw("impratio", &Opt::impratio)
+      .def_rw("tolerance", &Opt::tolerance)
+      .def_rw("ls_tolerance", &Opt::ls_tolerance)
+      .def_rw("density", &Opt::density)
+      .def_rw("viscosity", &Opt::viscosity)
+      .def_rw("integrator", &Opt::integrator)
+      .def_rw("iterations", &Opt::iterations)
+      .def_rw("ls_iterations", &Opt::ls_iterations)
+      .def_rw("disableflags", &Opt::disableflags)
+      .def_rw("enableflags", &Opt::enableflags)
+      .def_ro("solver", &Opt::solver)
+      .def_ro("cone", &Opt::cone)
+      .def_prop_rw("gravity", [](const Opt& o) { return std::vector<double>(o.gravity, o.gravity + 3); },
+                   [](Opt& o, const std::vector<double>& g) {
+                     if (g.size() != 3) throw nb::value_error("opt.gravity takes 3 values");
+                     for (int i = 0; i < 3; ++i) o.gravity[i] = g[size_t(i)];
+                   })
+      .def_prop_rw("wind", [](const Opt& o) { return std::vector<double>(o.wind, o.wind + 3); },
+                   [](Opt& o, const std::vector<double>& g) {
+                     if (g.size() != 3) throw nb::value_error("opt.wind takes 3 values");
+                     for (int i = 0; i < 3; ++i) o.wind[i] = g[size_t(i)];
+                   });
+
+  auto model = nb::class_<PyModel>(m, "Model");
+  model.def_static("from_xml_path", &from_path, "path"_a)
+      .def_static("from_xml_string", &from_string, "xml"_a, "base_dir"_a = ".")
+      .def("apply_option", [](PyModel& p, const std::string& k, const std::string& v) { sinew::apply_option(p.m, k, v); }, "key"_a, "value"_a)
+      .def_ro("warnings", &PyModel::warnings)
+      .def_prop_ro("opt", [](PyModel& p) -> Opt& { return p.m.opt; }, nb::rv_policy::reference_internal)
+      .def_prop_ro("name", [](const PyModel& p) { return p.m.name; });
+#define SIZE(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
+  SIZE(nq) SIZE(nv) SIZE(nu) SIZE(na) SIZE(nbody) SIZE(njnt) SIZE(ngeom) SIZE(nsite) SIZE(nmesh) SIZE(nkey)
+  SIZE(ntendon) SIZE(neq) SIZE(nsensor) SIZE(nsensordata) SIZE(nmuscle) SIZE(nM) SIZE(nconmax) SIZE(njmax)
+#undef SIZE
+#define NAMES(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
+  NAMES(body_names) NAMES(jnt_names) NAMES(geom_names) NAMES(site_names) NAMES(mesh_names) NAMES(key_names)
+  NAMES(actuator_names) NAMES(tendon_names) NAMES(sensor_names)
+#undef NAMES
+#define SINEW_X(name, count, dim)                                                      \
+  model.def_prop_ro(#name, [](nb::handle self) {                                       \
+    const PyModel& p = nb::cast<const PyModel&>(self);                                 \
+    return model_array(self, p.m.name, p.m.count, std::string(#dim) == "1");           \
+  });
+  SINEW_MODEL_INT_FIELDS(SINEW_X)
+  SINEW_MODEL_REAL_FIELDS(SINEW_X)
+#undef SINEW_X
+
+  nb::class_<PyEnv>(m, "ImitationEnv")
+      .def(nb::init<const PyModel&, const std::vector<std::string>&, int, const std::string&,
+                    const std::vector<std::pair<std::string, std::string>>&>(),
+           "model"_a, "motions"_a, "num_envs"_a, "preset"_a, "params"_a)
+      .def("reseed", &PyEnv::reseed)
+      .def("reset", &PyEnv::reset)
+      .def("step", &PyEnv::step)
+      .def("out", &PyEnv::out)
+      .def_prop_ro("num_envs", &PyEnv::num_envs)
+      .def_prop_ro("nobs", &PyEnv::nobs)
+      .def_prop_ro("nu", &PyEnv::nu)
+      .def("config_json", &PyEnv::config_json);
+  m.attr("reward_term_names") = sinew::rl::default_term_names();
+
+  bind_batch<double>(m, "Batch64");
+  bind_batch<float>(m, "Batch32");
+}

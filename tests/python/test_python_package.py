@@ -1,0 +1,243 @@
+"""The `sinew` Python package (python/, installed by tests/setup.sh with `pip install ./python`).
+
+- a Batch step equals sinew-rollout's for the same inputs, bit for bit in double (the arm: muscles;
+  skeleton.xml: free root, contacts), and to float rounding in float32;
+- Data fields are numpy views of the engine's memory (no copy), writes through them take effect;
+- the model's arrays equal mujoco's (the same oracle as the compiler tests), options are settable;
+- load errors are sinew.ModelError with file and line, load warnings SinewWarning, bad nworld,
+  precision and device are ValueErrors;
+- the GIL is released while stepping.
+The package is required: its absence is a failure, not a skip.
+"""
+import os
+import threading
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import sinew
+from oracle_util import ROLLOUT, our_model, run_rollout
+
+mujoco = pytest.importorskip("mujoco")
+# skeleton.xml's box pairs give a load warning (tested on its own below)
+pytestmark = pytest.mark.filterwarnings("ignore::sinew.SinewWarning")
+
+
+def rollout_inputs(m, nworld, nstep, seed):
+    rng = np.random.default_rng(seed)
+    lo, hi = m.actuator_ctrlrange[:, 0], m.actuator_ctrlrange[:, 1]
+    return rng.uniform(lo, hi, size=(nworld, nstep, m.nu))
+
+
+@pytest.mark.skipif(not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary")
+@pytest.mark.parametrize("name", ["arm", "skeleton"])
+def test_batch_step_equals_sinew_rollout_bitwise_in_double(tmp_path, name):
+    xml = our_model(name)
+    m = sinew.Model.from_xml_path(xml)
+    nworld, nstep = 3, 40
+    ctrl = rollout_inputs(m, nworld, nstep, 1) if m.nu else None
+    args = ["--steps", nstep, "--nworld", nworld, "--backend", "serial", "--precision", "double"]
+    if ctrl is not None:
+        np.save(tmp_path / "ctrl.npy", ctrl)
+        args += ["--ctrl", tmp_path / "ctrl.npy"]
+    fields = ["qpos", "qvel", "act"] if m.na else ["qpos", "qvel"]
+    _, ref = run_rollout(xml, tmp_path / "out", *args, fields=fields)
+    b = sinew.Batch(m, nworld, threads=2)
+    for t in range(nstep + 1):
+        for f in fields:
+            assert np.array_equal(getattr(b, f), ref[f][:, t]), f"{name}: {f} differs at step {t}"
+        if t < nstep:
+            if ctrl is not None:
+                b.ctrl[:] = ctrl[:, t]
+            b.step()
+    # float32: the same functors in float; rounding (6e-8 per operation) over 40 steps
+    b32 = sinew.Batch(m, nworld, precision="float32")
+    for t in range(nstep):
+        if ctrl is not None:
+            b32.ctrl[:] = ctrl[:, t]
+        b32.step()
+    assert b32.qpos.dtype == np.float32
+    scale = max(1.0, np.abs(ref["qpos"][:, -1]).max())
+    assert np.abs(b32.qpos - ref["qpos"][:, -1]).max() <= 1e-3 * scale
+
+
+def test_fields_are_views_of_the_engine_memory():
+    m = sinew.Model.from_xml_path(our_model("arm"))
+    b = sinew.Batch(m, 5)
+    q = b.qpos
+    ptr = q.__array_interface__["data"][0]
+    assert b.qpos.__array_interface__["data"][0] == ptr     # the same memory every time
+    assert q.shape == (5, m.nq) and q.flags.c_contiguous and q.flags.writeable
+    assert b.time.shape == (5,) and b.status.dtype == np.int32
+    b.ctrl[:] = 1.0
+    b.step(20)
+    assert np.all(q != 0) and np.shares_memory(q, b.qpos)   # the step wrote into the old view
+    # writes through a view take effect: a velocity changes the bias force after forward
+    b.forward()
+    before = b.qfrc_bias.copy()
+    b.qvel[2] = 3.0
+    b.forward()
+    assert not np.array_equal(before[2], b.qfrc_bias[2]) and np.array_equal(before[0], b.qfrc_bias[0])
+    # assignment copies into the engine's array; unknown names are errors
+    b.act = 0.25
+    assert np.all(b.act == 0.25) and b.act.__array_interface__["data"][0] != 0
+    with pytest.raises(AttributeError):
+        b.not_a_field
+    with pytest.raises(AttributeError):
+        b.not_a_field = 1
+    # reset: by mask, to a keyframe by name
+    b.reset(mask=[True, False, False, False, False])
+    assert b.time[0] == 0 and b.time[1] > 0 and np.array_equal(b.qpos[0], m.qpos0)
+    sk = sinew.Model.from_xml_path(our_model("skeleton"))
+    if sk.nkey:
+        bs = sinew.Batch(sk, 2)
+        bs.reset(keyframe=sk.key_names[0])
+        assert np.allclose(bs.qpos, sk.key_qpos[0])
+        with pytest.raises(ValueError, match="no keyframe named"):
+            bs.reset(keyframe="nope")
+
+
+def test_model_arrays_equal_mujoco_and_options_take_effect():
+    xml = our_model("arm")
+    m, mj = sinew.Model.from_xml_path(xml), mujoco.MjModel.from_xml_path(xml)
+    assert (m.nq, m.nv, m.nu, m.na, m.nbody, m.njnt) == (mj.nq, mj.nv, mj.nu, mj.na, mj.nbody, mj.njnt)
+    # double: the compiler's arithmetic follows MuJoCo's; rounding only
+    for f in ["body_mass", "body_inertia", "body_pos", "jnt_range", "dof_damping", "actuator_gainprm",
+              "actuator_ctrlrange", "tendon_lengthspring", "qpos0"]:
+        a, r = getattr(m, f), getattr(mj, f)
+        assert a.shape == r.shape or a.size == r.size, f
+        np.testing.assert_allclose(a.reshape(r.shape), r, rtol=1e-12, atol=1e-12, err_msg=f)
+    assert not m.body_mass.flags.writeable
+    assert m.body_names == [mujoco.mj_id2name(mj, mujoco.mjtObj.mjOBJ_BODY, i) or "" for i in range(mj.nbody)]
+    m.opt.timestep = 0.001
+    b = sinew.Batch(m, 2)
+    b.step(10)
+    np.testing.assert_allclose(b.time, 0.01, rtol=1e-12)
+    m.opt.gravity = [0, 0, 0]
+    assert m.opt.gravity == [0, 0, 0]
+    with pytest.raises(ValueError):
+        m.opt.gravity = [0, 0]
+
+
+def test_errors_and_warnings(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<mujoco>\n<worldbody>\n<body>\n<joint type='bogus'/>\n</body></worldbody></mujoco>\n")
+    with pytest.raises(sinew.ModelError, match=r"bad\.xml:4: <joint>: error: .*bogus"):
+        sinew.Model.from_xml_path(bad)
+    assert issubclass(sinew.ModelError, ValueError)
+    with pytest.raises(sinew.ModelError, match="missing.xml"):
+        sinew.Model.from_xml_path(tmp_path / "missing.xml")
+    with pytest.warns(sinew.SinewWarning, match="fluid forces are not simulated"):
+        sinew.Model.from_xml_string("<mujoco><option density='1.2'/><worldbody><body><joint/>"
+                                    "<geom size='0.1'/></body></worldbody></mujoco>")
+    m = sinew.Model.from_xml_path(our_model("arm"))
+    for kw, msg in [(dict(nworld=0), "nworld must be a positive integer"), (dict(nworld=-3), "nworld"),
+                    (dict(nworld=2.5), "nworld"), (dict(nworld=2, precision="float16"), "precision"),
+                    (dict(nworld=2, device="tpu"), "device must be"), (dict(nworld=2, device="cuda"), "device='cuda'"),
+                    (dict(nworld=2, threads=-1), "threads")]:
+        with pytest.raises(ValueError, match=msg):
+            sinew.Batch(m, **kw)
+    with pytest.raises(TypeError):
+        sinew.Batch("arm.xml", 2)
+
+
+def test_the_gil_is_released_while_stepping():
+    m = sinew.Model.from_xml_path(our_model("skeleton"))
+    b = sinew.Batch(m, 64, threads=1)
+    t0 = time.perf_counter()
+    b.step(50)
+    one = time.perf_counter() - t0
+    n = max(50, int(50 * 0.3 / max(one, 1e-6)))   # a step call of about 0.3 s
+    done = threading.Event()
+    ticks = 0
+
+    def worker():
+        b.step(n)
+        done.set()
+
+    th = threading.Thread(target=worker)
+    th.start()
+    while not done.is_set():   # Python code runs beside the step only if the GIL is free
+        ticks += 1
+    th.join()
+    assert ticks > 1000
+
+
+def test_trajectory_round_trip(tmp_path):
+    q = np.random.default_rng(0).normal(size=(7, 3))
+    sinew.save_trajectory(tmp_path / "t.npz", q, np.zeros((7, 3)), 50, ["a", "b", "c"], split_points=[0, 3, 7])
+    t = sinew.load_trajectory(tmp_path / "t.npz")
+    assert np.array_equal(t["qpos"], q) and float(t["frequency"]) == 50 and list(t["joint_names"]) == ["a", "b", "c"]
+    assert list(t["split_points"]) == [0, 3, 7]
+    with pytest.raises(ValueError, match="must be"):
+        sinew.save_trajectory(tmp_path / "u.npz", q, np.zeros((6, 3)), 50, ["a", "b", "c"])
+
+
+def arm_env(num_envs=8, seed=0, **kw):
+    m = sinew.Model.from_xml_path(our_model("arm"))
+    return sinew.ImitationEnv(m, os.path.join(os.path.dirname(our_model("arm")), "arm_reach.npz"), num_envs,
+                              preset="arm", seed=seed, **kw)
+
+
+def test_imitation_env_follows_gymnasium_vector_api():
+    import gymnasium as gym
+    env = arm_env(8, nfuture=2, w_site_pos=1.5)
+    assert isinstance(env, gym.vector.VectorEnv) and env.num_envs == 8
+    assert env.metadata["autoreset_mode"] == gym.vector.AutoresetMode.SAME_STEP
+    assert env.single_action_space == gym.spaces.Box(-1, 1, (6,), np.float32)
+    assert env.action_space.shape == (8, 6) and env.observation_space.shape == (8, env.single_observation_space.shape[0])
+    assert env.config["w_site_pos"] == 1.5 and env.config["nfuture"] == 2
+    obs, info = env.reset(seed=0)
+    assert obs.dtype == np.float32 and obs.shape == env.observation_space.shape and env.observation_space.contains(obs)
+    a = env.action_space.sample()
+    obs, rew, term, trunc, info = env.step(a)
+    assert rew.shape == (8,) and rew.dtype == np.float32 and term.dtype == bool and trunc.dtype == bool
+    assert info["reward_terms"].shape == (8, len(env.reward_term_names)) and np.all(np.isfinite(rew))
+    with pytest.raises(ValueError, match="actions must have shape"):
+        env.step(np.zeros((7, 6), np.float32))
+
+
+def test_imitation_env_seeding_and_same_step_autoreset():
+    rng = np.random.default_rng(0)
+    acts = [rng.uniform(-1, 1, (8, 6)).astype(np.float32) for _ in range(120)]
+
+    def run(seed):
+        env = arm_env(8, seed=99)
+        obs0, _ = env.reset(seed=seed)
+        out, finals = [obs0], []
+        for a in acts:
+            obs, rew, term, trunc, info = env.step(a)
+            out.append(obs)
+            done = term | trunc
+            if done.any():
+                assert np.array_equal(info["_final_obs"], done)
+                # same step: the returned observation is the new episode's, the finished one's is kept
+                assert not np.array_equal(info["final_obs"][done], obs[done])
+                finals.append(info["final_obs"][done])
+        return np.array(out), finals
+
+    a1, f1 = run(5)
+    a2, f2 = run(5)
+    b, _ = run(6)
+    assert np.array_equal(a1, a2) and len(f1) == len(f2) and all(np.array_equal(x, y) for x, y in zip(f1, f2))
+    assert not np.array_equal(a1[0], b[0])       # another seed: other start clips/frames
+    assert len(f1) > 0                            # random actions end episodes in 120 steps (site deviation)
+
+
+def test_imitation_env_bad_input():
+    env = arm_env(4)
+    env.reset(seed=0)
+    obs, rew, term, trunc, info = env.step(np.full((4, 6), np.nan, np.float32))
+    assert np.all(np.isfinite(obs)) and np.all(np.isfinite(rew))   # NaN actions count as zero excitation
+    with pytest.raises(ValueError, match="unknown hyper-parameter 'w_sitepos'"):
+        arm_env(4, w_sitepos=1)
+    with pytest.raises(ValueError, match="num_envs"):
+        arm_env(0)
+    # a motion of another model: the error names the file
+    reach = os.path.join(os.path.dirname(our_model("arm")), "arm_reach.npz")
+    with pytest.raises(ValueError, match="arm_reach.npz: motion has nq"):
+        sinew.ImitationEnv(sinew.Model.from_xml_path(our_model("skeleton")), reach, 2, mimic_sites="")
+    with pytest.raises(ValueError, match="mimic site .clavicle. is not a site"):
+        sinew.ImitationEnv(sinew.Model.from_xml_path(our_model("skeleton")), reach, 2)
