@@ -17,7 +17,7 @@ import numpy as np
 from . import _sinew
 from ._sinew import ModelError, Option
 
-__all__ = ["Model", "Batch", "ImitationEnv", "ModelError", "SinewWarning", "Option", "load_trajectory", "save_trajectory"]
+__all__ = ["Model", "Batch", "ImitationEnv", "Policy", "ModelError", "SinewWarning", "Option", "load_trajectory", "save_trajectory"]
 
 
 class SinewWarning(UserWarning):
@@ -134,6 +134,7 @@ class Batch:
 
 
 from .env import ImitationEnv  # noqa: E402  (needs gymnasium when used)
+from .policy import Policy  # noqa: E402
 
 
 def load_trajectory(path):

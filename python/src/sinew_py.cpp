@@ -239,6 +239,33 @@ class PyEnv {
   std::unique_ptr<Env> env_;
 };
 
+/// The C++ trainer's deterministic actions for raw observations (what sinew-eval runs), float;
+/// the tests check sinew.Policy (numpy) against it.
+nb::object trainer_actions(const PyModel& pm, const std::vector<std::string>& motions, const std::string& checkpoint,
+                           nb::ndarray<const float, nb::ndim<2>, nb::c_contig, nb::device::cpu> obs) {
+  const auto a = sinew::read_npz(checkpoint);
+  if (!a.count("config")) throw nb::value_error((checkpoint + ": not a Sinew checkpoint (no 'config')").c_str());
+  sinew::rl::TrainConfig cfg;
+  cfg.apply_json(a.at("config").as_strings().at(0));
+  cfg.nworld = 1;
+  cfg.nsteps = 1;
+  cfg.minibatches = 1;
+  cfg.motions = motions;
+  Model<double> m = pm.m;
+  sinew::rl::prepare_model(m, cfg);
+  const sinew::Trajectory ref = sinew::rl::load_motions(m, motions, cfg);
+  using Tr = sinew::rl::PpoTrainer<float, sinew::exec::OpenMP>;
+  Tr tr(sinew::exec::OpenMP{cfg.threads}, m, ref, cfg);
+  tr.load(checkpoint, Tr::Load::evaluate);
+  if (obs.shape(1) != size_t(tr.nobs())) throw nb::value_error("trainer_actions: observation size differs from the policy's");
+  const size_t n = obs.shape(0), nu = size_t(tr.nu());
+  float* out = new float[n * nu];
+  nb::capsule owner(out, [](void* q) noexcept { delete[] static_cast<float*>(q); });
+  tr.act_deterministic(obs.data(), int(n), out);
+  const size_t shape[2] = {n, nu};
+  return nb::cast(nb::ndarray<nb::numpy, float>(out, 2, shape, owner));
+}
+
 }  // namespace
 
 NB_MODULE(_sinew, m) {
@@ -308,6 +335,7 @@ NB_MODULE(_sinew, m) {
       .def_prop_ro("nu", &PyEnv::nu)
       .def("config_json", &PyEnv::config_json);
   m.attr("reward_term_names") = sinew::rl::default_term_names();
+  m.def("_trainer_actions", &trainer_actions, "model"_a, "motions"_a, "checkpoint"_a, "obs"_a);
 
   bind_batch<double>(m, "Batch64");
   bind_batch<float>(m, "Batch32");

@@ -241,3 +241,33 @@ def test_imitation_env_bad_input():
         sinew.ImitationEnv(sinew.Model.from_xml_path(our_model("skeleton")), reach, 2, mimic_sites="")
     with pytest.raises(ValueError, match="mimic site .clavicle. is not a site"):
         sinew.ImitationEnv(sinew.Model.from_xml_path(our_model("skeleton")), reach, 2)
+
+
+@pytest.mark.skipif(not os.environ.get("SINEW_TRAIN"), reason="SINEW_TRAIN is not set")
+def test_policy_equals_the_trainers_actions(tmp_path):
+    import subprocess
+    reach = os.path.join(os.path.dirname(our_model("arm")), "arm_reach.npz")
+    out = tmp_path / "run"
+    r = subprocess.run([os.environ["SINEW_TRAIN"], "--model", our_model("arm"), "--motion", reach, "--out", str(out),
+                        "--nworld", "16", "--steps", "1024", "--quiet", "--set", "nsteps=16", "--set", "minibatches=2",
+                        "--set", "actor_hidden=32,24", "--set", "critic_hidden=16"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    policy = sinew.Policy.load(out / "final.npz")
+    env = arm_env(8, seed=1)
+    obs, _ = env.reset(seed=1)
+    for _ in range(30):   # observations along a real episode, with the policy's own actions
+        obs, *_ = env.step(policy(obs).astype(np.float32))
+    m = sinew.Model.from_xml_path(our_model("arm"))
+    want = sinew._sinew._trainer_actions(m, [reach], str(out / "final.npz"), np.ascontiguousarray(obs))
+    got = policy(obs)
+    assert got.shape == want.shape == (8, 6)
+    # float32 (trainer) against float64 (numpy): rounding through 3 layers and LayerNorm
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-5)
+    sampled = policy(obs, deterministic=False, rng=np.random.default_rng(0))
+    assert sampled.shape == got.shape and not np.allclose(sampled, got)
+    assert policy(obs[0]).shape == (6,)
+    with pytest.raises(ValueError, match="observations have"):
+        policy(obs[:, :10])
+    with pytest.raises(ValueError, match="not a Sinew checkpoint"):
+        np.savez(tmp_path / "x.npz", a=np.zeros(3))
+        sinew.Policy.load(tmp_path / "x.npz")
