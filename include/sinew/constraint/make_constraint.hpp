@@ -30,7 +30,6 @@
 namespace sinew {
 namespace constraint_detail {
 
-constexpr double MINVAL = 1e-15;  // mjMINVAL
 constexpr double MINIMP = 0.0001, MAXIMP = 0.9999;
 
 template <class T> SINEW_INLINE T tmax(T a, T b) { return a > b ? a : b; }
@@ -96,7 +95,7 @@ template <class T, class L> SINEW_INLINE void ten_row(const ModelView<T>& m, con
 // ---- soft-constraint parameters (getsolparam, getimpedance, mj_makeImpedance) ----
 
 template <class T> SINEW_INLINE void impedance(const T* si, T pos, T margin, T& imp, T& impP) {
-  if (si[0] == si[1] || si[2] <= T(MINVAL)) { imp = T(0.5) * (si[0] + si[1]); impP = T(0); return; }
+  if (si[0] == si[1] || si[2] <= min_val<T>()) { imp = T(0.5) * (si[0] + si[1]); impP = T(0); return; }
   T x = (pos - margin) / si[2], sgn = T(1);
   if (x < T(0)) { x = -x; sgn = T(-1); }
   if (x >= T(1) || x <= T(0)) { imp = x >= T(1) ? si[1] : si[0]; impP = T(0); return; }
@@ -139,21 +138,21 @@ SINEW_INLINE void finish(const ModelView<T>& m, const WorldData<T, L>& d, int r0
   impedance(si, pos, d.efc_margin[r0], imp, impP);
   for (int j = 0; j < dim; ++j) {
     const int i = r0 + j;
-    d.efc_R[i] = tmax(T(MINVAL), (T(1) - imp) * d.efc_diagApprox[i] / imp);
+    d.efc_R[i] = tmax(min_val<T>(), (T(1) - imp) * d.efc_diagApprox[i] / imp);
     const int tp = d.efc_type[i];
     const bool ell_fri = tp == CNSTR_CONTACT_ELLIPTIC && j > 0;
     const T* rf = ell_fri && (reff[0] != T(0) || reff[1] != T(0)) ? reff : ref;
     T K;
     if (tp == CNSTR_FRICTION_DOF || tp == CNSTR_FRICTION_TENDON || ell_fri) K = T(0);
-    else if (rf[0] > T(0)) K = T(1) / tmax(T(MINVAL), si[1] * si[1] * rf[0] * rf[0] * rf[1] * rf[1]);
-    else K = -rf[0] / tmax(T(MINVAL), si[1] * si[1]);
-    const T B = rf[1] > T(0) ? T(2) / tmax(T(MINVAL), si[1] * rf[0]) : -rf[1] / tmax(T(MINVAL), si[1]);
+    else if (rf[0] > T(0)) K = T(1) / tmax(min_val<T>(), si[1] * si[1] * rf[0] * rf[0] * rf[1] * rf[1]);
+    else K = -rf[0] / tmax(min_val<T>(), si[1] * si[1]);
+    const T B = rf[1] > T(0) ? T(2) / tmax(min_val<T>(), si[1] * rf[0]) : -rf[1] / tmax(min_val<T>(), si[1]);
     d.efc_KBIP[4 * i] = K; d.efc_KBIP[4 * i + 1] = B; d.efc_KBIP[4 * i + 2] = imp; d.efc_KBIP[4 * i + 3] = impP;
   }
   const int tp0 = d.efc_type[r0];
   if (tp0 == CNSTR_CONTACT_PYRAMIDAL || tp0 == CNSTR_CONTACT_ELLIPTIC) {
     const int i = r0;
-    d.efc_R[i + 1] = d.efc_R[i] / tmax(T(MINVAL), m.opt.impratio);
+    d.efc_R[i + 1] = d.efc_R[i] / tmax(min_val<T>(), m.opt.impratio);
     const T mu = fri[0] * std::sqrt(d.efc_R[i + 1] / d.efc_R[i]);
     d.contact_mu[d.efc_id[r0]] = mu;  // the regularized cone's friction (mjContact::mu)
     if (tp0 == CNSTR_CONTACT_ELLIPTIC) {

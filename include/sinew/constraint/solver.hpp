@@ -49,7 +49,6 @@ enum ConstraintState : int {
 
 namespace solver_detail {
 
-using constraint_detail::MINVAL;
 
 template <class T> SINEW_INLINE T tabs(T x) { return x < T(0) ? -x : x; }
 
@@ -122,7 +121,7 @@ template <class T, class S, class SX, class SF> SINEW_INLINE int chol_update(S L
     if (x[k] == T(0)) continue;
     const T Lkk = Lm[k * n + k];
     T t = Lkk * Lkk + (plus ? x[k] * x[k] : -x[k] * x[k]);
-    if (t < T(MINVAL)) { t = T(MINVAL); --rank; }
+    if (t < min_val<T>()) { t = min_val<T>(); --rank; }
     const T r = std::sqrt(t), c = r / Lkk, cinv = T(1) / c, s = x[k] / Lkk;
     Lm[k * n + k] = r;
     for (int i = k + 1; i < n; ++i) {
@@ -399,7 +398,7 @@ template <class T, class L> SINEW_INLINE void hessian_cone(Ctx<T, L>& c) {
     const int con = d.efc_id[i], dim = d.contact_dim[con];
     T local[36];
     for (int k = 0; k < dim * dim; ++k) local[k] = d.contact_H[36 * con + k];
-    chol_factor(local, dim, T(MINVAL));
+    chol_factor(local, dim, min_val<T>());
     for (int k = 0; k < dim * n; ++k) c.LTJ[k] = T(0);
     for (int a = 0; a < dim; ++a)
       for (int b = 0; b <= a; ++b) {
@@ -448,7 +447,7 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
       c.H[(n - 1 - c.cidx(j)) * n + (n - 1 - k)] += d.qM[adr];
   }
   envelope<T>(c.H, n, c.Hfirst);
-  chol_factor_sparse(c.H, n, T(MINVAL), nz);
+  chol_factor_sparse(c.H, n, min_val<T>(), nz);
   if (c.ncone) hessian_cone(c);
 }
 
@@ -565,7 +564,7 @@ template <class T, class L> SINEW_INLINE void eval(const Ctx<T, L>& c, LinePoint
   cost += alpha * alpha * qt[2] + alpha * qt[1] + qt[0];
   d0 += T(2) * alpha * qt[2] + qt[1];
   d1 += T(2) * qt[2];
-  if (d1 <= T(0)) d1 = T(MINVAL);  // not convex: should not occur
+  if (d1 <= T(0)) d1 = min_val<T>();  // not convex: should not occur
   p.cost = cost;
   p.deriv[0] = d0;
   p.deriv[1] = d1;
@@ -592,7 +591,7 @@ template <class T, class L> SINEW_INLINE T line_search(Ctx<T, L>& c) {
   T sn = T(0);
   for (int k = 0; k < c.n; ++k) sn += c.search[k] * c.search[k];
   const T snorm = std::sqrt(sn);
-  if (snorm < T(MINVAL)) return T(0);
+  if (snorm < min_val<T>()) return T(0);
   const T gtol = m.opt.tolerance * m.opt.ls_tolerance * snorm / c.scale;
   const int lsmax = m.opt.ls_iterations;
   mul_m(c, c.search, c.Mv);
@@ -688,7 +687,7 @@ template <class T, class L> SINEW_INLINE int solve_primal(Ctx<T, L>& c, bool isl
       for (int k = 0; k < n; ++k) c.Mgraddif[k] = c.Mgrad[k] - c.Mgradold[k];
       for (int k = 0; k < n; ++k) num += c.grad[k] * c.Mgraddif[k];
       for (int k = 0; k < n; ++k) den += c.gradold[k] * c.Mgradold[k];
-      T beta = num / (den > T(MINVAL) ? den : T(MINVAL));
+      T beta = num / (den > min_val<T>() ? den : min_val<T>());
       if (beta < T(0)) beta = T(0);
       for (int k = 0; k < n; ++k) c.search[k] = -c.Mgrad[k] + beta * c.search[k];
     }
@@ -887,7 +886,7 @@ template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
         for (int j = 0; j < 5; ++j) mu[j] = d.contact_friction[5 * con + j];
         for (int a = 0; a < dim; ++a)
           for (int b = 0; b < dim; ++b) Ath[a * dim + b] = d.efc_AR[(i + a) * nefc + i + b];
-        if (d.efc_force[i] < T(MINVAL)) {  // normal update
+        if (d.efc_force[i] < min_val<T>()) {  // normal update
           d.efc_force[i] -= res[0] * ARinv[i];
           if (d.efc_force[i] < T(0)) d.efc_force[i] = T(0);
           for (int j = 1; j < dim; ++j) d.efc_force[i + j] = T(0);
@@ -900,7 +899,7 @@ template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
             den += v[a] * v1[a];
             num += v[a] * res[a];
           }
-          if (den >= T(MINVAL)) {
+          if (den >= min_val<T>()) {
             T xs = -num / den;
             if (d.efc_force[i] + xs * v[0] < T(0)) xs = -v[0] / d.efc_force[i];
             for (int j = 0; j < dim; ++j) d.efc_force[i + j] += xs * v[j];
@@ -915,7 +914,7 @@ template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
           for (int b = 0; b < nf; ++b) bc[a] -= Ac[a * nf + b] * old[1 + b];
           bc[a] += Ath[(a + 1) * dim] * (d.efc_force[i] - old[0]);
         }
-        if (d.efc_force[i] < T(MINVAL)) {
+        if (d.efc_force[i] < min_val<T>()) {
           for (int j = 1; j < dim; ++j) d.efc_force[i + j] = T(0);
         } else {
           T v[5];
@@ -923,7 +922,7 @@ template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
           if (active) {
             T s = T(0);
             for (int j = 0; j < nf; ++j) s += v[j] * v[j] / (mu[j] * mu[j]);
-            s = std::sqrt(d.efc_force[i] * d.efc_force[i] / (s > T(MINVAL) ? s : T(MINVAL)));
+            s = std::sqrt(d.efc_force[i] * d.efc_force[i] / (s > min_val<T>() ? s : min_val<T>()));
             for (int j = 0; j < nf; ++j) v[j] *= s;
           }
           for (int j = 0; j < nf; ++j) d.efc_force[i + 1 + j] = v[j];

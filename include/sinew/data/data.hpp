@@ -1,6 +1,7 @@
 // Data: every per-world quantity, batched over `nworld` worlds, allocated once.
 //
-//   auto data = sinew::make_data<WorldOuter>(sinew::exec::serial, model, /*nworld=*/1024);
+//   sinew::Data<double> data(model, /*nworld=*/1024);          // host, world-outer layout
+//   sinew::reset(sinew::exec::omp, model.view(), data.view());
 //   sinew::step(sinew::exec::omp, model.view(), data.view());
 //
 // Field names are MuJoCo's mjData names (qpos, xpos, qM, qfrc_bias ...). Each field has a fixed

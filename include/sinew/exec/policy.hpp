@@ -1,8 +1,9 @@
 // Execution policies: the first argument of every batched algorithm, resolved at compile time.
 //
-//   sinew::step(sinew::exec::serial, model, data);    // one thread, reference
-//   sinew::step(sinew::exec::omp, model, data);       // Thrust's OpenMP backend, worlds in parallel
-//   sinew::step(sinew::exec::cuda{}, dmodel, ddata);  // CUDA (nvcc builds only)
+//   sinew::step(sinew::exec::serial, model.view(), data.view());   // one thread, reference
+//   sinew::step(sinew::exec::omp, model.view(), data.view());      // Thrust's OpenMP backend, worlds in parallel
+//   sinew::step(sinew::exec::Cuda{}, dmodel.view(), ddata.view()); // CUDA (nvcc builds only): DeviceModel and
+//                                                                  // Data<T, WorldInner, DeviceSpace>
 //
 // Each policy names the memory space its data must live in.
 #pragma once

@@ -857,7 +857,7 @@ inline Model<double> compile_model(ModelSpec& s) {
       if (t != JNT_FREE && t != JNT_BALL) continue;
       double* q = &m.key_qpos[k * size_t(m.nq) + size_t(m.jnt_qposadr[size_t(j)] + (t == JNT_FREE ? 3 : 0))];
       double n = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-      if (n < 1e-15) { q[0] = 1; q[1] = q[2] = q[3] = 0; }
+      if (n < min_val<double>()) { q[0] = 1; q[1] = q[2] = q[3] = 0; }
       else for (int i = 0; i < 4; ++i) q[i] /= n;
     }
     fill("qvel", key.has_qvel, key.qvel, m.nv, m.key_qvel, nullptr);

@@ -97,8 +97,6 @@ inline MeshInertia parse_mesh_inertia(const std::string& s, const std::string& w
 
 namespace detail {
 
-constexpr double mj_minval = 1e-15;
-
 /// Area of triangle (v1, v2, v3); unit normal (if `normal`) and centroid (if `center`).
 /// Degenerate triangles (|cross| < mjMINVAL) have area 0 and a not-normalized normal.
 inline double mesh_triangle(double* normal, double* center, const double* v1, const double* v2,
@@ -116,7 +114,7 @@ inline double mesh_triangle(double* normal, double* center, const double* v1, co
   n[1] = b[2] * c[0] - b[0] * c[2];
   n[2] = b[0] * c[1] - b[1] * c[0];
   double len = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
-  if (len < mj_minval) return 0;
+  if (len < min_val<double>()) return 0;
   if (normal) {
     n[0] /= len;
     n[1] /= len;
@@ -311,7 +309,7 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
                                  const std::string& where) {
   auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
   using detail::mesh_triangle;
-  constexpr double minval = detail::mj_minval;
+  constexpr double minval = min_val<double>();
 
   CompiledMesh m;
   m.mode = mode;

@@ -20,12 +20,11 @@
 namespace sinew {
 namespace sensor_detail {
 
-constexpr double kMinVal = 1e-15;  // mjMINVAL
 
 /// Smallest non-negative root of a x^2 + 2 b x + c = 0 (roots in x[2], -1 where none), or -1.
 template <class T> SINEW_INLINE T ray_quad(T a, T b, T c, T x[2]) {
   T det = b * b - a * c;
-  if (det < T(kMinVal)) {
+  if (det < min_val<T>()) {
     x[0] = x[1] = T(-1);
     return T(-1);
   }
@@ -40,7 +39,7 @@ template <class T> SINEW_INLINE T ray_quad(T a, T b, T c, T x[2]) {
 /// Distance along the ray p + t v (t >= 0) to a sphere of squared radius r2 centred at 0, or -1.
 template <class T> SINEW_INLINE T ray_sphere(vec3<T> p, vec3<T> v, T r2) {
   const T a = dot(v, v);
-  if (a < T(kMinVal)) return T(-1);
+  if (a < min_val<T>()) return T(-1);
   T x[2];
   return ray_quad(a, dot(v, p), dot(p, p) - r2, x);
 }
@@ -84,7 +83,7 @@ template <class T> SINEW_INLINE T ray_geom_local(int type, const T* size, vec3<T
     }
     case GEOM_CYLINDER: {
       if (ray_sphere(lp, lv, s0 * s0 + s1 * s1) < T(0)) return T(-1);
-      if (std::fabs(lv.z) > T(kMinVal))
+      if (std::fabs(lv.z) > min_val<T>())
         for (int side = -1; side <= 1; side += 2) {
           const T sol = (T(side) * s1 - lp.z) / lv.z;
           if (sol >= T(0)) {
@@ -101,7 +100,7 @@ template <class T> SINEW_INLINE T ray_geom_local(int type, const T* size, vec3<T
       const T p[3] = {lp.x, lp.y, lp.z}, v[3] = {lv.x, lv.y, lv.z};
       const int face[3][2] = {{1, 2}, {0, 2}, {0, 1}};
       for (int i = 0; i < 3; ++i) {
-        if (std::fabs(v[i]) <= T(kMinVal)) continue;
+        if (std::fabs(v[i]) <= min_val<T>()) continue;
         for (int side = -1; side <= 1; side += 2) {
           const T sol = (T(side) * size[i] - p[i]) / v[i];
           if (sol < T(0)) continue;
@@ -179,7 +178,7 @@ template <class T, class L> SINEW_INLINE T touch(const ModelView<T>& m, const Wo
     if (fn <= T(0)) continue;
     vec3<T> ray{d.contact_frame[9 * c], d.contact_frame[9 * c + 1], d.contact_frame[9 * c + 2]};
     const T len = std::sqrt(dot(ray, ray));
-    ray = len < T(kMinVal) ? vec3<T>{T(1), T(0), T(0)} : ray * (T(1) / len);
+    ray = len < min_val<T>() ? vec3<T>{T(1), T(0), T(0)} : ray * (T(1) / len);
     if (body == b1) ray = ray * T(-1);
     const vec3<T> lp = mul_transpose(sR, get3(d.contact_pos, c) - spos), lv = mul_transpose(sR, ray);
     if (ray_geom_local(m.site_type[s], &m.site_size[3 * s], lp, lv) >= T(0)) sum += fn;
@@ -222,7 +221,7 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
         const int a = m.jnt_qposadr[id];
         T q[4] = {d.qpos[a], d.qpos[a + 1], d.qpos[a + 2], d.qpos[a + 3]};
         const T n = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-        if (n < T(kMinVal)) { q[0] = T(1); q[1] = q[2] = q[3] = T(0); }
+        if (n < min_val<T>()) { q[0] = T(1); q[1] = q[2] = q[3] = T(0); }
         else for (int k = 0; k < 4; ++k) q[k] /= n;
         for (int k = 0; k < 4; ++k) out[k] = q[k];
         break;
