@@ -72,7 +72,8 @@ def main():
             r = subprocess.run(cmd + ["--steps", str(per_update * a.updates)], capture_output=True, text=True)
             if r.returncode:
                 sys.exit(r.stderr)
-            log = list(csv.DictReader(open(out + "/log.csv")))[1:] or list(csv.DictReader(open(out + "/log.csv")))
+            rows_all = list(csv.DictReader(open(out + "/log.csv")))
+            log = rows_all[1:] or rows_all
             sps = np.array([float(x["env_steps_per_s"]) for x in log])
             sim = np.array([float(x["sim_share"]) for x in log])
             nets = "2 x 256, Adam" if sets else f"{param['actor_hidden']}, {param['optimizer']}"

@@ -203,12 +203,13 @@ class PyEnv {
   /// Copies of the environment's outputs (the buffers are reused by the next step).
   nb::object out(const std::string& what) const {
     const size_t W = size_t(env_->nworld());
-    auto mat = [&](const auto* p, size_t n) {
+    // n values per world; vec: one value per world, as a 1-D array
+    auto mat = [&](const auto* p, size_t n, bool vec) {
       using S = std::remove_cv_t<std::remove_pointer_t<decltype(p)>>;
       S* c = new S[W * n];
       std::copy(p, p + W * n, c);
       nb::capsule owner(c, [](void* q) noexcept { delete[] static_cast<S*>(q); });
-      if (n == 0 || what == "reward" || what == "terminated" || what == "truncated" || what == "reason" || what == "clip" || what == "frame") {
+      if (vec) {
         const size_t shape[1] = {W};
         return nb::cast(nb::ndarray<nb::numpy, S>(c, 1, shape, owner));
       }
@@ -216,14 +217,14 @@ class PyEnv {
       return nb::cast(nb::ndarray<nb::numpy, S>(c, 2, shape, owner));
     };
     const size_t nobs = size_t(env_->nobs());
-    if (what == "obs") return mat(env_->obs_ptr(), nobs);
-    if (what == "final_obs") return mat(env_->final_obs_ptr(), nobs);
-    if (what == "reward") return mat(env_->reward_ptr(), 1);
-    if (what == "terms") return mat(env_->term_values_ptr(), size_t(Env::nterm()));
-    if (what == "terminated") return mat(env_->terminated_ptr(), 1);
-    if (what == "truncated") return mat(env_->truncated_ptr(), 1);
-    if (what == "reason") return mat(env_->reason_ptr(), 1);
-    if (what == "clip") return mat(env_->clip_ptr(), 1);
+    if (what == "obs") return mat(env_->obs_ptr(), nobs, false);
+    if (what == "final_obs") return mat(env_->final_obs_ptr(), nobs, false);
+    if (what == "reward") return mat(env_->reward_ptr(), 1, true);
+    if (what == "terms") return mat(env_->term_values_ptr(), size_t(Env::nterm()), false);
+    if (what == "terminated") return mat(env_->terminated_ptr(), 1, true);
+    if (what == "truncated") return mat(env_->truncated_ptr(), 1, true);
+    if (what == "reason") return mat(env_->reason_ptr(), 1, true);
+    if (what == "clip") return mat(env_->clip_ptr(), 1, true);
     throw nb::value_error(("ImitationEnv: no output '" + what + "'").c_str());
   }
 
