@@ -10,6 +10,7 @@
 docs/python.md describes the API; names follow MuJoCo's Python bindings where they exist.
 """
 import numbers
+import os
 import warnings
 
 import numpy as np
@@ -17,7 +18,8 @@ import numpy as np
 from . import _sinew
 from ._sinew import ModelError, Option
 
-__all__ = ["Model", "Batch", "ImitationEnv", "Policy", "ModelError", "SinewWarning", "Option", "load_trajectory", "save_trajectory"]
+__all__ = ["Model", "Batch", "ImitationEnv", "Policy", "ModelError", "SinewWarning", "Option", "load_trajectory",
+           "save_trajectory", "resample_trajectory", "reference", "retarget", "load_bvh"]
 
 
 class SinewWarning(UserWarning):
@@ -159,3 +161,66 @@ def save_trajectory(path, qpos, qvel, frequency, joint_names, split_points=None,
     sp = np.array([0, len(qpos)]) if split_points is None else np.asarray(split_points, dtype=np.int64)
     np.savez(path, qpos=qpos, qvel=qvel, frequency=np.float64(frequency), joint_names=np.array(list(joint_names)),
              split_points=sp, **extra)
+
+
+def resample_trajectory(traj, frequency, model=None):
+    """Each clip of a trajectory dict (load_trajectory's) resampled to `frequency` as sinew-train
+    does: hinge, slide and free translations linearly, ball and free rotations by slerp, qvel by
+    finite differences of the resampled qpos. Joint types come from traj["jnt_type"] or `model`."""
+    if "jnt_type" in traj:
+        jt = [int(x) for x in np.asarray(traj["jnt_type"]).ravel()]
+    elif model is not None:
+        jt = [int(x) for x in model.jnt_type]
+    else:
+        raise ValueError("resample_trajectory: the trajectory has no 'jnt_type'; pass the model")
+    names = [str(x) for x in np.asarray(traj.get("joint_names", []), dtype=str).ravel()]
+    return _sinew.resample(np.ascontiguousarray(traj["qpos"], dtype=np.float64), np.ascontiguousarray(traj["qvel"], dtype=np.float64),
+                           float(traj["frequency"]), [int(x) for x in np.asarray(traj["split_points"]).ravel()], jt, names,
+                           float(frequency))
+
+
+def reference(model, motion, preset="arm", **params):
+    """The reference sinew-train and sinew.ImitationEnv build from `motion` (a path or a list of
+    paths): checked joint by joint against the model, clips stacked, resampled to the control rate
+    1 / (timestep * substeps), kinematics filled (xpos, xquat, cvel, subtree_com, site_xpos,
+    site_xmat per frame). A dict of numpy arrays with LocoMuJoCo's keys."""
+    from .env import _param
+    motions = [str(motion)] if isinstance(motion, (str, bytes)) or hasattr(motion, "__fspath__") else [str(m) for m in motion]
+    return _sinew.reference(model, motions, preset, [(k, _param(v)) for k, v in params.items()])
+
+
+def load_bvh(path):
+    """A BVH file as a retargeting source: dict(names, parents, pos (F, J, 3), rot (F, J, 9), fps),
+    world positions and rotations in the file's axes and units (End Sites as "<parent>_end")."""
+    names, parents, pos, rot, fps = _sinew.bvh_source(str(path))
+    return {"names": names, "parents": parents, "pos": pos, "rot": rot, "fps": fps}
+
+
+def retarget(model, source, keypoint_map, *, up=None, scale=0.0, per_segment=False, ground="frame", chunks=32,
+             threads=None, frequency=None):
+    """Motion capture onto a model with Sinew's retargeting (sinew-retarget; docs/retargeting.md).
+
+    source: a .bvh path, or a dict with names, parents (-1 for a root, otherwise an earlier joint),
+    pos (F, J, 3) world positions, fps, and optionally rot (F, J, 9) world rotations (row-major).
+    keypoint_map: a map file's path, or its text ("source_joint model_body_or_site [weight]
+    [orient=W]" per line). up: the source's up axis ("y" for BVH, "z" for AMASS; default y).
+    Returns (trajectory, metrics): a trajectory dict (qpos, qvel, kinematics; save it with
+    save_trajectory) and MuscleMimic's retargeting metrics (metrics["report"] as sinew-retarget
+    prints it). frequency resamples the result (kinematics filled after resampling)."""
+    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        source = load_bvh(source)
+    for k in ("names", "parents", "pos", "fps"):
+        if k not in source:
+            raise ValueError(f"retarget: the source lacks '{k}'")
+    text, where = str(keypoint_map), "<string>"
+    if hasattr(keypoint_map, "__fspath__") or ("\n" not in text and os.path.isfile(text)):
+        where = text
+        with open(text) as f:
+            text = f.read()
+    rot = source.get("rot")
+    rot = None if rot is None or np.size(rot) == 0 else np.ascontiguousarray(rot, dtype=np.float64)
+    traj, met = _sinew.retarget(model, [str(n) for n in source["names"]], [int(p) for p in source["parents"]],
+                                np.ascontiguousarray(source["pos"], dtype=np.float64), rot, float(source["fps"]), text, where,
+                                up or "y", float(scale), bool(per_segment), ground, int(chunks), int(threads or 0),
+                                float(frequency or 0))
+    return traj, met

@@ -68,7 +68,7 @@ class ImitationEnv(VectorEnv):
             self._e.reseed(int(seed))
         else:
             self._e.reset()
-        return self._e.out("obs"), {}
+        return self._e.out("obs"), {"clip": self._e.out("clip"), "frame": self._e.out("frame")}
 
     def step(self, actions):
         a = np.ascontiguousarray(actions, dtype=np.float32)
@@ -79,7 +79,8 @@ class ImitationEnv(VectorEnv):
         term = self._e.out("terminated").astype(bool)
         trunc = self._e.out("truncated").astype(bool)
         done = term | trunc
-        info = {"reward_terms": self._e.out("terms"), "termination_reason": self._e.out("reason"), "clip": self._e.out("clip")}
+        info = {"reward_terms": self._e.out("terms"), "termination_reason": self._e.out("reason"), "clip": self._e.out("clip"),
+                "frame": self._e.out("frame")}
         if done.any():
             info["final_obs"] = self._e.out("final_obs")
             info["_final_obs"] = done

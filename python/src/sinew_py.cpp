@@ -9,6 +9,8 @@
 //   ImitationEnv : the C++ imitation environment (float, OpenMP) configured as sinew-train
 //            configures it (a preset and hyper-parameters by name); python/sinew/env.py makes it
 //            a Gymnasium vector environment.
+//   reference, resample, retarget : the motion pipeline of sinew-train and sinew-retarget
+//            (trajectories cross as dicts of numpy arrays, LocoMuJoCo's keys).
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "sinew/io/mjcf.hpp"
+#include "sinew/retarget/retarget.hpp"
 #include "sinew/rl/setup.hpp"
 #include "sinew/rl/trainer.hpp"
 #include "sinew/sinew.hpp"
@@ -225,6 +228,7 @@ class PyEnv {
     if (what == "truncated") return mat(env_->truncated_ptr(), 1, true);
     if (what == "reason") return mat(env_->reason_ptr(), 1, true);
     if (what == "clip") return mat(env_->clip_ptr(), 1, true);
+    if (what == "frame") return mat(env_->frame_ptr(), 1, true);
     throw nb::value_error(("ImitationEnv: no output '" + what + "'").c_str());
   }
 
@@ -265,6 +269,144 @@ nb::object trainer_actions(const PyModel& pm, const std::vector<std::string>& mo
   tr.act_deterministic(obs.data(), int(n), out);
   const size_t shape[2] = {n, nu};
   return nb::cast(nb::ndarray<nb::numpy, float>(out, 2, shape, owner));
+}
+
+// ---- trajectories as dicts of numpy arrays (LocoMuJoCo's keys) ----
+
+template <class S> nb::object owned_array(const std::vector<S>& v, std::vector<size_t> shape) {
+  S* c = new S[v.size() ? v.size() : 1];
+  std::copy(v.begin(), v.end(), c);
+  nb::capsule owner(c, [](void* q) noexcept { delete[] static_cast<S*>(q); });
+  return nb::cast(nb::ndarray<nb::numpy, S>(c, shape.size(), shape.data(), owner));
+}
+
+nb::dict trajectory_dict(const sinew::Trajectory& t) {
+  nb::dict d;
+  const size_t n = size_t(t.nframe()), nb_ = size_t(t.nbody), ns = size_t(t.nsite);
+  d["qpos"] = owned_array(t.qpos, {n, size_t(t.nq)});
+  d["qvel"] = owned_array(t.qvel, {n, size_t(t.nv)});
+  d["frequency"] = t.frequency;
+  d["joint_names"] = t.joint_names;
+  d["jnt_type"] = owned_array(t.jnt_type, {t.jnt_type.size()});
+  d["split_points"] = owned_array(std::vector<int64_t>(t.split_points.begin(), t.split_points.end()), {t.split_points.size()});
+  if (t.has_kinematics()) {
+    d["body_names"] = t.body_names;
+    d["site_names"] = t.site_names;
+    d["xpos"] = owned_array(t.xpos, {n, nb_, 3});
+    d["xquat"] = owned_array(t.xquat, {n, nb_, 4});
+    d["cvel"] = owned_array(t.cvel, {n, nb_, 6});
+    d["subtree_com"] = owned_array(t.subtree_com, {n, nb_, 3});
+    d["site_xpos"] = owned_array(t.site_xpos, {n, ns, 3});
+    d["site_xmat"] = owned_array(t.site_xmat, {n, ns, 9});
+  }
+  return d;
+}
+
+using F64 = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+
+/// A trajectory from its qpos, qvel, frequency, split points and joint types.
+sinew::Trajectory trajectory_from(F64 qpos, F64 qvel, double frequency, const std::vector<int64_t>& split_points,
+                                  const std::vector<int>& jnt_type, const std::vector<std::string>& joint_names) {
+  sinew::Trajectory t;
+  t.nq = int(qpos.shape(1));
+  t.nv = int(qvel.shape(1));
+  const size_t n = qpos.shape(0);
+  if (qvel.shape(0) != n) throw nb::value_error("trajectory: qpos and qvel have different frame counts");
+  int nq = 0, nv = 0;
+  for (int type : jnt_type) {
+    if (type < sinew::JNT_FREE || type > sinew::JNT_HINGE) throw nb::value_error(("trajectory: jnt_type " + std::to_string(type) + " is not a joint type (0..3)").c_str());
+    nq += sinew::detail::joint_nq(type);
+    nv += sinew::detail::joint_nv(type);
+  }
+  if (nq != t.nq || nv != t.nv)
+    throw nb::value_error(("trajectory: jnt_type gives nq " + std::to_string(nq) + ", nv " + std::to_string(nv) + "; qpos and qvel have " +
+                           std::to_string(t.nq) + ", " + std::to_string(t.nv)).c_str());
+  if (split_points.size() < 2 || split_points.front() != 0 || size_t(split_points.back()) != n)
+    throw nb::value_error("trajectory: split_points must start at 0 and end at the frame count");
+  for (size_t i = 1; i < split_points.size(); ++i)
+    if (split_points[i] <= split_points[i - 1]) throw nb::value_error("trajectory: split_points must increase");
+  t.frequency = frequency;
+  t.jnt_type = jnt_type;
+  t.joint_names = joint_names;
+  t.split_points.assign(split_points.begin(), split_points.end());
+  t.qpos.assign(qpos.data(), qpos.data() + n * size_t(t.nq));
+  t.qvel.assign(qvel.data(), qvel.data() + n * size_t(t.nv));
+  return t;
+}
+
+/// The control-rate reference of a training configuration, exactly as sinew-train builds it.
+nb::dict reference(const PyModel& pm, const std::vector<std::string>& motions, const std::string& preset,
+                   const std::vector<std::pair<std::string, std::string>>& params) {
+  sinew::rl::TrainConfig cfg = sinew::rl::preset(preset);
+  for (const auto& [k, v] : params) cfg.set(k, v);
+  cfg.model = pm.m.name.empty() ? "the model" : pm.m.name;
+  Model<double> m = pm.m;
+  sinew::rl::prepare_model(m, cfg);
+  return trajectory_dict(sinew::rl::load_motions(m, motions, cfg));
+}
+
+/// sinew-retarget from Python: the source motion as joint names, parents, world positions
+/// (nframe x njoint x 3, source axes) and optional world rotations (nframe x njoint x 9).
+nb::tuple retarget_py(const PyModel& pm, const std::vector<std::string>& names, const std::vector<int>& parent,
+                      nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::device::cpu> pos,
+                      std::optional<nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::device::cpu>> rot, double fps,
+                      const std::string& map_text, const std::string& map_file, const std::string& up, double scale, bool per_segment,
+                      const std::string& ground, int chunks, int threads, double frequency) {
+  sinew::SourceMotion src;
+  src.names = names;
+  src.parent = parent;
+  src.fps = fps;
+  src.nframe = int(pos.shape(0));
+  const size_t J = names.size();
+  if (parent.size() != J) throw nb::value_error("retarget: names and parents differ in length");
+  for (size_t j = 0; j < J; ++j)
+    if (parent[j] < -1 || parent[j] >= int(j)) throw nb::value_error(("retarget: parent of joint " + std::to_string(j) + " must be -1 or an earlier joint").c_str());
+  if (pos.shape(1) != J || pos.shape(2) != 3) throw nb::value_error("retarget: positions must have shape (nframe, njoint, 3)");
+  if (!(fps > 0)) throw nb::value_error("retarget: fps must be positive");
+  src.pos.assign(pos.data(), pos.data() + pos.size());
+  if (rot) {
+    if (rot->shape(0) != pos.shape(0) || rot->shape(1) != J || rot->shape(2) != 9) throw nb::value_error("retarget: rotations must have shape (nframe, njoint, 9)");
+    src.rot.assign(rot->data(), rot->data() + rot->size());
+  }
+  for (double x : src.pos)
+    if (!std::isfinite(x)) throw nb::value_error("retarget: the source positions are not all finite");
+  sinew::RetargetOptions opt;
+  if (up != "y" && up != "z") throw nb::value_error("retarget: up takes 'y' or 'z'");
+  if (ground != "none" && ground != "frame" && ground != "clip") throw nb::value_error("retarget: ground takes 'none', 'frame' or 'clip'");
+  if (chunks <= 0) throw nb::value_error("retarget: chunks must be positive");
+  opt.source_up = up[0];
+  opt.scale = scale;
+  opt.per_segment_scale = per_segment;
+  opt.nchunk = chunks;
+  opt.ground = ground == "none" ? sinew::GroundMode::none : ground == "clip" ? sinew::GroundMode::whole_clip : sinew::GroundMode::per_frame;
+  const auto map = sinew::parse_keypoint_map(map_text, map_file);
+  sinew::exec::OpenMP pol;
+  pol.threads = threads;
+  sinew::RetargetResult r;
+  {
+    nb::gil_scoped_release release;
+    r = sinew::retarget(pol, pm.m, src, map, opt);
+    if (frequency > 0) r.trajectory = sinew::resample(r.trajectory, frequency);
+    sinew::fill_kinematics(pol, pm.m, r.trajectory);
+  }
+  const auto& M = r.metrics;
+  nb::dict met;
+  met["nframe"] = M.nframe; met["fps"] = M.fps; met["scale"] = M.scale; met["nkeypoint"] = M.nkeypoint;
+  met["joint_limit_violation_rate"] = M.joint_limit_violation_rate; met["max_limit_violation"] = M.max_limit_violation;
+  met["worst_limit_joint"] = M.worst_limit_joint; met["max_coupling_error"] = M.max_coupling_error;
+  met["max_penetration"] = M.max_penetration; met["mean_penetration"] = M.mean_penetration;
+  met["max_ground_lift"] = M.max_ground_lift; met["tendon_jump_rate"] = M.tendon_jump_rate;
+  met["position_rmse"] = M.position_rmse; met["max_position_error"] = M.max_position_error;
+  met["orientation_rmse"] = M.orientation_rmse; met["max_orientation_error"] = M.max_orientation_error;
+  met["ms_per_frame"] = M.ms_per_frame; met["warnings"] = M.warnings; met["report"] = M.report();
+  return nb::make_tuple(trajectory_dict(r.trajectory), met);
+}
+
+/// Reads a BVH file as a retargeting source: names, parents, positions, rotations, fps.
+nb::tuple bvh_source(const std::string& path) {
+  const sinew::SourceMotion s = sinew::source_from_bvh(sinew::load_bvh(path));
+  const size_t F = size_t(s.nframe), J = s.names.size();
+  return nb::make_tuple(s.names, s.parent, owned_array(s.pos, {F, J, 3}), owned_array(s.rot, {F, J, 9}), s.fps);
 }
 
 }  // namespace
@@ -336,6 +478,15 @@ NB_MODULE(_sinew, m) {
       .def_prop_ro("nu", &PyEnv::nu)
       .def("config_json", &PyEnv::config_json);
   m.attr("reward_term_names") = sinew::rl::default_term_names();
+  m.def("reference", &reference, "model"_a, "motions"_a, "preset"_a, "params"_a);
+  m.def("resample", [](F64 qpos, F64 qvel, double frequency, const std::vector<int64_t>& split_points, const std::vector<int>& jnt_type,
+                       const std::vector<std::string>& joint_names, double new_frequency) {
+    const sinew::Trajectory t = trajectory_from(qpos, qvel, frequency, split_points, jnt_type, joint_names);
+    if (!(new_frequency > 0) || !(frequency > 0)) throw nb::value_error("resample: frequencies must be positive");
+    return trajectory_dict(sinew::resample(t, new_frequency));
+  });
+  m.def("retarget", &retarget_py);
+  m.def("bvh_source", &bvh_source, "path"_a);
   m.def("_trainer_actions", &trainer_actions, "model"_a, "motions"_a, "checkpoint"_a, "obs"_a);
 
   bind_batch<double>(m, "Batch64");

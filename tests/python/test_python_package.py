@@ -6,7 +6,8 @@
 - the model's arrays equal mujoco's (the same oracle as the compiler tests), options are settable;
 - load errors are sinew.ModelError with file and line, load warnings SinewWarning, bad nworld,
   precision and device are ValueErrors;
-- the GIL is released while stepping.
+- the GIL is released while stepping;
+- the motion pipeline (reference, resample_trajectory, retarget) gives what the C++ tools give.
 The package is required: its absence is a failure, not a skip.
 """
 import os
@@ -173,6 +174,53 @@ def test_trajectory_round_trip(tmp_path):
     assert list(t["split_points"]) == [0, 3, 7]
     with pytest.raises(ValueError, match="must be"):
         sinew.save_trajectory(tmp_path / "u.npz", q, np.zeros((6, 3)), 50, ["a", "b", "c"])
+
+
+def test_reference_and_resampling_are_the_trainers():
+    m = sinew.Model.from_xml_path(our_model("arm"))
+    reach = os.path.join(os.path.dirname(our_model("arm")), "arm_reach.npz")
+    ref = sinew.reference(m, reach, preset="arm")
+    assert ref["frequency"] == pytest.approx(1 / (m.opt.timestep * 5))
+    t = sinew.load_trajectory(reach)
+    r = sinew.resample_trajectory(t, ref["frequency"])
+    assert np.array_equal(r["qpos"], ref["qpos"]) and np.array_equal(r["qvel"], ref["qvel"])
+    # first and last frames land on the source's; kinematics are the model's at each frame
+    assert np.allclose(r["qpos"][0], t["qpos"][0]) and np.allclose(r["qpos"][-1], t["qpos"][-1])
+    mm = mujoco.MjModel.from_xml_path(our_model("arm"))
+    d = mujoco.MjData(mm)
+    d.qpos[:], d.qvel[:] = ref["qpos"][57], ref["qvel"][57]
+    mujoco.mj_forward(mm, d)
+    assert np.abs(ref["site_xpos"][57] - d.site_xpos).max() <= 1e-12
+    with pytest.raises(ValueError, match="split_points"):
+        sinew.resample_trajectory(dict(t, split_points=np.array([0, 5])), 100.0)
+    with pytest.raises(ValueError, match="jnt_type"):
+        sinew.resample_trajectory(dict(t, jnt_type=np.array([0, 3, 3])), 100.0)
+
+
+def test_retarget_from_python_equals_the_cli_result():
+    """tests/retarget/data/arm_reach.bvh is models/arm_reach.npz written as a BVH (bones 1.2x,
+    shifted, turned): retargeting recovers the motion (the sinew_retarget_cli test's bound, 1e-6 m)."""
+    root = os.path.dirname(os.path.dirname(our_model("arm")))
+    bvh, mp = f"{root}/tests/retarget/data/arm_reach.bvh", f"{root}/tests/retarget/data/arm_map.txt"
+    m = sinew.Model.from_xml_path(our_model("arm"))
+    traj, met = sinew.retarget(m, bvh, mp)
+    assert met["position_rmse"] < 1e-6 and met["nframe"] == 61 and "keypoint position RMSE" in met["report"]
+    truth = sinew.load_trajectory(f"{root}/models/arm_reach.npz")
+    assert np.abs(traj["qpos"] - truth["qpos"]).max() < 1e-6
+    assert traj["site_xpos"].shape == (61, m.nsite, 3)
+    # the same from arrays and map text, resampled
+    src = sinew.load_bvh(bvh)
+    assert src["pos"].shape == (61, len(src["names"]), 3) and src["fps"] == pytest.approx(30)
+    traj2, _ = sinew.retarget(m, src, open(mp).read(), frequency=100)
+    assert traj2["frequency"] == 100 and len(traj2["qpos"]) in (200, 201)  # the BVH frame time has 7 digits
+    with pytest.raises(sinew.ModelError, match="<string>:2"):
+        sinew.retarget(m, src, "thorax thorax\nhumerus\n")
+    with pytest.raises(ValueError, match="parent"):
+        sinew.retarget(m, dict(src, parents=[3] * len(src["names"])), mp)
+    with pytest.raises(ValueError, match="finite"):
+        bad = src["pos"].copy()
+        bad[3, 1, 0] = np.nan
+        sinew.retarget(m, dict(src, pos=bad), mp)
 
 
 def arm_env(num_envs=8, seed=0, **kw):
