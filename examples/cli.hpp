@@ -20,6 +20,16 @@ struct UsageError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+/// A JSON string literal of s (quotes and backslashes escaped, control characters dropped).
+inline std::string json_string(const std::string& s) {
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) r += c;
+  }
+  return r + "\"";
+}
+
 /// An integer argument in [lo, hi]; `flag` names it in the message.
 inline int parse_int(const std::string& flag, const std::string& v, long lo = 0, long hi = 100000000) {
   try {

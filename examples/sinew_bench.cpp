@@ -59,15 +59,6 @@ const char* integrator_name(int i) {
   }
 }
 
-std::string json_string(const std::string& s) {
-  std::string r = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') r += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) r += c;
-  }
-  return r + "\"";
-}
-
 double mb(size_t bytes) { return double(bytes) / (1024.0 * 1024.0); }
 
 }  // namespace
@@ -171,12 +162,12 @@ int main(int argc, char** argv) {
                   "\"timestep\": %g, \"integrator\": \"%s\", \"backend\": \"%s\", \"precision\": \"%s\", "
                   "\"layout\": \"%s\", \"device\": %s, \"nworld\": %d, \"steps\": %d, \"warmup\": %d, \"seed\": %llu, "
                   "\"autoreset\": %s, \"options\": [",
-                  json_string(model_path).c_str(), json_string(m.name).c_str(), m.nq, m.nv, m.nu, m.na, m.nbody,
+                  sinew::cli::json_string(model_path).c_str(), sinew::cli::json_string(m.name).c_str(), m.nq, m.nv, m.nu, m.na, m.nbody,
                   m.ngeom, m.ntendon, m.nconmax, m.njmax, m.opt.timestep, integrator_name(m.opt.integrator),
-                  backend.c_str(), precision.c_str(), layout.c_str(), json_string(r.device).c_str(), rq.nworld,
+                  backend.c_str(), precision.c_str(), layout.c_str(), sinew::cli::json_string(r.device).c_str(), rq.nworld,
                   rq.nstep, rq.warmup, static_cast<unsigned long long>(rq.seed), rq.autoreset ? "true" : "false");
       for (size_t i = 0; i < options.size(); ++i)
-        std::printf("%s%s", i ? ", " : "", json_string(options[i].first + "=" + options[i].second).c_str());
+        std::printf("%s%s", i ? ", " : "", sinew::cli::json_string(options[i].first + "=" + options[i].second).c_str());
       std::printf("], \"seconds\": %.9g, \"steps_per_second\": %.9g, \"ms_per_step\": %.9g, \"us_per_world_step\": %.9g, "
                   "\"model_bytes\": %zu, \"data_bytes\": %zu, \"extra_bytes\": %zu, \"device_bytes\": %lld, "
                   "\"resets\": %lld, \"nonfinite_end\": %d, \"stages\": [",

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "cli.hpp"
 #include "sinew/imitation/npz.hpp"
 #include "sinew/io/mjcf.hpp"
 #include "sinew/rl/evaluate.hpp"
@@ -101,7 +102,7 @@ template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<do
     return o;
   };
   std::ofstream js(dir / "metrics.json");
-  js << "{\"checkpoint\": \"" << a.checkpoint << "\", \"clips\": [";
+  js << "{\"checkpoint\": " << cli::json_string(a.checkpoint) << ", \"model\": " << cli::json_string(a.model) << ", \"clips\": [";
   for (size_t i = 0; i < R.clips.size(); ++i) js << (i ? ",\n  " : "\n  ") << clip_json(R.clips[i], false, 0);
   js << "],\n \"overall\": " << clip_json(R.overall, true, R.early_rate) << "}\n";
   std::vector<std::pair<std::string, NpyBlob>> extra;
@@ -109,10 +110,12 @@ template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<do
   if (model.na) extra.push_back({"act", NpyBlob::from(R.act.data(), {nf, size_t(model.na)})});
   extra.push_back({"ctrl", NpyBlob::from(R.ctrl.data(), {nf, size_t(model.nu)})});
   save_trajectory((dir / "rollout.npz").string(), R.rollout, extra);
+  save_trajectory((dir / "reference.npz").string(), ref);  // what the rollout is measured against (control rate)
   std::printf("clips %zu: early_termination %.3f  joint_r %.4f (%d joints left out)  joint_rmse %.4f  site_error %.4f m  root_error %s  mean_activation %.3f\n",
               R.clips.size(), R.early_rate, R.overall.joint_r, R.overall.joint_r_excluded, R.overall.joint_rmse, R.overall.site_error,
               std::isnan(R.overall.root_error) ? "n/a" : (json_num(R.overall.root_error) + " m").c_str(), R.overall.mean_activation);
-  std::printf("metrics: %s\nrollout: %s\n", (dir / "metrics.json").c_str(), (dir / "rollout.npz").c_str());
+  std::printf("metrics: %s\nrollout: %s\nreference: %s\n", (dir / "metrics.json").c_str(), (dir / "rollout.npz").c_str(),
+              (dir / "reference.npz").c_str());
   return 0;
 }
 

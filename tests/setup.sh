@@ -4,6 +4,8 @@
 #
 #   bash tests/setup.sh             # apt packages + Python packages (tests/requirements.txt)
 #   bash tests/setup.sh --apt-only  # apt packages only (enough to build the examples)
+#   bash tests/setup.sh --viz       # what sinew-render and sinew-plot need (the main job's pictures):
+#                                   # libosmesa6 and ffmpeg from apt, python/requirements-viz.txt
 #
 # The CUDA toolkit (nvcc, CCCL's Thrust/CUB) is not installed here; without it the build uses
 # Debian's libthrust-dev and leaves CUDA out.
@@ -11,10 +13,16 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 apt_only=0
+viz_only=0
 [[ "${1:-}" == "--apt-only" ]] && apt_only=1
+[[ "${1:-}" == "--viz" ]] && viz_only=1
 
 packages=(cmake g++ make libeigen3-dev libtinyxml2-dev zlib1g-dev doctest-dev libbenchmark-dev)
-if ! command -v nvcc >/dev/null 2>&1 && [[ ! -d /usr/local/cuda/include/cccl ]]; then
+# headless rendering (MuJoCo's renderer through OSMesa) and MP4 encoding for sinew-render
+viz_packages=(libosmesa6 ffmpeg)
+[[ $viz_only == 1 ]] && packages=("${viz_packages[@]}")
+[[ $apt_only == 0 && $viz_only == 0 ]] && packages+=("${viz_packages[@]}")
+if [[ $viz_only == 0 ]] && ! command -v nvcc >/dev/null 2>&1 && [[ ! -d /usr/local/cuda/include/cccl ]]; then
   packages+=(libthrust-dev)
 fi
 if [[ $apt_only == 0 ]]; then
@@ -41,7 +49,9 @@ fi
 
 # pip only when some requirement is missing or at another version (a check costs ~0.1 s and no
 # network; pip itself would contact the index for the unpinned ones).
-if python3 - tests/requirements.txt <<'PY'
+requirements=tests/requirements.txt
+[[ $viz_only == 1 ]] && requirements=python/requirements-viz.txt
+if python3 - "$requirements" <<'PY'
 import sys
 from importlib.metadata import version, PackageNotFoundError
 for line in open(sys.argv[1]):
@@ -57,12 +67,13 @@ for line in open(sys.argv[1]):
         sys.exit(1)
 PY
 then
-  echo "setup: Python requirements present"
+  echo "setup: Python requirements present ($requirements)"
 else
-  echo "setup: python3 -m pip install -r tests/requirements.txt"
+  echo "setup: python3 -m pip install -r $requirements"
   # Debian's own python3 refuses pip installs without this (PEP 668); pyenv's ignores it.
-  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -r "$requirements"
 fi
+[[ $viz_only == 1 ]] && exit 0
 
 # The sinew Python package (python/, docs/python.md), built from this checkout's headers every
 # time (an incremental build: scikit-build-core keeps python/build/). Its build requirements
