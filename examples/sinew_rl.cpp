@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "cli.hpp"
-#include "sinew/imitation/npz.hpp"
+#include "sinew/io/npz.hpp"
 #include "sinew/io/mjcf.hpp"
 #include "sinew/rl/evaluate.hpp"
 #include "rl_train_loop.hpp"

@@ -14,7 +14,8 @@
 // from its ctrlrange (from [-1, 1] for actuators without one) with the given seed, step by step (a
 // long run needs no memory for them); add `ctrl` to --fields to record what was drawn. Exit status: 0 on success,
 // 1 on bad input (with a message naming the file, line and element, or the argument), 2 when a
-// world's state became non-finite (the arrays are still written; see status.npy).
+// world's state became non-finite or diverged past mjMAXVAL (the arrays are still written; see
+// status.npy: model/enums.hpp's WorldStatus bits).
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
     int bad = 0;
     for (int st : res.status) bad += st != STATUS_OK;
     std::printf("sinew-rollout: %s: %d world(s) x %d step(s), backend %s, %s; %.3f s simulated in %.3f s wall "
-                "(%.0f steps/s); %d world(s) flagged non-finite\n",
+                "(%.0f steps/s); %d world(s) flagged non-finite or diverged (status.npy)\n",
                 model_path.c_str(), nworld, nstep, backend.c_str(), precision.c_str(), nstep * m.opt.timestep,
                 res.seconds, res.seconds > 0 ? double(nworld) * nstep / res.seconds : 0.0, bad);
     return bad ? 2 : 0;

@@ -18,5 +18,8 @@ namespace sinew {
 
 /// MuJoCo's guard against division by zero (mjMINVAL).
 template <class T> SINEW_INLINE constexpr T min_val() { return T(1e-15); }
+/// mjMAXVAL: a qpos, qvel or qacc entry beyond this magnitude means the simulation diverged
+/// (MuJoCo's mj_checkPos / mj_checkVel / mj_checkAcc).
+template <class T> SINEW_INLINE constexpr T max_val() { return T(1e10); }
 
 }  // namespace sinew

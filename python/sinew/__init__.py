@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 
 from . import _sinew
-from ._sinew import ModelError, Option
+from ._sinew import (STATUS_BADQACC, STATUS_BADQPOS, STATUS_BADQVEL, STATUS_NONFINITE, STATUS_OK,  # noqa: F401
+                     ModelError, Option)
 
 __all__ = ["Model", "Batch", "ImitationEnv", "Policy", "ModelError", "SinewWarning", "Option", "load_trajectory",
            "save_trajectory", "resample_trajectory", "reference", "retarget", "load_bvh"]

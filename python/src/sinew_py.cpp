@@ -478,6 +478,12 @@ NB_MODULE(_sinew, m) {
       .def_prop_ro("nu", &PyEnv::nu)
       .def("config_json", &PyEnv::config_json);
   m.attr("reward_term_names") = sinew::rl::default_term_names();
+  // Batch.status bits (model/enums.hpp)
+  m.attr("STATUS_OK") = int(sinew::STATUS_OK);
+  m.attr("STATUS_NONFINITE") = int(sinew::STATUS_NONFINITE);
+  m.attr("STATUS_BADQPOS") = int(sinew::STATUS_BADQPOS);
+  m.attr("STATUS_BADQVEL") = int(sinew::STATUS_BADQVEL);
+  m.attr("STATUS_BADQACC") = int(sinew::STATUS_BADQACC);
   m.def("reference", &reference, "model"_a, "motions"_a, "preset"_a, "params"_a);
   m.def("resample", [](F64 qpos, F64 qvel, double frequency, const std::vector<int64_t>& split_points, const std::vector<int>& jnt_type,
                        const std::vector<std::string>& joint_names, double new_frequency) {

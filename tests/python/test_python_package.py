@@ -319,3 +319,44 @@ def test_policy_equals_the_trainers_actions(tmp_path):
     with pytest.raises(ValueError, match="not a Sinew checkpoint"):
         np.savez(tmp_path / "x.npz", a=np.zeros(3))
         sinew.Policy.load(tmp_path / "x.npz")
+
+
+def test_divergence_is_flagged_where_mujoco_warns():
+    """A world driven past mjMAXVAL (1e10) gets MuJoCo's warning as a status bit: BADQACC in the
+    step where MuJoCo warns mjWARN_BADQACC (MuJoCo then resets before integrating), BADQPOS after
+    the step whose new state MuJoCo flags mjWARN_BADQPOS at the start of the next step. The other
+    world of the batch is untouched (bit-identical to a batch without the diverging world)."""
+    free = """<mujoco><option gravity="0 0 0"/><worldbody><body><freejoint/>
+              <geom type="sphere" size="0.1" mass="1" contype="0" conaffinity="0"/></body></worldbody></mujoco>"""
+    cases = [(our_model("chain"), 1e7, mujoco.mjtWarning.mjWARN_BADQACC, sinew.STATUS_BADQACC, 0),
+             (free, 1e9, mujoco.mjtWarning.mjWARN_BADQPOS, sinew.STATUS_BADQPOS, 1)]
+    for src, force, warn, bit, lag in cases:
+        is_file = src.endswith(".xml")
+        m = mujoco.MjModel.from_xml_path(src) if is_file else mujoco.MjModel.from_xml_string(src)
+        d = mujoco.MjData(m)
+        mj_step = None
+        for s in range(1, 20000):
+            d.qfrc_applied[0] = force
+            mujoco.mj_step(m, d)
+            if d.warning[warn].number:
+                mj_step = s
+                break
+        assert mj_step is not None
+        sm = sinew.Model.from_xml_path(src) if is_file else sinew.Model.from_xml_string(src)
+        b, ref = sinew.Batch(sm, 2), sinew.Batch(sm, 1)
+        flagged = None
+        for s in range(1, 20000):
+            b.qfrc_applied[1, 0] = force
+            b.step()
+            ref.step()
+            if b.status[1]:
+                flagged = s
+                break
+        assert flagged == mj_step - lag and b.status[1] == bit, (flagged, mj_step, b.status[1])
+        assert b.status[0] == 0 and np.array_equal(b.qpos[0], ref.qpos[0]) and np.array_equal(b.qvel[0], ref.qvel[0])
+
+
+def test_a_batch_that_cannot_fit_is_refused_with_its_size():
+    m = sinew.Model.from_xml_path(our_model("arm"))
+    with pytest.raises(ValueError, match=r"Data: 2000000000 worlds need [0-9.e+]+ GiB \(.* MiB per world\)"):
+        sinew.Batch(m, 2_000_000_000)

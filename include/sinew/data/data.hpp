@@ -11,6 +11,9 @@
 #pragma once
 #include <algorithm>
 #include <cstring>
+#include <cstdio>
+#include <limits>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -170,8 +173,20 @@ template <class T, class L = WorldOuter, class Space = HostSpace> class Data {
   Data() = default;
   Data(const ModelSizes& s, int nworld) : sizes_(s), info_(s), nworld_(nworld) {
     if (nworld <= 0) throw std::invalid_argument("Data: nworld must be positive");
-    real_.resize(info_.nreal * size_t(nworld));
-    ints_.resize(info_.nint * size_t(nworld));
+    const double need = double(info_.nreal * sizeof(T) + info_.nint * sizeof(int)) * double(nworld);
+    auto refuse = [&](const char* why) {
+      char b[256];
+      std::snprintf(b, sizeof b, "Data: %d worlds need %.3g GiB (%.3g MiB per world)%s", nworld, need / 1073741824.0,
+                    need / nworld / 1048576.0, why);
+      throw std::length_error(b);
+    };
+    if (need > 0.5 * double(std::numeric_limits<size_t>::max())) refuse(": more than this machine can address");
+    try {
+      real_.resize(info_.nreal * size_t(nworld));
+      ints_.resize(info_.nint * size_t(nworld));
+    } catch (const std::bad_alloc&) {
+      refuse(", which do not fit in memory");
+    }
   }
 
   int nworld() const { return nworld_; }

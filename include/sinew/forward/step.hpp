@@ -4,8 +4,11 @@
 //
 // `integrate` is the second half alone (the forward results must be current), so a loop can run
 // forward, read or record Data, and then integrate without computing forward twice. After the
-// step a world whose qpos, qvel or act is no longer finite gets STATUS_NONFINITE in `status` and
-// is skipped by every later stage until `reset` clears it; other worlds are unaffected.
+// step a world whose qpos, qvel or act is no longer finite gets STATUS_NONFINITE in `status`, and
+// one whose qacc, or else new qpos or qvel, has an entry that is NaN or beyond mjMAXVAL (1e10) gets
+// STATUS_BADQACC, or else BADQPOS / BADQVEL: MuJoCo warns mjWARN_BADQACC in the same step and
+// mjWARN_BADQPOS / BADQVEL at the start of the next one (on the same state), and resets;
+// such a world is skipped by every later stage until `reset` clears it; other worlds are unaffected.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -30,13 +33,29 @@ template <class T, class S> SINEW_HD inline bool all_finite(const S& s, int n) {
     if (!std::isfinite(s[i])) return false;
   return true;
 }
+/// mj_checkPos / mj_checkVel / mj_checkAcc's test: an entry that is NaN or beyond mjMAXVAL.
+template <class T, class S> SINEW_HD inline bool any_bad(const S& s, int n) {
+  for (int i = 0; i < n; ++i)
+    if (!(std::fabs(s[i]) <= max_val<T>())) return true;
+  return false;
+}
 }  // namespace detail
 
-/// Flags the world when its state is no longer finite.
+/// Flags the world when its state is no longer finite or has diverged past mjMAXVAL.
 template <class T, class L> SINEW_HD inline void check_state_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+  int s = 0;
   if (!detail::all_finite<T>(d.qpos, m.size.nq) || !detail::all_finite<T>(d.qvel, m.size.nv) ||
       !detail::all_finite<T>(d.act, m.size.na))
-    d.status[0] |= STATUS_NONFINITE;
+    s |= STATUS_NONFINITE;
+  // MuJoCo checks qacc after forward and resets before integrating (so its warning is BADQACC
+  // alone, in this step), and qpos / qvel at the start of the next step (the same state as here).
+  if (detail::any_bad<T>(d.qacc, m.size.nv)) {
+    s |= STATUS_BADQACC;
+  } else {
+    if (detail::any_bad<T>(d.qpos, m.size.nq)) s |= STATUS_BADQPOS;
+    if (detail::any_bad<T>(d.qvel, m.size.nv)) s |= STATUS_BADQVEL;
+  }
+  d.status[0] |= s;
 }
 
 /// Integrator of one world; forward results must be current.

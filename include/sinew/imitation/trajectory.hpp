@@ -22,7 +22,7 @@
 
 #include "sinew/data/data.hpp"
 #include "sinew/exec/parallel_for.hpp"
-#include "sinew/imitation/npz.hpp"
+#include "sinew/io/npz.hpp"
 #include "sinew/kinematics/com_pos.hpp"
 #include "sinew/kinematics/com_vel.hpp"
 #include "sinew/kinematics/kinematics.hpp"

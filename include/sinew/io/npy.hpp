@@ -1,5 +1,5 @@
-// Minimal NumPy .npy reader and writer (format 1.0, little-endian, C order) for float64, float32
-// and int32 arrays. Host only.
+// NumPy .npy writer (format 1.0, little-endian, C order) for float64, float32 and int32 arrays,
+// and read_npy, numeric arrays as doubles through io/npz.hpp's checked parser. Host only.
 //
 //   sinew::write_npy("qpos.npy", data.data(), {nworld, nstep + 1, nq});
 //   auto a = sinew::read_npy("qpos0.npy");   // a.shape, a.values (as double)
@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "sinew/io/npz.hpp"
 
 namespace sinew {
 
@@ -55,59 +57,18 @@ inline void write_npy(const std::string& path, const T* data, const std::vector<
   if (!f) throw std::runtime_error(path + ": write failed");
 }
 
+/// A numeric .npy file as doubles (read and checked by io/npz.hpp's one .npy parser).
 inline NpyArray read_npy(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error(path + ": cannot open");
-  char magic[8];
-  f.read(magic, 8);
-  if (!f || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw std::runtime_error(path + ": not a .npy file");
-  uint32_t hl = 0;
-  if (magic[6] == 1) {
-    uint16_t h16;
-    f.read(reinterpret_cast<char*>(&h16), 2);
-    hl = h16;
-  } else {
-    f.read(reinterpret_cast<char*>(&hl), 4);
-  }
-  std::string header(hl, ' ');
-  f.read(header.data(), hl);
-  if (!f) throw std::runtime_error(path + ": truncated header");
-  auto field = [&](const char* key) {
-    size_t p = header.find(key);
-    if (p == std::string::npos) throw std::runtime_error(path + ": header lacks " + key);
-    return p + std::strlen(key);
-  };
-  size_t p = header.find('\'', field("'descr':")) + 1;
-  std::string descr = header.substr(p, header.find('\'', p) - p);
-  if (header.find("True", field("'fortran_order':")) < header.find(',', field("'fortran_order':")))
-    throw std::runtime_error(path + ": Fortran order is not supported");
-  size_t s0 = header.find('(', field("'shape':")), s1 = header.find(')', s0);
+  NpyBlob b = read_npy_file(path);
+  if (b.is_object() || b.is_string() || b.descr.size() < 2 || b.descr[1] == 'S')
+    throw std::runtime_error(path + ": unsupported dtype " + b.descr + " (a numeric array is expected)");
   NpyArray a;
-  std::string shp = header.substr(s0 + 1, s1 - s0 - 1);
-  size_t i = 0;
-  while (i < shp.size()) {
-    while (i < shp.size() && (shp[i] == ' ' || shp[i] == ',')) ++i;
-    if (i >= shp.size()) break;
-    size_t j = i;
-    while (j < shp.size() && shp[j] >= '0' && shp[j] <= '9') ++j;
-    if (j == i) throw std::runtime_error(path + ": bad shape");
-    a.shape.push_back(std::stoul(shp.substr(i, j - i)));
-    i = j;
+  a.shape = b.shape;
+  try {
+    a.values = b.as_double();
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(path + ": " + e.what());
   }
-  size_t n = a.size();
-  a.values.resize(n);
-  auto read_as = [&](auto tag) {
-    using S = decltype(tag);
-    std::vector<S> tmp(n);
-    f.read(reinterpret_cast<char*>(tmp.data()), std::streamsize(n * sizeof(S)));
-    if (!f) throw std::runtime_error(path + ": truncated data");
-    for (size_t k = 0; k < n; ++k) a.values[k] = double(tmp[k]);
-  };
-  if (descr == "<f8") read_as(double{});
-  else if (descr == "<f4") read_as(float{});
-  else if (descr == "<i4") read_as(int32_t{});
-  else if (descr == "<i8") read_as(int64_t{});
-  else throw std::runtime_error(path + ": unsupported dtype " + descr);
   return a;
 }
 

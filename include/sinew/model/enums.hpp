@@ -79,7 +79,15 @@ enum SensorDataType : int { DATATYPE_REAL = 0, DATATYPE_POSITIVE = 1, DATATYPE_A
 enum Stage : int { STAGE_NONE = 0, STAGE_POS = 1, STAGE_VEL = 2, STAGE_ACC = 3 };
 
 /// Per-world status bits (Data::status). A world with any bit set is left alone by later stages
-/// until it is reset; the other worlds carry on.
-enum WorldStatus : int { STATUS_OK = 0, STATUS_NONFINITE = 1 << 0 };
+/// until it is reset; the other worlds carry on. BADQPOS / BADQVEL / BADQACC are MuJoCo's
+/// mjWARN_BADQPOS / BADQVEL / BADQACC: an entry that is NaN or beyond mjMAXVAL (1e10) in
+/// magnitude, where MuJoCo warns and resets the data; NONFINITE: qpos, qvel or act not finite.
+enum WorldStatus : int {
+  STATUS_OK = 0,
+  STATUS_NONFINITE = 1 << 0,
+  STATUS_BADQPOS = 1 << 1,
+  STATUS_BADQVEL = 1 << 2,
+  STATUS_BADQACC = 1 << 3,
+};
 
 }  // namespace sinew

@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/imitation/npz.hpp"
+#include "sinew/io/npz.hpp"
 #include "sinew/io/error.hpp"
 #include "sinew/math/math.hpp"
 
