@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "sinew/io/mjcf.hpp"
@@ -93,6 +95,36 @@ TEST_CASE("includes with relative paths and original locations") {
   // the unknown attribute sits two includes deep: its own file and line are named
   CHECK(err.find("sub/inc_leaf.xml:2") != std::string::npos);
   CHECK(err.find("bogus") != std::string::npos);
+}
+
+TEST_CASE("includes are bounded: no device files, self-includes by any path, include bombs") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "sinew_mjcf_include_test";
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  auto error = [](const std::string& path) {
+    try {
+      sinew::load_mjcf(path);
+    } catch (const sinew::ModelError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string zero = write("zero.xml", "<mujoco>\n<include file=\"/dev/zero\"/>\n</mujoco>\n");
+  CHECK(error(zero).find("zero.xml:2: <include>: error: included file '/dev/zero' is not a regular file") != std::string::npos);
+  const std::string self = write("self.xml", "<mujoco>\n<include file=\"./self.xml\"/>\n</mujoco>\n");
+  CHECK(error(self).find("recursive include of") != std::string::npos);
+  // 2^20 expansions of a tiny file: stopped at the include limit, not after minutes
+  std::string next = write("leaf.xml", "<mujoco><size memory=\"1K\"/></mujoco>\n");
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "bomb" + std::to_string(i) + ".xml", inc = fs::path(next).filename().string();
+    next = write(name, "<mujoco>\n<include file=\"" + inc + "\"/>\n<include file=\"" + inc + "\"/>\n</mujoco>\n");
+  }
+  CHECK(error(next).find("more than 10000 <include> expansions") != std::string::npos);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("errors name file, line and element") {

@@ -360,3 +360,27 @@ def test_a_batch_that_cannot_fit_is_refused_with_its_size():
     m = sinew.Model.from_xml_path(our_model("arm"))
     with pytest.raises(ValueError, match=r"Data: 2000000000 worlds need [0-9.e+]+ GiB \(.* MiB per world\)"):
         sinew.Batch(m, 2_000_000_000)
+
+
+@pytest.mark.parametrize("xml,phrase", [
+    ('<body><joint/><inertial pos="0 0 0" mass="-1" diaginertia="1 1 1"/></body>', "mass and inertia of moving bodies must be larger than mjMINVAL"),
+    ('<body><joint/></body>', "mass and inertia of moving bodies must be larger than mjMINVAL"),
+    ('<body><freejoint/><body><body/></body></body>', "mass and inertia of moving bodies must be larger than mjMINVAL"),
+    ('<body name="a"><geom size="1"/></body><body name="a"><geom size="1"/></body>', "repeated name 'a' in body"),
+    ('<body><joint name="j"/><joint name="j"/><geom size="1"/></body>', "repeated name 'j' in joint"),
+    ('<body><geom name="g" size="1"/><geom name="g" size="1"/></body>', "repeated name 'g' in geom"),
+    ('<body><geom size="1"/><site name="s"/><site name="s"/></body>', "repeated name 's' in site"),
+    ('<body><geom size="1" mass="0"/></body>', None),                       # static: allowed
+    ('<body><freejoint/><body><geom size="1"/></body></body>', None),       # a static child carries the mass
+    ('<body name="a"><geom name="a" size="1"/></body>', None),              # names are per object type
+])
+def test_model_checks_reject_what_mujoco_rejects(xml, phrase):
+    doc = f"<mujoco><worldbody>{xml}</worldbody></mujoco>"
+    if phrase is None:
+        mujoco.MjModel.from_xml_string(doc)
+        sinew.Model.from_xml_string(doc)
+        return
+    with pytest.raises(ValueError, match=phrase):
+        mujoco.MjModel.from_xml_string(doc)
+    with pytest.raises(sinew.ModelError, match=r"<string>:1: <(body|joint|geom|site)>: error: " + phrase):
+        sinew.Model.from_xml_string(doc)

@@ -13,6 +13,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <fstream>
 #include <cmath>
 #include <cstdlib>
@@ -87,23 +88,57 @@ inline XNode parse_xml(const std::string& text, const std::string& file, bool fr
   return convert(root, file);
 }
 
-inline std::string read_text_file(const std::string& path, const SourceLocation& where, const std::string& what) {
+/// Limits on what an MJCF file and its includes may make Sinew read (docs/reliability.md).
+inline constexpr uintmax_t mjcf_max_file_bytes = uintmax_t(256) << 20;   ///< one file
+inline constexpr uintmax_t mjcf_max_total_bytes = uintmax_t(1) << 30;    ///< the file and all includes
+inline constexpr int mjcf_max_includes = 10000;                          ///< include expansions
+
+/// A regular file's text, its size checked before it is read (no /dev/zero, no 10 GB file).
+inline std::string read_text_file(const std::string& path, const SourceLocation& where, const std::string& what,
+                                  uintmax_t* budget = nullptr) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) throw ModelError(where, "could not open " + what + " '" + path + "'");
+  if (!std::filesystem::is_regular_file(st)) throw ModelError(where, what + " '" + path + "' is not a regular file");
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw ModelError(where, "could not read the size of " + what + " '" + path + "'");
+  if (size > mjcf_max_file_bytes)
+    throw ModelError(where, what + " '" + path + "' has " + std::to_string(size >> 20) + " MiB, more than the " +
+                                std::to_string(mjcf_max_file_bytes >> 20) + " MiB limit of an MJCF file");
+  if (budget) {
+    if (size > *budget)
+      throw ModelError(where, "the model and its includes exceed " + std::to_string(mjcf_max_total_bytes >> 20) + " MiB of XML");
+    *budget -= size;
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ModelError(where, "could not open " + what + " '" + path + "'");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  std::string text(size_t(size), '\0');
+  if (size && !f.read(text.data(), std::streamsize(size))) throw ModelError(where, "could not read " + what + " '" + path + "'");
+  return text;
 }
+
+/// The include chain being expanded (canonical paths: ./self.xml and self.xml are one file) and
+/// what remains of the reading budget.
+struct IncludeState {
+  std::vector<std::string> stack;
+  uintmax_t budget = mjcf_max_total_bytes;
+  int count = 0;
+  static std::string key(const std::string& path) {
+    std::error_code ec;
+    const auto c = std::filesystem::weakly_canonical(path, ec);
+    return ec ? path : c.string();
+  }
+};
 
 // Replaces every <include file> below `n` by the children of the included file's root element.
 // Paths are relative to the directory of the file holding the <include> (for the main file, its
 // directory or the given base directory): myo models nest includes across folders this way.
-inline void expand_includes(XNode& n, const std::string& base_dir, std::vector<std::string>& stack) {
+inline void expand_includes(XNode& n, const std::string& base_dir, IncludeState& st) {
   std::vector<XNode> out;
   out.reserve(n.children.size());
   for (auto& c : n.children) {
     if (c.name != "include") {
-      expand_includes(c, base_dir, stack);
+      expand_includes(c, base_dir, st);
       out.push_back(std::move(c));
       continue;
     }
@@ -113,13 +148,15 @@ inline void expand_includes(XNode& n, const std::string& base_dir, std::vector<s
       if (kv.first != "file") c.fail("unknown attribute '" + kv.first + "' in <include>");
     if (!c.children.empty()) c.fail("<include> cannot have children");
     std::string path = join_path(base_dir, *f);
-    for (auto& s : stack)
-      if (s == path) c.fail("recursive include of '" + path + "'");
-    std::string text = read_text_file(path, c.loc(), "included file");
+    const std::string key = IncludeState::key(path);
+    for (auto& s : st.stack)
+      if (s == key) c.fail("recursive include of '" + path + "'");
+    if (++st.count > mjcf_max_includes) c.fail("more than " + std::to_string(mjcf_max_includes) + " <include> expansions");
+    std::string text = read_text_file(path, c.loc(), "included file", &st.budget);
     XNode inc = parse_xml(text, path, true);
-    stack.push_back(path);
-    expand_includes(inc, dir_of(path), stack);
-    stack.pop_back();
+    st.stack.push_back(key);
+    expand_includes(inc, dir_of(path), st);
+    st.stack.pop_back();
     for (auto& ic : inc.children) out.push_back(std::move(ic));
   }
   n.children = std::move(out);
@@ -129,18 +166,19 @@ inline void expand_includes(XNode& n, const std::string& base_dir, std::vector<s
 
 /// Reads an MJCF file into a tree with includes expanded.
 inline XNode read_tree_file(const std::string& path) {
-  std::string text = detail::read_text_file(path, SourceLocation{path, 0, ""}, "model file");
+  detail::IncludeState st;
+  std::string text = detail::read_text_file(path, SourceLocation{path, 0, ""}, "model file", &st.budget);
   XNode root = detail::parse_xml(text, path, true);
-  std::vector<std::string> stack{path};
-  detail::expand_includes(root, detail::dir_of(path), stack);
+  st.stack.push_back(detail::IncludeState::key(path));
+  detail::expand_includes(root, detail::dir_of(path), st);
   return root;
 }
 
 /// Reads MJCF text; includes are resolved against base_dir.
 inline XNode read_tree_string(const std::string& xml, const std::string& base_dir) {
   XNode root = detail::parse_xml(xml, "", false);
-  std::vector<std::string> stack;
-  detail::expand_includes(root, base_dir, stack);
+  detail::IncludeState st;
+  detail::expand_includes(root, base_dir, st);
   return root;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 #include <cmath>
 #include <limits>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -291,9 +292,29 @@ inline void apply_fromto(const double* ft, int type, double* pos, double* quat, 
 
 /// Compiles a ModelSpec into a Model (see the header comment). Throws ModelError naming the
 /// element on invalid input.
+namespace detail {
+/// MuJoCo's "repeated name 'x' in <kind>": names are unique per object type (empty names aside).
+inline void check_unique_names(const ModelSpec& s) {
+  auto check = [](std::set<std::string>& seen, const std::string& name, const SourceLocation& where, const char* kind) {
+    if (!name.empty() && !seen.insert(name).second) compile_fail(where, std::string("repeated name '") + name + "' in " + kind);
+  };
+  std::set<std::string> bodies, joints, geoms, sites, meshes, hfields, keys;
+  for (const BodySpec& b : s.bodies) {
+    check(bodies, b.name, b.where, "body");
+    for (const JointSpec& j : b.joints) check(joints, j.name, j.where, "joint");
+    for (const GeomSpec& g : b.geoms) check(geoms, g.name, g.where, "geom");
+    for (const SiteSpec& x : b.sites) check(sites, x.name, x.where, "site");
+  }
+  for (const MeshSpec& x : s.meshes) check(meshes, x.name, x.where, "mesh");
+  for (const HFieldSpec& x : s.hfields) check(hfields, x.name, x.where, "hfield");
+  for (const KeySpec& x : s.keys) check(keys, x.name, x.where, "key");
+}
+}  // namespace detail
+
 inline Model<double> compile_model(ModelSpec& s) {
   using namespace cmath;
   const CompilerSpec& cc = s.compiler;
+  detail::check_unique_names(s);
   Model<double> m;
   m.name = s.modelname;
   m.opt = s.opt;
@@ -637,6 +658,19 @@ inline Model<double> compile_model(ModelSpec& s) {
   // ---- bodies
   m.body_names.resize(size_t(nbody));
   int nmocap = 0;
+  // MuJoCo's check: a body with joints needs mass and inertia of at least mjMINVAL, unless one of
+  // its child bodies without joints has them
+  for (int id = 1; id < nbody; ++id) {
+    const BodySpec& b = s.bodies[size_t(order[size_t(id)])];
+    auto light = [](const CBody& x) {
+      return x.mass < min_val<double>() || x.inertia[0] < min_val<double>() || x.inertia[1] < min_val<double>() ||
+             x.inertia[2] < min_val<double>();
+    };
+    if (b.joints.empty() || !light(cb[size_t(id)])) continue;
+    bool ok = false;
+    for (int ch : b.children) ok = ok || (s.bodies[size_t(ch)].joints.empty() && !light(cb[size_t(newid[size_t(ch)])]));
+    if (!ok) detail::compile_fail(b.where, "mass and inertia of moving bodies must be larger than mjMINVAL");
+  }
   for (int id = 0; id < nbody; ++id) {
     const BodySpec& b = s.bodies[size_t(order[size_t(id)])];
     const CBody& c = cb[size_t(id)];
