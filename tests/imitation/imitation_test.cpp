@@ -310,6 +310,21 @@ TEST_CASE("reward terms match their formulas; reward is the sum of weights at th
     auto r2 = make_mimic_reward<double>(SitePosTerm<double>{0.5, 100});
     CHECK(r2(c, nullptr) == 0);
   }
+
+  SUBCASE("extend_reward keeps the base terms and penalties and appends the user's") {
+    auto c = env.context(0);
+    c.action_oob = 20;
+    auto base = reward;
+    base.penalty_scale = 0.02;
+    const auto ext = extend_reward(base, SitePosTerm<double>{0.3, 100}, JointPosTerm<double>{0.25, 10});
+    static_assert(decltype(ext)::nterm == 10);
+    double tb[8], te[10];
+    const double rb = base(c, tb), re = ext(c, te);
+    for (int i = 0; i < 8; ++i) CHECK(te[i] == tb[i]);
+    CHECK(te[8] == doctest::Approx(0.3).epsilon(1e-12));
+    CHECK(te[9] == doctest::Approx(0.25).epsilon(1e-12));
+    CHECK(re == doctest::Approx(rb + 0.55).epsilon(1e-12));  // the same penalty (-0.4) in both
+  }
 }
 
 TEST_CASE("terminations: site deviation, root position, root orientation, non-finite") {

@@ -96,9 +96,35 @@ SINEW_HD inline void forward_world_skip_sensor(const ModelView<T>& m, const Worl
   fwd_constraint_world(m, d);
 }
 
+/// Where a user stage runs inside a forward pass (forward_world_with, step_with): after the
+/// position stage (kinematics, contacts, constraint rows exist), after the velocity stage, or
+/// after actuation, before the forces are summed (the place to add qfrc_applied, xfrc_applied or
+/// qfrc_actuator: a perturbation, an exoskeleton torque).
+enum class UserStageAt { after_position, after_velocity, after_actuation };
+
+/// forward_world_skip_sensor with a user stage f(m, d) at `At`.
+template <UserStageAt At, class Models = DefaultMuscleModels, class T, class L, class F>
+SINEW_HD inline void forward_world_skip_sensor_with(const ModelView<T>& m, const WorldData<T, L>& d, const F& f) {
+  fwd_position_world(m, d);
+  if constexpr (At == UserStageAt::after_position) f(m, d);
+  fwd_velocity_world(m, d);
+  if constexpr (At == UserStageAt::after_velocity) f(m, d);
+  fwd_actuation_world<Models>(m, d);
+  if constexpr (At == UserStageAt::after_actuation) f(m, d);
+  fwd_acceleration_world(m, d);
+  fwd_constraint_world(m, d);
+}
+
 template <class Models = DefaultMuscleModels, class T, class L>
 SINEW_HD inline void forward_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   forward_world_skip_sensor<Models>(m, d);
+  sensor_world(m, d);
+}
+
+/// forward_world with a user stage f(m, d) at `At` (sensors last, as in forward_world).
+template <UserStageAt At, class Models = DefaultMuscleModels, class T, class L, class F>
+SINEW_HD inline void forward_world_with(const ModelView<T>& m, const WorldData<T, L>& d, const F& f) {
+  forward_world_skip_sensor_with<At, Models>(m, d, f);
   sensor_world(m, d);
 }
 
@@ -128,13 +154,16 @@ template <class T, class L> inline void require_solver_space(const ModelView<T>&
 
 // ---- batched stages: a functor per stage; worlds flagged in `status` are skipped ----
 
+// SINEW_WORLD_STAGE(Name, fn) declares the batched functor Name<T, L> of a per-world function
+// fn(m, d); it names Sinew's types fully, so it works in any namespace (fn is looked up where the
+// macro is used). Launch it with parallel_for(exec, d.nworld, Name<T, L>{m, d}).
 #define SINEW_WORLD_STAGE(Functor, fn)                                       \
   template <class T, class L> struct Functor {                               \
-    ModelView<T> m;                                                          \
-    DataView<T, L> d;                                                        \
+    ::sinew::ModelView<T> m;                                                 \
+    ::sinew::DataView<T, L> d;                                               \
     SINEW_HD void operator()(int w) const {                                  \
-      const WorldData<T, L> wd = d.world(w);                                 \
-      if (wd.status[0] == STATUS_OK) fn(m, wd);                              \
+      const ::sinew::WorldData<T, L> wd = d.world(w);                        \
+      if (wd.status[0] == ::sinew::STATUS_OK) fn(m, wd);                     \
     }                                                                        \
   };
 

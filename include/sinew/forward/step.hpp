@@ -73,6 +73,26 @@ SINEW_HD inline void step_world(const ModelView<T>& m, const WorldData<T, L>& d)
   integrate_world<Models>(m, d);
 }
 
+namespace detail {
+template <UserStageAt At, class Models, class F> struct ForwardStageWith {
+  F f;
+  template <class T, class L> SINEW_HD void operator()(const ModelView<T>& m, const WorldData<T, L>& d) const {
+    forward_world_skip_sensor_with<At, Models>(m, d, f);
+  }
+};
+}  // namespace detail
+
+/// step_world with a user stage f(m, d) at `At` in every forward pass of the step, RK4's three
+/// inner evaluations included (so a state-dependent force follows the RK4 stages' states).
+template <UserStageAt At, class Models = DefaultMuscleModels, class T, class L, class F>
+SINEW_HD inline void step_world_with(const ModelView<T>& m, const WorldData<T, L>& d, const F& f) {
+  forward_world_with<At, Models>(m, d, f);
+  if (m.opt.integrator == INT_RK4) rk4(m, d, detail::ForwardStageWith<At, Models, F>{f});
+  else if (m.opt.integrator == INT_IMPLICITFAST) implicitfast<Models>(m, d);
+  else euler(m, d);
+  check_state_world(m, d);
+}
+
 /// Returns an empty string when the batched step supports the model's options, else the reason.
 template <class T> inline std::string step_unsupported(const Option<T>& opt) {
   if (opt.integrator == INT_IMPLICIT)
@@ -109,6 +129,31 @@ template <class E, class T, class L> void integrate(E e, const ModelView<T>& m, 
 template <class E, class T, class L> void step(E e, const ModelView<T>& m, const DataView<T, L>& d) {
   detail::require_supported(m, d);
   parallel_for(e, d.nworld, StepFn<T, L>{m, d});
+}
+
+/// The batched functor of step_world_with: worlds flagged in `status` are skipped.
+template <UserStageAt At, class T, class L, class F> struct StepWithFn {
+  ModelView<T> m;
+  DataView<T, L> d;
+  F f;
+  SINEW_HD void operator()(int w) const {
+    const WorldData<T, L> wd = d.world(w);
+    if (wd.status[0] == STATUS_OK) step_world_with<At>(m, wd, f);
+  }
+};
+
+/// step with a user stage: f(m, d) runs on each world at `At` in every forward pass of the step
+/// (RK4's substeps included). f is a per-world functor (SINEW_HD, copied to the backend, no
+/// allocation), e.g. an exoskeleton torque written into qfrc_applied:
+///
+///   struct Exo { double k; template <class T, class L> SINEW_HD void operator()(
+///       const sinew::ModelView<T>& m, const sinew::WorldData<T, L>& d) const {
+///     d.qfrc_applied[1] = T(k) * (T(1.2) - d.qpos[1]); } };
+///   sinew::step_with<sinew::UserStageAt::after_actuation>(sinew::exec::omp, mv, dv, Exo{5.0});
+template <UserStageAt At, class E, class T, class L, class F>
+void step_with(E e, const ModelView<T>& m, const DataView<T, L>& d, F f) {
+  detail::require_supported(m, d);
+  parallel_for(e, d.nworld, StepWithFn<At, T, L, F>{m, d, f});
 }
 
 // ---- reset ----

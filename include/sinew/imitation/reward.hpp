@@ -182,6 +182,35 @@ template <class T, class... Terms> MimicReward<T, Terms...> make_mimic_reward(Te
   return r;
 }
 
+namespace detail {
+template <class... Es> TermList<Es...> append_terms(const TermList<>&, Es... e) {
+  if constexpr (sizeof...(Es) > 0) return make_term_list(e...);
+  else return {};
+}
+template <class H, class... Ts, class... Es> TermList<H, Ts..., Es...> append_terms(const TermList<H, Ts...>& l, Es... e) {
+  TermList<H, Ts..., Es...> out;
+  out.head = l.head;
+  out.tail = append_terms(l.tail, e...);
+  return out;
+}
+}  // namespace detail
+
+/// `base`'s terms (weights and kernels as configured) and penalties, followed by `extra` terms:
+/// a user reward that extends MuscleMimic's without restating it. Term values keep their order
+/// (base first), so logs of the base terms stay comparable.
+///
+///   auto r = sinew::extend_reward(sinew::rl::reward_from<float>(cfg), MyTerm<float>{0.2f, 50.f});
+template <class T, class... Terms, class... Extra>
+MimicReward<T, Terms..., Extra...> extend_reward(const MimicReward<T, Terms...>& base, Extra... extra) {
+  MimicReward<T, Terms..., Extra...> r;
+  r.terms = detail::append_terms(base.terms, extra...);
+  r.penalty_scale = base.penalty_scale;
+  r.penalty_min = base.penalty_min;
+  r.action_rate_scale = base.action_rate_scale;
+  r.activation_scale = base.activation_scale;
+  return r;
+}
+
 /// The eight MuscleMimic terms.
 template <class T>
 using DefaultMimicReward = MimicReward<T, JointPosTerm<T>, JointVelTerm<T>, RootPosTerm<T>, RootVelTerm<T>, SitePosTerm<T>,
