@@ -129,8 +129,8 @@ void trainer_parity(const std::string& optimizer) {
   }
   cudaDeviceSynchronize();
   const std::string tag = optimizer + " PPO after 2 updates";
-  near(tag + ": actor", to_host<double, HostSpace>(h.actor().param_buffer()), to_host<double, DeviceSpace>(d.actor().param_buffer()), 1e-7);
-  near(tag + ": critic", to_host<double, HostSpace>(h.critic().param_buffer()), to_host<double, DeviceSpace>(d.critic().param_buffer()), 1e-7);
+  near(tag + ": actor", to_host(h.actor().param_buffer()), to_host(d.actor().param_buffer()), 1e-7);
+  near(tag + ": critic", to_host(h.critic().param_buffer()), to_host(d.critic().param_buffer()), 1e-7);
   near(tag + ": log-std", h.log_std_host(), d.log_std_host(), 1e-7);
   near(tag + ": observation mean", h.obs_normalizer().mean_host(), d.obs_normalizer().mean_host(), 1e-9);
   const cudaError_t err = cudaGetLastError();

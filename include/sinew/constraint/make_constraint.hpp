@@ -23,6 +23,7 @@
 
 #include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
+#include "sinew/kinematics/jacobian.hpp"
 #include "sinew/math/quat.hpp"
 #include "sinew/model/model.hpp"
 #include "sinew/tendon/tendon.hpp"
@@ -68,7 +69,7 @@ SINEW_INLINE void commit(const WorldData<T, L>& d, int r0, int size, const T* po
 template <class T, class L>
 SINEW_INLINE void jac_col(const ModelView<T>&, const WorldData<T, L>& d, int j, bool on, vec3<T> off, vec3<T>& p, vec3<T>& r) {
   if (!on) { p = vec3<T>::zero(); r = vec3<T>::zero(); return; }
-  p = tendon_detail::point_jac(d, j, off);
+  p = point_jac(d, j, off);
   r = vec3<T>{d.cdof[6 * j], d.cdof[6 * j + 1], d.cdof[6 * j + 2]};
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "sinew/data/layout.hpp"
+#include "sinew/exec/buffer.hpp"
 #include "sinew/exec/policy.hpp"
 #include "sinew/model/model.hpp"
 
@@ -148,20 +149,6 @@ template <class T, class L> struct DataView {
     return d;
   }
 };
-
-namespace detail {
-template <class T, class Space> struct Buffer;
-template <class T> struct Buffer<T, HostSpace> {
-  using type = std::vector<T>;
-  static T* ptr(type& v) { return v.data(); }
-};
-#if defined(__CUDACC__)
-template <class T> struct Buffer<T, DeviceSpace> {
-  using type = thrust::device_vector<T>;
-  static T* ptr(type& v) { return thrust::raw_pointer_cast(v.data()); }
-};
-#endif
-}  // namespace detail
 
 /// Owning batched Data in memory space `Space` (HostSpace or DeviceSpace).
 template <class T, class L = WorldOuter, class Space = HostSpace> class Data {

@@ -3,9 +3,14 @@
 // parallel_for(policy, n, m, f): calls f(i, j) for i in [0, n), j in [0, m).
 //
 // The OpenMP path goes through Thrust's OMP system (thrust::omp::par), the CUDA path through
-// thrust::cuda::par_nosync on the policy's stream (no host synchronization).
+// thrust::cuda::par_nosync on the policy's stream (no host synchronization); every CUDA launch is
+// checked (cuda_check: a launch error is an exception naming the kernel's functor), and errors
+// that surface later (an illegal address) are reported by the next check or synchronization.
 #pragma once
+#include <stdexcept>
+#include <string>
 #include <type_traits>
+#include <typeinfo>
 
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
@@ -35,10 +40,17 @@ template <class F> inline void parallel_for(exec::OpenMP p, int n, const F& f) {
 }
 
 #if defined(__CUDACC__)
+/// Throws when a CUDA call or launch failed (cudaPeekAtLastError does not synchronize).
+inline void cuda_check(cudaError_t err, const char* what) {
+  if (err == cudaSuccess) err = cudaPeekAtLastError();
+  if (err != cudaSuccess) throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(err));
+}
+
 template <class F> inline void parallel_for(exec::Cuda p, int n, const F& f) {
   if (n <= 0) return;
   thrust::for_each(thrust::cuda::par_nosync.on(p.stream), thrust::counting_iterator<int>(0),
                    thrust::counting_iterator<int>(n), f);
+  cuda_check(cudaSuccess, typeid(F).name());
 }
 #endif
 

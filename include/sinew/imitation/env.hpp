@@ -354,15 +354,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
 
  private:
   template <class B> static auto ptr(B& b) { return detail::Buffer<typename B::value_type, Space>::ptr(b); }
-  template <class B> static std::vector<typename B::value_type> host(const B& b) {
-    std::vector<typename B::value_type> v(b.size());
-#if defined(__CUDACC__)
-    thrust::copy(b.begin(), b.end(), v.begin());
-#else
-    std::copy(b.begin(), b.end(), v.begin());
-#endif
-    return v;
-  }
+  template <class B> static std::vector<typename B::value_type> host(const B& b) { return to_host(b); }
 
   void reset_masked() {
     parallel_for(exec_, nworld_, detail::ResetEnvFn<T, L, Reward>{k_});

@@ -33,6 +33,7 @@
 #include "sinew/dynamics/factor_m.hpp"
 #include "sinew/io/error.hpp"
 #include "sinew/kinematics/com_pos.hpp"
+#include "sinew/kinematics/jacobian.hpp"
 #include "sinew/kinematics/kinematics.hpp"
 #include "sinew/math/quat.hpp"
 #include "sinew/model/compile_tendon.hpp"
@@ -189,7 +190,7 @@ inline void compile_equality(Model<double>& m) {
     std::fill(jac.begin(), jac.end(), 0.0);
     const vec3<double> off = get3(d.xipos, b) - get3(d.subtree_com, m.body_rootid[size_t(b)]);
     for (int j = tendon_detail::last_dof(mv, b); j >= 0; j = m.dof_parentid[size_t(j)]) {
-      const vec3<double> c = tendon_detail::point_jac(d, j, off);
+      const vec3<double> c = point_jac(d, j, off);
       for (int r = 0; r < 3; ++r) { jac[size_t(r * nv + j)] = c[r]; jac[size_t((3 + r) * nv + j)] = d.cdof[6 * j + r]; }
     }
     double A[6];

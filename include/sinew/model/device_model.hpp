@@ -3,6 +3,7 @@
 //   sinew::DeviceModel<float> dm(model.cast<float>());
 //   sinew::step(sinew::exec::Cuda{}, dm.view(), ddata.view());
 #pragma once
+#include "sinew/exec/buffer.hpp"
 #include "sinew/model/model.hpp"
 
 #if defined(__CUDACC__)
@@ -13,10 +14,10 @@ namespace sinew {
 template <class T> class DeviceModel {
  public:
   explicit DeviceModel(const Model<T>& m) : sizes_(m.sizes()), opt_(m.opt) {
-#define SINEW_X(name, count, dim) name##_ = thrust::device_vector<int>(m.name.begin(), m.name.end());
+#define SINEW_X(name, count, dim) from_host(name##_, m.name);
     SINEW_MODEL_INT_FIELDS(SINEW_X)
 #undef SINEW_X
-#define SINEW_X(name, count, dim) name##_ = thrust::device_vector<T>(m.name.begin(), m.name.end());
+#define SINEW_X(name, count, dim) from_host(name##_, m.name);
     SINEW_MODEL_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
   }
@@ -38,10 +39,10 @@ template <class T> class DeviceModel {
  private:
   ModelSizes sizes_;
   Option<T> opt_;
-#define SINEW_X(name, count, dim) thrust::device_vector<int> name##_;
+#define SINEW_X(name, count, dim) Buffer<int, DeviceSpace> name##_;
   SINEW_MODEL_INT_FIELDS(SINEW_X)
 #undef SINEW_X
-#define SINEW_X(name, count, dim) thrust::device_vector<T> name##_;
+#define SINEW_X(name, count, dim) Buffer<T, DeviceSpace> name##_;
   SINEW_MODEL_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
 };

@@ -19,7 +19,7 @@
 //     hang from a fixed base gets the offset that puts the root-most keypoint where the model
 //     has it at qpos0; a free root is instead placed by a yaw and translation fit on frame 0.
 //  2. Per frame, Levenberg-Marquardt on sum_k w_k |target_k - p_k(q)|^2 over the model's dofs
-//     (point Jacobians from com_pos's cdof, tendon/tendon.hpp's point_jac; steps integrated on the
+//     (point Jacobians from com_pos's cdof, kinematics/jacobian.hpp's point_jac; steps integrated on the
 //     configuration manifold with integrate_pos). Joint couplings (active EQ_JOINT equalities:
 //     q1 - q1_0 = c0 + c1 d + .. + c4 d^4, d = q2 - q2_0) are eliminated: the dependent dof leaves
 //     the unknowns, its Jacobian column is folded into the independent one by the chain rule,
@@ -58,6 +58,8 @@
 #include "sinew/integrate/integrate_pos.hpp"
 #include "sinew/io/error.hpp"
 #include "sinew/kinematics/com_pos.hpp"
+#include "sinew/kinematics/jacobian.hpp"
+#include "sinew/math/cholesky.hpp"
 #include "sinew/kinematics/kinematics.hpp"
 #include "sinew/model/device_model.hpp"
 #include "sinew/model/model.hpp"
@@ -438,30 +440,11 @@ SINEW_INLINE double evaluate(const ProblemView& P, const WorldData<double, World
   return 0.5 * c;
 }
 
-/// In-place Cholesky solve of the n x n SPD matrix A (row-major) with right-hand side b; false if not SPD.
+/// In-place Cholesky solve of the n x n SPD matrix A (row-major) with right-hand side b; false if
+/// not SPD (math/cholesky.hpp, the solver's factorization).
 SINEW_INLINE bool cholesky_solve(double* A, double* b, int n) {
-  for (int j = 0; j < n; ++j) {
-    double s = A[j * n + j];
-    for (int k = 0; k < j; ++k) s -= A[j * n + k] * A[j * n + k];
-    if (!(s > 0)) return false;
-    const double l = std::sqrt(s);
-    A[j * n + j] = l;
-    for (int i = j + 1; i < n; ++i) {
-      double t = A[i * n + j];
-      for (int k = 0; k < j; ++k) t -= A[i * n + k] * A[j * n + k];
-      A[i * n + j] = t / l;
-    }
-  }
-  for (int i = 0; i < n; ++i) {
-    double t = b[i];
-    for (int k = 0; k < i; ++k) t -= A[i * n + k] * b[k];
-    b[i] = t / A[i * n + i];
-  }
-  for (int i = n - 1; i >= 0; --i) {
-    double t = b[i];
-    for (int k = i + 1; k < n; ++k) t -= A[k * n + i] * b[k];
-    b[i] = t / A[i * n + i];
-  }
+  if (cholesky::chol_factor_spd<double>(A, n) != n) return false;
+  cholesky::chol_solve<double>(A, n, b, b);
   return true;
 }
 
@@ -476,7 +459,7 @@ SINEW_INLINE void normal_equations(const ProblemView& P, const WorldData<double,
     const Keypoint& kp = P.kp[size_t(k)];
     const vec3<double> off = keypoint_pos(d, kp) - get3(d.subtree_com, m.body_rootid[kp.body]);
     for (int j = tendon_detail::last_dof(m, kp.body); j >= 0; j = m.dof_parentid[j]) {
-      const vec3<double> c = tendon_detail::point_jac(d, j, off);
+      const vec3<double> c = point_jac(d, j, off);
       for (int i = 0; i < 3; ++i) w.J[size_t(j) * size_t(R) + size_t(3 * k + i)] = kp.sqrtw * c[i];
       if (kp.rot_row >= 0)  // angular velocity of the body per unit dof velocity: cdof's rotation part
         for (int i = 0; i < 3; ++i) w.J[size_t(j) * size_t(R) + size_t(kp.rot_row + i)] = kp.sqrtw_rot * d.cdof[6 * j + i];
@@ -741,7 +724,7 @@ template <class E, class Space = typename E::space> struct Backend {
 /// to the device once; each pass copies its inputs over, runs the same functors, and copies the
 /// results back (one synchronization per pass, none per frame).
 template <class E> struct Backend<E, DeviceSpace> {
-  template <class S> using dvec = thrust::device_vector<S>;
+  template <class S> using dvec = Buffer<S, DeviceSpace>;  // data/data.hpp: the one host/device buffer type
   template <class S> static S* raw(dvec<S>& v) { return thrust::raw_pointer_cast(v.data()); }
   template <class S> static const S* raw(const dvec<S>& v) { return thrust::raw_pointer_cast(v.data()); }
 

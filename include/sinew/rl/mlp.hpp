@@ -226,7 +226,7 @@ template <class T, class Space> class Mlp {
       if (L.ln)
         for (int o = 0; o < L.out; ++o) h[L.g + size_t(o)] = T(1);
     }
-    from_host<T, Space>(params_, h);
+    from_host(params_, h);
   }
 
   /// Forward pass of `batch` rows of x (batch x in, policy memory); returns the output (batch x

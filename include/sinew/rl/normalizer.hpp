@@ -66,9 +66,9 @@ template <class Space> class RunningMeanStd {
   RunningMeanStd() = default;
   explicit RunningMeanStd(int n) : n_(n) { reset(); }
   void reset() {
-    from_host<double, Space>(mean_, std::vector<double>(size_t(n_), 0.0));
-    from_host<double, Space>(var_, std::vector<double>(size_t(n_), 1.0));
-    from_host<double, Space>(count_, std::vector<double>(2, 0.0));
+    from_host(mean_, std::vector<double>(size_t(n_), 0.0));
+    from_host(var_, std::vector<double>(size_t(n_), 1.0));
+    from_host(count_, std::vector<double>(2, 0.0));
   }
   int size() const { return n_; }
 
@@ -83,14 +83,14 @@ template <class Space> class RunningMeanStd {
   double* var() { return raw<double, Space>(var_); }
   double* count_ptr() { return raw<double, Space>(count_); }
 
-  std::vector<double> mean_host() const { return to_host<double, Space>(mean_); }
-  std::vector<double> var_host() const { return to_host<double, Space>(var_); }
-  double count_host() const { return to_host<double, Space>(count_)[0]; }
+  std::vector<double> mean_host() const { return to_host(mean_); }
+  std::vector<double> var_host() const { return to_host(var_); }
+  double count_host() const { return to_host(count_)[0]; }
   void set_host(const std::vector<double>& mean, const std::vector<double>& var, double count) {
     if (mean.size() != size_t(n_) || var.size() != size_t(n_)) throw std::invalid_argument("RunningMeanStd: size mismatch");
-    from_host<double, Space>(mean_, mean);
-    from_host<double, Space>(var_, var);
-    from_host<double, Space>(count_, std::vector<double>{count, 0.0});
+    from_host(mean_, mean);
+    from_host(var_, var);
+    from_host(count_, std::vector<double>{count, 0.0});
   }
 
  private:

@@ -108,8 +108,8 @@ template <class T, class Space> class Optimizer {
  public:
   Optimizer() = default;
   Optimizer(std::vector<ParamTensor> tensors, size_t nparam, OptimizerConfig cfg) : t_(std::move(tensors)), cfg_(cfg) {
-    from_host<T, Space>(m_, std::vector<T>(nparam, T(0)));
-    from_host<T, Space>(v_, std::vector<T>(nparam, T(0)));
+    from_host(m_, std::vector<T>(nparam, T(0)));
+    from_host(v_, std::vector<T>(nparam, T(0)));
     size_t big = 0;
     for (const auto& t : t_)
       if (t.matrix) big = std::max(big, size_t(std::min(t.rows, t.cols)) * size_t(std::max(t.rows, t.cols)));

@@ -72,24 +72,4 @@ template <class Space, class A = double> class Reducer {
   Buf<A, Space> part_;
 };
 
-/// Copies n values from the policy's memory to the host.
-template <class S, class Space> std::vector<S> to_host(const Buf<S, Space>& b) {
-  std::vector<S> v(b.size());
-#if defined(__CUDACC__)
-  thrust::copy(b.begin(), b.end(), v.begin());
-#else
-  std::copy(b.begin(), b.end(), v.begin());
-#endif
-  return v;
-}
-/// Copies host values into a buffer of the same size in the policy's memory.
-template <class S, class Space> void from_host(Buf<S, Space>& b, const std::vector<S>& v) {
-  if (b.size() != v.size()) b.resize(v.size());
-#if defined(__CUDACC__)
-  thrust::copy(v.begin(), v.end(), b.begin());
-#else
-  std::copy(v.begin(), v.end(), b.begin());
-#endif
-}
-
 }  // namespace sinew::rl

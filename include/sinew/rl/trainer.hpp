@@ -283,7 +283,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     actor_.init((unsigned long long)cfg_.seed, 0.01, 1);
     critic_.init((unsigned long long)cfg_.seed, 1.0, 2);
     if (!(cfg_.init_std > 0)) throw std::invalid_argument("init_std must be positive");
-    from_host<T, Space>(log_std_, std::vector<T>(size_t(nu_), T(std::log(cfg_.init_std))));
+    from_host(log_std_, std::vector<T>(size_t(nu_), T(std::log(cfg_.init_std))));
     log_std_grad_.resize(size_t(nu_));
     OptimizerConfig oc{cfg_.optimizer == "muon", cfg_.adam_b1, cfg_.adam_b2, cfg_.adam_eps, cfg_.muon_momentum, cfg_.muon_nesterov,
                        cfg_.muon_ns_steps, cfg_.weight_decay};
@@ -300,11 +300,11 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     valid_buf_.resize(N); term_buf_.resize(N); done_buf_.resize(N);
     last_val_.resize(Wz); tmp_obs_.resize(Wz * size_t(nobs_));
     trunc_ok_.resize(Wz); raw_rew_.resize(Wz);
-    from_host<T, Space>(ret_run_, std::vector<T>(Wz, T(0)));
-    from_host<int, Space>(ep_len_, std::vector<int>(Wz, 0));
-    from_host<unsigned char, Space>(bad_carry_, std::vector<unsigned char>(Wz, 0));
-    from_host<unsigned char, Space>(need_reset_, std::vector<unsigned char>(Wz, 0));
-    from_host<unsigned char, Space>(obs_ok_, std::vector<unsigned char>(Wz, 1));
+    from_host(ret_run_, std::vector<T>(Wz, T(0)));
+    from_host(ep_len_, std::vector<int>(Wz, 0));
+    from_host(bad_carry_, std::vector<unsigned char>(Wz, 0));
+    from_host(need_reset_, std::vector<unsigned char>(Wz, 0));
+    from_host(obs_ok_, std::vector<unsigned char>(Wz, 1));
     nacc_ = Reward::nterm + 5;
     acc_.resize(Wz * size_t(nacc_));
     acc_sum_.resize(size_t(max_log_terms + 5));
@@ -326,7 +326,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
   Mlp<T, Space>& actor() { return actor_; }
   Mlp<T, Space>& critic() { return critic_; }
   RunningMeanStd<Space>& obs_normalizer() { return obs_rms_; }
-  std::vector<T> log_std_host() const { return to_host<T, Space>(log_std_); }
+  std::vector<T> log_std_host() const { return to_host(log_std_); }
   long long env_steps() const { return env_steps_; }
   long long updates() const { return update_; }
   long long total_updates() const {
@@ -407,7 +407,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     const auto t2 = clock::now();
     // statistics of the rollout
     red_.template sum<max_log_terms + 5>(e_, W_, detail::AccRowsFn{ptr(acc_), nacc_}, ptr(acc_sum_));
-    const std::vector<double> a = to_host<double, Space>(acc_sum_);
+    const std::vector<double> a = to_host(acc_sum_);
     const int nt = Reward::nterm;
     const double nvalid = double(W_) * T_ - a[size_t(nt + 4)];
     log.reward = nvalid > 0 ? a[0] / nvalid : NAN;
@@ -456,7 +456,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
       a.push_back({name, NpyBlob::from(flat.data() + t.offset, shape)});
     };
     auto net = [&](Mlp<T, Space>& n, Optimizer<T, Space>& o, const std::string& prefix) {
-      const auto p = to_host<T, Space>(n.param_buffer()), m = to_host<T, Space>(o.m()), v = to_host<T, Space>(o.v());
+      const auto p = to_host(n.param_buffer()), m = to_host(o.m()), v = to_host(o.v());
       for (const auto& t : mlp_tensors(n.spec(), prefix)) {
         tensor(t.name, p, t);
         tensor("opt_m." + t.name, m, t);
@@ -468,9 +468,9 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     net(critic_, opt_critic_, "critic.");
     {
       const ParamTensor t{"log_std", 0, nu_, 1, false};
-      tensor("log_std", to_host<T, Space>(log_std_), t);
-      tensor("opt_m.log_std", to_host<T, Space>(opt_log_std_.m()), t);
-      tensor("opt_v.log_std", to_host<T, Space>(opt_log_std_.v()), t);
+      tensor("log_std", to_host(log_std_), t);
+      tensor("opt_m.log_std", to_host(opt_log_std_.m()), t);
+      tensor("opt_v.log_std", to_host(opt_log_std_.v()), t);
       a.push_back({"opt_step.log_std", NpyBlob::scalar(int64_t(opt_log_std_.step_count()))});
     }
     auto vec = [&](const std::string& n, const std::vector<double>& v) { a.push_back({n, NpyBlob::from(v.data(), {v.size()})}); };
@@ -491,10 +491,10 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     a.push_back({"config", NpyBlob::strings({cfg_.to_json()})});
     for (const auto& [k, v] : env_.state()) vec("env." + k, v);
     auto dv = [](const auto& host) { return std::vector<double>(host.begin(), host.end()); };
-    vec("trainer.return", dv(to_host<T, Space>(ret_run_)));
-    vec("trainer.episode_length", dv(to_host<int, Space>(ep_len_)));
-    vec("trainer.bad_carry", dv(to_host<unsigned char, Space>(bad_carry_)));
-    vec("trainer.obs_ok", dv(to_host<unsigned char, Space>(obs_ok_)));
+    vec("trainer.return", dv(to_host(ret_run_)));
+    vec("trainer.episode_length", dv(to_host(ep_len_)));
+    vec("trainer.bad_carry", dv(to_host(bad_carry_)));
+    vec("trainer.obs_ok", dv(to_host(obs_ok_)));
     write_npz(path, a);
   }
 
@@ -531,11 +531,11 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
       const std::string extra = prefix + "layer" + std::to_string(n.layers().size()) + ".weight";
       if (a.count(extra)) throw std::runtime_error(path + ": checkpoint has '" + extra + "': its network is deeper than this configuration's");
       for (const auto& t : tensors) into(t.name, p, t);
-      from_host<T, Space>(n.param_buffer(), p);
+      from_host(n.param_buffer(), p);
       if (what == Load::resume) {
         for (const auto& t : tensors) { into("opt_m." + t.name, m, t); into("opt_v." + t.name, v, t); }
-        from_host<T, Space>(o.m(), m);
-        from_host<T, Space>(o.v(), v);
+        from_host(o.m(), m);
+        from_host(o.v(), v);
         o.set_step_count((long long)scalar("opt_step." + prefix.substr(0, prefix.size() - 1)));
       }
     };
@@ -545,13 +545,13 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
       const ParamTensor t{"log_std", 0, nu_, 1, false};
       std::vector<T> l(static_cast<size_t>(nu_));
       into("log_std", l, t);
-      from_host<T, Space>(log_std_, l);
+      from_host(log_std_, l);
       if (what == Load::resume) {
         std::vector<T> m(static_cast<size_t>(nu_)), v(m.size());
         into("opt_m.log_std", m, t);
         into("opt_v.log_std", v, t);
-        from_host<T, Space>(opt_log_std_.m(), m);
-        from_host<T, Space>(opt_log_std_.v(), v);
+        from_host(opt_log_std_.m(), m);
+        from_host(opt_log_std_.v(), v);
         opt_log_std_.set_step_count((long long)scalar("opt_step.log_std"));
       }
     }
@@ -576,7 +576,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     auto back = [&](const std::string& k, auto& buf) {
       using V = typename std::decay_t<decltype(buf)>::value_type;
       const auto v = vec(k, size_t(W_));
-      from_host<V, Space>(buf, std::vector<V>(v.begin(), v.end()));
+      from_host(buf, std::vector<V>(v.begin(), v.end()));
     };
     back("trainer.return", ret_run_);
     back("trainer.episode_length", ep_len_);
@@ -601,7 +601,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
         const int j = int(uniform01((unsigned long long)cfg_.seed ^ 0x5A5A5A5Aull, int(update_ * cfg_.epochs + ep), (unsigned long long)i) * (i + 1));
         std::swap(perm[size_t(i)], perm[size_t(std::min(j, i))]);
       }
-      from_host<int, Space>(perm_, perm);
+      from_host(perm_, perm);
       for (int b = 0; b < cfg_.minibatches; ++b) {
         parallel_for(e_, mb_, detail::GatherFn<T>{ptr(perm_), b * mb_, nobs_, nu_, ptr(obs_buf_), ptr(act_buf_), ptr(logp_buf_),
                                                    ptr(adv_buf_), ptr(ret_buf_), ptr(val_buf_), ptr(valid_buf_), ptr(mobs_), ptr(mact_),
@@ -610,13 +610,13 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
         ++nmb;
       }
     }
-    const std::vector<double> s = to_host<double, Space>(stat_sum_);
+    const std::vector<double> s = to_host(stat_sum_);
     const double n = s[0] > 0 ? s[0] : 1;
     log.policy_loss = s[1] / n;
     log.value_loss = s[2] / n;
     log.approx_kl = s[3] / n;
     log.clip_fraction = s[4] / n;
-    const std::vector<T> ls = to_host<T, Space>(log_std_);
+    const std::vector<T> ls = to_host(log_std_);
     double lsum = 0, ssum = 0;
     for (T v : ls) { lsum += double(v); ssum += std::exp(double(v)); }
     log.entropy = lsum + nu_ * 0.5 * (1.0 + log_2pi);

@@ -17,6 +17,7 @@
 // the geom's body: the path length is stationary in them, so this is the exact derivative.
 #pragma once
 #include "sinew/data/data.hpp"
+#include "sinew/kinematics/jacobian.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"
 #include "sinew/tendon/wrap.hpp"
@@ -28,15 +29,6 @@ namespace tendon_detail {
 template <class T> SINEW_INLINE int last_dof(const ModelView<T>& m, int b) {
   while (b > 0 && m.body_dofnum[b] == 0) b = m.body_parentid[b];
   return b > 0 ? m.body_dofadr[b] + m.body_dofnum[b] - 1 : -1;
-}
-
-/// Translational Jacobian column of dof j at a point with offset `off` from its tree's
-/// subtree_com (mj_jac).
-template <class T, class L> SINEW_INLINE vec3<T> point_jac(const WorldData<T, L>& d, int j, vec3<T> off) {
-  const vec3<T> ang{d.cdof[6 * j], d.cdof[6 * j + 1], d.cdof[6 * j + 2]};
-  const vec3<T> lin{d.cdof[6 * j + 3], d.cdof[6 * j + 4], d.cdof[6 * j + 5]};
-  const vec3<T> c = cross(ang, off);
-  return {lin.x + c.x, lin.y + c.y, lin.z + c.z};
 }
 
 /// Adds scale * dif^T (Jp(p1 on body b1) - Jp(p0 on body b0)) to the sparse row [adr, adr+nnz).

@@ -1,0 +1,110 @@
+// Dense Cholesky on an n x n row-major lower triangle (MuJoCo's mju_cholFactor / Solve / Update),
+// shared by the constraint solver (Newton's Hessian, elliptic cones) and retargeting (the IK's
+// normal equations). Two behaviours at a pivot that is not positive: chol_factor clamps it to
+// `mindiag` and counts the rank down (MuJoCo's), chol_factor_spd stops and reports failure.
+//
+//   if (sinew::cholesky::chol_factor_spd(A, n) == n) sinew::cholesky::chol_solve<double>(A, n, x, b);
+#pragma once
+#include <cmath>
+
+#include "sinew/config.hpp"
+
+namespace sinew::cholesky {
+
+/// The factorization; at a pivot below `mindiag` it clamps (Stop false: MuJoCo's behaviour, the
+/// rank counts down) or gives up (Stop true: returns -1; also at NaN).
+template <bool Stop, class T, class S> SINEW_INLINE int chol_factor_impl(S A, int n, T mindiag) {
+  int rank = n;
+  // dot products first, then the subtraction: the rounding of MuJoCo's mju_cholFactor, which
+  // matters for the nearly singular local Hessians of elliptic cones
+  for (int j = 0; j < n; ++j) {
+    T dd = T(0);
+    for (int k = 0; k < j; ++k) dd += A[j * n + k] * A[j * n + k];
+    T t = A[j * n + j] - dd;
+    if constexpr (Stop) {
+      if (!(t > mindiag)) return -1;
+    } else if (t < mindiag) {
+      t = mindiag;
+      --rank;
+    }
+    const T ljj = std::sqrt(t);
+    A[j * n + j] = ljj;
+    const T inv = T(1) / ljj;
+    for (int i = j + 1; i < n; ++i) {
+      T s = T(0);
+      for (int k = 0; k < j; ++k) s += A[i * n + k] * A[j * n + k];
+      A[i * n + j] = (A[i * n + j] - s) * inv;
+    }
+  }
+  return rank;
+}
+
+/// mju_cholFactor: L in the lower triangle of A; pivots below mindiag are clamped; returns the rank.
+template <class T, class S> SINEW_INLINE int chol_factor(S A, int n, T mindiag) { return chol_factor_impl<false>(A, n, mindiag); }
+
+/// The same factorization, right-looking: each column's elimination visits only its nonzero
+/// entries (listed in `nz`, n ints), so a matrix with tree-like sparsity costs far less than n^3.
+template <class T, class S, class SI> SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz) {
+  int rank = n;
+  for (int j = 0; j < n; ++j) {
+    T t = A[j * n + j];
+    if (t < mindiag) { t = mindiag; --rank; }
+    const T ljj = std::sqrt(t);
+    A[j * n + j] = ljj;
+    const T inv = T(1) / ljj;
+    int cnt = 0;
+    for (int i = j + 1; i < n; ++i)
+      if (A[i * n + j] != T(0)) { A[i * n + j] *= inv; nz[cnt++] = i; }
+    for (int a = 0; a < cnt; ++a) {
+      const int i = nz[a];
+      const T lij = A[i * n + j];
+      for (int b = 0; b <= a; ++b) A[i * n + nz[b]] -= lij * A[nz[b] * n + j];
+    }
+  }
+  return rank;
+}
+
+/// x <- (L L')^-1 b (x and b may alias).
+template <class T, class S, class SX, class SB> SINEW_INLINE void chol_solve(S Lm, int n, SX x, SB b) {
+  for (int i = 0; i < n; ++i) {
+    T s = b[i];
+    for (int k = 0; k < i; ++k) s -= Lm[i * n + k] * x[k];
+    x[i] = s / Lm[i * n + i];
+  }
+  for (int i = n - 1; i >= 0; --i) {
+    T s = x[i];
+    for (int k = i + 1; k < n; ++k) s -= Lm[k * n + i] * x[k];
+    x[i] = s / Lm[i * n + i];
+  }
+}
+
+/// L L' <- L L' + x x' (plus) or - x x' (minus); x is destroyed. Returns the rank (< n when a
+/// downdate lost positive definiteness; the caller refactors). `first[i]`: the first nonzero
+/// column of row i of L (its envelope), kept up to date: rows whose column k is zero and whose
+/// x entry is zero are left alone (nothing would change there).
+template <class T, class S, class SX, class SF> SINEW_INLINE int chol_update(S Lm, SX x, int n, bool plus, SF first) {
+  int rank = n;
+  for (int k = 0; k < n; ++k) {
+    if (x[k] == T(0)) continue;
+    const T Lkk = Lm[k * n + k];
+    T t = Lkk * Lkk + (plus ? x[k] * x[k] : -x[k] * x[k]);
+    if (t < min_val<T>()) { t = min_val<T>(); --rank; }
+    const T r = std::sqrt(t), c = r / Lkk, cinv = T(1) / c, s = x[k] / Lkk;
+    Lm[k * n + k] = r;
+    for (int i = k + 1; i < n; ++i) {
+      if (first[i] > k) {
+        if (x[i] == T(0)) continue;
+        first[i] = k;
+      }
+      Lm[i * n + k] = plus ? (Lm[i * n + k] + s * x[i]) * cinv : (Lm[i * n + k] - s * x[i]) * cinv;
+      x[i] = c * x[i] - s * Lm[i * n + k];
+    }
+  }
+  return rank;
+}
+
+/// chol_factor that stops at the first pivot that is not positive (or NaN): returns n when A was
+/// symmetric positive definite (A holds L), else -1 (A partly overwritten).
+template <class T, class S> SINEW_INLINE int chol_factor_spd(S A, int n) { return chol_factor_impl<true>(A, n, T(0)); }
+
+}  // namespace sinew::cholesky
