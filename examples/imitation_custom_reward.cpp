@@ -9,7 +9,9 @@
 // world coordinates, and a muscle-effort term (mean squared activation), appended to
 // MuscleMimic's default terms with extend_reward (nothing of the default is restated).
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <random>
 #include <string>
 
@@ -36,15 +38,38 @@ template <class T> struct EffortTerm {
   }
 };
 
+int run(const std::string& xml, const std::string& npz, int nworld, int steps);
+
 int main(int argc, char** argv) {
-  using T = double;
   std::string xml = "models/arm.xml", npz = "models/arm_reach.npz";
   int nworld = 64, steps = 200, pos = 0;
+  auto count = [](const char* flag, const char* v) {  // a positive integer, all of it
+    char* end = nullptr;
+    const long x = std::strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || x < 1 || x > 100000000) {
+      std::fprintf(stderr, "sinew-imitation-custom-reward: %s takes a positive integer, got '%s'\n", flag, v);
+      std::exit(2);
+    }
+    return int(x);
+  };
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--nworld") && i + 1 < argc) nworld = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoi(argv[++i]);
-    else (pos++ == 0 ? xml : npz) = argv[i];
+    if (!std::strcmp(argv[i], "--nworld") && i + 1 < argc) nworld = count("--nworld", argv[++i]);
+    else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = count("--steps", argv[++i]);
+    else if (argv[i][0] == '-' || pos >= 2) {
+      std::fprintf(stderr, "usage: sinew-imitation-custom-reward [MODEL.xml] [MOTION.npz] [--nworld N] [--steps S]\n");
+      return 2;
+    } else (pos++ == 0 ? xml : npz) = argv[i];
   }
+  try {
+    return run(xml, npz, nworld, steps);
+  } catch (const std::exception& e) {  // a bad model, motion or site: one line naming it, no abort
+    std::fprintf(stderr, "sinew-imitation-custom-reward: %s\n", e.what());
+    return 1;
+  }
+}
+
+int run(const std::string& xml, const std::string& npz, int nworld, int steps) {
+  using T = double;
   const sinew::Model<double> m = sinew::load_mjcf(xml);
   sinew::ImitationConfig cfg;
   cfg.substeps = 5;

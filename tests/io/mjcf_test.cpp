@@ -127,6 +127,14 @@ TEST_CASE("includes are bounded: no device files, self-includes by any path, inc
   fs::remove_all(dir);
 }
 
+TEST_CASE("out-of-range numbers are errors, not undefined casts (face=\"9e9\", condim=\"nan\")") {
+  CHECK(error_of("<mujoco><asset><mesh name=\"m\" vertex=\"0 0 0 1 0 0 0 1 0 0 0 1\" face=\"0 1 9e9\"/></asset></mujoco>")
+            .find("vertex indices must be non-negative integers") != std::string::npos);
+  const std::string pair = "<mujoco><worldbody><geom name=\"a\" size=\"1\"/><geom name=\"b\" size=\"1\"/></worldbody>"
+                           "<contact><pair geom1=\"a\" geom2=\"b\" condim=\"nan\"/></contact></mujoco>";
+  CHECK(error_of(pair).find("condim must be 1, 3, 4 or 6") != std::string::npos);
+}
+
 TEST_CASE("errors name file, line and element") {
   // malformed XML: tinyxml2's line (the unclosed element's)
   std::string bad = error_of("<mujoco>\n<worldbody>\n<body>\n</worldbody></mujoco>");

@@ -333,7 +333,11 @@ struct Parser {
         std::vector<double> v;
         if (a.list("vertex", v)) ms.vertex = v;
         if (a.list("face", v))
-          for (double x : v) ms.face.push_back(int(x));
+          for (double x : v) {
+            if (!(x >= 0 && x <= 2147483647.0) || x != std::floor(x))
+              n.fail("attribute 'face': vertex indices must be non-negative integers");
+            ms.face.push_back(int(x));
+          }
         if (!file.empty() && !ms.vertex.empty()) n.fail("mesh cannot have both a file and vertex data");
         if (file.empty() && ms.vertex.empty()) n.fail("mesh needs a file or vertex data");
         a.reals("scale", ms.scale, 3, true);

@@ -72,7 +72,8 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
       q.g2 = n2 ? Model<double>::find(m.geom_names, *n2) : -1;
       if (q.g1 < 0) fail(p, "pair: unknown geom1 '" + (n1 ? *n1 : std::string()) + "'");
       if (q.g2 < 0) fail(p, "pair: unknown geom2 '" + (n2 ? *n2 : std::string()) + "'");
-      q.dim = int(real(p, "condim", 3));
+      const double cd = real(p, "condim", 3);
+      q.dim = cd == 1 || cd == 3 || cd == 4 || cd == 6 ? int(cd) : 0;  // no cast of NaN or 9e9 (undefined)
       if (q.dim != 1 && q.dim != 3 && q.dim != 4 && q.dim != 6) fail(p, "pair: condim must be 1, 3, 4 or 6");
       q.friction[0] = 1; q.friction[1] = 1; q.friction[2] = 0.005; q.friction[3] = 1e-4; q.friction[4] = 1e-4;
       reals(p, "friction", q.friction, 5);
