@@ -89,7 +89,7 @@ template <class T> class Batch {
     const auto mv = model_.view();
     const auto dv = data_.view();
     nb::gil_scoped_release release;
-    for (int s = 0; s < nstep; ++s) sinew::step(exec_, mv, dv);
+    sinew::step(exec_, mv, dv, nstep);  // one launch: each thread carries its worlds through all steps
   }
   void forward() {
     sync_options();

@@ -147,3 +147,15 @@ TEST_CASE("SINEW_WORLD_STAGE compiles in a user's namespace and skips flagged wo
   CHECK(c.a.get("ctrl", 1) == before);
   CHECK(c.a.get("ctrl", 0)[0] == doctest::Approx(0.5 * ctrl0[0]));
 }
+
+TEST_CASE("step(exec, m, d, nstep) is nstep calls of step; then_forward adds one forward") {
+  for (const char* integ : integrators) {
+    INFO(integ);
+    Case c = make("skeleton.xml", integ, 3);
+    const auto mv = c.m.view();
+    for (int s = 0; s < 12; ++s) step(exec::omp, mv, c.a.view());
+    forward(exec::omp, mv, c.a.view());
+    step(exec::omp, mv, c.b.view(), 12, true);
+    CHECK(bytes_of(c.a) == bytes_of(c.b));
+  }
+}

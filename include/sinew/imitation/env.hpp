@@ -264,8 +264,12 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   void step(const T* actions) {
     k_.action = actions;
     parallel_for(exec_, nworld_, detail::ActionFn<T, L, Reward>{k_});
-    for (int s = 0; s < cfg_.substeps; ++s) sinew::step(exec_, k_.m, k_.d);
-    forward(exec_, k_.m, k_.d);
+    if constexpr (is_host_policy_v<E>) {
+      sinew::step(exec_, k_.m, k_.d, cfg_.substeps, true);  // one launch: substeps steps, then forward
+    } else {  // on a GPU: one kernel per step (a fused kernel would be one more large kernel to compile)
+      for (int s = 0; s < cfg_.substeps; ++s) sinew::step(exec_, k_.m, k_.d);
+      forward(exec_, k_.m, k_.d);
+    }
     parallel_for(exec_, nworld_, detail::PostStepFn<T, L, Reward>{k_});
     if (cfg_.auto_reset) {
       parallel_for(exec_, nworld_, detail::ObsFn<T, L, Reward>{k_, true, k_.final_obs});
