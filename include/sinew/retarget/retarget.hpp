@@ -724,7 +724,7 @@ template <class E, class Space = typename E::space> struct Backend {
 /// to the device once; each pass copies its inputs over, runs the same functors, and copies the
 /// results back (one synchronization per pass, none per frame).
 template <class E> struct Backend<E, DeviceSpace> {
-  template <class S> using dvec = Buffer<S, DeviceSpace>;  // data/data.hpp: the one host/device buffer type
+  template <class S> using dvec = thrust::device_vector<S>;  // = Buffer<S, DeviceSpace> (exec/buffer.hpp), spelt out so raw() deduces S
   template <class S> static S* raw(dvec<S>& v) { return thrust::raw_pointer_cast(v.data()); }
   template <class S> static const S* raw(const dvec<S>& v) { return thrust::raw_pointer_cast(v.data()); }
 
