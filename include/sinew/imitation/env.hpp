@@ -295,16 +295,16 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   const int* episode_steps_ptr() const { return k_.steps; }
 
   // Host copies (for tests and host-side training loops).
-  std::vector<T> obs_host() const { return host(obs_); }
-  std::vector<T> final_obs_host() const { return host(final_obs_); }
-  std::vector<T> reward_host() const { return host(rew_); }
-  std::vector<T> term_values_host() const { return host(terms_); }
-  std::vector<unsigned char> terminated_host() const { return host(terminated_); }
-  std::vector<unsigned char> truncated_host() const { return host(truncated_); }
-  std::vector<int> reason_host() const { return host(reason_); }
-  std::vector<int> clip_host() const { return host(clip_); }
-  std::vector<int> frame_host() const { return host(frame_); }
-  std::vector<int> episode_steps_host() const { return host(steps_); }
+  std::vector<T> obs_host() const { return to_host(obs_); }
+  std::vector<T> final_obs_host() const { return to_host(final_obs_); }
+  std::vector<T> reward_host() const { return to_host(rew_); }
+  std::vector<T> term_values_host() const { return to_host(terms_); }
+  std::vector<unsigned char> terminated_host() const { return to_host(terminated_); }
+  std::vector<unsigned char> truncated_host() const { return to_host(truncated_); }
+  std::vector<int> reason_host() const { return to_host(reason_); }
+  std::vector<int> clip_host() const { return to_host(clip_); }
+  std::vector<int> frame_host() const { return to_host(frame_); }
+  std::vector<int> episode_steps_host() const { return to_host(steps_); }
 
   Data<T, L, Space>& data() { return data_; }
   const Model<T>& model() const { return model_; }
@@ -323,7 +323,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   std::vector<std::pair<std::string, std::vector<double>>> state() const {
     std::vector<std::pair<std::string, std::vector<double>>> s;
     for (const char* f : state_fields()) { auto v = data_.get_all(f); s.push_back({f, std::vector<double>(v.begin(), v.end())}); }
-    auto put = [&](const char* n, const auto& b) { auto v = host(b); s.push_back({n, std::vector<double>(v.begin(), v.end())}); };
+    auto put = [&](const char* n, const auto& b) { auto v = to_host(b); s.push_back({n, std::vector<double>(v.begin(), v.end())}); };
     put("obs", obs_); put("root_off", root_off_); put("prev_action", prev_action_); put("clip", clip_); put("frame", frame_);
     put("steps", steps_); put("counter", counter_);
     return s;
@@ -358,7 +358,6 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
 
  private:
   template <class B> static auto ptr(B& b) { return detail::Buffer<typename B::value_type, Space>::ptr(b); }
-  template <class B> static std::vector<typename B::value_type> host(const B& b) { return to_host(b); }
 
   void reset_masked() {
     parallel_for(exec_, nworld_, detail::ResetEnvFn<T, L, Reward>{k_});
