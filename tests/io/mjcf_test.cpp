@@ -3,9 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "sinew/io/mjcf.hpp"
 
@@ -233,16 +235,16 @@ TEST_CASE("actuators, equalities and sensors compile; only sensors Sinew does no
       "<body><joint name='k'/><geom size='1'/></body></worldbody>"
       "<actuator><motor joint='j'/><muscle joint='j' lengthrange='0 1'/><position joint='j' timeconst='0.1'/></actuator>"
       "<equality><joint joint1='j' joint2='k'/><joint joint1='k' joint2='j'/></equality>"
-      "<sensor><jointpos joint='j'/><accelerometer name='acc' site='s'/><jointvel joint='k'/></sensor></mujoco>",
+      "<sensor><jointpos joint='j'/><rangefinder name='rf' site='s'/><jointvel joint='k'/></sensor></mujoco>",
       ".", &w);
   CHECK(m.nu == 3);
   CHECK(m.na == 2);
   CHECK(m.neq == 2);
   CHECK(m.nsensor == 3);
-  CHECK(m.nsensordata == 5);
-  CHECK(m.sensor_adr == std::vector<int>{0, 1, 4});
-  REQUIRE(w.size() == 1);  // only the accelerometer warns
-  CHECK(w[0].message.find("1 sensors Sinew does not compute read NaN in sensordata: <accelerometer> 'acc'") != std::string::npos);
+  CHECK(m.nsensordata == 3);
+  CHECK(m.sensor_adr == std::vector<int>{0, 1, 2});
+  REQUIRE(w.size() == 1);  // only the rangefinder warns
+  CHECK(w[0].message.find("1 sensors Sinew does not compute read NaN in sensordata: <rangefinder> 'rf'") != std::string::npos);
 }
 
 TEST_CASE("joint limits, friction loss and <statistic meaninertia> load without warnings") {
@@ -258,4 +260,41 @@ TEST_CASE("joint limits, friction loss and <statistic meaninertia> load without 
   CHECK(m.stat_meaninertia[0] == 2.5);
   CHECK_THROWS_WITH_AS(load_mjcf_string("<mujoco><statistic meaninertia='-1'/></mujoco>", "."),
                        doctest::Contains("meaninertia must be a positive number"), sinew::ModelError);
+}
+
+TEST_CASE("MSH meshes: read as MuJoCo's legacy binary format, sizes checked before allocating") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "sinew_msh_test";
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::vector<int32_t>& head, const std::vector<float>& v,
+                   const std::vector<int32_t>& f) {
+    std::ofstream o(dir / name, std::ios::binary);
+    o.write(reinterpret_cast<const char*>(head.data()), std::streamsize(head.size() * 4));
+    o.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * 4));
+    o.write(reinterpret_cast<const char*>(f.data()), std::streamsize(f.size() * 4));
+  };
+  // a tetrahedron: 4 vertices, no normals or texture coordinates, 4 faces
+  const std::vector<float> v{0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+  const std::vector<int32_t> f{0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3};
+  write("tet.msh", {4, 0, 0, 4}, v, f);
+  const std::string xml = "<mujoco><asset><mesh name='t' file='tet.msh'/></asset><worldbody><body><freejoint/>"
+                          "<geom type='mesh' mesh='t'/></body></worldbody></mujoco>";
+  std::vector<sinew::Diagnostic> w;
+  const Model<double> m = load_mjcf_string(xml, dir.string(), &w);
+  CHECK(m.nmeshvert == 4);
+  CHECK(m.nmeshface == 4);
+  CHECK(m.body_mass[1] == doctest::Approx(1000.0 / 6.0));  // density 1000, volume 1/6
+  // a header claiming more data than the file holds, a bad count, a truncated header
+  write("big.msh", {1 << 30, 0, 0, 4}, v, f);
+  write("bad.msh", {4, 3, 0, 4}, v, f);
+  write("short.msh", {4, 0}, {}, {});
+  for (const char* name : {"big.msh", "bad.msh", "short.msh"}) {
+    std::string x = xml;
+    x.replace(x.find("tet.msh"), 7, name);
+    const std::string e = error_of(x, dir.string());
+    CHECK(e.find(name) != std::string::npos);
+    CHECK((e.find("unexpected file size") != std::string::npos || e.find("invalid sizes") != std::string::npos ||
+           e.find("missing header") != std::string::npos));
+  }
+  fs::remove_all(dir);
 }

@@ -27,12 +27,34 @@ SIZES = ["nq", "nv", "nu", "na", "nbody", "njnt", "ngeom", "nsite", "nmesh", "nm
          "nkey", "ntree", "nM", "ntendon", "neq", "npair", "nexclude", "nsensor"]
 
 
+# springdamper="timeconst dampratio" on every joint type, from a default class and beside a
+# given stiffness/damping (replaced): jnt_stiffness and dof_damping from dof_invweight0
+SPRINGDAMPER = """<mujoco model="springdamper">
+  <default><joint springdamper="0.2 0.7"/><default class="slow"><joint springdamper="1 1.5"/></default></default>
+  <worldbody>
+    <body name="a"><joint name="hinge" axis="0 1 0" stiffness="3" damping="2"/><geom size="0.05" fromto="0 0 0 0 0 -0.3" type="capsule"/>
+      <body name="b" pos="0 0 -0.3"><joint name="slide" type="slide" class="slow"/><geom size="0.04"/>
+        <body name="c" pos="0 0 -0.1"><joint name="ball" type="ball" springdamper="0.05 0.3" armature="0.01"/>
+          <geom type="box" size="0.02 0.03 0.05"/></body></body></body>
+    <body name="free" pos="1 0 0"><joint type="free" springdamper="0.5 1"/><geom type="ellipsoid" size="0.1 0.2 0.3"/></body>
+    <body name="plain" pos="2 0 0"><joint name="plain" springdamper="0 0" damping="0.4"/><geom size="0.1"/></body>
+  </worldbody>
+</mujoco>"""
+
+
 @pytest.fixture(scope="session")
 def paths(tmp_path_factory):
-    return models_util.model_paths(tmp_path_factory.mktemp("wrappers"))
+    d = tmp_path_factory.mktemp("wrappers")
+    out = models_util.model_paths(d)
+    (d / "springdamper.xml").write_text(SPRINGDAMPER)
+    out["springdamper"] = str(d / "springdamper.xml")
+    # MyoSuite's scene: meshes in MuJoCo's legacy binary .msh format
+    out["myosuite_scene"] = str(models_util.myo_sim_models_dir() / "scene" / "myosuite_scene.xml")
+    return out
 
 
-MODELS = ["myofullbody", "bimanual", "myolegs_osl", "myoelbow_exo", "myoarm", "myolegs"]
+MODELS = ["myofullbody", "bimanual", "myolegs_osl", "myoelbow_exo", "myoarm", "myolegs", "springdamper",
+          "myosuite_scene"]
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -97,4 +119,6 @@ def test_model_matches_mujoco(name, paths, tmp_path):
                 bad.append(f"{field}: {len(idx)} mismatches, first at {i}: sinew {ours[i]!r} mujoco {theirs[i]!r} "
                            f"(max abs err {err:.3g})")
     assert compared > 40
+    if name == "springdamper":  # the computed values are there, not the given ones
+        assert m.jnt_stiffness[0] != 3 and m.dof_damping[0] != 2 and m.jnt_stiffness[4] == 0
     assert not bad, f"{name}: " + "\n".join(bad)

@@ -18,14 +18,22 @@ Needs $SINEW_ROLLOUT (examples/sinew_rollout.cpp) and, for the model fields, $SI
     implicitfast must drop outside M's sparsity as MuJoCo does; random controls every step)
     under Euler, implicitfast and RK4: every step's qpos, qvel, act, act_dot, actuator_force,
     qfrc_actuator and qacc.
-(d) Errors: unsupported transmissions, adhesion, lengthrange that needs the constraint solver,
-    the lengthrange simulation's non-convergence (same message as MuJoCo).
+(d) Errors: unsupported transmissions, adhesion, a lengthrange to simulate under the implicit
+    integrator, the lengthrange simulation's non-convergence (same message as MuJoCo).
+(e) Lengthrange by simulation (mj_setLengthRange) with joint, ball and tendon limits and a joint
+    equality active: MyoSuite's myofinger_v0.xml (tendon limits), Sinew's arm with
+    useexisting="false" (MuJoCo and Sinew both refuse it with the same message and numbers), and
+    a written model under every <compiler><lengthrange> option (mode, useexisting, uselimit,
+    accel, maxforce, timeconst, timestep, inttotal, interval, tolrange), Euler/implicitfast/RK4
+    and the three solvers: the compiled actuator_lengthrange against MuJoCo's.
 
 Tolerances (double): |sinew - mujoco|_inf <= 1e-9 * max(1, |mujoco|_inf) per field and state.
 Measured: (a) exact for every parameter, acc0 <= 3e-12 relative on the free-root models
 (MyoFullBody, myolegs: the mass matrix there agrees to ~1e-12, see test_oracle_smooth.py);
 (b) <= 3.4e-16 (lengths and moments exact; print with pytest -s); (c) over 1000 steps, Euler,
 implicitfast and RK4: qpos <= 1.4e-14, qvel <= 9.1e-14, qacc <= 1.5e-13, act exact.
+(e) Newton: <= 1e-12 absolute (measured 0 on the finger, <= 5.6e-16 on the written model); CG
+and PGS stop on their tolerances, so 1e-9 (measured 1.9e-12 and 2.1e-11).
 Float (--precision float, model compiled in double and cast): (b) within 1e-4 relative to the
 field's max (measured <= 1.6e-5, qfrc_actuator on the elbow model); (c) over 200 steps within
 2e-4 (measured <= 2e-6, qacc).
@@ -253,8 +261,6 @@ BASE = """<mujoco><worldbody><site name="s0"/><body><joint name="j" {jattr}/><ge
 @pytest.mark.parametrize("act,jattr,msg", [
     ('<general site="s"/>', '', "transmission 'site' is not supported yet"),
     ('<adhesion body="world"/>', '', "adhesion"),
-    ('<muscle joint="j"/>', 'range="-1 1"',
-     "lengthrange must be given: computing it needs the constraint solver (not implemented yet)"),
     ('<muscle joint="j"/>', '', "Lengthrange computation did not converge in actuator 0"),
     ('<muscle joint="j" lengthrange="0 1" range="1 0.5"/>', '', "range[0]<range[1] required in muscle"),
     ('<position joint="j" inheritrange="1"/>', '', "has no range defined"),
@@ -267,3 +273,136 @@ def test_errors(tmp_path, act, jattr, msg):
     assert p.returncode == 1
     assert msg in p.stderr, p.stderr
     assert "bad.xml:2" in p.stderr, p.stderr
+
+
+def test_lengthrange_implicit_refused(tmp_path):
+    # MuJoCo simulates it with the implicit integrator's Coriolis derivative, which Sinew lacks
+    path = tmp_path / "bad.xml"
+    path.write_text(BASE.format(act='<muscle joint="j"/>', jattr='range="-1 1"').replace(
+        "<mujoco>", '<mujoco><option integrator="implicit"/>'))
+    p, _ = run_rollout(path, tmp_path / "out", "--steps", 0, check=False)
+    assert p.returncode == 1
+    assert "lengthrange must be given: computing it with integrator 'implicit' is not supported yet" in p.stderr
+    assert "bad.xml:2" in p.stderr, p.stderr
+
+
+# ------------------------------------------------------------------------------ (e) lengthrange by simulation
+
+LR_MODEL = """<mujoco model="lengthrange">
+  <compiler autolimits="true" angle="radian"><lengthrange {opts}/></compiler>
+  <option integrator="{integrator}" solver="{solver}"/>
+  <default><geom type="capsule" size="0.03" density="1000"/><muscle ctrlrange="0 1"/></default>
+  <worldbody>
+    <site name="s0" pos="0.05 0 0.05"/>
+    <site name="s0b" pos="-0.05 0 0.05"/>
+    <body name="upper">
+      <joint name="shoulder" axis="0 1 0" range="-1 1.5" armature="0.01"/>
+      <geom fromto="0 0 0 0 0 -0.3"/>
+      <site name="s1" pos="0.04 0 -0.15"/><site name="s1b" pos="-0.04 0 -0.15"/>
+      <body name="fore" pos="0 0 -0.3">
+        <joint name="elbow" axis="0 1 0" range="0 2.2" armature="0.01"/>
+        <geom fromto="0 0 0 0 0 -0.25"/>
+        <site name="s2" pos="0.03 0 -0.05"/><site name="s2b" pos="-0.03 0 -0.05"/>
+        <body name="hand" pos="0 0 -0.25">
+          <joint name="wrist" axis="0 1 0" armature="0.01"/>
+          <geom fromto="0 0 0 0 0 -0.08"/>
+          <site name="s3" pos="0.02 0 -0.04"/>
+          <body name="tip" pos="0 0 -0.08">
+            <joint name="tipball" type="ball" range="0 0.6" armature="0.01"/>
+            <geom fromto="0 0 0 0.01 0.01 -0.05"/>
+            <site name="s4" pos="0.02 0.01 -0.04"/>
+          </body>
+        </body>
+      </body>
+    </body>
+    <body name="slider" pos="0.5 0 0">
+      <joint name="slide" type="slide" axis="1 0 0" armature="0.01"/>
+      <geom type="box" size="0.05 0.05 0.05"/>
+    </body>
+  </worldbody>
+  <equality><joint joint1="wrist" joint2="elbow" polycoef="0 0.4 0 0 0"/></equality>
+  <tendon>
+    <spatial name="flexor" limited="true" range="0.2 0.7"><site site="s0"/><site site="s1"/><site site="s2"/></spatial>
+    <spatial name="extensor"><site site="s0b"/><site site="s1b"/><site site="s2b"/></spatial>
+    <spatial name="digit"><site site="s2"/><site site="s3"/><site site="s4"/></spatial>
+    <fixed name="coupled" limited="true" range="-0.5 0.8"><joint joint="shoulder" coef="0.5"/><joint joint="slide" coef="1"/></fixed>
+  </tendon>
+  <actuator>
+    <muscle name="flexor" tendon="flexor"/>
+    <muscle name="extensor" tendon="extensor" lengthrange="0.3 0.6"/>
+    <muscle name="digit" tendon="digit"/>
+    <muscle name="shoulder_m" joint="shoulder"/>
+    <muscle name="coupled" tendon="coupled"/>
+    <position name="elbow_p" joint="elbow" kp="10"/>
+    <general name="user" joint="shoulder" gaintype="user" biastype="user"/>
+  </actuator>
+</mujoco>"""
+
+LR_OPTS = ['', 'mode="all" useexisting="false"', 'uselimit="true"',
+           'mode="muscleuser" maxforce="5" accel="10" timeconst="0.5"',
+           'timestep="0.005" inttotal="5" interval="1" tolrange="0.1"', 'mode="none"']
+
+
+def _lengthrange_both(path, tmp_path):
+    """(mujoco's lengthrange or its error, sinew's lengthrange or its error)."""
+    try:
+        ref = mujoco.MjModel.from_xml_path(str(path)).actuator_lengthrange.ravel()
+    except ValueError as e:
+        ref = str(e)
+    p = subprocess.run([DUMP, str(path), str(tmp_path)], capture_output=True, text=True, timeout=600)
+    got = np.load(tmp_path / "actuator_lengthrange.npy").ravel() if p.returncode == 0 else p.stderr
+    return ref, got
+
+
+def _check_lengthrange(ref, got, tol):
+    assert not isinstance(ref, str), ref
+    assert not isinstance(got, str), got
+    assert got.shape == ref.shape
+    err = np.max(np.abs(got - ref))
+    assert err <= tol, f"lengthrange error {err:.3g}: {got} vs {ref}"
+    return err
+
+
+@pytest.mark.skipif(not DUMP, reason="set SINEW_MODEL_DUMP to the sinew-model-dump binary")
+@pytest.mark.parametrize("opts", LR_OPTS)
+@pytest.mark.parametrize("integrator", ["Euler", "implicitfast", "RK4"])
+def test_lengthrange_simulated(tmp_path, opts, integrator):
+    path = tmp_path / "lr.xml"
+    path.write_text(LR_MODEL.format(opts=opts, integrator=integrator, solver="Newton"))
+    ref, got = _lengthrange_both(path, tmp_path)
+    print(opts, integrator, "lengthrange max error", _check_lengthrange(ref, got, 1e-12))
+
+
+@pytest.mark.skipif(not DUMP, reason="set SINEW_MODEL_DUMP to the sinew-model-dump binary")
+@pytest.mark.parametrize("solver", ["CG", "PGS"])
+def test_lengthrange_simulated_solvers(tmp_path, solver):
+    path = tmp_path / "lr.xml"
+    path.write_text(LR_MODEL.format(opts='mode="all"', integrator="Euler", solver=solver))
+    ref, got = _lengthrange_both(path, tmp_path)
+    print(solver, "lengthrange max error", _check_lengthrange(ref, got, 1e-9))
+
+
+@pytest.mark.skipif(not DUMP, reason="set SINEW_MODEL_DUMP to the sinew-model-dump binary")
+def test_lengthrange_myofinger(tmp_path):
+    from models_util import myo_sim_models_dir
+    path = myo_sim_models_dir() / "legacy" / "finger" / "myofinger_v0.xml"
+    ref, got = _lengthrange_both(path, tmp_path)
+    assert np.all(ref[1::2] > ref[0::2])  # computed, not left at zero
+    print("myofinger lengthrange max error", _check_lengthrange(ref, got, 1e-12))
+
+
+@pytest.mark.skipif(not DUMP, reason="set SINEW_MODEL_DUMP to the sinew-model-dump binary")
+def test_lengthrange_arm_refused_as_mujoco(tmp_path):
+    # models/arm.xml's ranges are explicit; simulated, the anterior deltoid's range comes out
+    # inverted in MuJoCo (the shoulder limit stops it on the "short" side first): both refuse
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "models", "arm.xml")
+    text = open(src).read().replace('<compiler angle="radian" autolimits="true"/>',
+                                    '<compiler angle="radian" autolimits="true"><lengthrange useexisting="false"/>'
+                                    '</compiler>')
+    assert "useexisting" in text
+    path = tmp_path / "arm_lr.xml"
+    path.write_text(text)
+    ref, got = _lengthrange_both(path, tmp_path)
+    assert isinstance(ref, str) and isinstance(got, str), (ref, got)
+    msg = ref.replace("Error: ", "").strip()
+    assert msg in got, (msg, got)

@@ -9,9 +9,12 @@ is compared by test_compiler.py.
 
 Models: MyoFullBody (its four foot touch sensors on box sites; the test requires the feet to carry
 load), BimanualMuscle (106 framelinvel/frameangvel sensors), MyoSuite's legs with the OSL
-prosthesis (touch, and two force sensors Sinew does not compute) and a
+prosthesis (touch, and its two force sensors on the socket: cfrc_int through contacts) and a
 feature model with every computed type, touch on all five site shapes, cutoffs, frame sensors on
-bodies, inertial frames, geoms and sites, and one unsupported sensor.
+bodies, inertial frames, geoms and sites; accelerometer, force and torque sensors on bodies in
+contact, held by connect (body and site semantics) and weld equalities and on a limited chain
+(mj_rnePostConstraint's cfrc_ext from contacts and equalities, cacc, cfrc_int); subtree linear
+velocity and angular momentum (the world's included); and one unsupported sensor (rangefinder).
 
 Needs $SINEW_ROLLOUT; skips otherwise.
 """
@@ -36,7 +39,10 @@ COMPUTED = {S.mjSENS_TOUCH, S.mjSENS_VELOCIMETER, S.mjSENS_GYRO, S.mjSENS_JOINTP
             S.mjSENS_ACTUATORFRC, S.mjSENS_BALLQUAT, S.mjSENS_BALLANGVEL, S.mjSENS_JOINTLIMITFRC,
             S.mjSENS_TENDONLIMITFRC, S.mjSENS_FRAMEPOS, S.mjSENS_FRAMEQUAT, S.mjSENS_FRAMEXAXIS,
             S.mjSENS_FRAMEYAXIS, S.mjSENS_FRAMEZAXIS, S.mjSENS_FRAMELINVEL, S.mjSENS_FRAMEANGVEL,
-            S.mjSENS_SUBTREECOM, S.mjSENS_CLOCK}
+            S.mjSENS_SUBTREECOM, S.mjSENS_CLOCK, S.mjSENS_ACCELEROMETER, S.mjSENS_FORCE, S.mjSENS_TORQUE,
+            S.mjSENS_MAGNETOMETER, S.mjSENS_JOINTLIMITPOS, S.mjSENS_JOINTLIMITVEL, S.mjSENS_TENDONLIMITPOS,
+            S.mjSENS_TENDONLIMITVEL, S.mjSENS_JOINTACTFRC, S.mjSENS_TENDONACTFRC, S.mjSENS_FRAMELINACC,
+            S.mjSENS_FRAMEANGACC, S.mjSENS_SUBTREELINVEL, S.mjSENS_SUBTREEANGMOM}
 
 FEATURE = """<mujoco>
   <option timestep="0.002"/>
@@ -60,7 +66,19 @@ FEATURE = """<mujoco>
         <geom name="fg" type="capsule" fromto="0 0 0 .2 0 -.1" size=".03"/><site name="tip" pos=".2 0 -.1"/>
       </body>
     </body>
+    <body name="hang" pos=".5 1 .35"><freejoint/><geom type="box" size=".03 .03 .03" contype="0" conaffinity="0"/>
+      <site name="hs" pos="0 0 .05"/><site name="hs2" pos=".02 .01 -.03" euler="10 20 30"/></body>
+    <body name="wb" pos="0 -.4 .5"><freejoint/><geom type="sphere" size=".04"/><site name="ws" pos=".01 0 .02"/></body>
+    <body name="pair1" pos="1 -1 .4"><freejoint/><geom type="sphere" size=".05" contype="0" conaffinity="0"/>
+      <site name="p1" pos=".05 0 0"/></body>
+    <body name="pair2" pos="1.1 -1 .4"><freejoint/><geom type="sphere" size=".05" contype="0" conaffinity="0"/>
+      <site name="p2" pos="-.05 0 0"/></body>
   </worldbody>
+  <equality>
+    <connect body1="hang" body2="fore" anchor="0 0 .05"/>
+    <weld body1="wb" body2="boxb"/>
+    <connect site1="p1" site2="p2"/>
+  </equality>
   <tendon><fixed name="t" limited="true" range="-.2 .2"><joint joint="h1" coef="1"/><joint joint="sl" coef="2"/></fixed></tendon>
   <actuator><motor name="m1" joint="h1" gear="5" ctrlrange="-1 1"/><motor name="m2" tendon="t" gear="3" ctrlrange="-1 1"/></actuator>
   <sensor>
@@ -77,7 +95,15 @@ FEATURE = """<mujoco>
     <framelinvel objtype="body" objname="fore"/><framelinvel objtype="site" objname="tip"/>
     <frameangvel objtype="xbody" objname="cap"/><framelinvel objtype="geom" objname="bg" cutoff="0.3"/>
     <velocimeter site="tip"/><gyro site="tip"/><subtreecom body="arm"/><clock/>
-    <accelerometer site="tip"/>
+    <accelerometer site="tip"/><accelerometer site="s_sphere"/><accelerometer site="hs2"/>
+    <force site="tip"/><torque site="tip"/><force site="hs2"/><torque site="hs2"/><force site="ws"/>
+    <torque site="s_sphere"/><force site="p1"/><torque site="p2"/><magnetometer site="hs2"/>
+    <jointlimitpos joint="h1"/><jointlimitvel joint="sl"/><tendonlimitpos tendon="t"/><tendonlimitvel tendon="t"/>
+    <jointactuatorfrc joint="h1"/><tendonactuatorfrc tendon="t"/>
+    <framelinacc objtype="body" objname="fore"/><frameangacc objtype="site" objname="hs2"/>
+    <framelinacc objtype="geom" objname="bg"/><frameangacc objtype="xbody" objname="wb"/>
+    <subtreelinvel body="arm"/><subtreeangmom body="arm"/><subtreeangmom body="world"/><subtreelinvel body="cap"/>
+    <rangefinder site="tip"/>
   </sensor>
 </mujoco>
 """
@@ -128,7 +154,7 @@ def test_myolegs_osl_touch_and_unsupported_force(tmp_path):
     paths = model_paths(tmp_path)
     m, load = compare(paths["myolegs_osl"], tmp_path, 300, {}, nworld=1)
     assert sum(m.sensor_type == S.mjSENS_TOUCH) == 3
-    assert sum(m.sensor_type == S.mjSENS_FORCE) == 2  # not computed: NaN (checked in compare)
+    assert sum(m.sensor_type == S.mjSENS_FORCE) == 2  # cfrc_int of the socket body
 
 
 @pytest.mark.parametrize("opts", [{}, {"cone": "elliptic"}], ids=["pyramidal", "elliptic"])

@@ -6,8 +6,8 @@ test skips when it is unset). Run: SINEW_ROLLOUT=/path/to/sinew-rollout pytest t
 (a) Real models (MyoFullBody, BimanualMuscle, myo-sim's OSL legs and models_util's generated arm
     and legs wrappers): 32 random states each, one sinew-rollout call (--steps 0, nworld 32), each
     state compared with mj_forward. qfrc_passive includes joint and tendon springs and dampers and
-    gravity compensation, as in MuJoCo; fluid forces are not simulated, so the models must have none
-    (asserted). qacc depends on actuation and constraints, so it is not compared on real models here.
+    gravity compensation, as in MuJoCo (these models have no fluid forces; test_oracle_fluid.py
+    covers those). qacc depends on actuation and constraints, so it is not compared on real models here.
 (b) 1000-step trajectories of the four models/ test models with Euler (eulerdamp on and off) and
     RK4 at timestep 0.002 and 0.001, every step's qpos and qvel against mj_forward/mj_step.
 (c) serial and omp backends bit-identical; (d) --keyframe, --option, --qpos0/--qvel0 broadcast;
@@ -69,9 +69,8 @@ TRAJ_RTOL_F = {"chain": 1e-5, "free_bodies": 2e-5, "ball_chain": 3e-5, "branched
 
 
 def _reference_model(m):
-    """The model MuJoCo's qfrc_passive is compared against, unchanged: Sinew computes every passive
-    force but fluid forces, which these models must not have."""
-    assert m.opt.density == 0 and m.opt.viscosity == 0, "fluid forces are not implemented in Sinew"
+    """The model MuJoCo's qfrc_passive is compared against, unchanged (Sinew computes every passive
+    force, fluid forces included)."""
     return m
 
 

@@ -130,8 +130,8 @@ def test_errors_and_warnings(tmp_path):
     assert issubclass(sinew.ModelError, ValueError)
     with pytest.raises(sinew.ModelError, match="missing.xml"):
         sinew.Model.from_xml_path(tmp_path / "missing.xml")
-    with pytest.warns(sinew.SinewWarning, match="fluid forces are not simulated"):
-        sinew.Model.from_xml_string("<mujoco><option density='1.2'/><worldbody><body><joint/>"
+    with pytest.warns(sinew.SinewWarning, match="accepted but has no effect"):
+        sinew.Model.from_xml_string("<mujoco><option sleep_tolerance='1e-3'/><worldbody><body><joint/>"
                                     "<geom size='0.1'/></body></worldbody></mujoco>")
     m = sinew.Model.from_xml_path(our_model("arm"))
     for kw, msg in [(dict(nworld=0), "nworld must be a positive integer"), (dict(nworld=-3), "nworld"),

@@ -128,14 +128,14 @@ TEST_CASE("sensordata: computed values, NaN for what Sinew does not compute, cut
   </worldbody>
   <actuator><motor name="m" joint="h"/></actuator>
   <sensor>
-    <jointpos joint="h"/><jointvel joint="h" cutoff="0.5"/><clock/><accelerometer site="tip"/>
+    <jointpos joint="h"/><jointvel joint="h" cutoff="0.5"/><clock/><rangefinder site="tip"/>
     <actuatorfrc actuator="m"/><framelinvel objtype="site" objname="tip"/>
     <framepos objtype="site" objname="tip" reftype="camera" refname="cam"/>
   </sensor>
 </mujoco>)";
   std::vector<Diagnostic> warn;
   const Model<double> m = load_mjcf_string(xml, ".", &warn);
-  REQUIRE(warn.size() == 1);  // the accelerometer and the framepos relative to a camera
+  REQUIRE(warn.size() == 1);  // the rangefinder and the framepos relative to a camera
   Data<double> d(m.sizes(), 1);
   std::vector<double> qpos{0.3}, qvel{2.0}, ctrl{0.7};
   d.set_all("qpos", qpos);
@@ -146,13 +146,13 @@ TEST_CASE("sensordata: computed values, NaN for what Sinew does not compute, cut
   CHECK(w.sensordata[0] == 0.3);
   CHECK(w.sensordata[1] == 0.5);  // 2.0 clamped by the cutoff
   CHECK(w.sensordata[2] == 0.0);
-  for (int k = 3; k < 6; ++k) CHECK(std::isnan(w.sensordata[k]));
-  CHECK(w.sensordata[6] == doctest::Approx(0.7));
+  CHECK(std::isnan(w.sensordata[3]));
+  CHECK(w.sensordata[4] == doctest::Approx(0.7));
   // tip at 0.4 below a hinge about y turning at 2 rad/s: speed 0.8 perpendicular to the arm
-  const double vx = w.sensordata[7], vz = w.sensordata[9];
-  CHECK(w.sensordata[8] == doctest::Approx(0).epsilon(1e-12));
+  const double vx = w.sensordata[5], vz = w.sensordata[7];
+  CHECK(w.sensordata[6] == doctest::Approx(0).epsilon(1e-12));
   CHECK(std::sqrt(vx * vx + vz * vz) == doctest::Approx(0.8).epsilon(1e-12));
-  for (int k = 10; k < 13; ++k) CHECK(std::isnan(w.sensordata[k]));  // relative to a camera: NaN, not the world frame
+  for (int k = 8; k < 11; ++k) CHECK(std::isnan(w.sensordata[k]));  // relative to a camera: NaN, not the world frame
   CHECK(vx * std::sin(0.3) + vz * std::cos(0.3) == doctest::Approx(0).scale(1).epsilon(1e-12));
   step_world(m.view(), w);
   CHECK(w.sensordata[0] == doctest::Approx(0.3).epsilon(1e-15));  // of the step's first forward, not RK4's last stage

@@ -43,6 +43,10 @@
   X(crb, 10 * s.nbody) X(qM, s.nM) X(qLD, s.nM) X(qLDiagInv, s.nv)                      \
   X(cvel, 6 * s.nbody) X(cdof_dot, 6 * s.nv)                                            \
   X(qfrc_bias, s.nv) X(qfrc_spring, s.nv) X(qfrc_damper, s.nv) X(qfrc_gravcomp, s.nv)     \
+  X(qfrc_fluid, s.nv)                                                                   \
+  /* after the solver, for sensors and users (dynamics/rne_post.hpp) */                  \
+  X(cacc, 6 * s.nbody) X(cfrc_int, 6 * s.nbody) X(cfrc_ext, 6 * s.nbody)                \
+  X(subtree_linvel, 3 * s.nbody) X(subtree_angmom, 3 * s.nbody)                         \
   X(qfrc_passive, s.nv)                                                                 \
   X(actuator_force, s.nu) X(qfrc_actuator, s.nv) X(qfrc_smooth, s.nv)                   \
   X(qacc_smooth, s.nv) X(qfrc_constraint, s.nv)                                         \

@@ -2,13 +2,17 @@
 // (ball and free rotations through the quaternion difference), dof dampers, tendon springs (with
 // the springlength deadband) and tendon dampers.
 //
-// Gravity compensation of bodies with gravcomp != 0 (mj_gravcomp) goes to qfrc_gravcomp.
+// Gravity compensation of bodies with gravcomp != 0 (mj_gravcomp) goes to qfrc_gravcomp, fluid
+// forces (dynamics/fluid.hpp) to qfrc_fluid. With springs and dampers both disabled, MuJoCo
+// skips all of them (qfrc_passive = 0), and so does Sinew.
 //
-// Reads qpos, qvel, ten_length, ten_velocity, ten_J, xipos, subtree_com, cdof. Writes qfrc_spring,
-// qfrc_damper, qfrc_gravcomp and their sum qfrc_passive (nv).
+// Reads qpos, qvel, ten_length, ten_velocity, ten_J, xipos, subtree_com, cdof (and for fluids
+// ximat, geom_xpos, geom_xmat, cvel). Writes qfrc_spring, qfrc_damper, qfrc_gravcomp, qfrc_fluid
+// and their sum qfrc_passive (nv).
 #pragma once
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/apply_ft.hpp"
+#include "sinew/dynamics/fluid.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"
 
@@ -42,6 +46,11 @@ template <class T, class L> SINEW_HD inline void tendon_passive(const ModelView<
 template <class T, class L> SINEW_HD inline void passive(const ModelView<T>& m, const WorldData<T, L>& d) {
   const int nv = m.size.nv;
   for (int i = 0; i < nv; ++i) { d.qfrc_spring[i] = T(0); d.qfrc_damper[i] = T(0); }
+  if (m.opt.disabled(DSBL_SPRING) && m.opt.disabled(DSBL_DAMPER)) {
+    // MuJoCo skips every passive force, gravity compensation and fluid forces included
+    for (int i = 0; i < nv; ++i) { d.qfrc_gravcomp[i] = T(0); d.qfrc_fluid[i] = T(0); d.qfrc_passive[i] = T(0); }
+    return;
+  }
   if (!m.opt.disabled(DSBL_SPRING)) {
     for (int j = 0; j < m.size.njnt; ++j) {
       const T k = m.jnt_stiffness[j];
@@ -72,7 +81,13 @@ template <class T, class L> SINEW_HD inline void passive(const ModelView<T>& m, 
     for (int b = 1; b < m.size.nbody; ++b)
       if (m.body_gravcomp[b] != T(0))
         apply_ft_com(m, d, b, (-(m.body_mass[b] * m.body_gravcomp[b])) * g, vec3<T>::zero(), d.qfrc_gravcomp);
-  for (int i = 0; i < nv; ++i) d.qfrc_passive[i] = d.qfrc_spring[i] + d.qfrc_damper[i] + d.qfrc_gravcomp[i];
+  const bool fluid = fluid_forces(m, d);
+  // MuJoCo's order: spring + damper, then fluid, then gravity compensation
+  for (int i = 0; i < nv; ++i) {
+    T f = d.qfrc_spring[i] + d.qfrc_damper[i];
+    if (fluid) f += d.qfrc_fluid[i];
+    d.qfrc_passive[i] = f + d.qfrc_gravcomp[i];
+  }
 }
 
 }  // namespace sinew

@@ -104,6 +104,10 @@ template <class T> inline std::string step_unsupported(const Option<T>& opt) {
   if (opt.disabled(DSBL_NATIVECCD))
     return "flag nativeccd=\"disable\" (MuJoCo's libccd path) is not supported: Sinew implements native CCD";
   if (opt.enabled(ENBL_MULTICCD)) return "flag multiccd=\"enable\" (multiple contacts per convex pair) is not supported";
+  if (opt.integrator == INT_IMPLICITFAST && (opt.density > T(0) || opt.viscosity > T(0)) &&
+      !(opt.disabled(DSBL_SPRING) && opt.disabled(DSBL_DAMPER)))
+    return "fluid forces (density/viscosity) with integrator 'implicitfast' are not supported yet: MuJoCo puts "
+           "their velocity derivatives into the implicit step, Sinew does not compute them (use Euler or RK4)";
   return {};
 }
 

@@ -277,8 +277,6 @@ struct Parser {
       if (!set_option(spec.opt, kv.first, a, fail, &ignored)) n.fail("unknown attribute '" + kv.first + "'");
       if (ignored) warn(n, "option '" + kv.first + "' is accepted but has no effect in Sinew");
     }
-    if (spec.opt.density > 0 || spec.opt.viscosity > 0)
-      warn(n, "density/viscosity set: fluid forces are not simulated yet (they are left out of qfrc_passive)");
     for (auto& f : n.children) {
       Attrs fa = defs.resolve(f, -1, "");
       for (auto& kv : f.attrs)
@@ -417,12 +415,8 @@ struct Parser {
       if (g.type != GEOM_HFIELD) n.fail("hfield attribute on a geom whose type is not hfield");
       warn(n, "height field geom loaded for its geometry only: hfield collision is not simulated yet");
     }
-    std::vector<double> fl;
-    if (a.has("fluidshape")) {
-      int fs;
-      a.keyword("fluidshape", fs, {"none", "ellipsoid"});
-      if (fs == 1) unsupported(n, "fluidshape=\"ellipsoid\" (fluid forces)");
-    }
+    a.keyword("fluidshape", g.fluidshape, {"none", "ellipsoid"});
+    a.reals("fluidcoef", g.fluidcoef, 5);
     if (a.has("fitscale")) unsupported(n, "fitscale (primitive geoms fitted to meshes)");
     for (auto& c : n.children)
       if (c.name == "plugin") unsupported(c, "geom plugins");
@@ -482,8 +476,9 @@ struct Parser {
     a.reals("solreffriction", j.solreffriction, 2);
     a.reals("solimpfriction", j.solimpfriction, 5);
     a.integer("group", j.group);
-    double sd[2] = {0, 0};
-    if (a.reals("springdamper", sd, 2, true) && (sd[0] || sd[1])) unsupported(n, "springdamper (needs mass-dependent stiffness)");
+    if (a.reals("springdamper", j.springdamper, 2, true) && (j.springdamper[0] || j.springdamper[1]) &&
+        (j.springdamper[0] <= 0 || j.springdamper[1] <= 0))
+      n.fail("when defined, springdamper values must be positive in joint");
     bool agc = false;
     a.boolean("actuatorgravcomp", agc);
     if (agc) unsupported(n, "actuatorgravcomp=\"true\"");
@@ -961,9 +956,12 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   }
   Model<double> m = compile_model(p.spec);
   compile_tendons(m, p.spec.compiler.autolimits);
-  compile_actuators(m);
+  // equality constraints, contacts and the constraint capacities come before the actuators: the
+  // length-range simulation (compile_actuators) runs the constraint solver with limits and
+  // equalities active, at the automatic stat.meaninertia, as mjCModel::Compile does after
+  // mj_setConst; a <statistic meaninertia> given in the file applies after it
   compile_equality(m);
-  if (p.stat_meaninertia > 0) m.stat_meaninertia[0] = p.stat_meaninertia;
+  compile_springdamper(m);
   // one warning listing every element of a kind Sinew leaves out
   auto warn_list = [&](const std::vector<std::string>& items, const std::string& what) {
     if (items.empty()) return;
@@ -977,6 +975,9 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     warn_list(unsupported, "geom pairs of types Sinew cannot collide yet are left out of collision detection (mesh, "
                            "sdf, box or cylinder against a non-plane)");
   }
+  compile_constraint_sizes(m);
+  compile_actuators(m);
+  if (p.stat_meaninertia > 0) m.stat_meaninertia[0] = p.stat_meaninertia;
   {
     std::vector<std::string> unsupported;
     compile_sensors(m, &unsupported);
@@ -1055,8 +1056,6 @@ inline void apply_option(Model<double>& m, const std::string& key, const std::st
       bool ignored = false;
       if (!mjcf_detail::set_option(o, k, a, fail, &ignored)) fail("unknown option");
       if (ignored) fail("accepted by MuJoCo but not used by Sinew");
-      if ((k == "density" || k == "viscosity") && (o.density > 0 || o.viscosity > 0))
-        fail("fluid forces are not simulated yet");
     }
   } catch (const ModelError& e) {
     std::string w = e.what();

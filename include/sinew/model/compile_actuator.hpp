@@ -3,7 +3,8 @@
 // "actuator", each holding its full parameter set, see ActuatorSpec) become the actuator_* and
 // moment_* arrays.
 //
-//   compile_actuators(m);   // after compile_model and compile_tendons
+//   compile_actuators(m);   // after compile_model, compile_tendons, compile_equality,
+//                           // compile_contacts and compile_constraint_sizes
 //
 // - transmission targets by name; limited flags "auto" resolved from the ranges (autolimits);
 //   inheritrange (position/intvelocity) copies the target joint's or tendon's range; range and
@@ -15,9 +16,8 @@
 //   dampratio (biasprm[2] = -dampratio 2 sqrt(kp * sum dof_M0 / moment^2));
 // - lengthrange: kept when given and valid (lo < hi) with useexisting, copied from joint/tendon
 //   ranges with uselimit, else found by simulation as mj_setLengthRange (contacts, gravity,
-//   springs, dampers, frictionloss and actuation disabled; push with +-accel along the moment).
-//   That simulation keeps joint/tendon limits and equality constraints active, which Sinew
-//   cannot simulate yet: such models get a ModelError asking for an explicit lengthrange.
+//   springs, dampers, frictionloss and actuation disabled; push with +-accel along the moment;
+//   joint and tendon limits and equality constraints active, through the constraint solver).
 //
 // Last, the muscle-model fields (actuator_musclekind = 0 for every muscle, actuator_muscleprm,
 // muscle_order/kindadr/kindnum) are compiled by compile_muscle_models (muscle/select.hpp).
@@ -191,9 +191,15 @@ inline int resolve_limited(int limited, const double* range, bool autolimits, co
   return hasrange ? 1 : 0;
 }
 
-/// mj_setLengthRange for one actuator on a model whose dynamics Sinew simulates exactly
-/// (no limits, no equality constraints; contacts are disabled by the options). Returns the
-/// (lo, hi) pair or throws ModelError with MuJoCo's message.
+/// mj_setLengthRange for one actuator (MuJoCo 3.4.0's evalAct loop): from qpos0, each step damps
+/// qvel by exp(-timestep / max(0.01, timeconst)), runs the position and velocity stages (joint and
+/// tendon limits and equality constraints become rows; contacts, gravity, springs, dampers,
+/// friction loss and actuation are disabled), applies qfrc_applied = +-accel * moment / |M^-1
+/// moment| (capped at maxforce), runs actuation, acceleration and the constraint solver and
+/// integrates with Euler (RK4 models too, as mj_step2). A state MuJoCo's mj_checkPos/Vel/Acc
+/// would reset (NaN or beyond max_val = 1e10) makes it fail as MuJoCo does. Returns the (lo, hi)
+/// pair or throws ModelError with MuJoCo's message. The Model must be compiled up to the
+/// constraint capacities (compile_constraint_sizes), so that the Data has the solver's space.
 inline void simulate_lengthrange(const Model<double>& m, int index, const LengthRangeOptions& lr,
                                  const SourceLocation& where, double out[2]) {
   ModelView<double> v = m.view();
@@ -205,12 +211,22 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
   const WorldData<double, WorldOuter> d = dv.world(0);
   std::vector<double> moment(static_cast<size_t>(nv)), x(static_cast<size_t>(nv));
   const double damp = std::exp(-v.opt.timestep / std::max(0.01, lr.timeconst));
+  const auto bad = [](const double* p, int n) {
+    for (int i = 0; i < n; ++i)
+      if (!(std::fabs(p[i]) <= max_val<double>())) return true;  // NaN too
+    return false;
+  };
+  const auto unstable = [&] {
+    throw ModelError(where, "Unstable lengthrange simulation in actuator " + std::to_string(index));
+  };
   double lmin[2] = {0, 0}, lmax[2] = {0, 0};
   for (int side = 0; side < 2; ++side) {
     reset_world(v, d, -1);
     bool updated = false;
     while (d.time[0] < lr.inttotal) {
       for (int i = 0; i < nv; ++i) d.qvel[i] = d.qvel[i] * damp;
+      // mj_step1: a bad qpos or qvel resets the world (time = 0: MuJoCo's "unstable")
+      if (bad(&d.qpos[0], m.nq) || bad(&d.qvel[0], nv)) unstable();
       fwd_position_world(v, d);
       fwd_velocity_world(v, d);
       std::fill(moment.begin(), moment.end(), 0.0);
@@ -232,18 +248,16 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
         const double s2 = lr.maxforce / std::max(min_val<double>(), nrm);
         for (int i = 0; i < nv; ++i) d.qfrc_applied[i] = d.qfrc_applied[i] * s2;
       }
+      // mj_step2
       fwd_actuation_world(v, d);
       fwd_acceleration_world(v, d);
-      fwd_constraint_world(v, d);  // no rows here: qacc = qacc_smooth
-      // every integrator reduces to this here: no constraints, and with dampers and actuation
-      // disabled Euler has no implicit damping and implicitfast's qDeriv is zero (RK4 models
-      // step with Euler in mj_step2, as MuJoCo's simulation does)
+      fwd_constraint_world(v, d);
+      if (bad(&d.qacc[0], nv)) unstable();  // mj_checkAcc
+      // Euler for every integrator Sinew accepts here: RK4 models step with Euler in mj_step2,
+      // as MuJoCo's simulation does, and with dampers and actuation disabled implicitfast's
+      // qDeriv is zero (implicit is refused by the caller: its Coriolis derivative is not)
       advance(v, d, d.act_dot, d.qacc, static_cast<const Span<double, WorldOuter>*>(nullptr));
       const double len = d.actuator_length[index];
-      bool finite = true;
-      for (int i = 0; i < m.nq; ++i) finite = finite && std::isfinite(d.qpos[i]);
-      for (int i = 0; i < nv; ++i) finite = finite && std::isfinite(d.qvel[i]) && std::isfinite(d.qacc[i]);
-      if (!finite) throw ModelError(where, "Unstable lengthrange simulation in actuator " + std::to_string(index));
       if (d.time[0] > lr.inttotal - lr.interval) {
         if (len < lmin[side] || !updated) lmin[side] = len;
         if (len > lmax[side] || !updated) lmax[side] = len;
@@ -484,12 +498,6 @@ inline void compile_actuators(Model<double>& m) {
         continue;
       }
     }
-    bool limits = m.neq > 0;
-    for (int j = 0; j < m.njnt && !limits; ++j) limits = m.jnt_limited[size_t(j)] != 0;
-    for (int t = 0; t < m.ntendon && !limits; ++t) limits = m.tendon_limited[size_t(t)] != 0;
-    if (limits)
-      throw ModelError(where[size_t(i)],
-                       "lengthrange must be given: computing it needs the constraint solver (not implemented yet)");
     if (m.opt.integrator == INT_IMPLICIT)
       throw ModelError(where[size_t(i)],
                        "lengthrange must be given: computing it with integrator 'implicit' is not supported yet");

@@ -1,7 +1,7 @@
 // Contact compilation: Model::pending <pair>/<exclude> -> pair_* / exclude_signature (as mjModel),
 // and the precomputed candidate list collision_pair that the collision stage walks.
 //
-//   sinew::compile_contacts(model);   // called by the MJCF loader after compile_actuators
+//   sinew::compile_contacts(model);   // called by the MJCF loader after compile_equality
 //
 // Explicit pairs (mjCPair): geoms swapped so that body(geom1) <= body(geom2); signature
 // (body1 << 16) + body2; unspecified attributes take the <pair> defaults (condim 3, friction

@@ -24,6 +24,8 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -241,6 +243,40 @@ inline void compile_equality(Model<double>& m) {
       mul(conj(xq(id1)), xq(id2)).store(data_i + 6);
     }
   }
+}
+
+/// Joint springdamper="timeconst dampratio" (mjCModel::AutoSpringDamper, after mj_setConst):
+/// with the joint's mean inertia I = ndof / sum(dof_invweight0), stiffness = I / (timeconst^2
+/// dampratio^2) and damping = 2 I / timeconst on every dof of the joint, replacing the given
+/// stiffness and damping. The compiler leaves these joints in Model::pending (section
+/// "springdamper"); call after compile_equality (dof_invweight0).
+inline void compile_springdamper(Model<double>& m) {
+  std::vector<PendingElement> rest;
+  for (PendingElement& p : m.pending) {
+    if (p.section != "springdamper") {
+      rest.push_back(std::move(p));
+      continue;
+    }
+    int id = -1;
+    double tc = 0, dr = 0;
+    for (const auto& kv : p.attrs) {
+      if (kv.first == "id") id = std::stoi(kv.second);
+      if (kv.first == "springdamper") std::sscanf(kv.second.c_str(), "%lf %lf", &tc, &dr);
+    }
+    if (id < 0 || id >= m.njnt) throw std::logic_error("compile_springdamper: bad joint id");
+    if (tc <= 0 || dr <= 0) continue;  // MuJoCo skips non-positive values (the reader rejects them)
+    const int t = m.jnt_type[size_t(id)];
+    const int ndim = t == JNT_FREE ? 6 : t == JNT_BALL ? 3 : 1;
+    const int adr = m.jnt_dofadr[size_t(id)];
+    double inertia = 0;
+    for (int i = 0; i < ndim; ++i) inertia += m.dof_invweight0[size_t(adr + i)];
+    inertia = double(ndim) / std::max(min_val<double>(), inertia);
+    const double stiffness = inertia / std::max(min_val<double>(), tc * tc * dr * dr);
+    const double damping = 2 * inertia / std::max(min_val<double>(), tc);
+    m.jnt_stiffness[size_t(id)] = stiffness;
+    for (int i = 0; i < ndim; ++i) m.dof_damping[size_t(adr + i)] = damping;
+  }
+  m.pending = std::move(rest);
 }
 
 }  // namespace sinew

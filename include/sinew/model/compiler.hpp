@@ -9,12 +9,14 @@
 //   sinew::Model<double> m = sinew::compile_model(spec);
 #pragma once
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "sinew/io/error.hpp"
+#include "sinew/io/msh.hpp"
 #include "sinew/io/stl.hpp"
 #include "sinew/model/geom_inertia.hpp"
 #include "sinew/model/mesh.hpp"
@@ -63,6 +65,7 @@ struct JointSpec {
   int limited = 2, actfrclimited = 2;  ///< 0 false, 1 true, 2 auto
   double range[2] = {0, 0}, actfrcrange[2] = {0, 0};
   double ref = 0, springref = 0, stiffness = 0, damping = 0, armature = 0, frictionloss = 0, margin = 0;
+  double springdamper[2] = {0, 0};  ///< timeconst, dampratio (compile_springdamper), 0 0: unused
   double solreflimit[2] = {0.02, 1}, solimplimit[5] = {0.9, 0.95, 0.001, 0.5, 2};
   double solreffriction[2] = {0.02, 1}, solimpfriction[5] = {0.9, 0.95, 0.001, 0.5, 2};
   int group = 0;
@@ -84,6 +87,8 @@ struct GeomSpec {
   double friction[3] = {1, 0.005, 0.0001};
   double solmix = 1, solref[2] = {0.02, 1}, solimp[5] = {0.9, 0.95, 0.001, 0.5, 2};
   double margin = 0, gap = 0;
+  int fluidshape = 0;                              ///< 0 none, 1 ellipsoid
+  double fluidcoef[5] = {0.5, 0.25, 1.5, 1.0, 1.0};  ///< blunt, slender, angular drag; Kutta, Magnus lift
   int mesh = -1, hfield = -1;
   int frame = -1;
   SourceLocation where;
@@ -329,9 +334,14 @@ inline Model<double> compile_model(ModelSpec& s) {
       if (!probe) detail::compile_fail(ms.where, "mesh file not found: '" + ms.file + "'");
       std::string ext = ms.file.size() >= 4 ? ms.file.substr(ms.file.size() - 4) : "";
       for (auto& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-      if (ext != ".stl") detail::compile_fail(ms.where, "unsupported mesh file format '" + ms.file + "' (only STL is supported)");
-      src = read_stl(ms.file);
-      if (src.ascii) detail::compile_fail(ms.where, "ASCII STL file '" + ms.file + "' (MuJoCo accepts binary STL only)");
+      if (ext != ".stl" && ext != ".msh")
+        detail::compile_fail(ms.where, "unsupported mesh file format '" + ms.file + "' (STL and MSH are supported)");
+      if (ext == ".msh") {
+        src = read_msh(ms.file);
+      } else {
+        src = read_stl(ms.file);
+        if (src.ascii) detail::compile_fail(ms.where, "ASCII STL file '" + ms.file + "' (MuJoCo accepts binary STL only)");
+      }
     } else {
       src.vert = ms.vertex;
       src.face = ms.face;
@@ -695,6 +705,7 @@ inline Model<double> compile_model(ModelSpec& s) {
   }
 
   // ---- joints and dofs
+  std::vector<PendingElement> springdamper;
   m.jnt_names.resize(joints.size());
   {
     int qadr = 0, dadr = 0;
@@ -729,6 +740,20 @@ inline Model<double> compile_model(ModelSpec& s) {
       }
       m.jnt_stiffness[k] = j.stiffness;
       m.jnt_margin[k] = j.margin;
+      if (j.springdamper[0] != 0 || j.springdamper[1] != 0) {
+        // stiffness and damping from the mass at qpos0: compile_springdamper, after dof_invweight0
+        PendingElement pe;
+        pe.kind = "joint";
+        pe.section = "springdamper";
+        pe.name = j.name;
+        pe.file = j.where.file;
+        pe.line = j.where.line;
+        pe.attrs.emplace_back("id", std::to_string(k));
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.17g %.17g", j.springdamper[0], j.springdamper[1]);
+        pe.attrs.emplace_back("springdamper", buf);
+        springdamper.push_back(std::move(pe));
+      }
       // qpos0 / qpos_spring
       const CBody& c = cb[size_t(b)];
       double* q0 = &m.qpos0[size_t(qadr)];
@@ -829,6 +854,7 @@ inline Model<double> compile_model(ModelSpec& s) {
     m.geom_rbound[k] = geom_rbound(g.type, cg.size, g.type == GEOM_HFIELD ? s.hfields[size_t(g.hfield)].size : nullptr);
     m.geom_margin[k] = g.margin;
     m.geom_gap[k] = g.gap;
+    if (g.fluidshape == 1) geom_fluid_coefs(g.type, cg.size, g.fluidcoef, &m.geom_fluid[12 * k]);
   }
 
   // ---- sites
@@ -902,6 +928,7 @@ inline Model<double> compile_model(ModelSpec& s) {
   m.actuator_names = s.actuator_names;
   m.tendon_names = s.tendon_names;
   m.pending = s.pending;
+  for (PendingElement& pe : springdamper) m.pending.push_back(std::move(pe));
   std::string bad = m.check_sizes();
   if (!bad.empty()) detail::compile_fail(s.bodies[0].where, "internal error: field '" + bad + "' has the wrong size");
   return m;

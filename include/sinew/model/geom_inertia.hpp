@@ -289,4 +289,64 @@ inline double geom_rbound(int type, const double size[3], const double* hfield_s
   }
 }
 
+/// Added-mass coefficient kappa of an ellipsoid with semi-axes (dx, dy, dz) along x
+/// (mjCGeom::GetAddedMassKappa): the integral over l in [0, inf) of dx dy dz / sqrt((dx^2 + l)^3
+/// (dy^2 + l) (dz^2 + l)) by MuJoCo's 15-point Gauss-Kronrod rule after l = x^3 / (1 - x)^2 (its
+/// tabulated nodes, node derivatives and weights, so the result is MuJoCo's to rounding).
+inline double fluid_added_mass_kappa(double dx, double dy, double dz) {
+  static constexpr double w[15] = {0.01146766, 0.03154605, 0.05239501, 0.07032663, 0.08450236,
+                                   0.09517529, 0.10221647, 0.10474107, 0.10221647, 0.09517529,
+                                   0.08450236, 0.07032663, 0.05239501, 0.03154605, 0.01146766};
+  static constexpr double l[15] = {7.865151709349917e-08, 1.7347976913907274e-05, 0.0003548008144506193,
+                                   0.002846636252924549,  0.014094260903596077,   0.053063261727396636,
+                                   0.17041978741317773,   0.5,                    1.4036301548686991,
+                                   3.9353484827022642,    11.644841677041734,     39.53187807410903,
+                                   177.5711362220801,     1429.4772912937397,     54087.416549217705};
+  static constexpr double dl[15] = {5.538677720489877e-05, 0.002080868285293228, 0.016514126520723166,
+                                    0.07261900344370877,   0.23985243401862602,  0.6868318249020725,
+                                    1.8551129519182894,    5.0,                  14.060031152313941,
+                                    43.28941239611009,     156.58546376397112,   747.9826085305024,
+                                    5827.4042950027115,    116754.0197944512,    25482945.327264845};
+  const double ix2 = 1.0 / (dx * dx), iy2 = 1.0 / (dy * dy), iz2 = 1.0 / (dz * dz);
+  const double scale = std::pow(dx * dx * dx * dy * dz, 0.4);  // l scaled by d^2 for stability
+  double kappa = 0.0;
+  for (int i = 0; i < 15; ++i) {
+    const double lambda = scale * l[i];
+    const double denom = (1 + lambda * ix2) * std::sqrt((1 + lambda * ix2) * (1 + lambda * iy2) * (1 + lambda * iz2));
+    kappa += scale * dl[i] / denom * w[i];
+  }
+  return kappa * ix2;
+}
+
+/// The 12 geom_fluid coefficients of a geom with fluidshape="ellipsoid" (mjCGeom::SetFluidCoefs):
+/// [interaction 1, blunt drag, slender drag, angular drag, Kutta lift, Magnus lift (fluidcoef),
+/// virtual mass (3), virtual inertia (3)] of the geom's equivalent ellipsoid (sphere: r r r,
+/// capsule: r r r+h, cylinder: r r h, others: size).
+inline void geom_fluid_coefs(int type, const double size[3], const double fluidcoef[5], double out[12]) {
+  double dx = size[0], dy = size[1], dz = size[2];
+  if (type == GEOM_SPHERE) dy = dz = size[0];
+  else if (type == GEOM_CAPSULE) { dy = size[0]; dz = size[1] + size[0]; }
+  else if (type == GEOM_CYLINDER) { dy = size[0]; dz = size[1]; }
+  const double pi = 3.14159265358979323846, eps = 1e-14;  // mjPI, mjEPS (user_util.h)
+  const double volume = 4.0 / 3.0 * pi * dx * dy * dz;
+  const double kx = fluid_added_mass_kappa(dx, dy, dz);
+  const double ky = fluid_added_mass_kappa(dy, dz, dx);
+  const double kz = fluid_added_mass_kappa(dz, dx, dy);
+  const auto p2 = [](double v) { return v * v; };
+  const double ixf = p2(dy * dy - dz * dz) * std::abs(kz - ky) /
+                     std::max(eps, std::abs(2 * (dy * dy - dz * dz) + (dy * dy + dz * dz) * (ky - kz)));
+  const double iyf = p2(dz * dz - dx * dx) * std::abs(kx - kz) /
+                     std::max(eps, std::abs(2 * (dz * dz - dx * dx) + (dz * dz + dx * dx) * (kz - kx)));
+  const double izf = p2(dx * dx - dy * dy) * std::abs(ky - kx) /
+                     std::max(eps, std::abs(2 * (dx * dx - dy * dy) + (dx * dx + dy * dy) * (kx - ky)));
+  out[0] = 1;
+  for (int i = 0; i < 5; ++i) out[1 + i] = fluidcoef[i];
+  out[6] = volume * kx / std::max(eps, 2 - kx);
+  out[7] = volume * ky / std::max(eps, 2 - ky);
+  out[8] = volume * kz / std::max(eps, 2 - kz);
+  out[9] = volume * ixf / 5;
+  out[10] = volume * iyf / 5;
+  out[11] = volume * izf / 5;
+}
+
 }  // namespace sinew

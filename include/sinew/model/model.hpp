@@ -66,6 +66,7 @@
   X(geom_solmix, ngeom, 1) X(geom_solref, ngeom, 2) X(geom_solimp, ngeom, 5)                   \
   X(geom_size, ngeom, 3) X(geom_rbound, ngeom, 1) X(geom_pos, ngeom, 3) X(geom_quat, ngeom, 4) \
   X(geom_friction, ngeom, 3) X(geom_margin, ngeom, 1) X(geom_gap, ngeom, 1)                    \
+  X(geom_fluid, ngeom, 12)                                                                     \
   X(site_size, nsite, 3) X(site_pos, nsite, 3) X(site_quat, nsite, 4)                          \
   X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4)                      \
   X(key_time, nkey, 1) X(key_qpos, nkey, nq) X(key_qvel, nkey, nv) X(key_act, nkey, na)        \

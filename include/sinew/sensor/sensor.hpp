@@ -14,6 +14,7 @@
 
 #include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
+#include "sinew/dynamics/rne_post.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"
 
@@ -155,6 +156,15 @@ template <class T, class L> SINEW_INLINE T row_force(const WorldData<T, L>& d, i
   return T(0);
 }
 
+/// The first row of the given type and id: its distance (efc_pos - efc_margin) or its velocity, or 0
+/// (jointlimitpos/vel, tendonlimitpos/vel).
+template <class T, class L> SINEW_INLINE T row_value(const WorldData<T, L>& d, int type, int id, bool vel) {
+  const int nefc = d.nefc[0];
+  for (int r = 0; r < nefc; ++r)
+    if (d.efc_type[r] == type && d.efc_id[r] == id) return vel ? d.efc_vel[r] : d.efc_pos[r] - d.efc_margin[r];
+  return T(0);
+}
+
 /// The touch sensor on site s (see the file comment).
 template <class T, class L> SINEW_INLINE T touch(const ModelView<T>& m, const WorldData<T, L>& d, int s) {
   const int body = m.site_bodyid[s];
@@ -192,6 +202,7 @@ template <class T, class L> SINEW_INLINE T touch(const ModelView<T>& m, const Wo
 template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   using namespace sensor_detail;
   if (m.opt.disabled(DSBL_SENSOR)) return;
+  bool post = false, subtree = false;  // computed once, when the first sensor needs them
   for (int i = 0; i < m.size.nsensor; ++i) {
     const int type = m.sensor_type[i], id = m.sensor_objid[i], adr = m.sensor_adr[i], dim = m.sensor_dim[i];
     auto out = subspan(d.sensordata, adr);
@@ -200,8 +211,49 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
       for (int k = 0; k < dim; ++k) out[k] = T(NAN);
       continue;
     }
+    if (!post && (type == SENS_ACCELEROMETER || type == SENS_FORCE || type == SENS_TORQUE ||
+                  type == SENS_FRAMELINACC || type == SENS_FRAMEANGACC)) {
+      rne_post_constraint(m, d);
+      post = true;
+    }
+    if (!subtree && (type == SENS_SUBTREELINVEL || type == SENS_SUBTREEANGMOM)) {
+      subtree_vel(m, d);
+      subtree = true;
+    }
     switch (type) {
       case SENS_TOUCH: out[0] = touch(m, d, id); break;
+      case SENS_ACCELEROMETER: {
+        vec3<T> ang, lin;
+        object_acceleration(m, d, m.site_bodyid[id], get3(d.site_xpos, id), ang, lin);
+        put3(mul_transpose(getm(d.site_xmat, id), lin));
+        break;
+      }
+      case SENS_FORCE:
+      case SENS_TORQUE: {
+        // the wrench from the parent, moved to the site and expressed in its frame
+        const int b = m.site_bodyid[id];
+        const vec6<T> f = get6(d.cfrc_int, b);
+        const vec3<T> tq = f.ang() - cross(get3(d.site_xpos, id) - get3(d.subtree_com, m.body_rootid[b]), f.lin());
+        put3(mul_transpose(getm(d.site_xmat, id), type == SENS_FORCE ? f.lin() : tq));
+        break;
+      }
+      case SENS_MAGNETOMETER:
+        put3(mul_transpose(getm(d.site_xmat, id), vec3<T>{m.opt.magnetic[0], m.opt.magnetic[1], m.opt.magnetic[2]}));
+        break;
+      case SENS_JOINTLIMITPOS: out[0] = row_value(d, CNSTR_LIMIT_JOINT, id, false); break;
+      case SENS_JOINTLIMITVEL: out[0] = row_value(d, CNSTR_LIMIT_JOINT, id, true); break;
+      case SENS_TENDONLIMITPOS: out[0] = row_value(d, CNSTR_LIMIT_TENDON, id, false); break;
+      case SENS_TENDONLIMITVEL: out[0] = row_value(d, CNSTR_LIMIT_TENDON, id, true); break;
+      case SENS_JOINTACTFRC: out[0] = d.qfrc_actuator[m.jnt_dofadr[id]]; break;
+      case SENS_TENDONACTFRC: {
+        T frc = T(0);
+        for (int j = 0; j < m.size.nu; ++j)
+          if (m.actuator_trntype[j] == TRN_TENDON && m.actuator_trnid[2 * j] == id) frc += d.actuator_force[j];
+        out[0] = frc;
+        break;
+      }
+      case SENS_SUBTREELINVEL: put3(get3(d.subtree_linvel, id)); break;
+      case SENS_SUBTREEANGMOM: put3(get3(d.subtree_angmom, id)); break;
       case SENS_VELOCIMETER:
       case SENS_GYRO: {
         vec3<T> ang, lin;
@@ -253,12 +305,15 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
         break;
       }
       case SENS_FRAMELINVEL:
-      case SENS_FRAMEANGVEL: {
+      case SENS_FRAMEANGVEL:
+      case SENS_FRAMELINACC:
+      case SENS_FRAMEANGACC: {
         vec3<T> p, ang, lin;
         mat3<T> R;
         const int b = frame_of(m, d, m.sensor_objtype[i], id, p, R);
-        object_velocity(m, d, b, p, ang, lin);
-        put3(type == SENS_FRAMEANGVEL ? ang : lin);
+        if (type == SENS_FRAMELINACC || type == SENS_FRAMEANGACC) object_acceleration(m, d, b, p, ang, lin);
+        else object_velocity(m, d, b, p, ang, lin);
+        put3(type == SENS_FRAMEANGVEL || type == SENS_FRAMEANGACC ? ang : lin);
         break;
       }
       case SENS_SUBTREECOM: put3(get3(d.subtree_com, id)); break;

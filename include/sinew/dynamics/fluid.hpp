@@ -1,0 +1,204 @@
+// Fluid forces of one world (MuJoCo 3.4.0's mj_fluid, engine_passive.c), into qfrc_fluid: with
+// opt.density or opt.viscosity nonzero, every body with mass gets one of two models, in the
+// body's or the geom's local frame, with the velocity taken relative to opt.wind:
+//
+// - inertia box (the default): the body's equivalent box (sides from its principal inertia:
+//   b_x = sqrt(max(mjMINVAL, I_y + I_z - I_x) / mass * 6), ...); viscous (Stokes) force and torque
+//   of the sphere of mean diameter, plus quadratic drag force and torque of the box;
+// - ellipsoid (when any geom of the body has fluidshape="ellipsoid"; then per such geom): the
+//   geom's equivalent ellipsoid with its coefficients in geom_fluid (compiled by
+//   geom_fluid_coefs): added-mass gyroscopic terms, Magnus and Kutta lift, blunt and slender
+//   quadratic drag, angular drag and Stokes viscosity, scaled by the interaction coefficient.
+//
+// The wrench is applied at the body's centre of mass (box) or the geom's centre (ellipsoid), as
+// mj_applyFT. Reads xipos, ximat, geom_xpos, geom_xmat, subtree_com, cvel, cdof.
+//
+// Not here: the velocity derivatives of these forces, which MuJoCo's implicit and implicitfast
+// integrators put into qDeriv; step() refuses those integrators with fluid forces.
+#pragma once
+#include <cmath>
+
+#include "sinew/config.hpp"
+#include "sinew/data/data.hpp"
+#include "sinew/dynamics/apply_ft.hpp"
+#include "sinew/math/math.hpp"
+#include "sinew/model/model.hpp"
+
+namespace sinew {
+
+namespace fluid_detail {
+
+template <class T> SINEW_HD inline void cross(T r[3], const T a[3], const T b[3]) {
+  r[0] = a[1] * b[2] - a[2] * b[1];
+  r[1] = a[2] * b[0] - a[0] * b[2];
+  r[2] = a[0] * b[1] - a[1] * b[0];
+}
+template <class T> SINEW_HD inline T norm3(const T a[3]) { return std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]); }
+template <class T> SINEW_HD inline T pow2(T v) { return v * v; }
+template <class T> SINEW_HD inline T pow4(T v) { return (v * v) * (v * v); }
+template <class T> SINEW_HD inline T maxv(T a, T b) { return a > b ? a : b; }
+template <class T> SINEW_HD inline T minv(T a, T b) { return a < b ? a : b; }
+
+/// mj_objectVelocity(flg_local = 1) of a frame at `pos` with orientation `rot` on body b, minus
+/// the wind (in the same frame) from the linear part: lvel = [angular; linear].
+template <class T, class L>
+SINEW_HD inline void local_velocity(const ModelView<T>& m, const WorldData<T, L>& d, int b, const T pos[3],
+                                    const T rot[9], T lvel[6]) {
+  T tran[6];
+  if (m.body_weldid[b] == 0) {
+    for (int k = 0; k < 6; ++k) tran[k] = T(0);
+  } else {
+    const int root = m.body_rootid[b];
+    T dif[3], ang[3], c[3];
+    for (int k = 0; k < 3; ++k) {
+      dif[k] = pos[k] - d.subtree_com[3 * root + k];
+      ang[k] = d.cvel[6 * b + k];
+    }
+    cross(c, dif, ang);
+    for (int k = 0; k < 3; ++k) {
+      tran[k] = ang[k];
+      tran[3 + k] = d.cvel[6 * b + 3 + k] - c[k];
+    }
+  }
+  for (int h = 0; h < 2; ++h)
+    for (int r = 0; r < 3; ++r)
+      lvel[3 * h + r] = rot[r] * tran[3 * h] + rot[3 + r] * tran[3 * h + 1] + rot[6 + r] * tran[3 * h + 2];
+  // the wind seen in this frame (mju_transformSpatial of [0; wind]: no angular part)
+  for (int r = 0; r < 3; ++r)
+    lvel[3 + r] -= rot[r] * m.opt.wind[0] + rot[3 + r] * m.opt.wind[1] + rot[6 + r] * m.opt.wind[2];
+}
+
+/// Rotates the local wrench lfrc = [torque; force] to the world and applies it at `point` on body b.
+template <class T, class L>
+SINEW_HD inline void apply_local(const ModelView<T>& m, const WorldData<T, L>& d, int b, const T point[3],
+                                 const T rot[9], const T lfrc[6]) {
+  T w[6];
+  for (int h = 0; h < 2; ++h)
+    for (int r = 0; r < 3; ++r)
+      w[3 * h + r] = rot[3 * r] * lfrc[3 * h] + rot[3 * r + 1] * lfrc[3 * h + 1] + rot[3 * r + 2] * lfrc[3 * h + 2];
+  apply_ft_point(m, d, b, vec3<T>{point[0], point[1], point[2]}, vec3<T>{w[3], w[4], w[5]}, vec3<T>{w[0], w[1], w[2]},
+                 d.qfrc_fluid);
+}
+
+template <class T, class L> SINEW_HD inline void inertia_box(const ModelView<T>& m, const WorldData<T, L>& d, int i) {
+  const T* inertia = m.body_inertia + 3 * i;
+  const T mass = m.body_mass[i], mv = min_val<T>();
+  const T box[3] = {std::sqrt(maxv(mv, inertia[1] + inertia[2] - inertia[0]) / mass * T(6)),
+                    std::sqrt(maxv(mv, inertia[0] + inertia[2] - inertia[1]) / mass * T(6)),
+                    std::sqrt(maxv(mv, inertia[0] + inertia[1] - inertia[2]) / mass * T(6))};
+  T pos[3], rot[9];
+  for (int k = 0; k < 3; ++k) pos[k] = d.xipos[3 * i + k];
+  for (int k = 0; k < 9; ++k) rot[k] = d.ximat[9 * i + k];
+  T lvel[6], lfrc[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
+  local_velocity(m, d, i, pos, rot, lvel);
+  const T pi = T(3.14159265358979323846), rho = m.opt.density, mu = m.opt.viscosity;
+  if (mu > T(0)) {
+    const T diam = (box[0] + box[1] + box[2]) / T(3);
+    for (int k = 0; k < 3; ++k) lfrc[k] = lvel[k] * (-pi * diam * diam * diam * mu);
+    for (int k = 0; k < 3; ++k) lfrc[3 + k] = lvel[3 + k] * (T(-3) * pi * diam * mu);
+  }
+  if (rho > T(0)) {
+    lfrc[3] -= T(0.5) * rho * box[1] * box[2] * std::fabs(lvel[3]) * lvel[3];
+    lfrc[4] -= T(0.5) * rho * box[0] * box[2] * std::fabs(lvel[4]) * lvel[4];
+    lfrc[5] -= T(0.5) * rho * box[0] * box[1] * std::fabs(lvel[5]) * lvel[5];
+    lfrc[0] -= rho * box[0] * (pow4(box[1]) + pow4(box[2])) * std::fabs(lvel[0]) * lvel[0] / T(64);
+    lfrc[1] -= rho * box[1] * (pow4(box[0]) + pow4(box[2])) * std::fabs(lvel[1]) * lvel[1] / T(64);
+    lfrc[2] -= rho * box[2] * (pow4(box[0]) + pow4(box[1])) * std::fabs(lvel[2]) * lvel[2] / T(64);
+  }
+  apply_local(m, d, i, pos, rot, lfrc);
+}
+
+/// mj_ellipsoidFluidModel's per-geom force (without local accelerations, as MuJoCo).
+template <class T>
+SINEW_HD inline void ellipsoid_force(const T lvel[6], T rho, T mu, const T s[3], const T* c, T lfrc[6]) {
+  const T pi = T(3.14159265358979323846), mv = min_val<T>();
+  const T lin[3] = {lvel[3], lvel[4], lvel[5]}, ang[3] = {lvel[0], lvel[1], lvel[2]};
+  const T blunt = c[1], slender = c[2], angdrag = c[3], kutta = c[4], magnus = c[5];
+  const T* vmass = c + 6;
+  const T* vinert = c + 9;
+  // added mass (mj_addedMassForces)
+  const T lin_mom[3] = {rho * vmass[0] * lin[0], rho * vmass[1] * lin[1], rho * vmass[2] * lin[2]};
+  const T ang_mom[3] = {rho * vinert[0] * ang[0], rho * vinert[1] * ang[1], rho * vinert[2] * ang[2]};
+  T f[3], t1[3], t2[3];
+  cross(f, lin_mom, ang);
+  cross(t1, lin_mom, lin);
+  cross(t2, ang_mom, ang);
+  for (int k = 0; k < 3; ++k) lfrc[k] += t1[k];
+  for (int k = 0; k < 3; ++k) lfrc[k] += t2[k];
+  for (int k = 0; k < 3; ++k) lfrc[3 + k] += f[k];
+  // lift and drag (mj_viscousForces)
+  const T volume = T(4) / T(3) * pi * s[0] * s[1] * s[2];
+  const T dmax = maxv(maxv(s[0], s[1]), s[2]), dmin = minv(minv(s[0], s[1]), s[2]);
+  const T dmid = s[0] + s[1] + s[2] - dmax - dmin;
+  const T Amax = pi * dmax * dmid;
+  T mag[3];
+  cross(mag, ang, lin);
+  for (int k = 0; k < 3; ++k) mag[k] *= magnus * rho * volume;
+  const T proj_denom = pow4(s[1] * s[2]) * pow2(lin[0]) + pow4(s[2] * s[0]) * pow2(lin[1]) +
+                       pow4(s[0] * s[1]) * pow2(lin[2]);
+  const T proj_num = pow2(s[1] * s[2] * lin[0]) + pow2(s[2] * s[0] * lin[1]) + pow2(s[0] * s[1] * lin[2]);
+  const T Aproj = pi * std::sqrt(proj_denom / maxv(mv, proj_num));
+  const T nrm[3] = {pow2(s[1] * s[2]) * lin[0], pow2(s[2] * s[0]) * lin[1], pow2(s[0] * s[1]) * lin[2]};
+  const T cos_alpha = proj_num / maxv(mv, norm3(lin) * proj_denom);
+  T circ[3], kf[3];
+  cross(circ, nrm, lin);
+  for (int k = 0; k < 3; ++k) circ[k] *= kutta * rho * cos_alpha * Aproj;
+  cross(kf, circ, lin);
+  const T eqD = T(2) / T(3) * (s[0] + s[1] + s[2]);
+  const T lin_visc_force = T(3) * pi * eqD;
+  const T lin_visc_torq = pi * eqD * eqD * eqD;
+  const T Imax = T(8) / T(15) * pi * dmid * pow4(dmax);
+  T II[3];
+  for (int dir = 0; dir < 3; ++dir) {
+    const T d0 = s[dir], d1 = s[(dir + 1) % 3], d2 = s[(dir + 2) % 3];
+    II[dir] = T(8) / T(15) * pi * d0 * pow4(maxv(d1, d2));
+  }
+  const T mom[3] = {ang[0] * (angdrag * II[0] + slender * (Imax - II[0])),
+                    ang[1] * (angdrag * II[1] + slender * (Imax - II[1])),
+                    ang[2] * (angdrag * II[2] + slender * (Imax - II[2]))};
+  const T drag_lin = mu * lin_visc_force + rho * norm3(lin) * (Aproj * blunt + slender * (Amax - Aproj));
+  const T drag_ang = mu * lin_visc_torq + rho * norm3(mom);
+  for (int k = 0; k < 3; ++k) lfrc[k] -= drag_ang * ang[k];
+  for (int k = 0; k < 3; ++k) lfrc[3 + k] += mag[k] + kf[k] - drag_lin * lin[k];
+}
+
+template <class T, class L> SINEW_HD inline void ellipsoid(const ModelView<T>& m, const WorldData<T, L>& d, int b) {
+  for (int j = 0; j < m.body_geomnum[b]; ++j) {
+    const int g = m.body_geomadr[b] + j;
+    const T* c = m.geom_fluid + 12 * g;
+    if (c[0] == T(0)) continue;
+    const T* size = m.geom_size + 3 * g;
+    const int type = m.geom_type[g];
+    T s[3] = {size[0], size[1], size[2]};  // mju_geomSemiAxes
+    if (type == GEOM_SPHERE) s[1] = s[2] = size[0];
+    else if (type == GEOM_CAPSULE) { s[1] = size[0]; s[2] = size[1] + size[0]; }
+    else if (type == GEOM_CYLINDER) { s[1] = size[0]; s[2] = size[1]; }
+    T pos[3], rot[9];
+    for (int k = 0; k < 3; ++k) pos[k] = d.geom_xpos[3 * g + k];
+    for (int k = 0; k < 9; ++k) rot[k] = d.geom_xmat[9 * g + k];
+    T lvel[6], lfrc[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
+    local_velocity(m, d, b, pos, rot, lvel);
+    ellipsoid_force(lvel, m.opt.density, m.opt.viscosity, s, c, lfrc);
+    for (int k = 0; k < 6; ++k) lfrc[k] = lfrc[k] * c[0];
+    apply_local(m, d, b, pos, rot, lfrc);
+  }
+}
+
+}  // namespace fluid_detail
+
+/// Fluid forces into qfrc_fluid (zeroed first). Returns whether the model has any (density or
+/// viscosity nonzero).
+template <class T, class L> SINEW_HD inline bool fluid_forces(const ModelView<T>& m, const WorldData<T, L>& d) {
+  for (int i = 0; i < m.size.nv; ++i) d.qfrc_fluid[i] = T(0);
+  if (m.opt.viscosity == T(0) && m.opt.density == T(0)) return false;
+  for (int b = 0; b < m.size.nbody; ++b) {
+    if (m.body_mass[b] < min_val<T>()) continue;
+    bool ell = false;
+    for (int j = 0; j < m.body_geomnum[b] && !ell; ++j) ell = m.geom_fluid[12 * (m.body_geomadr[b] + j)] > T(0);
+    if (ell) fluid_detail::ellipsoid(m, d, b);
+    else fluid_detail::inertia_box(m, d, b);
+  }
+  return true;
+}
+
+}  // namespace sinew
