@@ -2,7 +2,8 @@
 # Installs what Sinew's build and tests need on a Debian 12 machine (run as root, or with sudo).
 # Idempotent: apt runs only when a package is missing, pip only when a requirement is unmet.
 #
-#   bash tests/setup.sh             # apt packages + Python packages (tests/requirements.txt)
+#   bash tests/setup.sh             # apt packages + Python packages (tests/requirements.txt) +
+#                                   # DeepMind Control's suite models (tests/.models/, from PyPI)
 #   bash tests/setup.sh --apt-only  # apt packages only (enough to build the examples)
 #   bash tests/setup.sh --viz       # what sinew-render and sinew-plot need (the main job's pictures):
 #                                   # libosmesa6 and ffmpeg from apt, python/requirements-viz.txt
@@ -74,6 +75,31 @@ else
   PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -r "$requirements"
 fi
 [[ $viz_only == 1 ]] && exit 0
+
+# DeepMind Control's suite models for the breadth test (tests/python/test_breadth.py): the
+# dm_control wheel of MuJoCo 3.4's era (1.0.36), downloaded from PyPI without its dependencies and
+# only its suite/ folder unpacked (22 MB) into tests/.models/ (ignored by git, kept between runs).
+# Installing the package would pull a dozen libraries the tests never import.
+dmc=tests/.models/dm_control-1.0.36
+if [[ ! -f $dmc/suite/cartpole.xml ]]; then
+  echo "setup: dm_control 1.0.36 suite models -> $dmc"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --disable-pip-version-check --no-deps dm_control==1.0.36 -d "$tmp"
+  python3 - "$tmp" "$dmc" <<'PY'
+import glob, os, shutil, sys, zipfile
+tmp, dest = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(glob.glob(os.path.join(tmp, "dm_control-1.0.36-*.whl"))[0]) as z:
+    for n in z.namelist():
+        if n.startswith("dm_control/suite/") and not n.endswith(".py"):
+            z.extract(n, tmp)
+os.makedirs(os.path.dirname(dest), exist_ok=True)
+shutil.rmtree(dest, ignore_errors=True)
+shutil.move(os.path.join(tmp, "dm_control"), dest)
+PY
+  rm -rf "$tmp"
+else
+  echo "setup: dm_control suite models present ($dmc)"
+fi
 
 # The sinew Python package (python/, docs/python.md), built from this checkout's headers every
 # time (an incremental build: scikit-build-core keeps python/build/). Its build requirements
