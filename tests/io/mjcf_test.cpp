@@ -298,3 +298,31 @@ TEST_CASE("MSH meshes: read as MuJoCo's legacy binary format, sizes checked befo
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("height fields: elevation rows flipped and normalized; PNG and bad binary files refused") {
+  namespace fs = std::filesystem;
+  std::vector<sinew::Diagnostic> w;
+  const Model<double> m = load_mjcf_string(
+      "<mujoco><asset><hfield name='h' nrow='2' ncol='2' size='1 1 0.5 0.1' elevation='1 2 3 5'/></asset>"
+      "<worldbody><geom type='hfield' hfield='h'/></worldbody></mujoco>",
+      ".", &w);
+  REQUIRE(m.nhfield == 1);
+  // rows bottom first (the XML lists the top row first), scaled to [0, 1]
+  CHECK(m.hfield_data == std::vector<double>{0.5, 1.0, 0.0, 0.25});
+  CHECK(w.empty());
+  const fs::path dir = fs::temp_directory_path() / "sinew_hfield_test";
+  fs::create_directories(dir);
+  {
+    std::ofstream o(dir / "bad.bin", std::ios::binary);
+    const int32_t head[2] = {1000, 1000};  // claims 4 MB, holds 8 bytes
+    o.write(reinterpret_cast<const char*>(head), sizeof head);
+  }
+  const std::string bad = error_of("<mujoco><asset><hfield file='bad.bin' size='1 1 1 1'/></asset></mujoco>", dir.string());
+  CHECK(bad.find("unexpected file size") != std::string::npos);
+  CHECK(bad.find("bad.bin") != std::string::npos);
+  const std::string png = error_of("<mujoco><asset><hfield file='t.png' size='1 1 1 1'/></asset></mujoco>", dir.string());
+  CHECK(png.find("PNG height fields are not supported") != std::string::npos);
+  CHECK(error_of("<mujoco><asset><hfield nrow='2' ncol='2' size='1 1 1 1' elevation='1 2 3'/></asset></mujoco>")
+            .find("elevation data length must match nrow*ncol") != std::string::npos);
+  fs::remove_all(dir);
+}

@@ -23,7 +23,8 @@ mujoco = pytest.importorskip("mujoco")
 
 DUMP = os.environ.get("SINEW_MODEL_DUMP")
 RTOL, ATOL = 1e-10, 1e-12
-SIZES = ["nq", "nv", "nu", "na", "nbody", "njnt", "ngeom", "nsite", "nmesh", "nmeshvert", "nmeshface",
+SIZES = ["nq", "nv", "nu", "na", "nbody", "njnt", "ngeom", "nsite", "nmesh", "nmeshvert", "nmeshface", "nhfield",
+         "nhfielddata",
          "nkey", "ntree", "nM", "ntendon", "neq", "npair", "nexclude", "nsensor"]
 
 
@@ -48,13 +49,26 @@ def paths(tmp_path_factory):
     out = models_util.model_paths(d)
     (d / "springdamper.xml").write_text(SPRINGDAMPER)
     out["springdamper"] = str(d / "springdamper.xml")
+    # height fields: elevation in the XML (rows listed top to bottom) and MuJoCo's binary file
+    import numpy as np
+    z = (np.arange(12, dtype=np.float32).reshape(3, 4) * 0.37) % 1.3
+    with open(d / "terrain.bin", "wb") as f:
+        f.write(np.array([3, 4], np.int32).tobytes())
+        f.write(z.tobytes())
+    (d / "hfield.xml").write_text(
+        '<mujoco><asset><hfield name="a" nrow="3" ncol="2" size="1 2 0.3 0.1" elevation="1 2 3 4 5 6.5"/>'
+        '<hfield name="b" nrow="2" ncol="2" size="1 1 1 1"/><hfield file="terrain.bin" size="0.5 0.5 0.2 0.1"/>'
+        '</asset><worldbody><geom type="hfield" hfield="a"/><geom type="hfield" hfield="b" pos="3 0 0"/>'
+        '<geom type="hfield" hfield="terrain" pos="0 3 0"/><body pos="0 0 1"><freejoint/><geom size="0.1"/></body>'
+        '</worldbody></mujoco>')
+    out["hfield"] = str(d / "hfield.xml")
     # MyoSuite's scene: meshes in MuJoCo's legacy binary .msh format
     out["myosuite_scene"] = str(models_util.myo_sim_models_dir() / "scene" / "myosuite_scene.xml")
     return out
 
 
 MODELS = ["myofullbody", "bimanual", "myolegs_osl", "myoelbow_exo", "myoarm", "myolegs", "springdamper",
-          "myosuite_scene"]
+          "myosuite_scene", "hfield"]
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -119,6 +133,8 @@ def test_model_matches_mujoco(name, paths, tmp_path):
                 bad.append(f"{field}: {len(idx)} mismatches, first at {i}: sinew {ours[i]!r} mujoco {theirs[i]!r} "
                            f"(max abs err {err:.3g})")
     assert compared > 40
+    if name == "hfield":  # normalized elevations, rows flipped: compared above (hfield_data)
+        assert m.nhfielddata == 6 + 4 + 12
     if name == "springdamper":  # the computed values are there, not the given ones
         assert m.jnt_stiffness[0] != 3 and m.dof_damping[0] != 2 and m.jnt_stiffness[4] == 0
     assert not bad, f"{name}: " + "\n".join(bad)

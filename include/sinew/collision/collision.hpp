@@ -11,9 +11,11 @@
 // the world's own arrays. Contact parameters: an explicit pair's own; otherwise mixed from the
 // geoms (higher priority wins; equal priority: condim and friction max, solref/solimp mixed by
 // solmix, direct solref by min), friction clamped below at 1e-5 (mjMINMU), and the override
-// option applied as in MuJoCo. Contacts produce no force yet (the constraint solver comes later).
+// option applied as in MuJoCo. Height fields against convex geoms: collision/hfield.hpp (up to 50
+// contacts per pair). Contacts produce no force yet (the constraint solver comes later).
 #pragma once
 #include "sinew/collision/dispatch.hpp"
+#include "sinew/collision/hfield.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/model/model.hpp"
 
@@ -52,63 +54,68 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
     GeomPose<T> G2{p2, getm(d.geom_xmat, g2), vec3<T>::load(m.geom_size + 3 * g2), m.geom_type[g2]};
     if (G1.type == GEOM_MESH) { const int id = m.geom_dataid[g1]; G1.vert = m.mesh_vert + 3 * m.mesh_vertadr[id]; G1.nvert = m.mesh_vertnum[id]; }
     if (G2.type == GEOM_MESH) { const int id = m.geom_dataid[g2]; G2.vert = m.mesh_vert + 3 * m.mesh_vertadr[id]; G2.nvert = m.mesh_vertnum[id]; }
-    PreContact<T> pc[4];
-    const int n = collide(pc, mg, G1, G2, m.opt.ccd_tolerance, m.opt.ccd_iterations);
-    if (n == 0) continue;
-
-    // contact parameters (mj_contactParam / explicit pair)
-    int dim;
+    // contact parameters (mj_contactParam / explicit pair), computed at the pair's first contact
+    int dim = 0;
     T solref[2], solreffriction[2] = {T(0), T(0)}, solimp[5], fri[5];
-    if (ip >= 0) {
-      dim = m.pair_dim[ip];
-      for (int i = 0; i < 2; ++i) solref[i] = m.pair_solref[2 * ip + i];
-      for (int i = 0; i < 5; ++i) { solimp[i] = m.pair_solimp[5 * ip + i]; fri[i] = m.pair_friction[5 * ip + i]; }
-      if (m.pair_solreffriction[2 * ip] != T(0) || m.pair_solreffriction[2 * ip + 1] != T(0))
-        for (int i = 0; i < 2; ++i) solreffriction[i] = m.pair_solreffriction[2 * ip + i];
-    } else {
-      const int pr1 = m.geom_priority[g1], pr2 = m.geom_priority[g2];
-      T f3[3];
-      if (pr1 != pr2) {
-        const int g = pr1 > pr2 ? g1 : g2;
-        dim = m.geom_condim[g];
-        for (int i = 0; i < 2; ++i) solref[i] = m.geom_solref[2 * g + i];
-        for (int i = 0; i < 5; ++i) solimp[i] = m.geom_solimp[5 * g + i];
-        for (int i = 0; i < 3; ++i) f3[i] = m.geom_friction[3 * g + i];
+    bool have_params = false;
+    const auto set_params = [&]() {
+      if (ip >= 0) {
+        dim = m.pair_dim[ip];
+        for (int i = 0; i < 2; ++i) solref[i] = m.pair_solref[2 * ip + i];
+        for (int i = 0; i < 5; ++i) { solimp[i] = m.pair_solimp[5 * ip + i]; fri[i] = m.pair_friction[5 * ip + i]; }
+        if (m.pair_solreffriction[2 * ip] != T(0) || m.pair_solreffriction[2 * ip + 1] != T(0))
+          for (int i = 0; i < 2; ++i) solreffriction[i] = m.pair_solreffriction[2 * ip + i];
       } else {
-        dim = m.geom_condim[g1] > m.geom_condim[g2] ? m.geom_condim[g1] : m.geom_condim[g2];
-        const T s1 = m.geom_solmix[g1], s2 = m.geom_solmix[g2];
-        T mix;
-        if (s1 >= min_val<T>() && s2 >= min_val<T>()) mix = s1 / (s1 + s2);
-        else if (s1 < min_val<T>() && s2 < min_val<T>()) mix = T(0.5);
-        else if (s1 < min_val<T>()) mix = T(0);
-        else mix = T(1);
-        const T* r1 = m.geom_solref + 2 * g1;
-        const T* r2 = m.geom_solref + 2 * g2;
-        if (r1[0] > T(0) && r2[0] > T(0))
-          for (int i = 0; i < 2; ++i) solref[i] = mix * r1[i] + (T(1) - mix) * r2[i];
-        else
-          for (int i = 0; i < 2; ++i) solref[i] = r1[i] < r2[i] ? r1[i] : r2[i];
-        for (int i = 0; i < 5; ++i) solimp[i] = mix * m.geom_solimp[5 * g1 + i] + (T(1) - mix) * m.geom_solimp[5 * g2 + i];
-        for (int i = 0; i < 3; ++i) {
-          const T a = m.geom_friction[3 * g1 + i], b = m.geom_friction[3 * g2 + i];
-          f3[i] = a > b ? a : b;
+        const int pr1 = m.geom_priority[g1], pr2 = m.geom_priority[g2];
+        T f3[3];
+        if (pr1 != pr2) {
+          const int g = pr1 > pr2 ? g1 : g2;
+          dim = m.geom_condim[g];
+          for (int i = 0; i < 2; ++i) solref[i] = m.geom_solref[2 * g + i];
+          for (int i = 0; i < 5; ++i) solimp[i] = m.geom_solimp[5 * g + i];
+          for (int i = 0; i < 3; ++i) f3[i] = m.geom_friction[3 * g + i];
+        } else {
+          dim = m.geom_condim[g1] > m.geom_condim[g2] ? m.geom_condim[g1] : m.geom_condim[g2];
+          const T s1 = m.geom_solmix[g1], s2 = m.geom_solmix[g2];
+          T mix;
+          if (s1 >= min_val<T>() && s2 >= min_val<T>()) mix = s1 / (s1 + s2);
+          else if (s1 < min_val<T>() && s2 < min_val<T>()) mix = T(0.5);
+          else if (s1 < min_val<T>()) mix = T(0);
+          else mix = T(1);
+          const T* r1 = m.geom_solref + 2 * g1;
+          const T* r2 = m.geom_solref + 2 * g2;
+          if (r1[0] > T(0) && r2[0] > T(0))
+            for (int i = 0; i < 2; ++i) solref[i] = mix * r1[i] + (T(1) - mix) * r2[i];
+          else
+            for (int i = 0; i < 2; ++i) solref[i] = r1[i] < r2[i] ? r1[i] : r2[i];
+          for (int i = 0; i < 5; ++i) solimp[i] = mix * m.geom_solimp[5 * g1 + i] + (T(1) - mix) * m.geom_solimp[5 * g2 + i];
+          for (int i = 0; i < 3; ++i) {
+            const T a = m.geom_friction[3 * g1 + i], b = m.geom_friction[3 * g2 + i];
+            f3[i] = a > b ? a : b;
+          }
         }
+        fri[0] = f3[0]; fri[1] = f3[0]; fri[2] = f3[1]; fri[3] = f3[2]; fri[4] = f3[2];
       }
-      fri[0] = f3[0]; fri[1] = f3[0]; fri[2] = f3[1]; fri[3] = f3[2]; fri[4] = f3[2];
-    }
-    if (ovr) {
-      for (int i = 0; i < 2; ++i) { solref[i] = m.opt.o_solref[i]; solreffriction[i] = m.opt.o_solref[i]; }
-      for (int i = 0; i < 5; ++i) { solimp[i] = m.opt.o_solimp[i]; fri[i] = m.opt.o_friction[i]; }
-    }
-    for (int i = 0; i < 5; ++i) fri[i] = fri[i] > T(1e-5) ? fri[i] : T(1e-5);  // mjMINMU
-
-    for (int j = 0; j < n; ++j) {
-      if (ncon >= cap) { ++over; continue; }
+      if (ovr) {
+        for (int i = 0; i < 2; ++i) { solref[i] = m.opt.o_solref[i]; solreffriction[i] = m.opt.o_solref[i]; }
+        for (int i = 0; i < 5; ++i) { solimp[i] = m.opt.o_solimp[i]; fri[i] = m.opt.o_friction[i]; }
+      }
+      for (int i = 0; i < 5; ++i) fri[i] = fri[i] > T(1e-5) ? fri[i] : T(1e-5);  // mjMINMU
+    };
+    const auto write = [&](const PreContact<T>& pc) {
+      if (!have_params) {
+        set_params();
+        have_params = true;
+      }
+      if (ncon >= cap) {
+        ++over;
+        return;
+      }
       const int c = ncon++;
-      d.contact_dist[c] = pc[j].dist;
-      set3(d.contact_pos, c, pc[j].pos);
+      d.contact_dist[c] = pc.dist;
+      set3(d.contact_pos, c, pc.pos);
       T fr[9];
-      make_frame(pc[j].normal, pc[j].tangent, fr);
+      make_frame(pc.normal, pc.tangent, fr);
       for (int i = 0; i < 9; ++i) d.contact_frame[9 * c + i] = fr[i];
       d.contact_includemargin[c] = margin - gap;
       for (int i = 0; i < 5; ++i) { d.contact_friction[5 * c + i] = fri[i]; d.contact_solimp[5 * c + i] = solimp[i]; }
@@ -116,7 +123,17 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
       d.contact_dim[c] = dim;
       d.contact_geom[2 * c] = g1;
       d.contact_geom[2 * c + 1] = g2;
+    };
+    if (G1.type == GEOM_HFIELD) {
+      const int h = m.geom_dataid[g1];
+      const HFieldPose<T> H{G1.pos, G1.mat, m.hfield_size + 4 * h, m.hfield_nrow[h], m.hfield_ncol[h],
+                            m.hfield_data + m.hfield_adr[h]};
+      hfield_convex(H, G2, rb2, mg, m.opt.ccd_tolerance, m.opt.ccd_iterations, write);
+      continue;
     }
+    PreContact<T> pc[4];
+    const int n = collide(pc, mg, G1, G2, m.opt.ccd_tolerance, m.opt.ccd_iterations);
+    for (int j = 0; j < n; ++j) write(pc[j]);
   }
   d.ncon[0] = ncon;
   d.nconoverflow[0] = over;

@@ -42,7 +42,7 @@ inline constexpr int kCcdMaxFaces = 384;
 
 namespace ccd {
 
-enum Kind : int { K_POINT, K_LINE, K_SPHERE, K_CAPSULE, K_ELLIPSOID, K_CYLINDER, K_BOX, K_MESH };
+enum Kind : int { K_POINT, K_LINE, K_SPHERE, K_CAPSULE, K_ELLIPSOID, K_CYLINDER, K_BOX, K_MESH, K_PRISM };
 
 template <class T> SINEW_INLINE constexpr T maxval() { return T(1e10); }  // mjMAXVAL
 template <class T> SINEW_INLINE constexpr T maxlimit() { return sizeof(T) == 4 ? T(FLT_MAX) : T(DBL_MAX); }
@@ -78,6 +78,17 @@ template <class T> SINEW_INLINE vec3<T> support(Obj<T>& o, const vec3<T>& dir) {
       break;
     }
     case K_SPHERE: r = g.pos + g.size.x * dir; break;
+    case K_PRISM: {  // height-field prism (hfield.hpp): g.vert holds 6 vertices, the top three last
+      const int istart = dir.z < T(0) ? 0 : 3;
+      int ib = istart;
+      T best = dot(vec3<T>::load(g.vert + 3 * istart), dir);
+      for (int i = istart + 1; i < istart + 3; ++i) {
+        const T v = dot(vec3<T>::load(g.vert + 3 * i), dir);
+        if (v > best) { ib = i; best = v; }
+      }
+      r = vec3<T>::load(g.vert + 3 * ib);
+      break;
+    }
     case K_CAPSULE: {
       const vec3<T> l = mul_transpose(g.mat, dir);
       vec3<T> s = g.size.x * l;
@@ -712,21 +723,30 @@ template <class T> SINEW_INLINE void inflate(Status<T>& st, T r1, T r2) {
   st.dist -= r1 + r2;
 }
 
+/// Starting point of GJK in a shape (mjc_center): the geom's position; a prism's vertex mean.
+template <class T> SINEW_INLINE vec3<T> center(const Obj<T>& o) {
+  if (o.kind != K_PRISM) return o.g->pos;
+  vec3<T> c = vec3<T>::zero();
+  for (int i = 0; i < 6; ++i) c += vec3<T>::load(o.g->vert + 3 * i);
+  return (T(1) / T(6)) * c;
+}
+
 /// mjc_ccd with one contact: returns the signed distance of the margin-inflated shapes (< 0:
 /// contact, witness points in st.x1, st.x2).
 template <class T> SINEW_INLINE T ccd(Status<T>& st, Obj<T>& o1, Obj<T>& o2, T tol, int kmax) {
   const GeomPose<T>& g1 = *o1.g;
   const GeomPose<T>& g2 = *o2.g;
-  st.x1 = g1.pos;
-  st.x2 = g2.pos;
+  st.x1 = center(o1);
+  st.x2 = center(o2);
   st.iter = 0;
   st.tol = tol;
   st.kmax = kmax;
   st.cutoff = T(0);
   st.nsimplex = 0;
   const bool c1 = o1.kind == K_SPHERE || o1.kind == K_CAPSULE, c2 = o2.kind == K_SPHERE || o2.kind == K_CAPSULE;
-  const bool discrete = o1.margin == T(0) && o2.margin == T(0) && (o1.kind == K_BOX || o1.kind == K_MESH) &&
-                        (o2.kind == K_BOX || o2.kind == K_MESH);
+  const bool discrete = o1.margin == T(0) && o2.margin == T(0) &&
+                        (o1.kind == K_BOX || o1.kind == K_MESH || o1.kind == K_PRISM) &&
+                        (o2.kind == K_BOX || o2.kind == K_MESH || o2.kind == K_PRISM);
   if (c1 || c2) {
     const int k1 = o1.kind, k2 = o2.kind;
     const T m1 = o1.margin, m2 = o2.margin;
@@ -744,8 +764,8 @@ template <class T> SINEW_INLINE T ccd(Status<T>& st, Obj<T>& o1, Obj<T>& o2, T t
       return st.dist;
     }
     st.iter = 0;
-    st.x1 = g1.pos;
-    st.x2 = g2.pos;
+    st.x1 = center(o1);
+    st.x2 = center(o2);
   }
   gjk(st, o1, o2, discrete);
   if (st.dist <= tol && st.nsimplex > 1) {

@@ -4,6 +4,7 @@
 #pragma once
 #include "sinew/collision/box.hpp"
 #include "sinew/collision/convex.hpp"
+#include "sinew/collision/hfield.hpp"
 #include "sinew/collision/plane.hpp"
 #include "sinew/collision/primitive.hpp"
 #include "sinew/model/enums.hpp"
@@ -14,7 +15,8 @@ enum PairFunc : int {
   PF_NONE = 0,         ///< MuJoCo has no function either (plane-plane, plane-hfield): never collides
   PF_UNSUPPORTED = -1, ///< MuJoCo collides it, Sinew does not yet
   PF_PLANE_SPHERE = 1, PF_PLANE_CAPSULE, PF_PLANE_ELLIPSOID, PF_PLANE_CYLINDER, PF_PLANE_BOX,
-  PF_SPHERE_SPHERE, PF_SPHERE_CAPSULE, PF_CAPSULE_CAPSULE, PF_CONVEX, PF_SPHERE_BOX, PF_SPHERE_CYLINDER
+  PF_SPHERE_SPHERE, PF_SPHERE_CAPSULE, PF_CAPSULE_CAPSULE, PF_CONVEX, PF_SPHERE_BOX, PF_SPHERE_CYLINDER,
+  PF_HFIELD  ///< height field against a convex geom (hfield.hpp; collision_world calls it itself)
 };
 
 /// Function for types t1 <= t2.
@@ -31,6 +33,7 @@ SINEW_INLINE int pair_func(int t1, int t2) {
     }
   }
   if (t1 == GEOM_HFIELD && t2 == GEOM_HFIELD) return PF_NONE;
+  if (t1 == GEOM_HFIELD && t2 >= GEOM_SPHERE && t2 <= GEOM_MESH) return PF_HFIELD;
   if (t1 == GEOM_SPHERE && t2 == GEOM_SPHERE) return PF_SPHERE_SPHERE;
   if (t1 == GEOM_SPHERE && t2 == GEOM_CAPSULE) return PF_SPHERE_CAPSULE;
   if (t1 == GEOM_CAPSULE && t2 == GEOM_CAPSULE) return PF_CAPSULE_CAPSULE;
@@ -50,6 +53,7 @@ SINEW_INLINE int pair_maxcontact(int t1, int t2) {
   switch (pair_func(t1, t2)) {
     case PF_PLANE_CAPSULE: case PF_CAPSULE_CAPSULE: return 2;
     case PF_PLANE_CYLINDER: case PF_PLANE_BOX: return 4;
+    case PF_HFIELD: return kMaxConPair;
     case PF_NONE: case PF_UNSUPPORTED: return 0;
     default: return 1;
   }

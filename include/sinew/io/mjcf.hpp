@@ -25,6 +25,7 @@
 // fitted to meshes, compiler fusestatic/discardvisual="true", site/body/slider-crank
 // transmissions, adhesion actuators.
 #pragma once
+#include <cstdint>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -360,6 +361,34 @@ struct Parser {
         if (!a.reals("size", h.size, 4, true)) n.fail("hfield requires 'size'");
         for (int i = 0; i < 4; ++i)
           if (h.size[i] <= 0) n.fail("hfield size values must be positive");
+        const std::string file = a.str("file");
+        const std::string ctype = a.str("content_type");
+        a.integer("nrow", h.nrow);
+        a.integer("ncol", h.ncol);
+        if (!file.empty()) {
+          std::string ext = file.size() >= 4 ? file.substr(file.size() - 4) : "";
+          for (auto& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+          if (ext == ".png" || ctype == "image/png")
+            n.fail("PNG height fields are not supported (Sinew has no PNG decoder): give the elevation in the "
+                   "'elevation' attribute or in MuJoCo's binary height-field file (int32 nrow, ncol; float32 data)");
+          if (!ctype.empty() && ctype != "image/vnd.mujoco.hfield") n.fail("unsupported content type: '" + ctype + "'");
+          h.file = asset_path(spec.compiler.meshdir, file);
+          if (h.nrow || h.ncol) n.fail("hfield specified from file and manually");
+        } else if (h.nrow > 0 && h.ncol > 0) {
+          // MuJoCo allocates nrow*ncol floats here: refuse sizes no model needs before allocating
+          if (int64_t(h.nrow) * int64_t(h.ncol) > (int64_t(1) << 27))
+            n.fail("hfield nrow*ncol = " + std::to_string(int64_t(h.nrow) * int64_t(h.ncol)) +
+                   " exceeds Sinew's limit of 2^27 elevations");
+          std::vector<double> e;
+          h.data.assign(size_t(h.nrow) * size_t(h.ncol), 0.0f);
+          if (a.list("elevation", e)) {
+            if (int64_t(e.size()) != int64_t(h.nrow) * h.ncol) n.fail("elevation data length must match nrow*ncol");
+            // the XML lists rows top to bottom; MuJoCo stores the bottom row first
+            for (int i = 0; i < h.nrow; ++i)
+              for (int j = 0; j < h.ncol; ++j)
+                h.data[size_t(h.nrow - 1 - i) * size_t(h.ncol) + size_t(j)] = float(e[size_t(i) * size_t(h.ncol) + size_t(j)]);
+          }
+        }
         hfield_index[h.name] = int(spec.hfields.size());
         spec.hfields.push_back(h);
       } else if (n.name == "skin") {
@@ -413,7 +442,6 @@ struct Parser {
       if (it == hfield_index.end()) n.fail("unknown hfield '" + hn + "'");
       g.hfield = it->second;
       if (g.type != GEOM_HFIELD) n.fail("hfield attribute on a geom whose type is not hfield");
-      warn(n, "height field geom loaded for its geometry only: hfield collision is not simulated yet");
     }
     a.keyword("fluidshape", g.fluidshape, {"none", "ellipsoid"});
     a.reals("fluidcoef", g.fluidcoef, 5);

@@ -21,9 +21,9 @@
 // midphase only skip pairs whose narrowphase finds nothing, so they are not needed for the same
 // contact set.
 //
-// Height-field pairs are left out (the loader already warns that hfield collision is not
-// simulated). A candidate pair whose geom types Sinew cannot collide yet (mesh, sdf, and the
-// primitive pairs collision/dispatch.hpp marks unsupported: box and cylinder against non-planes)
+// Height-field pairs reserve MuJoCo's 50 contacts per pair in nconmax. A candidate pair whose
+// geom types Sinew cannot collide yet (sdf, mesh-mesh, box-mesh, plane-mesh, and the primitive
+// pairs collision/dispatch.hpp marks unsupported: box-box, capsule-box)
 // is never silently skipped: it is listed in `unsupported` (the loader warns, naming every such
 // pair) or, without that list, a ModelError.
 #pragma once
@@ -163,9 +163,6 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
     if (t1 > t2) std::swap(g1, g2);
     const int f = collision::pair_func(std::min(t1, t2), std::max(t1, t2));
     if (f == collision::PF_NONE) return;
-    // height fields load with a warning that their collision is not simulated (io/mjcf.hpp);
-    // their pairs are left out here, as that warning says
-    if (t1 == GEOM_HFIELD || t2 == GEOM_HFIELD) return;
     if (f == collision::PF_UNSUPPORTED) {
       const std::string what = geom_label(m, g1) + " - " + geom_label(m, g2) + (ip >= 0 ? " (explicit pair)" : "");
       if (!unsupported) throw ModelError(ip >= 0 ? where(*pairs[size_t(ip)].src) : SourceLocation{"", 0, "geom"},

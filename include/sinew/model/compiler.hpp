@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sinew/io/error.hpp"
+#include "sinew/io/hfield.hpp"
 #include "sinew/io/msh.hpp"
 #include "sinew/io/stl.hpp"
 #include "sinew/model/geom_inertia.hpp"
@@ -141,6 +142,9 @@ struct MeshSpec {
 struct HFieldSpec {
   std::string name;
   double size[4] = {0, 0, 0, 0};
+  int nrow = 0, ncol = 0;
+  std::vector<float> data;  ///< nrow*ncol elevations, bottom row first (the reader flips the XML's rows)
+  std::string file;         ///< MuJoCo's binary height-field file (int32 nrow, ncol; float32 data)
   SourceLocation where;
 };
 
@@ -657,6 +661,25 @@ inline Model<double> compile_model(ModelSpec& s) {
   }
   m.nmeshvert = m.nmeshface = 0;
   for (auto& cm : meshes) { m.nmeshvert += cm.nvert(); m.nmeshface += cm.nface(); }
+  // height fields (mjCHField::Compile): elevations from the XML or MuJoCo's binary file,
+  // normalized to [0, 1] in float as MuJoCo does
+  std::vector<HFieldSpec> hfields = s.hfields;
+  for (HFieldSpec& h : hfields) {
+    if (!h.file.empty()) {
+      h.data = read_hfield_file(h.file, h.where, &h.nrow, &h.ncol);
+    }
+    if (h.nrow < 1 || h.ncol < 1 || h.data.empty()) detail::compile_fail(h.where, "hfield not specified");
+    float emin = 1E+10f, emax = -1E+10f;
+    for (float v : h.data) { emin = std::min(emin, v); emax = std::max(emax, v); }
+    if (emin > emax) detail::compile_fail(h.where, "invalid data range in hfield '" + h.file + "'");
+    for (float& v : h.data) {
+      v -= emin;
+      if (double(emax - emin) > 1e-14) v /= (emax - emin);  // mjEPS
+    }
+  }
+  m.nhfield = int(hfields.size());
+  m.nhfielddata = 0;
+  for (const HFieldSpec& h : hfields) m.nhfielddata += h.nrow * h.ncol;
   m.nkey = int(s.keys.size());
   m.nu = s.nu;
   m.na = s.na;
@@ -664,6 +687,16 @@ inline Model<double> compile_model(ModelSpec& s) {
   m.nsensor = 0;  // compile_sensors lays them out
   // nM needs dof_parentid: computed below, after allocate (nM only sizes no array)
   m.allocate();
+
+  for (int i = 0, adr = 0; i < m.nhfield; ++i) {
+    const HFieldSpec& h = hfields[size_t(i)];
+    for (int k = 0; k < 4; ++k) m.hfield_size[size_t(4 * i + k)] = h.size[k];
+    m.hfield_nrow[size_t(i)] = h.nrow;
+    m.hfield_ncol[size_t(i)] = h.ncol;
+    m.hfield_adr[size_t(i)] = adr;
+    for (size_t k = 0; k < h.data.size(); ++k) m.hfield_data[size_t(adr) + k] = double(h.data[k]);
+    adr += h.nrow * h.ncol;
+  }
 
   // ---- bodies
   m.body_names.resize(size_t(nbody));

@@ -32,6 +32,7 @@
   X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1)                      \
   X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1)                \
   X(mesh_facenum, nmesh, 1) X(mesh_face, nmeshface, 3)                                        \
+  X(hfield_nrow, nhfield, 1) X(hfield_ncol, nhfield, 1) X(hfield_adr, nhfield, 1)             \
   X(tendon_adr, ntendon, 1) X(tendon_num, ntendon, 1) X(tendon_limited, ntendon, 1)            \
   X(tendon_actfrclimited, ntendon, 1) X(tendon_group, ntendon, 1)                              \
   X(ten_J_rowadr, ntendon, 1) X(ten_J_rownnz, ntendon, 1) X(ten_J_colind, nJten, 1)            \
@@ -67,6 +68,7 @@
   X(geom_size, ngeom, 3) X(geom_rbound, ngeom, 1) X(geom_pos, ngeom, 3) X(geom_quat, ngeom, 4) \
   X(geom_friction, ngeom, 3) X(geom_margin, ngeom, 1) X(geom_gap, ngeom, 1)                    \
   X(geom_fluid, ngeom, 12)                                                                     \
+  X(hfield_size, nhfield, 4) X(hfield_data, nhfielddata, 1)                                    \
   X(site_size, nsite, 3) X(site_pos, nsite, 3) X(site_quat, nsite, 4)                          \
   X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4)                      \
   X(key_time, nkey, 1) X(key_qpos, nkey, nq) X(key_qvel, nkey, nv) X(key_act, nkey, na)        \
@@ -105,6 +107,8 @@ struct ModelSizes {
   int nmesh = 0;      ///< meshes
   int nmeshvert = 0;  ///< mesh vertices, all meshes
   int nmeshface = 0;  ///< mesh faces, all meshes
+  int nhfield = 0;    ///< height fields
+  int nhfielddata = 0;  ///< height-field elevations, all height fields
   int nkey = 0;       ///< keyframes
   int ntree = 0;      ///< kinematic trees (children of the world with dofs)
   int nM = 0;         ///< non-zeros of the sparse lower triangle of M
