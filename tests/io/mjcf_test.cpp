@@ -235,7 +235,7 @@ TEST_CASE("actuators, equalities and sensors compile; only sensors Sinew does no
       "<body><joint name='k'/><geom size='1'/></body></worldbody>"
       "<actuator><motor joint='j'/><muscle joint='j' lengthrange='0 1'/><position joint='j' timeconst='0.1'/></actuator>"
       "<equality><joint joint1='j' joint2='k'/><joint joint1='k' joint2='j'/></equality>"
-      "<sensor><jointpos joint='j'/><rangefinder name='rf' site='s'/><jointvel joint='k'/></sensor></mujoco>",
+      "<sensor><jointpos joint='j'/><e_kinetic name='ek'/><jointvel joint='k'/></sensor></mujoco>",
       ".", &w);
   CHECK(m.nu == 3);
   CHECK(m.na == 2);
@@ -243,8 +243,8 @@ TEST_CASE("actuators, equalities and sensors compile; only sensors Sinew does no
   CHECK(m.nsensor == 3);
   CHECK(m.nsensordata == 3);
   CHECK(m.sensor_adr == std::vector<int>{0, 1, 2});
-  REQUIRE(w.size() == 1);  // only the rangefinder warns
-  CHECK(w[0].message.find("1 sensors Sinew does not compute read NaN in sensordata: <rangefinder> 'rf'") != std::string::npos);
+  REQUIRE(w.size() == 1);  // only the kinetic-energy sensor warns
+  CHECK(w[0].message.find("1 sensors Sinew does not compute read NaN in sensordata: <e_kinetic> 'ek'") != std::string::npos);
 }
 
 TEST_CASE("joint limits, friction loss and <statistic meaninertia> load without warnings") {

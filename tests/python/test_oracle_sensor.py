@@ -3,7 +3,9 @@
 Per step, as in test_oracle_solver: Sinew's state and controls at step t are loaded into MuJoCo,
 mj_forward runs, and every sensor Sinew computes must match MuJoCo's sensordata within 1e-9 of
 max(1, |value|) (double; measured ~1e-13: the touch sensors sum contact forces that agree to
-~1e-12, the rest are copies or products of kinematic quantities that agree to rounding). Sensors
+~1e-12, the rest are copies or products of kinematic quantities that agree to rounding; the
+rangefinder on the feature model's mesh 2.5e-10, because Sinew's compiled vertices of that small
+mesh differ from MuJoCo's by one float32 ulp, 4.7e-10 m). Sensors
 Sinew does not compute must read NaN. The sensor layout itself (sensor_adr, dim, types, objects)
 is compared by test_compiler.py.
 
@@ -14,7 +16,9 @@ feature model with every computed type, touch on all five site shapes, cutoffs, 
 bodies, inertial frames, geoms and sites; accelerometer, force and torque sensors on bodies in
 contact, held by connect (body and site semantics) and weld equalities and on a limited chain
 (mj_rnePostConstraint's cfrc_ext from contacts and equalities, cacc, cfrc_int); subtree linear
-velocity and angular momentum (the world's included); and one unsupported sensor (rangefinder).
+velocity and angular momentum (the world's included); rangefinders (mj_ray against the floor plane,
+every primitive, an invisible geom (alpha 0) and a transparent material, which the ray skips, and
+a mesh and a height field, from sites on moving bodies); and one unsupported sensor (distance).
 
 Needs $SINEW_ROLLOUT; skips otherwise.
 """
@@ -42,14 +46,29 @@ COMPUTED = {S.mjSENS_TOUCH, S.mjSENS_VELOCIMETER, S.mjSENS_GYRO, S.mjSENS_JOINTP
             S.mjSENS_SUBTREECOM, S.mjSENS_CLOCK, S.mjSENS_ACCELEROMETER, S.mjSENS_FORCE, S.mjSENS_TORQUE,
             S.mjSENS_MAGNETOMETER, S.mjSENS_JOINTLIMITPOS, S.mjSENS_JOINTLIMITVEL, S.mjSENS_TENDONLIMITPOS,
             S.mjSENS_TENDONLIMITVEL, S.mjSENS_JOINTACTFRC, S.mjSENS_TENDONACTFRC, S.mjSENS_FRAMELINACC,
-            S.mjSENS_FRAMEANGACC, S.mjSENS_SUBTREELINVEL, S.mjSENS_SUBTREEANGMOM}
+            S.mjSENS_FRAMEANGACC, S.mjSENS_SUBTREELINVEL, S.mjSENS_SUBTREEANGMOM, S.mjSENS_RANGEFINDER}
 
 FEATURE = """<mujoco>
   <option timestep="0.002"/>
+  <asset>
+    <material name="glass" rgba="1 1 1 0"/>
+    <!-- faces given: the hull Sinew computes for a bare vertex cloud orders its faces unlike
+         qhull, which moves the compiled vertices by ~1e-9 (test_oracle_collision's mesh bounds) -->
+    <mesh name="rock" vertex="0.05 0 0  -0.05 0 0  0 0.04 0  0 -0.04 0  0 0 0.06  0 0 -0.07"
+          face="0 2 4  2 1 4  1 3 4  3 0 4  2 0 5  1 2 5  3 1 5  0 3 5"/>
+    <hfield name="bumps" nrow="3" ncol="4" size=".4 .4 .05 .02" elevation="0 .5 1 .2  .3 .9 .1 .6  1 0 .4 .8"/>
+  </asset>
   <worldbody>
     <geom type="plane" size="5 5 .1"/>
+    <!-- rangefinder targets only (no contacts): terrain under the ball, a rock under wb, two
+         invisible sheets (alpha 0, transparent material) below a visible ceiling -->
+    <geom name="terrain" type="hfield" hfield="bumps" pos="0 0 .01" contype="0" conaffinity="0"/>
+    <geom name="rockg" type="mesh" mesh="rock" pos="0 -.4 .15" euler="10 20 30" contype="0" conaffinity="0"/>
+    <geom name="inv" type="box" size="3 3 .01" pos="0 0 1.5" rgba="1 0 0 0" contype="0" conaffinity="0"/>
+    <geom name="glass" type="box" size="3 3 .01" pos="0 0 2" material="glass" contype="0" conaffinity="0"/>
+    <geom name="ceiling" type="box" size="3 3 .01" pos="0 0 2.5" contype="0" conaffinity="0"/>
     <body name="ball" pos="0 0 .3"><freejoint/><geom name="bg" type="sphere" size=".06"/>
-      <site name="s_sphere" type="sphere" size=".07"/></body>
+      <site name="s_sphere" type="sphere" size=".07"/><site name="rf_down" euler="175 5 0"/></body>
     <body name="cap" pos=".4 0 .3" euler="0 80 0"><freejoint/><geom type="capsule" size=".05 .1"/>
       <site name="s_capsule" type="capsule" size=".06 .1"/></body>
     <body name="ell" pos="-.4 0 .3"><freejoint/><geom type="ellipsoid" size=".08 .06 .05"/>
@@ -68,7 +87,8 @@ FEATURE = """<mujoco>
     </body>
     <body name="hang" pos=".5 1 .35"><freejoint/><geom type="box" size=".03 .03 .03" contype="0" conaffinity="0"/>
       <site name="hs" pos="0 0 .05"/><site name="hs2" pos=".02 .01 -.03" euler="10 20 30"/></body>
-    <body name="wb" pos="0 -.4 .5"><freejoint/><geom type="sphere" size=".04"/><site name="ws" pos=".01 0 .02"/></body>
+    <body name="wb" pos="0 -.4 .5"><freejoint/><geom type="sphere" size=".04"/><site name="ws" pos=".01 0 .02"/>
+      <site name="rf_rock" euler="180 3 0"/></body>
     <body name="pair1" pos="1 -1 .4"><freejoint/><geom type="sphere" size=".05" contype="0" conaffinity="0"/>
       <site name="p1" pos=".05 0 0"/></body>
     <body name="pair2" pos="1.1 -1 .4"><freejoint/><geom type="sphere" size=".05" contype="0" conaffinity="0"/>
@@ -103,7 +123,10 @@ FEATURE = """<mujoco>
     <framelinacc objtype="body" objname="fore"/><frameangacc objtype="site" objname="hs2"/>
     <framelinacc objtype="geom" objname="bg"/><frameangacc objtype="xbody" objname="wb"/>
     <subtreelinvel body="arm"/><subtreeangmom body="arm"/><subtreeangmom body="world"/><subtreelinvel body="cap"/>
-    <rangefinder site="tip"/>
+    <rangefinder site="tip"/><rangefinder site="s_sphere"/><rangefinder site="hs2"/>
+    <rangefinder site="p1" cutoff="0.5"/><rangefinder site="ws"/><rangefinder site="rf_down"/>
+    <rangefinder site="rf_rock"/>
+    <distance geom1="bg" geom2="fg"/>
   </sensor>
 </mujoco>
 """
@@ -165,3 +188,10 @@ def test_feature_model(tmp_path, opts):
     # each of the five touch sites (sphere, capsule, ellipsoid, cylinder, box) sees its body's
     # floor contact at some step
     assert np.all(load > 1.0), load
+    # the rangefinders hit what they aim at: the ceiling through the invisible sheets (2.2 m up
+    # from the ball), the terrain under the ball, the rock under wb
+    d = mujoco.MjData(m)
+    mujoco.mj_forward(m, d)
+    rf = {mujoco.mj_id2name(m, mujoco.mjtObj.mjOBJ_SITE, m.sensor_objid[i]): d.sensordata[m.sensor_adr[i]]
+          for i in range(m.nsensor) if m.sensor_type[i] == S.mjSENS_RANGEFINDER}
+    assert 2.1 < rf["s_sphere"] < 2.3 and 0.2 < rf["rf_down"] < 0.3 and 0.1 < rf["rf_rock"] < 0.2, rf

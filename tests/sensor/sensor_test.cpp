@@ -128,14 +128,14 @@ TEST_CASE("sensordata: computed values, NaN for what Sinew does not compute, cut
   </worldbody>
   <actuator><motor name="m" joint="h"/></actuator>
   <sensor>
-    <jointpos joint="h"/><jointvel joint="h" cutoff="0.5"/><clock/><rangefinder site="tip"/>
+    <jointpos joint="h"/><jointvel joint="h" cutoff="0.5"/><clock/><e_kinetic/>
     <actuatorfrc actuator="m"/><framelinvel objtype="site" objname="tip"/>
     <framepos objtype="site" objname="tip" reftype="camera" refname="cam"/>
   </sensor>
 </mujoco>)";
   std::vector<Diagnostic> warn;
   const Model<double> m = load_mjcf_string(xml, ".", &warn);
-  REQUIRE(warn.size() == 1);  // the rangefinder and the framepos relative to a camera
+  REQUIRE(warn.size() == 1);  // the kinetic energy and the framepos relative to a camera
   Data<double> d(m.sizes(), 1);
   std::vector<double> qpos{0.3}, qvel{2.0}, ctrl{0.7};
   d.set_all("qpos", qpos);

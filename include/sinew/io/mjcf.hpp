@@ -25,6 +25,7 @@
 // fitted to meshes, compiler fusestatic/discardvisual="true", site/body/slider-crank
 // transmissions, adhesion actuators.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <cmath>
 #include <cstdio>
@@ -167,7 +168,7 @@ struct Parser {
   mjcf::Defaults defs;
   std::string model_dir;
   std::vector<Diagnostic> warnings;
-  std::map<std::string, int> mesh_index, hfield_index;
+  std::map<std::string, int> mesh_index, hfield_index, material_index;
   bool strippath = false;
 
   void warn(const XNode& n, const std::string& msg) { warnings.push_back(Diagnostic{n.loc(), msg}); }
@@ -391,12 +392,24 @@ struct Parser {
         }
         hfield_index[h.name] = int(spec.hfields.size());
         spec.hfields.push_back(h);
+      } else if (n.name == "material") {
+        // only the colour is kept (the rangefinder skips geoms whose material is transparent)
+        const int cls = defs.class_of(n, 0);
+        Attrs a = defs.resolve(n, cls, "material");
+        std::array<double, 4> rgba{1, 1, 1, 1};
+        a.reals("rgba", rgba.data(), 4, true);
+        const std::string name = a.str("name");
+        if (!name.empty()) {
+          if (material_index.count(name)) n.fail("repeated name '" + name + "' in material");
+          material_index[name] = int(spec.material_rgba.size());
+        }
+        spec.material_rgba.push_back(rgba);
       } else if (n.name == "skin") {
         warn(n, "<skin> is visual only and ignored");
       } else if (n.name == "model") {
         unsupported(n, "sub-models for <attach>");
       }
-      // texture, material: visual only, accepted
+      // texture: visual only, accepted
     }
   }
 
@@ -430,6 +443,12 @@ struct Parser {
     a.reals("solimp", g.solimp, 5);
     a.real("margin", g.margin);
     a.real("gap", g.gap);
+    a.reals("rgba", g.rgba, 4, true);
+    if (a.has("material") && !a.str("material").empty()) {
+      auto it = material_index.find(a.str("material"));
+      if (it == material_index.end()) n.fail("unknown material '" + a.str("material") + "'");
+      g.material = it->second;
+    }
     if (a.has("mesh")) {
       std::string mn = a.str("mesh");
       auto it = mesh_index.find(mn);

@@ -8,6 +8,7 @@
 //   sinew::ModelSpec spec;  ... filled by the MJCF reader (sinew/io/mjcf.hpp) ...
 //   sinew::Model<double> m = sinew::compile_model(spec);
 #pragma once
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -88,6 +89,8 @@ struct GeomSpec {
   double friction[3] = {1, 0.005, 0.0001};
   double solmix = 1, solref[2] = {0.02, 1}, solimp[5] = {0.9, 0.95, 0.001, 0.5, 2};
   double margin = 0, gap = 0;
+  double rgba[4] = {0.5, 0.5, 0.5, 1};
+  int material = -1;
   int fluidshape = 0;                              ///< 0 none, 1 ellipsoid
   double fluidcoef[5] = {0.5, 0.25, 1.5, 1.0, 1.0};  ///< blunt, slender, angular drag; Kutta, Magnus lift
   int mesh = -1, hfield = -1;
@@ -164,6 +167,7 @@ struct ModelSpec {
   std::vector<BodySpec> bodies;
   std::vector<FrameSpec> frames;
   std::vector<MeshSpec> meshes;
+  std::vector<std::array<double, 4>> material_rgba;  ///< <material> colours, in asset order
   std::vector<HFieldSpec> hfields;
   std::vector<KeySpec> keys;
   int nu = 0, na = 0;
@@ -677,6 +681,7 @@ inline Model<double> compile_model(ModelSpec& s) {
       if (double(emax - emin) > 1e-14) v /= (emax - emin);  // mjEPS
     }
   }
+  m.nmat = int(s.material_rgba.size());
   m.nhfield = int(hfields.size());
   m.nhfielddata = 0;
   for (const HFieldSpec& h : hfields) m.nhfielddata += h.nrow * h.ncol;
@@ -688,6 +693,8 @@ inline Model<double> compile_model(ModelSpec& s) {
   // nM needs dof_parentid: computed below, after allocate (nM only sizes no array)
   m.allocate();
 
+  for (int i = 0; i < m.nmat; ++i)
+    for (int k = 0; k < 4; ++k) m.mat_rgba[size_t(4 * i + k)] = double(float(s.material_rgba[size_t(i)][size_t(k)]));
   for (int i = 0, adr = 0; i < m.nhfield; ++i) {
     const HFieldSpec& h = hfields[size_t(i)];
     for (int k = 0; k < 4; ++k) m.hfield_size[size_t(4 * i + k)] = h.size[k];
@@ -887,6 +894,8 @@ inline Model<double> compile_model(ModelSpec& s) {
     m.geom_rbound[k] = geom_rbound(g.type, cg.size, g.type == GEOM_HFIELD ? s.hfields[size_t(g.hfield)].size : nullptr);
     m.geom_margin[k] = g.margin;
     m.geom_gap[k] = g.gap;
+    m.geom_matid[k] = g.material;
+    for (int i = 0; i < 4; ++i) m.geom_rgba[4 * k + size_t(i)] = double(float(g.rgba[i]));  // float32 in mjModel
     if (g.fluidshape == 1) geom_fluid_coefs(g.type, cg.size, g.fluidcoef, &m.geom_fluid[12 * k]);
   }
 

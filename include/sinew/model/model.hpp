@@ -28,7 +28,7 @@
   X(dof_Madr, nv, 1)                                                                           \
   X(geom_type, ngeom, 1) X(geom_contype, ngeom, 1) X(geom_conaffinity, ngeom, 1)               \
   X(geom_condim, ngeom, 1) X(geom_bodyid, ngeom, 1) X(geom_dataid, ngeom, 1)                   \
-  X(geom_group, ngeom, 1) X(geom_priority, ngeom, 1)                                           \
+  X(geom_group, ngeom, 1) X(geom_priority, ngeom, 1) X(geom_matid, ngeom, 1)                    \
   X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1)                      \
   X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1)                \
   X(mesh_facenum, nmesh, 1) X(mesh_face, nmeshface, 3)                                        \
@@ -69,6 +69,7 @@
   X(geom_friction, ngeom, 3) X(geom_margin, ngeom, 1) X(geom_gap, ngeom, 1)                    \
   X(geom_fluid, ngeom, 12)                                                                     \
   X(hfield_size, nhfield, 4) X(hfield_data, nhfielddata, 1)                                    \
+  X(geom_rgba, ngeom, 4) X(mat_rgba, nmat, 4)                                                  \
   X(site_size, nsite, 3) X(site_pos, nsite, 3) X(site_quat, nsite, 4)                          \
   X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4)                      \
   X(key_time, nkey, 1) X(key_qpos, nkey, nq) X(key_qvel, nkey, nv) X(key_act, nkey, na)        \
@@ -109,6 +110,7 @@ struct ModelSizes {
   int nmeshface = 0;  ///< mesh faces, all meshes
   int nhfield = 0;    ///< height fields
   int nhfielddata = 0;  ///< height-field elevations, all height fields
+  int nmat = 0;       ///< materials (their colour only: the rangefinder skips invisible geoms)
   int nkey = 0;       ///< keyframes
   int ntree = 0;      ///< kinematic trees (children of the world with dofs)
   int nM = 0;         ///< non-zeros of the sparse lower triangle of M

@@ -15,106 +15,14 @@
 #include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/rne_post.hpp"
+#include "sinew/sensor/ray.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"
 
 namespace sinew {
 namespace sensor_detail {
+using ray_detail::ray_geom_local;
 
-
-/// Smallest non-negative root of a x^2 + 2 b x + c = 0 (roots in x[2], -1 where none), or -1.
-template <class T> SINEW_INLINE T ray_quad(T a, T b, T c, T x[2]) {
-  T det = b * b - a * c;
-  if (det < min_val<T>()) {
-    x[0] = x[1] = T(-1);
-    return T(-1);
-  }
-  det = std::sqrt(det);
-  x[0] = (-b - det) / a;
-  x[1] = (-b + det) / a;
-  if (x[0] >= T(0)) return x[0];
-  if (x[1] >= T(0)) return x[1];
-  return T(-1);
-}
-
-/// Distance along the ray p + t v (t >= 0) to a sphere of squared radius r2 centred at 0, or -1.
-template <class T> SINEW_INLINE T ray_sphere(vec3<T> p, vec3<T> v, T r2) {
-  const T a = dot(v, v);
-  if (a < min_val<T>()) return T(-1);
-  T x[2];
-  return ray_quad(a, dot(v, p), dot(p, p) - r2, x);
-}
-
-/// Distance along a ray given in the geom's frame (lp, lv) to a geom of the given type and size,
-/// or -1 when it misses (mju_rayGeom's primitives; bounding-sphere tests included).
-template <class T> SINEW_INLINE T ray_geom_local(int type, const T* size, vec3<T> lp, vec3<T> lv) {
-  const T s0 = size[0], s1 = size[1], s2 = size[2];
-  T x = T(-1), xx[2];
-  auto keep = [&x](T sol) {
-    if (sol >= T(0) && (x < T(0) || sol < x)) x = sol;
-  };
-  switch (type) {
-    case GEOM_SPHERE:
-      return ray_sphere(lp, lv, s0 * s0);
-    case GEOM_ELLIPSOID: {
-      const T i0 = T(1) / (s0 * s0), i1 = T(1) / (s1 * s1), i2 = T(1) / (s2 * s2);
-      const T a = i0 * lv.x * lv.x + i1 * lv.y * lv.y + i2 * lv.z * lv.z;
-      const T b = i0 * lv.x * lp.x + i1 * lv.y * lp.y + i2 * lv.z * lp.z;
-      const T c = i0 * lp.x * lp.x + i1 * lp.y * lp.y + i2 * lp.z * lp.z - T(1);
-      return ray_quad(a, b, c, xx);
-    }
-    case GEOM_CAPSULE: {
-      const T r = s0 + s1;
-      if (ray_sphere(lp, lv, r * r) < T(0)) return T(-1);
-      T a = lv.x * lv.x + lv.y * lv.y;
-      T b = lv.x * lp.x + lv.y * lp.y;
-      T c = lp.x * lp.x + lp.y * lp.y - s0 * s0;
-      const T sol = ray_quad(a, b, c, xx);
-      if (sol >= T(0) && std::fabs(lp.z + sol * lv.z) <= s1) keep(sol);
-      a += lv.z * lv.z;
-      for (int side = 1; side >= -1; side -= 2) {  // top cap, then bottom cap
-        const vec3<T> d{lp.x, lp.y, lp.z - T(side) * s1};
-        ray_quad(a, dot(lv, d), dot(d, d) - s0 * s0, xx);
-        for (int i = 0; i < 2; ++i) {
-          const T z = lp.z + xx[i] * lv.z;
-          if (xx[i] >= T(0) && (side > 0 ? z >= s1 : z <= -s1)) keep(xx[i]);
-        }
-      }
-      return x;
-    }
-    case GEOM_CYLINDER: {
-      if (ray_sphere(lp, lv, s0 * s0 + s1 * s1) < T(0)) return T(-1);
-      if (std::fabs(lv.z) > min_val<T>())
-        for (int side = -1; side <= 1; side += 2) {
-          const T sol = (T(side) * s1 - lp.z) / lv.z;
-          if (sol >= T(0)) {
-            const T p0 = lp.x + sol * lv.x, p1 = lp.y + sol * lv.y;
-            if (p0 * p0 + p1 * p1 <= s0 * s0) keep(sol);
-          }
-        }
-      const T sol = ray_quad(lv.x * lv.x + lv.y * lv.y, lv.x * lp.x + lv.y * lp.y, lp.x * lp.x + lp.y * lp.y - s0 * s0, xx);
-      if (sol >= T(0) && std::fabs(lp.z + sol * lv.z) <= s1) keep(sol);
-      return x;
-    }
-    case GEOM_BOX: {
-      if (ray_sphere(lp, lv, s0 * s0 + s1 * s1 + s2 * s2) < T(0)) return T(-1);
-      const T p[3] = {lp.x, lp.y, lp.z}, v[3] = {lv.x, lv.y, lv.z};
-      const int face[3][2] = {{1, 2}, {0, 2}, {0, 1}};
-      for (int i = 0; i < 3; ++i) {
-        if (std::fabs(v[i]) <= min_val<T>()) continue;
-        for (int side = -1; side <= 1; side += 2) {
-          const T sol = (T(side) * size[i] - p[i]) / v[i];
-          if (sol < T(0)) continue;
-          const int j = face[i][0], k = face[i][1];
-          if (std::fabs(p[j] + sol * v[j]) <= size[j] && std::fabs(p[k] + sol * v[k]) <= size[k]) keep(sol);
-        }
-      }
-      return x;
-    }
-    default:
-      return T(-1);
-  }
-}
 
 /// Body whose velocity an object of a frame sensor follows, and the object's position and frame.
 template <class T, class L>
@@ -235,6 +143,12 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
         const vec6<T> f = get6(d.cfrc_int, b);
         const vec3<T> tq = f.ang() - cross(get3(d.site_xpos, id) - get3(d.subtree_com, m.body_rootid[b]), f.lin());
         put3(mul_transpose(getm(d.site_xmat, id), type == SENS_FORCE ? f.lin() : tq));
+        break;
+      }
+      case SENS_RANGEFINDER: {
+        // along the site's z axis, the site's own body excluded, static geoms included (mj_ray)
+        const mat3<T> R = getm(d.site_xmat, id);
+        out[0] = ray_world(m, d, get3(d.site_xpos, id), R.col(2), m.site_bodyid[id], true);
         break;
       }
       case SENS_MAGNETOMETER:
