@@ -63,6 +63,44 @@ TEST_CASE("serial and OpenMP agree bit for bit, in both layouts") {
   }
 }
 
+TEST_CASE("sensors, fluid forces and contacts read the same in both layouts") {
+  // per-world views of Data fields must index through the layout (a raw pointer into a
+  // WorldInner span would read other worlds' values)
+  std::string xml = kTree;
+  xml.replace(xml.find("<option timestep=\"0.002\"/>"), 27,
+              "<option timestep=\"0.002\" density=\"1.2\" viscosity=\"1e-5\" wind=\"0.3 0 0\"/>");
+  xml.replace(xml.find("<worldbody>"), 11, "<worldbody><geom type=\"plane\" size=\"5 5 .1\" pos=\"0 0 0.5\"/>");
+  xml.replace(xml.find("</worldbody>"), 12,
+              "</worldbody><sensor><velocimeter site=\"s\"/><gyro site=\"s\"/><accelerometer site=\"s\"/>"
+              "<force site=\"s\"/><torque site=\"s\"/><framelinvel objtype=\"body\" objname=\"arm\"/>"
+              "<subtreelinvel body=\"torso\"/><subtreeangmom body=\"torso\"/><rangefinder site=\"s\"/></sensor>");
+  xml.replace(xml.find("<geom type=\"box\""), 0, "<site name=\"s\" pos=\"0.2 0 0\" euler=\"3 0.2 0\"/>");
+  const Model<double> m = load_mjcf_string(xml);
+  REQUIRE(m.nsensor == 9);
+  const auto sensors = [&](auto layout) {
+    using L = decltype(layout);
+    Data<double, L> d(m, 5);
+    reset(exec::serial, m.view(), d.view());
+    std::vector<double> qvel(size_t(5) * m.nv);
+    for (size_t k = 0; k < qvel.size(); ++k) qvel[k] = std::sin(0.37 * double(k));
+    d.set_all("qvel", qvel);
+    for (int s = 0; s < 200; ++s) step(exec::serial, m.view(), d.view());
+    std::vector<double> out = d.get_all("sensordata");
+    for (const char* f : {"qfrc_fluid", "cfrc_ext"}) {
+      const std::vector<double> v = d.get_all(f);
+      out.insert(out.end(), v.begin(), v.end());
+    }
+    return out;
+  };
+  const std::vector<double> a = sensors(WorldOuter{}), b = sensors(WorldInner{});
+  CHECK(a == b);
+  // the floor contacts reached cfrc_ext (its 6 x nbody x 5 values end the vector)
+  double ext = 0;
+  for (size_t k = a.size() - size_t(30 * m.nbody); k < a.size(); ++k) ext = std::max(ext, std::fabs(a[k]));
+  CHECK(ext > 1.0);
+  for (double x : a) CHECK(std::isfinite(x));
+}
+
 TEST_CASE("float follows double over a short horizon") {
   Model<double> m = load_mjcf_string(kTree);
   const auto a = run<double, WorldOuter>(exec::serial, m, 4, 100);

@@ -28,10 +28,7 @@ SINEW_HD inline void apply_ft_point(const ModelView<T>& m, const WorldData<T, L>
 template <class T, class L, class S>
 SINEW_HD inline void apply_ft_com(const ModelView<T>& m, const WorldData<T, L>& d, int b, vec3<T> f, vec3<T> t,
                                   const S& qfrc) {
-  const vec3<T> r = get3(d.xipos, b) - get3(d.subtree_com, m.body_rootid[b]);
-  const vec3<T> tc = t + cross(r, f);
-  const vec6<T> w{{tc.x, tc.y, tc.z, f.x, f.y, f.z}};
-  for (int j = body_last_dof(m, b); j >= 0; j = m.dof_parentid[j]) qfrc[j] += dot(get6(d.cdof, j), w);
+  apply_ft_point(m, d, b, get3(d.xipos, b), f, t, qfrc);
 }
 
 }  // namespace sinew

@@ -21,6 +21,7 @@
 #include "sinew/config.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/apply_ft.hpp"
+#include "sinew/dynamics/rne_post.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"
 
@@ -44,22 +45,9 @@ template <class T> SINEW_HD inline T minv(T a, T b) { return a < b ? a : b; }
 template <class T, class L>
 SINEW_HD inline void local_velocity(const ModelView<T>& m, const WorldData<T, L>& d, int b, const T pos[3],
                                     const T rot[9], T lvel[6]) {
-  T tran[6];
-  if (m.body_weldid[b] == 0) {
-    for (int k = 0; k < 6; ++k) tran[k] = T(0);
-  } else {
-    const int root = m.body_rootid[b];
-    T dif[3], ang[3], c[3];
-    for (int k = 0; k < 3; ++k) {
-      dif[k] = pos[k] - d.subtree_com[3 * root + k];
-      ang[k] = d.cvel[6 * b + k];
-    }
-    cross(c, dif, ang);
-    for (int k = 0; k < 3; ++k) {
-      tran[k] = ang[k];
-      tran[3 + k] = d.cvel[6 * b + 3 + k] - c[k];
-    }
-  }
+  vec3<T> ang = vec3<T>::zero(), lin = vec3<T>::zero();
+  if (m.body_weldid[b] != 0) object_velocity(m, d, b, vec3<T>{pos[0], pos[1], pos[2]}, ang, lin);
+  const T tran[6] = {ang.x, ang.y, ang.z, lin.x, lin.y, lin.z};
   for (int h = 0; h < 2; ++h)
     for (int r = 0; r < 3; ++r)
       lvel[3 * h + r] = rot[r] * tran[3 * h] + rot[3 + r] * tran[3 * h + 1] + rot[6 + r] * tran[3 * h + 2];

@@ -4,6 +4,8 @@
 //   rne_post_constraint(m, d);  // cacc, cfrc_ext, cfrc_int (6 x nbody each, [angular; linear],
 //                               // com-based, world-oriented)
 //   subtree_vel(m, d);          // subtree_linvel, subtree_angmom (3 x nbody)
+//   object_velocity / object_acceleration: a point moving with a body (mj_objectVelocity /
+//   mj_objectAcceleration, world-oriented); the latter needs cacc
 //
 // cacc: body accelerations with the world accelerating at -gravity (so an accelerometer reads
 // gravity at rest); cfrc_ext: external wrenches on each body (xfrc_applied, contact forces and
@@ -82,11 +84,11 @@ template <class T, class L> SINEW_HD inline void rne_post_constraint(const Model
     if (type == CNSTR_CONTACT_FRICTIONLESS || type == CNSTR_CONTACT_PYRAMIDAL || type == CNSTR_CONTACT_ELLIPTIC) {
       T l[6];
       contact_force_local(m, d, id, r, l);
-      const T* fr = &d.contact_frame[9 * id];
+      const mat3<T> fr = getm(d.contact_frame, id);  // rows: normal, tangents
       vec6<T> f;
       for (int k = 0; k < 3; ++k) {
-        f[k] = fr[k] * l[3] + fr[3 + k] * l[4] + fr[6 + k] * l[5];
-        f[3 + k] = fr[k] * l[0] + fr[3 + k] * l[1] + fr[6 + k] * l[2];
+        f[k] = fr.m[k] * l[3] + fr.m[3 + k] * l[4] + fr.m[6 + k] * l[5];
+        f[3 + k] = fr.m[k] * l[0] + fr.m[3 + k] * l[1] + fr.m[6 + k] * l[2];
       }
       const vec3<T> pos = get3(d.contact_pos, id);
       const int b0 = m.geom_bodyid[d.contact_geom[2 * id]], b1 = m.geom_bodyid[d.contact_geom[2 * id + 1]];
@@ -142,15 +144,10 @@ template <class T, class L> SINEW_HD inline void rne_post_constraint(const Model
 
 template <class T, class L> SINEW_HD inline void subtree_vel(const ModelView<T>& m, const WorldData<T, L>& d) {
   const int nbody = m.size.nbody;
-  // the body's com velocity (mj_objectVelocity at xipos, world-oriented)
+  // the body's com velocity (mj_objectVelocity at xipos, world-oriented; static bodies: 0)
   const auto body_vel = [&](int i, vec3<T>& ang, vec3<T>& lin) {
-    if (m.body_weldid[i] == 0) {
-      ang = lin = vec3<T>::zero();
-      return;
-    }
-    const vec6<T> cv = get6(d.cvel, i);
-    ang = cv.ang();
-    lin = cv.lin() - cross(get3(d.xipos, i) - get3(d.subtree_com, m.body_rootid[i]), ang);
+    if (m.body_weldid[i] == 0) ang = lin = vec3<T>::zero();
+    else object_velocity(m, d, i, get3(d.xipos, i), ang, lin);
   };
   for (int i = 0; i < nbody; ++i) {
     vec3<T> ang, lin;
@@ -187,6 +184,15 @@ template <class T, class L> SINEW_HD inline void subtree_vel(const ModelView<T>&
     const T sm = m.body_subtreemass[i];
     set3(d.subtree_angmom, p, get3(d.subtree_angmom, p) + cross(dx, vec3<T>{dv.x * sm, dv.y * sm, dv.z * sm}));
   }
+}
+
+/// 6-D velocity [angular; linear] of point `pos` moving with body `b`, in the world frame
+/// (mj_objectVelocity with flg_local = 0).
+template <class T, class L> SINEW_HD inline void object_velocity(const ModelView<T>& m, const WorldData<T, L>& d, int b, vec3<T> pos,
+                                                              vec3<T>& ang, vec3<T>& lin) {
+  const vec6<T> cv = get6(d.cvel, b);
+  ang = cv.ang();
+  lin = cv.lin() + cross(ang, pos - get3(d.subtree_com, m.body_rootid[b]));
 }
 
 /// 6-D acceleration [angular; linear] of a point `pos` moving with body b, world-oriented

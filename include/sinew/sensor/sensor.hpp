@@ -47,15 +47,6 @@ template <class T, class L> SINEW_INLINE quat<T> frame_quat(const ModelView<T>& 
   }
 }
 
-/// 6-D velocity [angular; linear] of point `pos` moving with body `b`, in the world frame
-/// (mj_objectVelocity with flg_local = 0).
-template <class T, class L> SINEW_INLINE void object_velocity(const ModelView<T>& m, const WorldData<T, L>& d, int b, vec3<T> pos,
-                                                              vec3<T>& ang, vec3<T>& lin) {
-  const T* cv = &d.cvel[6 * b];
-  ang = vec3<T>{cv[0], cv[1], cv[2]};
-  lin = vec3<T>{cv[3], cv[4], cv[5]} + cross(ang, pos - get3(d.subtree_com, m.body_rootid[b]));
-}
-
 /// Force of the first constraint row of the given type and id, or 0 (jointlimitfrc, tendonlimitfrc).
 template <class T, class L> SINEW_INLINE T row_force(const WorldData<T, L>& d, int type, int id) {
   const int nefc = d.nefc[0];
