@@ -211,11 +211,6 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
   const WorldData<double, WorldOuter> d = dv.world(0);
   std::vector<double> moment(static_cast<size_t>(nv)), x(static_cast<size_t>(nv));
   const double damp = std::exp(-v.opt.timestep / std::max(0.01, lr.timeconst));
-  const auto bad = [](const double* p, int n) {
-    for (int i = 0; i < n; ++i)
-      if (!(std::fabs(p[i]) <= max_val<double>())) return true;  // NaN too
-    return false;
-  };
   const auto unstable = [&] {
     throw ModelError(where, "Unstable lengthrange simulation in actuator " + std::to_string(index));
   };
@@ -226,7 +221,7 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
     while (d.time[0] < lr.inttotal) {
       for (int i = 0; i < nv; ++i) d.qvel[i] = d.qvel[i] * damp;
       // mj_step1: a bad qpos or qvel resets the world (time = 0: MuJoCo's "unstable")
-      if (bad(&d.qpos[0], m.nq) || bad(&d.qvel[0], nv)) unstable();
+      if (detail::any_bad<double>(d.qpos, m.nq) || detail::any_bad<double>(d.qvel, nv)) unstable();
       fwd_position_world(v, d);
       fwd_velocity_world(v, d);
       std::fill(moment.begin(), moment.end(), 0.0);
@@ -252,7 +247,7 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
       fwd_actuation_world(v, d);
       fwd_acceleration_world(v, d);
       fwd_constraint_world(v, d);
-      if (bad(&d.qacc[0], nv)) unstable();  // mj_checkAcc
+      if (detail::any_bad<double>(d.qacc, nv)) unstable();  // mj_checkAcc
       // Euler for every integrator Sinew accepts here: RK4 models step with Euler in mj_step2,
       // as MuJoCo's simulation does, and with dampers and actuation disabled implicitfast's
       // qDeriv is zero (implicit is refused by the caller: its Coriolis derivative is not)
