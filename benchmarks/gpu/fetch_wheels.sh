@@ -13,7 +13,7 @@
 #                  tests and examples, split in two parts: its wheel is 133 MB and its warp.so
 #                  alone 103 MB deflated / 66 MB xz, over the 64 MiB a device call carries
 #   .whl/deps/     Debian 12 packages of Sinew's build dependencies the device image may lack
-#                  (Eigen 3, tinyxml2, libzip, zlib; ~2 MB), unpacked there into a private prefix
+#                  (Eigen 3, tinyxml2, libzip, qhull, zlib; ~3 MB), unpacked there into a private prefix
 #
 #   benchmarks/gpu/fetch_wheels.sh [OUT_DIR]     (default: .whl in the repository root)
 #
@@ -64,7 +64,7 @@ mv "$tmp/warp.tar.xz.part0" "$OUT/warp-a/"
 # Sinew's build dependencies (README: Dependencies), as .deb files for `dpkg -x` into a prefix
 rm -rf "$OUT/deps"
 mkdir -p "$OUT/deps"
-(cd "$OUT/deps" && apt-get download libeigen3-dev libtinyxml2-dev libtinyxml2-9 libzip-dev libzip4 zlib1g-dev zlib1g 2>&1 \
+(cd "$OUT/deps" && apt-get download libeigen3-dev libtinyxml2-dev libtinyxml2-9 libzip-dev libzip4 libqhull-dev libqhull-r8.0 zlib1g-dev zlib1g 2>&1 \
    | grep -v "^W: Download is performed unsandboxed") || echo "fetch_wheels: apt-get download failed: the device must have Eigen 3 and tinyxml2 itself" >&2
 
 echo "fetch_wheels: done"

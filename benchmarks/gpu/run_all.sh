@@ -56,7 +56,7 @@ build_sinew() {
     return 0
   fi
   log "building sinew-bench (CUDA, sm_90) into $BUILD"
-  # Eigen 3, tinyxml2, libzip and zlib from the carried Debian packages, unpacked into a private
+  # Eigen 3, tinyxml2, libzip, qhull and zlib from the carried Debian packages, unpacked into a private
   # prefix (never into /), searched before the system's
   local deps=()
   if compgen -G "$WHEELS/deps/*.deb" >/dev/null; then

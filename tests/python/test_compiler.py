@@ -23,7 +23,7 @@ mujoco = pytest.importorskip("mujoco")
 
 DUMP = os.environ.get("SINEW_MODEL_DUMP")
 RTOL, ATOL = 1e-10, 1e-12
-SIZES = ["nq", "nv", "nu", "na", "nbody", "njnt", "ngeom", "nsite", "nmesh", "nmeshvert", "nmeshface", "nhfield",
+SIZES = ["nq", "nv", "nu", "na", "nbody", "njnt", "ngeom", "nsite", "nmesh", "nmeshvert", "nmeshface", "nmeshgraph", "nhfield",
          "nhfielddata",
          "nkey", "ntree", "nM", "ntendon", "neq", "npair", "nexclude", "nsensor"]
 
@@ -41,6 +41,17 @@ SPRINGDAMPER = """<mujoco model="springdamper">
     <body name="plain" pos="2 0 0"><joint name="plain" springdamper="0 0" damping="0.4"/><geom size="0.1"/></body>
   </worldbody>
 </mujoco>"""
+
+
+# 30 points on an ellipsoid (numpy's default_rng(5)), 4 decimals
+PEBBLE = ("-0.0256 -0.0338 -0.0055  0.0173 0.0374 0.0032  -0.0227 -0.0258 0.0215  0.0396 0.0053 -0.0209  "
+          "-0.0255 0.0341 0.0038  -0.0415 -0.0016 -0.0195  -0.0294 -0.0183 -0.0234  0.0341 -0.0031 -0.0254  "
+          "0.0109 0.0176 -0.0305  -0.0125 -0.0381 -0.0059  -0.0500 0.0006 -0.0010  -0.0131 -0.0361 -0.0119  "
+          "-0.0311 -0.0309 0.0045  -0.0314 0.0265 0.0142  -0.0435 0.0047 -0.0168  0.0008 0.0009 -0.0350  "
+          "-0.0114 -0.0100 0.0329  -0.0333 0.0166 -0.0217  -0.0097 -0.0197 0.0297  0.0110 0.0377 0.0087  "
+          "0.0316 0.0251 -0.0159  -0.0025 0.0383 -0.0098  0.0148 -0.0013 0.0334  -0.0393 -0.0131 0.0183  "
+          "0.0041 -0.0277 0.0251  -0.0297 -0.0220 -0.0205  0.0341 -0.0102 -0.0240  -0.0354 0.0105 -0.0230  "
+          "-0.0344 0.0133 -0.0226  -0.0293 -0.0005 -0.0283")
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +73,32 @@ def paths(tmp_path_factory):
         '<geom type="hfield" hfield="terrain" pos="0 3 0"/><body pos="0 0 1"><freejoint/><geom size="0.1"/></body>'
         '</worldbody></mujoco>')
     out["hfield"] = str(d / "hfield.xml")
+    # mesh hull graphs (mesh_graph): built for collision geoms, for an explicit pair of geoms that
+    # cannot otherwise collide, for convex inertia and for meshes without faces, not for a
+    # visual-only mesh with faces; maxhullvert
+    # (qhull's TA option); inline vertices (read as float, as MuJoCo)
+    (d / "meshes.xml").write_text(
+        '<mujoco><asset><mesh name="pebble" vertex="' + PEBBLE + '"/>'
+        '<mesh name="few" maxhullvert="8" vertex="' + PEBBLE + '"/>'
+        '<mesh name="visual" vertex="0 0 0  0.1 0 0  0 0.1 0  0 0 0.1" face="0 2 1  0 1 3  0 3 2  1 2 3"/>'
+        '<mesh name="paired" vertex="' + PEBBLE + '" scale="1 2 1"/>'
+        '<mesh name="convex" inertia="convex" vertex="' + PEBBLE + '" scale="1 1 3"/></asset>'
+        '<worldbody><geom type="plane" size="1 1 1"/>'
+        '<body pos="0 0 0.1"><freejoint/><geom type="mesh" mesh="pebble"/></body>'
+        '<body pos="0.2 0 0.1"><freejoint/><geom type="mesh" mesh="few"/></body>'
+        '<body pos="0.4 0 0.1"><freejoint/><geom type="mesh" mesh="visual" contype="0" conaffinity="0"/></body>'
+        '<body pos="0.6 0 0.1"><freejoint/><geom name="p" type="mesh" mesh="paired" contype="0" conaffinity="0"/></body>'
+        '<body pos="0.8 0 0.1"><freejoint/><geom type="mesh" mesh="convex" contype="0" conaffinity="0"/></body>'
+        '</worldbody><contact><pair geom1="p" geom2="p2"/></contact>'
+        '<worldbody><body pos="1 0 0.1"><freejoint/><geom name="p2" size="0.05"/></body></worldbody></mujoco>')
+    out["meshes"] = str(d / "meshes.xml")
     # MyoSuite's scene: meshes in MuJoCo's legacy binary .msh format
     out["myosuite_scene"] = str(models_util.myo_sim_models_dir() / "scene" / "myosuite_scene.xml")
     return out
 
 
 MODELS = ["myofullbody", "bimanual", "myolegs_osl", "myoelbow_exo", "myoarm", "myolegs", "springdamper",
-          "myosuite_scene", "hfield"]
+          "myosuite_scene", "hfield", "meshes"]
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -52,8 +52,20 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
     }
     GeomPose<T> G1{p1, getm(d.geom_xmat, g1), vec3<T>::load(m.geom_size + 3 * g1), m.geom_type[g1]};
     GeomPose<T> G2{p2, getm(d.geom_xmat, g2), vec3<T>::load(m.geom_size + 3 * g2), m.geom_type[g2]};
-    if (G1.type == GEOM_MESH) { const int id = m.geom_dataid[g1]; G1.vert = m.mesh_vert + 3 * m.mesh_vertadr[id]; G1.nvert = m.mesh_vertnum[id]; }
-    if (G2.type == GEOM_MESH) { const int id = m.geom_dataid[g2]; G2.vert = m.mesh_vert + 3 * m.mesh_vertadr[id]; G2.nvert = m.mesh_vertnum[id]; }
+    G1.rbound = rb1;
+    G2.rbound = rb2;
+    if (G1.type == GEOM_MESH) {
+      const int id = m.geom_dataid[g1];
+      G1.vert = m.mesh_vert + 3 * m.mesh_vertadr[id];
+      G1.nvert = m.mesh_vertnum[id];
+      G1.graph = m.mesh_graphadr[id] >= 0 ? m.mesh_graph + m.mesh_graphadr[id] : nullptr;
+    }
+    if (G2.type == GEOM_MESH) {
+      const int id = m.geom_dataid[g2];
+      G2.vert = m.mesh_vert + 3 * m.mesh_vertadr[id];
+      G2.nvert = m.mesh_vertnum[id];
+      G2.graph = m.mesh_graphadr[id] >= 0 ? m.mesh_graph + m.mesh_graphadr[id] : nullptr;
+    }
     // contact parameters (mj_contactParam / explicit pair), computed at the pair's first contact
     int dim = 0;
     T solref[2], solreffriction[2] = {T(0), T(0)}, solimp[5], fri[5];

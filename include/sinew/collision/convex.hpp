@@ -1,8 +1,10 @@
 // General convex pairs: MuJoCo 3.4's mjc_Convex with its native CCD (nativeccd on, MuJoCo's
 // default), for every pair of types its collision table sends there that Sinew supports:
 // ellipsoid with sphere, capsule, ellipsoid; cylinder with capsule, ellipsoid, cylinder; box with
-// ellipsoid, cylinder; mesh (its vertices; MuJoCo's convex hull has the same support points) with
-// sphere, capsule, ellipsoid, cylinder. One contact per pair (MuJoCo's count without multiccd).
+// ellipsoid, cylinder; mesh with sphere, capsule, ellipsoid, cylinder, box and mesh. One contact
+// per pair (MuJoCo's count without multiccd). A mesh's support point is MuJoCo's: hill climbing
+// on its convex hull graph (mesh_graph, qhull's neighbour order) from the previous answer for
+// meshes of >= 10 vertices, else an exhaustive search, so ties resolve as in MuJoCo.
 //
 // A Sinew implementation of the algorithm MuJoCo documents and ships (engine_collision_gjk.c,
 // engine_collision_convex.c), reproducing its decisions so that the result is the same point of
@@ -45,6 +47,7 @@ namespace ccd {
 enum Kind : int { K_POINT, K_LINE, K_SPHERE, K_CAPSULE, K_ELLIPSOID, K_CYLINDER, K_BOX, K_MESH, K_PRISM };
 
 template <class T> SINEW_INLINE constexpr T maxval() { return T(1e10); }  // mjMAXVAL
+inline constexpr int kHillclimbMin = 10;  ///< mjMESH_HILLCLIMB_MIN: smaller meshes are searched exhaustively
 template <class T> SINEW_INLINE constexpr T maxlimit() { return sizeof(T) == 4 ? T(FLT_MAX) : T(DBL_MAX); }
 
 /// A geom as seen by the convex solver: its pose, which support function, half the pair margin.
@@ -53,6 +56,7 @@ template <class T> struct Obj {
   int kind;
   T margin;       ///< pair margin (support points move out by margin/2 when > 0)
   int vertindex;  ///< mesh: vertex of the previous support query (searched first), -1 none
+  int meshindex;  ///< mesh with a hull graph: hull vertex (local id) the last hill climb ended at, -1 none
 };
 
 template <class T> SINEW_INLINE int full_kind(int type) {
@@ -123,8 +127,30 @@ template <class T> SINEW_INLINE vec3<T> support(Obj<T>& o, const vec3<T>& dir) {
       o.vertindex = (l.x >= T(0) ? 1 : 0) | (l.y >= T(0) ? 2 : 0) | (l.z >= T(0) ? 4 : 0);
       break;
     }
-    default: {  // mesh: the vertex with the largest projection (the previous answer wins ties)
+    default: {  // mesh: the vertex with the largest projection
       const vec3<T> l = mul_transpose(g.mat, dir);
+      if (g.graph && g.nvert >= kHillclimbMin) {
+        // mjc_hillclimbSupport: from the last answer (or hull vertex 0) move to the best
+        // neighbour until none is better; the start vertex itself is not compared first
+        const int numvert = g.graph[0];
+        const int* edgeadr = g.graph + 2;
+        const int* globalid = g.graph + 2 + numvert;
+        const int* edge = g.graph + 2 + 2 * numvert;
+        T best = -T(FLT_MAX);
+        int prev = -1, im = o.meshindex >= 0 ? o.meshindex : 0;
+        while (im != prev) {
+          prev = im;
+          for (int i = edgeadr[im], sub; (sub = edge[i]) >= 0; ++i) {
+            const T v = dot(l, vec3<T>::load(g.vert + 3 * globalid[sub]));
+            if (v > best) { best = v; im = sub; }
+          }
+        }
+        o.meshindex = im;
+        o.vertindex = globalid[im];
+        r = g.mat * vec3<T>::load(g.vert + 3 * globalid[im]) + g.pos;
+        break;
+      }
+      // mjc_meshSupport: exhaustive search (the previous answer wins ties)
       T best = -T(FLT_MAX);
       int ib = 0;
       if (o.vertindex >= 0) {
@@ -787,8 +813,8 @@ template <class T> SINEW_INLINE T ccd(Status<T>& st, Obj<T>& o1, Obj<T>& o2, T t
 /// tol, iterations: opt.ccd_tolerance, opt.ccd_iterations (clamped to kCcdMaxIter).
 template <class T>
 SINEW_INLINE int convex_pair(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2, T tol, int iterations) {
-  ccd::Obj<T> o1{&g1, ccd::full_kind<T>(g1.type), margin, -1};
-  ccd::Obj<T> o2{&g2, ccd::full_kind<T>(g2.type), margin, -1};
+  ccd::Obj<T> o1{&g1, ccd::full_kind<T>(g1.type), margin, -1, -1};
+  ccd::Obj<T> o2{&g2, ccd::full_kind<T>(g2.type), margin, -1, -1};
   ccd::Status<T> st;
   const int kmax = iterations < kCcdMaxIter ? iterations : kCcdMaxIter;
   const T dist = ccd::ccd(st, o1, o2, tol, kmax);

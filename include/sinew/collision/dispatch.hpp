@@ -16,7 +16,8 @@ enum PairFunc : int {
   PF_UNSUPPORTED = -1, ///< MuJoCo collides it, Sinew does not yet
   PF_PLANE_SPHERE = 1, PF_PLANE_CAPSULE, PF_PLANE_ELLIPSOID, PF_PLANE_CYLINDER, PF_PLANE_BOX,
   PF_SPHERE_SPHERE, PF_SPHERE_CAPSULE, PF_CAPSULE_CAPSULE, PF_CONVEX, PF_SPHERE_BOX, PF_SPHERE_CYLINDER,
-  PF_HFIELD  ///< height field against a convex geom (hfield.hpp; collision_world calls it itself)
+  PF_HFIELD,  ///< height field against a convex geom (hfield.hpp; collision_world calls it itself)
+  PF_PLANE_MESH
 };
 
 /// Function for types t1 <= t2.
@@ -29,6 +30,7 @@ SINEW_INLINE int pair_func(int t1, int t2) {
       case GEOM_ELLIPSOID: return PF_PLANE_ELLIPSOID;
       case GEOM_CYLINDER: return PF_PLANE_CYLINDER;
       case GEOM_BOX: return PF_PLANE_BOX;
+      case GEOM_MESH: return PF_PLANE_MESH;
       default: return PF_UNSUPPORTED;
     }
   }
@@ -40,12 +42,12 @@ SINEW_INLINE int pair_func(int t1, int t2) {
   if (t1 == GEOM_SPHERE && t2 == GEOM_BOX) return PF_SPHERE_BOX;
   if (t1 == GEOM_SPHERE && t2 == GEOM_CYLINDER) return PF_SPHERE_CYLINDER;
   // mjc_Convex in MuJoCo 3.4's table: ellipsoid, cylinder and mesh pairs (except sphere-cylinder,
-  // a closed form there), ellipsoid-box, cylinder-box. Sinew: all of them with one contact, except
-  // mesh-mesh and box-mesh (multi-contact polygon clipping under multiccd: not yet)
+  // a closed form there), ellipsoid-box, cylinder-box, box-mesh, mesh-mesh: one contact each, as
+  // MuJoCo without multiccd (multiccd is refused at step time)
   if (t2 == GEOM_ELLIPSOID && (t1 == GEOM_SPHERE || t1 == GEOM_CAPSULE || t1 == GEOM_ELLIPSOID)) return PF_CONVEX;
   if (t2 == GEOM_CYLINDER && (t1 == GEOM_CAPSULE || t1 == GEOM_ELLIPSOID || t1 == GEOM_CYLINDER)) return PF_CONVEX;
   if (t2 == GEOM_BOX && (t1 == GEOM_ELLIPSOID || t1 == GEOM_CYLINDER)) return PF_CONVEX;
-  if (t2 == GEOM_MESH && t1 >= GEOM_SPHERE && t1 <= GEOM_CYLINDER) return PF_CONVEX;
+  if (t2 == GEOM_MESH && t1 >= GEOM_SPHERE && t1 <= GEOM_MESH) return PF_CONVEX;
   return PF_UNSUPPORTED;
 }
 
@@ -53,6 +55,7 @@ SINEW_INLINE int pair_maxcontact(int t1, int t2) {
   switch (pair_func(t1, t2)) {
     case PF_PLANE_CAPSULE: case PF_CAPSULE_CAPSULE: return 2;
     case PF_PLANE_CYLINDER: case PF_PLANE_BOX: return 4;
+    case PF_PLANE_MESH: return 3;
     case PF_HFIELD: return kMaxConPair;
     case PF_NONE: case PF_UNSUPPORTED: return 0;
     default: return 1;
@@ -70,6 +73,7 @@ SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, co
     case PF_PLANE_ELLIPSOID: return plane_ellipsoid(con, margin, g1, g2);
     case PF_PLANE_CYLINDER: return plane_cylinder(con, margin, g1, g2);
     case PF_PLANE_BOX: return plane_box(con, margin, g1, g2);
+    case PF_PLANE_MESH: return plane_mesh(con, margin, g1, g2);
     case PF_SPHERE_SPHERE: return sphere_sphere(con, margin, g1, g2);
     case PF_SPHERE_CAPSULE: return sphere_capsule(con, margin, g1, g2);
     case PF_CAPSULE_CAPSULE: return capsule_capsule(con, margin, g1, g2);

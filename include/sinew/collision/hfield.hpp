@@ -45,7 +45,7 @@ SINEW_INLINE int hfield_convex(const HFieldPose<T>& h, const GeomPose<T>& g, T r
   GeomPose<T> rel = g;
   rel.pos = pos;
   rel.mat = transpose(h.mat) * g.mat;
-  ccd::Obj<T> o2{&rel, ccd::full_kind<T>(g.type), T(0), -1};
+  ccd::Obj<T> o2{&rel, ccd::full_kind<T>(g.type), T(0), -1, -1};
   // bounding box of the geom (support points along the hfield axes)
   vec3<T> dir = vec3<T>::zero();
   dir.x = T(1);
@@ -84,7 +84,7 @@ SINEW_INLINE int hfield_convex(const HFieldPose<T>& h, const GeomPose<T>& g, T r
   prism[2] = prism[5] = prism[8] = -size3;
   pg.vert = prism;
   pg.nvert = 6;
-  ccd::Obj<T> o1{&pg, ccd::K_PRISM, T(0), -1};
+  ccd::Obj<T> o1{&pg, ccd::K_PRISM, T(0), -1, -1};
   const auto add_vert = [&](int r, int c, int i) {
     for (int k = 0; k < 3; ++k) {
       prism[k] = prism[3 + k];

@@ -1,6 +1,7 @@
 // Plane against sphere, capsule, cylinder, box (MuJoCo's closed forms, engine_collision_primitive.c)
-// and against ellipsoid (mjc_PlaneConvex: the ellipsoid's support point along -normal). Geom 1 is
-// the plane; its normal is the plane's z axis; the plane is infinite (its size is visual only).
+// and against ellipsoid and mesh (mjc_PlaneConvex: the support point along -normal; for a mesh up
+// to two more vertices within the margin). Geom 1 is the plane; its normal is the plane's z axis;
+// the plane is infinite (its size is visual only).
 #pragma once
 #include <cmath>
 
@@ -109,6 +110,75 @@ template <class T> SINEW_INLINE int plane_ellipsoid(PreContact<T>* con, T margin
   con->normal = n;
   con->tangent = vec3<T>::zero();
   return 1;
+}
+
+/// mjc_PlaneConvex for a mesh (MuJoCo 3.4). The first contact is at the support vertex along
+/// -normal found by MuJoCo's libccd support function (mjccd_support, not the native-CCD one): an
+/// exhaustive search for a mesh without a hull graph, else hill climbing on the graph from hull
+/// vertex 0 (compared first). Then at most two more vertices closer to the plane than the
+/// margin, each at least 0.3 rbound from the first contact: the support vertex's hull-graph
+/// neighbours in the graph's (qhull's) order, or, without a graph, all vertices in order.
+template <class T>
+SINEW_INLINE int plane_mesh(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
+  constexpr int kMaxPlaneMesh = 3;
+  const T tol = T(0.3);
+  const vec3<T> n = pl.mat.col(2);
+  const vec3<T> dir = -n;
+  const vec3<T> locdir = mul_transpose(g.mat, dir);
+  const auto vdot = [&](int vi) { return dot(locdir, vec3<T>::load(g.vert + 3 * vi)); };
+  int meshindex = -1, best = -1;  // meshindex: a global id without a graph, a local one with it
+  const int numvert = g.graph ? g.graph[0] : 0;
+  const int* edgeadr = g.graph ? g.graph + 2 : nullptr;
+  const int* globalid = g.graph ? g.graph + 2 + numvert : nullptr;
+  const int* edge = g.graph ? g.graph + 2 + 2 * numvert : nullptr;
+  if (!g.graph) {
+    T top = T(-1e10);
+    for (int i = 0; i < g.nvert; ++i) {
+      const T v = vdot(i);
+      if (v > top) { top = v; best = i; }
+    }
+    meshindex = best;
+  } else {
+    int im = 0;
+    T top = vdot(globalid[im]);
+    for (bool change = true; change;) {
+      change = false;
+      for (int i = edgeadr[im], loc; (loc = edge[i]) >= 0; ++i) {
+        const T v = vdot(globalid[loc]);
+        if (v > top) { top = v; im = loc; change = true; }
+      }
+    }
+    meshindex = im;
+    best = globalid[im];
+  }
+  // MuJoCo: no support vertex (NaN pose) gives the geom origin
+  const vec3<T> v = best >= 0 ? g.mat * vec3<T>::load(g.vert + 3 * best) + g.pos : g.pos;
+  const T dist = dot(n, v - pl.pos);
+  if (dist > margin) return 0;
+  con[0].dist = dist;
+  con[0].pos = v + (T(-0.5) * dist) * n;
+  con[0].normal = n;
+  con[0].tangent = vec3<T>::zero();
+  int count = 1;
+  const vec3<T> first = con[0].pos;
+  const T threshold = dot(n, g.pos - pl.pos) - margin;
+  const auto add = [&](int vi) {  // addplanemesh
+    const vec3<T> p = g.mat * vec3<T>::load(g.vert + 3 * vi) + g.pos;
+    if (norm(p - first) < tol * g.rbound) return;
+    PreContact<T>& c = con[count++];
+    c.dist = dot(n, p - pl.pos);
+    c.pos = p + (T(-0.5) * c.dist) * n;
+    c.normal = n;
+    c.tangent = vec3<T>::zero();
+  };
+  if (!g.graph) {
+    for (int i = 0; i < g.nvert && count < kMaxPlaneMesh; ++i)
+      if (vdot(i) > threshold && i != meshindex) add(i);
+  } else {
+    for (int i = edgeadr[meshindex], loc; (loc = edge[i]) >= 0 && count < kMaxPlaneMesh; ++i)
+      if (vdot(globalid[loc]) > threshold) add(globalid[loc]);
+  }
+  return count;
 }
 
 }  // namespace sinew::collision

@@ -18,6 +18,8 @@ template <class T> struct GeomPose {
   int type;
   const T* vert = nullptr;  ///< mesh: its vertices in the geom frame (mesh_vert), 3 * nvert
   int nvert = 0;
+  const int* graph = nullptr;  ///< mesh: its convex hull graph (mesh_graph), nullptr when it has none
+  T rbound = T(0);             ///< bounding-sphere radius (geom_rbound; plane-mesh uses it)
 };
 
 template <class T> struct PreContact {

@@ -331,7 +331,10 @@ struct Parser {
           if (c.name == "plugin") unsupported(c, "mesh plugins");
         if (!file.empty()) ms.file = asset_path(spec.compiler.meshdir, file);
         std::vector<double> v;
-        if (a.list("vertex", v)) ms.vertex = v;
+        if (a.list("vertex", v)) {  // MuJoCo reads inline vertices as float (ReadAttrVec<float>)
+          for (double& x : v) x = double(float(x));
+          ms.vertex = v;
+        }
         if (a.list("face", v))
           for (double x : v) {
             if (!(x >= 0 && x <= 2147483647.0) || x != std::floor(x))
@@ -345,6 +348,8 @@ struct Parser {
         if (a.reals("refquat", ms.refquat, 4, true)) cmath::normvec(ms.refquat, 4);
         int im;
         if (a.keyword("inertia", im, {"convex", "exact", "legacy", "shell"})) ms.inertia = MeshInertia(im);
+        if (a.integer("maxhullvert", ms.maxhullvert) && ms.maxhullvert != -1 && ms.maxhullvert < 4)
+          n.fail("maxhullvert must be larger than 3");
         if (ms.name.empty()) n.fail("mesh needs a name or a file");
         if (mesh_index.count(ms.name)) n.fail("repeated mesh name '" + ms.name + "'");
         mesh_index[ms.name] = int(spec.meshes.size());
@@ -1019,8 +1024,8 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   {
     std::vector<std::string> unsupported;
     compile_contacts(m, &unsupported);
-    warn_list(unsupported, "geom pairs of types Sinew cannot collide yet are left out of collision detection (mesh, "
-                           "sdf, box or cylinder against a non-plane)");
+    warn_list(unsupported, "geom pairs of types Sinew cannot collide yet are left out of collision detection "
+                           "(box-box, capsule-box, sdf)");
   }
   compile_constraint_sizes(m);
   compile_actuators(m);

@@ -139,6 +139,7 @@ struct MeshSpec {
   std::vector<int> face;
   double scale[3] = {1, 1, 1}, refpos[3] = {0, 0, 0}, refquat[4] = {1, 0, 0, 0};
   MeshInertia inertia = MeshInertia::legacy;
+  int maxhullvert = -1;  ///< vertices of the collision hull, -1 all (qhull's TA option)
   SourceLocation where;
 };
 
@@ -333,6 +334,22 @@ inline Model<double> compile_model(ModelSpec& s) {
   m.opt = s.opt;
 
   // ---- meshes
+  // MuJoCo builds a mesh's hull graph when a mesh geom that can collide (contype, conaffinity or
+  // an explicit <pair>) or convex inertia uses it (mjCModel's SetNeedHull)
+  std::vector<char> needhull(s.meshes.size(), 0);
+  {
+    std::vector<std::string> paired;
+    for (const PendingElement& p : s.pending)
+      if (p.section == "contact" && p.kind == "pair")
+        for (const auto& [k, v] : p.attrs)
+          if (k == "geom1" || k == "geom2") paired.push_back(v);
+    for (const BodySpec& b : s.bodies)
+      for (const GeomSpec& g : b.geoms)
+        if (g.type == GEOM_MESH && g.mesh >= 0 && size_t(g.mesh) < needhull.size() &&
+            (g.contype || g.conaffinity ||
+             (!g.name.empty() && std::find(paired.begin(), paired.end(), g.name) != paired.end())))
+          needhull[size_t(g.mesh)] = 1;
+  }
   std::vector<CompiledMesh> meshes(s.meshes.size());
   for (size_t i = 0; i < s.meshes.size(); ++i) {
     const MeshSpec& ms = s.meshes[i];
@@ -354,7 +371,8 @@ inline Model<double> compile_model(ModelSpec& s) {
       src.vert = ms.vertex;
       src.face = ms.face;
     }
-    meshes[i] = compile_mesh(src, ms.scale, ms.inertia, ms.refpos, ms.refquat, ms.where.str());
+    meshes[i] = compile_mesh(src, ms.scale, ms.inertia, ms.refpos, ms.refquat, ms.where.str(),
+                             needhull[i] != 0, ms.maxhullvert);
   }
 
   // ---- body order: depth-first, as MuJoCo numbers bodies
@@ -664,7 +682,8 @@ inline Model<double> compile_model(ModelSpec& s) {
     m.nv += t == JNT_FREE ? 6 : (t == JNT_BALL ? 3 : 1);
   }
   m.nmeshvert = m.nmeshface = 0;
-  for (auto& cm : meshes) { m.nmeshvert += cm.nvert(); m.nmeshface += cm.nface(); }
+  m.nmeshgraph = 0;
+  for (auto& cm : meshes) { m.nmeshvert += cm.nvert(); m.nmeshface += cm.nface(); m.nmeshgraph += int(cm.graph.size()); }
   // height fields (mjCHField::Compile): elevations from the XML or MuJoCo's binary file,
   // normalized to [0, 1] in float as MuJoCo does
   std::vector<HFieldSpec> hfields = s.hfields;
@@ -917,7 +936,7 @@ inline Model<double> compile_model(ModelSpec& s) {
   // ---- meshes
   m.mesh_names.resize(meshes.size());
   {
-    int va = 0, fa = 0;
+    int va = 0, fa = 0, ga = 0;
     for (size_t k = 0; k < meshes.size(); ++k) {
       const CompiledMesh& cm = meshes[k];
       m.mesh_names[k] = s.meshes[k].name;
@@ -928,6 +947,9 @@ inline Model<double> compile_model(ModelSpec& s) {
       // mjModel stores vertices as float32
       for (size_t i = 0; i < cm.vert.size(); ++i) m.mesh_vert[size_t(3 * va) + i] = double(float(cm.vert[i]));
       for (size_t i = 0; i < cm.face.size(); ++i) m.mesh_face[size_t(3 * fa) + i] = cm.face[i];
+      m.mesh_graphadr[k] = cm.graph.empty() ? -1 : ga;
+      for (size_t i = 0; i < cm.graph.size(); ++i) m.mesh_graph[size_t(ga) + i] = cm.graph[i];
+      ga += int(cm.graph.size());
       for (int i = 0; i < 3; ++i) m.mesh_pos[3 * k + size_t(i)] = cm.pos[i];
       for (int i = 0; i < 4; ++i) m.mesh_quat[4 * k + size_t(i)] = cm.quat[i];
       va += cm.nvert();

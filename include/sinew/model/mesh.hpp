@@ -15,9 +15,10 @@
 //     (LoadSTL swaps the 2nd and 3rd vertex); inline meshes are not flipped.
 //  2. faces whose (unscaled) area exceeds sqrt(mjMINVAL) contribute directed half-edges; a
 //     repeated half-edge means inconsistent orientation, an error only for inertia="exact".
-//  3. inertia="convex", or an inline mesh without faces, needs the convex hull (qhull in MuJoCo,
-//     an own quickhull here): the hull's triangles replace the missing faces, and with "convex"
-//     they are the triangles integrated for volume and inertia (all vertices are kept).
+//  3. inertia="convex", an inline mesh without faces, or a mesh a collision geom uses, gets the
+//     convex hull graph (qhull, as MuJoCo: mesh_graph): the hull's triangles replace missing
+//     faces, and with "convex" they are the triangles integrated for volume and inertia (all
+//     vertices are kept).
 //  4. vertices: v -= refpos; v = R(refquat)' v; v *= scale (this order: refpos is in unscaled
 //     units).
 //  5. area-weighted face centroid c (error "mesh surface area is too small" if area < 1e-15);
@@ -50,7 +51,10 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <csetjmp>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -59,6 +63,13 @@
 #include "sinew/io/error.hpp"
 #include "sinew/io/stl.hpp"
 #include "sinew/math/eig3.hpp"
+
+// qhull (Debian's libqhull-dev, reentrant libqhull_r: link qhull_r), MuJoCo's hull builder.
+#include <libqhull_r/libqhull_r.h>
+#include <libqhull_r/poly_r.h>
+// qhull's True/False macros are used only inside its headers; keep them out of users' code
+#undef True
+#undef False
 
 namespace sinew {
 
@@ -71,6 +82,7 @@ struct CompiledMesh {
   std::vector<double> vert;  ///< 3*nvert, in the principal frame (mesh_vert, stored as float)
   std::vector<int> face;     ///< 3*nface (mesh_face)
   std::vector<int> hull;     ///< 3*nhullface, convex hull triangles when one was computed
+  std::vector<int> graph;    ///< the convex hull graph (make_graph) when one was built (mesh_graph)
   MeshInertia mode = MeshInertia::legacy;
   double volume = 0;         ///< volume (not meaningful for shell)
   double surface = 0;        ///< surface area (computed for shell only, as MuJoCo)
@@ -123,180 +135,119 @@ inline double mesh_triangle(double* normal, double* center, const double* v1, co
   return 0.5 * len;
 }
 
-/// Convex hull of points (3*n coordinates) by quickhull; outward-oriented triangles of point
-/// indices. Points within a relative tolerance of a face are treated as on it (dropped), like
-/// qhull's merging of coplanar points. Throws std::runtime_error for degenerate (flat) input.
-inline std::vector<int> convex_hull(const std::vector<double>& pts) {
+/// qhull's part of MakeGraph, kept free of C++ objects because qhull reports errors by longjmp.
+/// Returns a malloc'ed graph (see make_graph) or nullptr; *bad = 1 for a point id out of range.
+inline int* qhull_graph(const double* pts, int n, int maxhullvert, int* size, int* bad) {
+  facetT* facet;
+  vertexT *vertex, *vertex1;
+  char opt[64];
+  if (maxhullvert > -1) std::snprintf(opt, sizeof opt, "qhull Qt TA%d", maxhullvert - 4);
+  else std::snprintf(opt, sizeof opt, "qhull Qt");
+  qhT qh_qh;
+  qhT* qh = &qh_qh;
+  int* graph = nullptr;
+  int curlong, totlong;
+  *size = 0;
+  *bad = 0;
+  qh_zero(qh, stderr);
+  qh_init_A(qh, stdin, stdout, stderr, 0, nullptr);
+  const int exitcode = setjmp(qh->errexit);
+  qh->NOerrexit = 0;
+  if (!exitcode) {
+    qh_initflags(qh, opt);
+    qh_init_B(qh, const_cast<double*>(pts), n, 3, 0);
+    qh_qhull(qh);
+    qh_triangulate(qh);
+    qh_vertexneighbors(qh);
+    const int numvert = qh->num_vertices, numface = qh->num_facets;
+    *size = 2 + 3 * numvert + 6 * numface;
+    graph = static_cast<int*>(std::malloc(sizeof(int) * size_t(*size)));
+    graph[0] = numvert;
+    graph[1] = numface;
+    int* vert_edgeadr = graph + 2;
+    int* vert_globalid = graph + 2 + numvert;
+    int* edge_localid = graph + 2 + 2 * numvert;
+    int* face_globalid = graph + 2 + 3 * numvert + 3 * numface;
+    int i = 0, adr = 0;
+    FORALLvertices {
+      const int pid = qh_pointid(qh, vertex->point);
+      if (pid < 0 || pid >= n) { *bad = 1; break; }
+      vert_edgeadr[i] = adr;
+      vert_globalid[i] = pid;
+      const int start = adr;
+      for (void** fp = &vertex->neighbors->e[0].p; (facet = static_cast<facetT*>(*fp)); ++fp) {
+        int cnt = 0;
+        for (void** vp = &facet->vertices->e[0].p; (vertex1 = static_cast<vertexT*>(*vp)); ++vp) {
+          ++cnt;
+          const int pid1 = qh_pointid(qh, vertex1->point);
+          if (pid1 < 0 || pid1 >= n) { *bad = 1; break; }
+          if (pid != pid1) {
+            int j = start;
+            while (j < adr && edge_localid[j] != pid1) ++j;
+            if (j >= adr) edge_localid[adr++] = pid1;
+          }
+        }
+        if (cnt != 3) *bad = 2;
+      }
+      edge_localid[adr++] = -1;
+      ++i;
+    }
+    if (!*bad && adr != numvert + 3 * numface) *bad = 2;
+    adr = 0;
+    if (!*bad) {
+      FORALLfacets {
+        int ii = 0, ind[3] = {0, 1, 2};
+        if (facet->toporient) { ind[0] = 1; ind[1] = 0; }
+        for (void** vp = &facet->vertices->e[0].p; (vertex1 = static_cast<vertexT*>(*vp)); ++vp) {
+          if (ii >= 3) { *bad = 2; break; }
+          face_globalid[adr + ind[ii++]] = qh_pointid(qh, vertex1->point);
+        }
+        adr += 3;
+      }
+    }
+    qh->NOerrexit = 1;
+    qh_freeqhull(qh, 0);  // !qh_ALL: keep the short memory for qh_memfreeshort
+    qh_memfreeshort(qh, &curlong, &totlong);
+    return graph;
+  }
+  qh->NOerrexit = 1;
+  qh_freeqhull(qh, 0);  // !qh_ALL: keep the short memory for qh_memfreeshort
+  qh_memfreeshort(qh, &curlong, &totlong);
+  std::free(graph);
+  *size = -1;
+  return nullptr;
+}
+
+/// The convex hull graph of points (3*n coordinates) exactly as MuJoCo 3.4's mjCMesh::MakeGraph
+/// builds it with qhull ("qhull Qt", plus "TA<maxhullvert - 4>" when maxhullvert > -1):
+///   numvert, numface, vert_edgeadr[numvert], vert_globalid[numvert],
+///   edge_localid[numvert + 3 numface] (per hull vertex its neighbours' local ids, -1 ends),
+///   face_globalid[3 numface] (outward triangles of point ids).
+/// The neighbour order (qhull's) decides MuJoCo's hill-climbing support and plane-mesh contacts.
+/// Throws std::runtime_error when qhull fails (flat or degenerate points).
+inline std::vector<int> make_graph(const std::vector<double>& pts, int maxhullvert) {
   const int n = int(pts.size() / 3);
-  auto P = [&](int i) { return &pts[3 * size_t(i)]; };
-  if (n < 4) throw std::runtime_error("fewer than 4 points");
-  double scale = 0;
-  for (double x : pts) scale = std::max(scale, std::abs(x));
-  const double eps = 1e-13 * std::max(scale, 1e-300) * 3;
+  int size = 0, bad = 0;
+  int* g = qhull_graph(pts.data(), n, maxhullvert, &size, &bad);
+  if (!g) throw std::runtime_error("qhull failed on " + std::to_string(n) + " points (flat or degenerate)");
+  std::vector<int> graph(g, g + size);
+  std::free(g);
+  if (bad) throw std::runtime_error("qhull returned a malformed hull");
+  const int numvert = graph[0], numface = graph[1];
+  int* vert_globalid = graph.data() + 2 + numvert;
+  int* edge_localid = graph.data() + 2 + 2 * numvert;
+  std::vector<int> local(size_t(n), -1);
+  for (int v = 0; v < numvert; ++v) local[size_t(vert_globalid[v])] = v;
+  for (int i = 0; i < numvert + 3 * numface; ++i)
+    if (edge_localid[i] >= 0) edge_localid[i] = local[size_t(edge_localid[i])];
+  return graph;
+}
 
-  struct Face {
-    int v[3];
-    double nrm[3], off;
-    bool alive;
-    std::vector<int> outside;
-  };
-  std::vector<Face> faces;
-  auto sub = [](const double* a, const double* b, double* r) {
-    r[0] = a[0] - b[0]; r[1] = a[1] - b[1]; r[2] = a[2] - b[2];
-  };
-  auto cross = [](const double* a, const double* b, double* r) {
-    r[0] = a[1] * b[2] - a[2] * b[1];
-    r[1] = a[2] * b[0] - a[0] * b[2];
-    r[2] = a[0] * b[1] - a[1] * b[0];
-  };
-  auto dist = [&](const Face& f, int p) {
-    const double* x = P(p);
-    return f.nrm[0] * x[0] + f.nrm[1] * x[1] + f.nrm[2] * x[2] - f.off;
-  };
-  auto make_face = [&](int a, int b, int c) {
-    Face f;
-    f.v[0] = a; f.v[1] = b; f.v[2] = c;
-    double e1[3], e2[3];
-    sub(P(b), P(a), e1);
-    sub(P(c), P(a), e2);
-    cross(e1, e2, f.nrm);
-    double len = std::sqrt(f.nrm[0] * f.nrm[0] + f.nrm[1] * f.nrm[1] + f.nrm[2] * f.nrm[2]);
-    if (len > 0) for (double& x : f.nrm) x /= len;
-    f.off = f.nrm[0] * P(a)[0] + f.nrm[1] * P(a)[1] + f.nrm[2] * P(a)[2];
-    f.alive = true;
-    return f;
-  };
-
-  // initial simplex: extreme pair, farthest from their line, farthest from their plane
-  int i0 = 0, i1 = 0;
-  for (int ax = 0; ax < 3 && i0 == i1; ++ax) {
-    int lo = 0, hi = 0;
-    for (int i = 1; i < n; ++i) {
-      if (P(i)[ax] < P(lo)[ax]) lo = i;
-      if (P(i)[ax] > P(hi)[ax]) hi = i;
-    }
-    if (P(hi)[ax] - P(lo)[ax] > eps) { i0 = lo; i1 = hi; }
-  }
-  if (i0 == i1) throw std::runtime_error("all points coincide");
-  double d01[3];
-  sub(P(i1), P(i0), d01);
-  int i2 = -1;
-  double best = 0;
-  for (int i = 0; i < n; ++i) {
-    double d[3], c[3];
-    sub(P(i), P(i0), d);
-    cross(d01, d, c);
-    double a = std::sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
-    if (a > best) { best = a; i2 = i; }
-  }
-  if (i2 < 0 || best <= eps * std::sqrt(d01[0] * d01[0] + d01[1] * d01[1] + d01[2] * d01[2]))
-    throw std::runtime_error("points are collinear");
-  Face base = make_face(i0, i1, i2);
-  int i3 = -1;
-  best = 0;
-  for (int i = 0; i < n; ++i) {
-    double d = std::abs(dist(base, i));
-    if (d > best) { best = d; i3 = i; }
-  }
-  if (i3 < 0 || best <= eps) throw std::runtime_error("points are coplanar");
-  if (dist(base, i3) > 0) std::swap(i1, i2);  // base must face away from i3
-  faces.push_back(make_face(i0, i1, i2));
-  faces.push_back(make_face(i0, i3, i1));
-  faces.push_back(make_face(i1, i3, i2));
-  faces.push_back(make_face(i2, i3, i0));
-
-  // directed edge (a, b) -> face holding it
-  std::unordered_map<uint64_t, int> edge;
-  auto ekey = [](int a, int b) { return (uint64_t(uint32_t(a)) << 32) | uint32_t(b); };
-  auto add_edges = [&](int fi) {
-    const Face& f = faces[fi];
-    for (int k = 0; k < 3; ++k) edge[ekey(f.v[k], f.v[(k + 1) % 3])] = fi;
-  };
-  for (int fi = 0; fi < 4; ++fi) add_edges(fi);
-
-  auto assign = [&](const std::vector<int>& cand, const std::vector<int>& fids) {
-    for (int p : cand) {
-      for (int fi : fids) {
-        if (dist(faces[fi], p) > eps) {
-          faces[fi].outside.push_back(p);
-          break;
-        }
-      }
-    }
-  };
-  {
-    std::vector<int> all;
-    for (int i = 0; i < n; ++i)
-      if (i != i0 && i != i1 && i != i2 && i != i3) all.push_back(i);
-    assign(all, {0, 1, 2, 3});
-  }
-
-  std::vector<int> stack = {0, 1, 2, 3};
-  std::vector<int> visible, mark(faces.size(), 0);
-  int stamp = 0;
-  while (!stack.empty()) {
-    int fi = stack.back();
-    stack.pop_back();
-    if (!faces[fi].alive || faces[fi].outside.empty()) continue;
-    // farthest outside point
-    int p = faces[fi].outside[0];
-    double dmax = dist(faces[fi], p);
-    for (int q : faces[fi].outside) {
-      double d = dist(faces[fi], q);
-      if (d > dmax) { dmax = d; p = q; }
-    }
-    // visible region, grown from fi across edges
-    ++stamp;
-    mark.resize(faces.size(), 0);
-    visible.assign(1, fi);
-    mark[fi] = stamp;
-    std::vector<std::pair<int, int>> horizon;
-    for (size_t k = 0; k < visible.size(); ++k) {
-      const Face f = faces[visible[k]];
-      for (int e = 0; e < 3; ++e) {
-        int a = f.v[e], b = f.v[(e + 1) % 3];
-        auto it = edge.find(ekey(b, a));
-        if (it == edge.end()) throw std::runtime_error("broken hull topology");
-        int g = it->second;
-        if (mark[g] == stamp) continue;
-        if (dist(faces[g], p) > eps) {
-          mark[g] = stamp;
-          visible.push_back(g);
-        }
-      }
-    }
-    for (int v : visible) {
-      const Face& f = faces[v];
-      for (int e = 0; e < 3; ++e) {
-        int a = f.v[e], b = f.v[(e + 1) % 3];
-        int g = edge[ekey(b, a)];
-        if (mark[g] != stamp) horizon.emplace_back(a, b);
-      }
-    }
-    std::vector<int> orphans;
-    for (int v : visible) {
-      Face& f = faces[v];
-      f.alive = false;
-      for (int e = 0; e < 3; ++e) edge.erase(ekey(f.v[e], f.v[(e + 1) % 3]));
-      for (int q : f.outside)
-        if (q != p) orphans.push_back(q);
-      f.outside.clear();
-    }
-    std::vector<int> fresh;
-    for (auto [a, b] : horizon) {
-      faces.push_back(make_face(a, b, p));
-      int id = int(faces.size()) - 1;
-      add_edges(id);
-      fresh.push_back(id);
-    }
-    assign(orphans, fresh);
-    for (int id : fresh) stack.push_back(id);
-  }
-
-  std::vector<int> out;
-  for (const Face& f : faces)
-    if (f.alive) out.insert(out.end(), f.v, f.v + 3);
-  return out;
+/// The hull's triangles (face_globalid) of a graph from make_graph.
+inline std::vector<int> graph_faces(const std::vector<int>& graph) {
+  const int numvert = graph[0], numface = graph[1];
+  const int* f = graph.data() + 2 + 3 * numvert + 3 * numface;
+  return std::vector<int>(f, f + 3 * numface);
 }
 
 }  // namespace detail
@@ -304,9 +255,11 @@ inline std::vector<int> convex_hull(const std::vector<double>& pts) {
 /// Compiles a mesh asset as MuJoCo 3.4.0 does for mass properties (see the header comment).
 /// scale, refpos, refquat: the <mesh> attributes. `where` names the mesh in error messages.
 /// Throws ModelError with MuJoCo's messages.
+/// needhull: a collision geom uses the mesh (MuJoCo's needhull_: the hull graph is built then,
+/// and whenever inertia is convex or faces are missing); maxhullvert: <mesh maxhullvert>, -1 all.
 inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], MeshInertia mode,
                                  const double refpos[3], const double refquat[4],
-                                 const std::string& where) {
+                                 const std::string& where, bool needhull = false, int maxhullvert = -1) {
   auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
   using detail::mesh_triangle;
   constexpr double minval = min_val<double>();
@@ -353,13 +306,15 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
                  std::to_string(it->second + 1) + ".");
   }
 
-  // convex hull (MakeGraph) when inertia is convex or no faces were given
-  if (mode == MeshInertia::convex || m.face.empty()) {
+  // convex hull graph (MakeGraph, on the vertices as read) when a collision geom or convex
+  // inertia needs it or no faces were given; its triangles replace missing faces (CopyGraph)
+  if (needhull || mode == MeshInertia::convex || m.face.empty()) {
     try {
-      m.hull = detail::convex_hull(m.vert);
+      m.graph = detail::make_graph(m.vert, maxhullvert);
     } catch (const std::runtime_error& e) {
       throw fail(std::string("qhull error: ") + e.what());
     }
+    m.hull = detail::graph_faces(m.graph);
     if (m.face.empty()) m.face = m.hull;
   }
 

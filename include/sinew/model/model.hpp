@@ -32,6 +32,7 @@
   X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1)                      \
   X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1)                \
   X(mesh_facenum, nmesh, 1) X(mesh_face, nmeshface, 3)                                        \
+  X(mesh_graphadr, nmesh, 1) X(mesh_graph, nmeshgraph, 1)                                      \
   X(hfield_nrow, nhfield, 1) X(hfield_ncol, nhfield, 1) X(hfield_adr, nhfield, 1)             \
   X(tendon_adr, ntendon, 1) X(tendon_num, ntendon, 1) X(tendon_limited, ntendon, 1)            \
   X(tendon_actfrclimited, ntendon, 1) X(tendon_group, ntendon, 1)                              \
@@ -108,6 +109,7 @@ struct ModelSizes {
   int nmesh = 0;      ///< meshes
   int nmeshvert = 0;  ///< mesh vertices, all meshes
   int nmeshface = 0;  ///< mesh faces, all meshes
+  int nmeshgraph = 0;  ///< ints of the meshes' convex hull graphs (mesh_graph; MuJoCo's layout)
   int nhfield = 0;    ///< height fields
   int nhfielddata = 0;  ///< height-field elevations, all height fields
   int nmat = 0;       ///< materials (their colour only: the rangefinder skips invisible geoms)
