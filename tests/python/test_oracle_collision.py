@@ -40,8 +40,8 @@ poses come from Sinew's own kinematics, which differ from
 MuJoCo's by rounding, and an iterative method stopped at opt.ccd_tolerance (1e-6) can move its
 answer by up to that tolerance when rounding flips a stopping decision: hence 1e-6 relative to the
 geom size (measured: 0, mesh pairs included, since meshes get MuJoCo's qhull graph and support
-search). Parameters exact (1e-12). Capsule-box and box-box pairs (the pairs collision/dispatch.hpp
-marks unsupported) are left out of models with a loader warning.
+search). Parameters exact (1e-12). Capsule-box and box-box (closed forms): test_capsule_box,
+test_box_box.
 """
 import os
 import tempfile
@@ -108,8 +108,7 @@ CONVEX = """<mujoco model="convex">
     <body name="p" pos="0.2 0 0.3"><freejoint/><geom name="p" type="mesh" mesh="pebble"/></body>
   </worldbody>
   <contact>
-    <!-- closed forms in MuJoCo that Sinew does not implement yet (capsule-box); the others are
-         tested in PRIMS and SPHERE_BOX -->
+    <!-- closed forms tested in PRIMS, SPHERE_BOX and CAPSULE_BOX -->
     <exclude body1="s" body2="y"/> <exclude body1="s" body2="y2"/> <exclude body1="s" body2="b"/>
     <exclude body1="c" body2="b"/> <exclude body1="b" body2="world"/>
   </contact>
@@ -272,7 +271,7 @@ SPHERE_BOX = """<mujoco model="sphere_box">
     <body name="s3"><freejoint/><geom name="s3" type="sphere" size="0.08"/></body>
     <body name="y1"><freejoint/><geom name="y1" type="cylinder" size="0.06 0.09" margin="0.008"/></body>
   </worldbody>
-  <contact><exclude body1="b1" body2="b2"/></contact>  <!-- box-box: not simulated by Sinew -->
+  <contact><exclude body1="b1" body2="b2"/></contact>  <!-- box-box: test_box_box -->
 </mujoco>
 """
 
@@ -294,6 +293,101 @@ def test_sphere_box_cylinder():
     for kind in ("sphere-box", "sphere-cylinder"):
         r = report.get(kind, {})
         assert r.get("pen", 0) >= 100 and r.get("margin", 0) >= 5, (kind, r)
+
+
+CAPSULE_BOX = """<mujoco model="capsule_box">
+  <option timestep="0.002"/>
+  <worldbody>
+    <body name="b1"><freejoint/><geom name="b1" type="box" size="0.1 0.06 0.04" margin="0.01"/></body>
+    <body name="b2"><freejoint/><geom name="b2" type="box" size="0.03 0.12 0.08" condim="4"/></body>
+    <body name="c1"><freejoint/><geom name="c1" type="capsule" size="0.02 0.08"/></body>
+    <body name="c2"><freejoint/><geom name="c2" type="capsule" size="0.04 0.05" margin="0.005"/></body>
+    <body name="c3"><freejoint/><geom name="c3" type="capsule" size="0.015 0.15"/></body>
+  </worldbody>
+  <contact>
+    <exclude body1="b1" body2="b2"/>  <!-- box-box: test_box_box -->
+    <exclude body1="c1" body2="c2"/> <exclude body1="c1" body2="c3"/> <exclude body1="c2" body2="c3"/>
+  </contact>
+</mujoco>
+"""
+
+
+def test_capsule_box():
+    """Capsule-box (mjc_CapsuleBox, a closed form in both engines): random poses among free bodies
+    packed in a 0.25 m box (end against face, segment against edge, corners), and axis-aligned
+    poses where the capsule lies along a face or an edge of a box (the second contact) or points
+    at a face or a corner (none); up to two contacts per pair, compared to the last bit."""
+    rng = np.random.default_rng(13)
+    m = mujoco.MjModel.from_xml_string(CAPSULE_BOX)
+    qpos = free_poses(m, 600, rng, -0.12, 0.12)
+    axis_quats = np.array([[1, 0, 0, 0], [np.sqrt(0.5), np.sqrt(0.5), 0, 0], [np.sqrt(0.5), 0, np.sqrt(0.5), 0],
+                           [np.cos(0.3), 0, 0, np.sin(0.3)]])
+    for w in range(200):  # upright boxes, capsules along or across the axes, touching a box
+        for j in range(m.njnt):
+            a = m.jnt_qposadr[j]
+            qpos[w, a + 3:a + 7] = axis_quats[(w + j) % 4] if m.body(j + 1).name[0] == "c" else [1, 0, 0, 0]
+        qpos[w, 14:17] = qpos[w, 0:3] + [rng.uniform(-0.1, 0.1), rng.uniform(-0.06, 0.06), 0.055 + 0.01 * (w % 3)]
+    total, report = _run_xml(CAPSULE_BOX, m, qpos, "capsule_box")
+    r = report.get("capsule-box", {})
+    assert r.get("pen", 0) >= 300 and r.get("margin", 0) >= 10, r
+    # the second-contact cases are exercised (pairs with two contacts in MuJoCo)
+    d = mujoco.MjData(m)
+    pairs2 = 0
+    for w in range(qpos.shape[0]):
+        d.qpos[:] = qpos[w]
+        mujoco.mj_forward(m, d)
+        g = [tuple(c.geom) for c in d.contact[:d.ncon]]
+        pairs2 += sum(1 for p in set(g) if g.count(p) == 2)
+    print("capsule-box pairs with two contacts:", pairs2)
+    assert pairs2 >= 100, pairs2
+
+
+BOX_BOX = """<mujoco model="box_box">
+  <option timestep="0.002"/>
+  <worldbody>
+    <body name="b1"><freejoint/><geom name="b1" type="box" size="0.1 0.06 0.04" margin="0.01"/></body>
+    <body name="b2"><freejoint/><geom name="b2" type="box" size="0.03 0.12 0.08" condim="4"/></body>
+    <body name="b3"><freejoint/><geom name="b3" type="box" size="0.05 0.05 0.05" margin="0.004" gap="0.001"/></body>
+    <body name="b4"><freejoint/><geom name="b4" type="box" size="0.15 0.02 0.03"/></body>
+  </worldbody>
+</mujoco>
+"""
+
+
+def test_box_box():
+    """Box-box (mjc_BoxBox, a closed form in both engines): random poses among free boxes packed in
+    a 0.25 m box (face against face, edge against edge, corners), stacks with the same or a turned
+    yaw (flat faces on faces: up to 8 contacts per pair), and tilted boxes resting on an edge;
+    compared to the last bit."""
+    rng = np.random.default_rng(17)
+    m = mujoco.MjModel.from_xml_string(BOX_BOX)
+    qpos = free_poses(m, 600, rng, -0.12, 0.12)
+    for w in range(200):  # b2, b3, b4 stacked on b1's top face, upright or turned about z
+        qpos[w, 3:7] = [1, 0, 0, 0]
+        for j, h in ((1, 0.08), (2, 0.05), (3, 0.03)):
+            a = 7 * j
+            yaw = 0.0 if w % 3 == 0 else rng.uniform(-np.pi, np.pi) if w % 3 == 1 else np.pi / 2
+            qpos[w, a:a + 3] = qpos[w, 0:3] + [rng.uniform(-0.08, 0.08), rng.uniform(-0.05, 0.05),
+                                               0.04 + h - rng.uniform(-0.005, 0.01)]
+            qpos[w, a + 3:a + 7] = [np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]
+    for w in range(200, 300):  # b3 tilted 45 degrees about x or y onto b1: edge on face
+        qpos[w, 3:7] = [1, 0, 0, 0]
+        ax = [1, 0, 0] if w % 2 else [0, 1, 0]
+        qpos[w, 21:24] = qpos[w, 0:3] + [rng.uniform(-0.05, 0.05), rng.uniform(-0.03, 0.03),
+                                         0.04 + 0.05 * np.sqrt(2) - rng.uniform(0, 0.01)]
+        qpos[w, 24:28] = [np.cos(np.pi / 8), *(np.sin(np.pi / 8) * np.array(ax))]
+    total, report = _run_xml(BOX_BOX, m, qpos, "box_box")
+    r = report.get("box-box", {})
+    assert r.get("pen", 0) >= 500 and r.get("margin", 0) >= 10, r
+    d = mujoco.MjData(m)
+    most = 0
+    for w in range(qpos.shape[0]):
+        d.qpos[:] = qpos[w]
+        mujoco.mj_forward(m, d)
+        g = [tuple(c.geom) for c in d.contact[:d.ncon]]
+        most = max([most] + [g.count(p) for p in set(g)])
+    print("box-box: most contacts of one pair:", most)
+    assert most >= 4, most
 
 
 def _convex_states(n, seed):

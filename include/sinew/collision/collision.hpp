@@ -143,7 +143,7 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
       hfield_convex(H, G2, rb2, mg, m.opt.ccd_tolerance, m.opt.ccd_iterations, write);
       continue;
     }
-    PreContact<T> pc[4];
+    PreContact<T> pc[kMaxNarrow];
     const int n = collide(pc, mg, G1, G2, m.opt.ccd_tolerance, m.opt.ccd_iterations);
     for (int j = 0; j < n; ++j) write(pc[j]);
   }

@@ -1024,8 +1024,7 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   {
     std::vector<std::string> unsupported;
     compile_contacts(m, &unsupported);
-    warn_list(unsupported, "geom pairs of types Sinew cannot collide yet are left out of collision detection "
-                           "(box-box, capsule-box, sdf)");
+    warn_list(unsupported, "geom pairs of types Sinew cannot collide yet are left out of collision detection");
   }
   compile_constraint_sizes(m);
   compile_actuators(m);

@@ -22,8 +22,8 @@
 // contact set.
 //
 // Height-field pairs reserve MuJoCo's 50 contacts per pair in nconmax. A candidate pair whose
-// geom types Sinew cannot collide yet (sdf, and the primitive pairs collision/dispatch.hpp marks
-// unsupported: box-box, capsule-box)
+// geom types Sinew cannot collide (collision/dispatch.hpp's PF_UNSUPPORTED: none of the types
+// the parser accepts today; SDF geoms are refused when read)
 // is never silently skipped: it is listed in `unsupported` (the loader warns, naming every such
 // pair) or, without that list, a ModelError.
 #pragma once
