@@ -312,6 +312,18 @@ CAPSULE_BOX = """<mujoco model="capsule_box">
 """
 
 
+def _contacts_per_pair(m, qpos):
+    """MuJoCo's number of contacts of every touching geom pair, over all states."""
+    d = mujoco.MjData(m)
+    out = []
+    for w in range(qpos.shape[0]):
+        d.qpos[:] = qpos[w]
+        mujoco.mj_forward(m, d)
+        g = [tuple(c.geom) for c in d.contact[:d.ncon]]
+        out += [g.count(p) for p in set(g)]
+    return out
+
+
 def test_capsule_box():
     """Capsule-box (mjc_CapsuleBox, a closed form in both engines): random poses among free bodies
     packed in a 0.25 m box (end against face, segment against edge, corners), and axis-aligned
@@ -331,13 +343,7 @@ def test_capsule_box():
     r = report.get("capsule-box", {})
     assert r.get("pen", 0) >= 300 and r.get("margin", 0) >= 10, r
     # the second-contact cases are exercised (pairs with two contacts in MuJoCo)
-    d = mujoco.MjData(m)
-    pairs2 = 0
-    for w in range(qpos.shape[0]):
-        d.qpos[:] = qpos[w]
-        mujoco.mj_forward(m, d)
-        g = [tuple(c.geom) for c in d.contact[:d.ncon]]
-        pairs2 += sum(1 for p in set(g) if g.count(p) == 2)
+    pairs2 = sum(1 for c in _contacts_per_pair(m, qpos) if c == 2)
     print("capsule-box pairs with two contacts:", pairs2)
     assert pairs2 >= 100, pairs2
 
@@ -379,13 +385,7 @@ def test_box_box():
     total, report = _run_xml(BOX_BOX, m, qpos, "box_box")
     r = report.get("box-box", {})
     assert r.get("pen", 0) >= 500 and r.get("margin", 0) >= 10, r
-    d = mujoco.MjData(m)
-    most = 0
-    for w in range(qpos.shape[0]):
-        d.qpos[:] = qpos[w]
-        mujoco.mj_forward(m, d)
-        g = [tuple(c.geom) for c in d.contact[:d.ncon]]
-        most = max([most] + [g.count(p) for p in set(g)])
+    most = max(_contacts_per_pair(m, qpos))
     print("box-box: most contacts of one pair:", most)
     assert most >= 4, most
 

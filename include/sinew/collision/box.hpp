@@ -251,6 +251,21 @@ template <class T> SINEW_INLINE void face_frame(int face, T rotmore[9], int idx[
     default: rotmore[0] = -1; rotmore[4] = 1; rotmore[8] = -1; f[0] = -1; f[2] = -1; break;
   }
 }
+/// Writes n contacts: dist depth[i] (the face path's 2 * (depth / 2) is the same number), position
+/// r (points[i] + hz e_z) + origin, one normal.
+template <class T>
+SINEW_INLINE void emit(PreContact<T>* con, int n, T (*points)[3], const T* depth, const T r[9], const T origin[3],
+                       const vec3<T>& normal, T hz) {
+  for (int i = 0; i < n; ++i) {
+    T w[3];
+    con[i].dist = depth[i];
+    points[i][2] += hz;
+    mul_mat_vec(w, r, points[i]);
+    con[i].pos = vec3<T>{w[0] + origin[0], w[1] + origin[1], w[2] + origin[2]};
+    con[i].normal = normal;
+    con[i].tangent = vec3<T>::zero();
+  }
+}
 }  // namespace box_detail
 
 inline constexpr int kBoxBoxMax = 24;  ///< most contacts mjc_BoxBox returns for one pair
@@ -422,15 +437,7 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
     mul_mat_matT(r, q2 ? mat2 : mat1, rotmore);
     copy3(p, q2 ? pos2 : pos1);
     const T sg = q2 ? T(-1) : T(1);
-    const vec3<T> normal{sg * r[2], sg * r[5], sg * r[8]};
-    for (int i = 0; i < n; ++i) {
-      con[i].dist = T(2) * points[i][2];
-      points[i][2] += hz;
-      mul_mat_vec(tmp2, r, points[i]);
-      con[i].pos = vec3<T>{tmp2[0] + p[0], tmp2[1] + p[1], tmp2[2] + p[2]};
-      con[i].normal = normal;
-      con[i].tangent = vec3<T>::zero();
-    }
+    emit(con, n, points, depth, r, p, vec3<T>{sg * r[2], sg * r[5], sg * r[8]}, hz);
     return n;
   }
 
@@ -574,15 +581,7 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
   mul_mat_matT(r, mat1, rotmore);
   mul_mat_vec(tmp1, r, rnorm);
   const T sg = in ? T(-1) : T(1);
-  const vec3<T> normal{tmp1[0] * sg, tmp1[1] * sg, tmp1[2] * sg};
-  for (int i = 0; i < n; ++i) {
-    con[i].dist = depth[i];
-    points[i][2] += hz;
-    mul_mat_vec(tmp2, r, points[i]);
-    con[i].pos = vec3<T>{tmp2[0] + pos1[0], tmp2[1] + pos1[1], tmp2[2] + pos1[2]};
-    con[i].normal = normal;
-    con[i].tangent = vec3<T>::zero();
-  }
+  emit(con, n, points, depth, r, pos1, vec3<T>{tmp1[0] * sg, tmp1[1] * sg, tmp1[2] * sg}, hz);
   return n;
 }
 
