@@ -72,7 +72,7 @@ def apply_options(m, opts):
             m.opt.disableflags |= int(bit)
         elif k in _OPT:
             setattr(m.opt, _OPT[k][0], _OPT[k][1][v])
-        elif k in ("iterations", "ls_iterations"):
+        elif k in ("iterations", "ls_iterations", "noslip_iterations"):
             setattr(m.opt, k, int(v))
         else:
             setattr(m.opt, k, float(v))
@@ -135,8 +135,8 @@ def solution_states(m, d):
     copy the states back from the islands, so d.efc_state holds the states at qacc_smooth left by
     the warm-start comparison (stale values without warm start); mj_constraintUpdate at the final
     jar gives the states the solution actually has, which is what Sinew reports. PGS writes its
-    states in place."""
-    if m.opt.solver == mujoco.mjtSolver.mjSOL_PGS:
+    states in place, and so does the noslip post-solver (dual states, after any solver)."""
+    if m.opt.solver == mujoco.mjtSolver.mjSOL_PGS or m.opt.noslip_iterations > 0:
         return d.efc_state.copy()
     jar = np.zeros(d.nefc)
     mujoco.mj_mulJacVec(m, d, jar, d.qacc)
@@ -153,7 +153,8 @@ def on_cone_surface(m, d, r, tol):
     state (SATISFIED inside the cone, CONE on it) is decided by rounding: the normal force and
     the norm of the friction-scaled tangent forces agree to the last bits. Such a row counts as a
     boundary row when they differ by at most tol."""
-    if m.opt.solver != mujoco.mjtSolver.mjSOL_PGS or d.efc_type[r] != mujoco.mjtConstraint.mjCNSTR_CONTACT_ELLIPTIC:
+    dual = m.opt.solver == mujoco.mjtSolver.mjSOL_PGS or m.opt.noslip_iterations > 0
+    if not dual or d.efc_type[r] != mujoco.mjtConstraint.mjCNSTR_CONTACT_ELLIPTIC:
         return False
     c = d.efc_id[r]
     i = int(np.nonzero((d.efc_id == c) & (d.efc_type == d.efc_type[r]))[0][0])
@@ -162,7 +163,7 @@ def on_cone_surface(m, d, r, tol):
     return abs(d.efc_force[i] - T) <= tol  # top zone: mu (f_n / mu) >= T
 
 
-def per_step(path, tmp, nstep, opts, nworld=2, key=True):
+def per_step(path, tmp, nstep, opts, nworld=2, key=True, rtol=RTOL):
     """Compares every step of every world from Sinew's state; returns the worst relative errors."""
     m, ctrl, out = run_both(path, tmp, nstep, opts, nworld, key=key)
     d = mujoco.MjData(m)
@@ -198,7 +199,7 @@ def per_step(path, tmp, nstep, opts, nworld=2, key=True):
                 worst[f] = max(worst[f], np.abs(got - ref).max(initial=0.0) / scale)
     print(os.path.basename(path), opts, "rows", nrows, "boundary states", nboundary, {f: f"{e:.1e}" for f, e in worst.items()})
     for f, e in worst.items():
-        assert e <= RTOL, f"{f}: relative error {e:.2e}"
+        assert e <= rtol, f"{f}: relative error {e:.2e}"
     return nrows
 
 
@@ -221,16 +222,24 @@ def test_myolegs(tmp_path, opts):
 
 FEATURE_OPTS = [{}, {"solver": "CG"}, {"solver": "PGS"}, {"cone": "elliptic"}, {"cone": "elliptic", "solver": "CG"},
                 {"cone": "elliptic", "solver": "PGS"}, {"flag.island": "disable"}, {"flag.warmstart": "disable"},
-                {"impratio": "3", "cone": "elliptic"}]
+                {"impratio": "3", "cone": "elliptic"}, {"noslip_iterations": "4"},
+                {"noslip_iterations": "10", "cone": "elliptic"},
+                {"noslip_iterations": "4", "solver": "CG"}, {"flag.island": "disable", "solver": "CG"}, {"noslip_iterations": "4", "solver": "PGS"},
+                {"noslip_iterations": "4", "cone": "elliptic", "solver": "PGS"}]
 
 
 @pytest.mark.parametrize("opts", FEATURE_OPTS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()) or "default")
 def test_feature_model(tmp_path, opts):
     """Free bodies (condim 1, 3, 4, 6), a hinge chain with limits, friction loss and a joint
-    coupling, 300 steps: every solver, both cones, islands and warm start on and off."""
+    coupling, 300 steps: every solver, both cones, islands and warm start on and off, and the
+    noslip post-solver after each solver."""
     path = tmp_path / "feature.xml"
     path.write_text(FEATURE)
-    assert per_step(str(path), tmp_path, 300, opts, nworld=1, key=False) > 0
+    # CG over the whole world (islands disabled, or noslip, which solves without islands) stops
+    # short of convergence on some steps, where rounding moves its answer further than on the
+    # small islands: measured 1.5e-9 (islands disabled) and 5.7e-9 (noslip) of the scale
+    whole_cg = opts.get("solver") == "CG" and ("flag.island" in opts or "noslip_iterations" in opts)
+    assert per_step(str(path), tmp_path, 300, opts, nworld=1, key=False, rtol=1e-8 if whole_cg else RTOL) > 0
 
 
 @pytest.mark.parametrize("name,nstep,bound", [("bimanual", 50, 1e-6), ("myofullbody", 20, 1e-6)])

@@ -26,10 +26,14 @@
 //   so its efc_state is what the warm-start comparison left there: the states at qacc_smooth,
 //   or stale values when warm start is disabled. The oracle tests compare with the states
 //   MuJoCo's own mj_constraintUpdate gives at MuJoCo's solution.)
-// Not reproduced: the noslip post-solver (step refuses noslip_iterations > 0), and MuJoCo's
-// sparse matrix storage (the result is the same up to rounding).
+// - noslip (noslip_iterations > 0): after any solver, mj_solNoSlip's projected Gauss-Seidel on
+//   the friction rows with R removed from AR (normal forces held), then qacc from the new forces;
+//   the main solver then runs over the whole world (no islands), as MuJoCo's. AR itself is not
+//   stored (it is njmax x njmax): the rows of M^-1 J' give its entries and residuals.
+// Not reproduced: MuJoCo's sparse matrix storage (the result is the same up to rounding).
 //
 // Work space: Data's sol_* fields (sol_H is nv x nv for Newton; efc_AR njmax x njmax for PGS;
+// sol_W njmax x nv for noslip;
 // sized by compile_solver_sizes from the model's options).
 #pragma once
 #include <cmath>
@@ -773,6 +777,71 @@ template <class T> SINEW_INLINE bool qcqp(T* res, const T* Ain, const T* bin, co
   return la != T(0);
 }
 
+/// mju_QCQP2: the same problem for n = 2 with MuJoCo's explicit 2 x 2 inverse.
+template <class T> SINEW_INLINE bool qcqp2(T* res, const T* Ain, const T* bin, const T* d, T r) {
+  const T b1 = bin[0] * d[0], b2 = bin[1] * d[1];
+  const T A11 = Ain[0] * d[0] * d[0], A22 = Ain[3] * d[1] * d[1], A12 = Ain[1] * d[0] * d[1];
+  T la = T(0), v1 = T(0), v2 = T(0);
+  for (int iter = 0; iter < 20; ++iter) {
+    const T det = (A11 + la) * (A22 + la) - A12 * A12;
+    if (det < T(1e-10)) { res[0] = res[1] = T(0); return false; }
+    const T detinv = T(1) / det;
+    const T P11 = (A22 + la) * detinv, P22 = (A11 + la) * detinv, P12 = -A12 * detinv;
+    v1 = -P11 * b1 - P12 * b2;
+    v2 = -P12 * b1 - P22 * b2;
+    const T val = v1 * v1 + v2 * v2 - r * r;
+    if (val < T(1e-10)) break;
+    const T deriv = T(-2.0) * (P11 * v1 * v1 + T(2.0) * P12 * v1 * v2 + P22 * v2 * v2);
+    const T delta = -val / deriv;
+    if (delta < T(1e-10)) break;
+    la += delta;
+  }
+  res[0] = v1 * d[0];
+  res[1] = v2 * d[1];
+  return la != T(0);
+}
+
+/// mju_QCQP3: n = 3 with MuJoCo's explicit 3 x 3 inverse (adjugate over determinant).
+template <class T> SINEW_INLINE bool qcqp3(T* res, const T* Ain, const T* bin, const T* d, T r) {
+  const T b1 = bin[0] * d[0], b2 = bin[1] * d[1], b3 = bin[2] * d[2];
+  const T A11 = Ain[0] * d[0] * d[0], A22 = Ain[4] * d[1] * d[1], A33 = Ain[8] * d[2] * d[2];
+  const T A12 = Ain[1] * d[0] * d[1], A13 = Ain[2] * d[0] * d[2], A23 = Ain[5] * d[1] * d[2];
+  T la = T(0), v1 = T(0), v2 = T(0), v3 = T(0);
+  for (int iter = 0; iter < 20; ++iter) {
+    T P11 = (A22 + la) * (A33 + la) - A23 * A23;
+    T P22 = (A11 + la) * (A33 + la) - A13 * A13;
+    T P33 = (A11 + la) * (A22 + la) - A12 * A12;
+    T P12 = A13 * A23 - A12 * (A33 + la);
+    T P13 = A12 * A23 - A13 * (A22 + la);
+    T P23 = A12 * A13 - A23 * (A11 + la);
+    const T det = (A11 + la) * P11 + A12 * P12 + A13 * P13;
+    if (det < T(1e-10)) { res[0] = res[1] = res[2] = T(0); return false; }
+    const T detinv = T(1) / det;
+    P11 *= detinv; P22 *= detinv; P33 *= detinv; P12 *= detinv; P13 *= detinv; P23 *= detinv;
+    v1 = -P11 * b1 - P12 * b2 - P13 * b3;
+    v2 = -P12 * b1 - P22 * b2 - P23 * b3;
+    v3 = -P13 * b1 - P23 * b2 - P33 * b3;
+    const T val = v1 * v1 + v2 * v2 + v3 * v3 - r * r;
+    if (val < T(1e-10)) break;
+    const T deriv = T(-2.0) * (P11 * v1 * v1 + P22 * v2 * v2 + P33 * v3 * v3) -
+                    T(4.0) * (P12 * v1 * v2 + P13 * v1 * v3 + P23 * v2 * v3);
+    const T delta = -val / deriv;
+    if (delta < T(1e-10)) break;
+    la += delta;
+  }
+  res[0] = v1 * d[0];
+  res[1] = v2 * d[1];
+  res[2] = v3 * d[2];
+  return la != T(0);
+}
+
+/// The QCQP MuJoCo's dual solvers call for n friction dimensions (2, 3: closed forms; else general).
+template <class T> SINEW_INLINE bool qcqp_n(T* res, const T* A, const T* b, const T* d, T r, int n) {
+  if (n == 2) return qcqp2(res, A, b, d, r);
+  if (n == 3) return qcqp3(res, A, b, d, r);
+  return qcqp(res, A, b, d, r, n);
+}
+
 template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
   const ModelView<T>& m = c.m;
   const WorldData<T, L>& d = c.d;
@@ -841,7 +910,7 @@ template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
           for (int j = 1; j < dim; ++j) d.efc_force[i + j] = T(0);
         } else {
           T v[5];
-          const bool active = qcqp(v, Ac, bc, mu, d.efc_force[i], nf);
+          const bool active = qcqp_n(v, Ac, bc, mu, d.efc_force[i], nf);
           if (active) {
             T s = T(0);
             for (int j = 0; j < nf; ++j) s += v[j] * v[j] / (mu[j] * mu[j]);
@@ -874,6 +943,155 @@ template <class T, class L> SINEW_INLINE int solve_pgs(Ctx<T, L>& c) {
   return iter;
 }
 
+// ---- the noslip post-solver, mj_solNoSlip ----
+
+/// Projected Gauss-Seidel on the friction rows only (dry friction, pyramid edge pairs, elliptic
+/// tangential forces) on AR without its regularizer (J M^-1 J'), normal forces held; then
+/// qfrc_constraint = J' f and qacc = qacc_smooth + M^-1 qfrc_constraint. MuJoCo reads AR; here
+/// the rows of W = M^-1 J' (sol_W, njmax x nv instead of njmax x njmax) and u = W' f, kept up to
+/// date as forces change, give the same numbers up to rounding: a row's residual is
+/// b_i + J_i u, a block of AR - R is J_a W_b'. Returns the iterations run.
+template <class T, class L> SINEW_INLINE int solve_noslip(Ctx<T, L>& c, int maxiter) {
+  const ModelView<T>& m = c.m;
+  const WorldData<T, L>& d = c.d;
+  const int nefc = c.nefc, nv = c.n, ne = d.ne[0], nf = d.nf[0];
+  const T scale = T(1) / (m.stat_meaninertia[0] * T(nv > 1 ? nv : 1));
+  const Span<T, L> ARinv = c.Dh, u = c.tmp;
+  const auto W = [&](int r) { return subspan(d.sol_W, r * nv); };
+  const auto jdot = [&](int r, const Span<T, L>& v) {  // J_r . v
+    T s = T(0);
+    for (int x = 0; x < c.nnz(r); ++x) s += c.Jx(r, x) * v[c.ccol(r, x)];
+    return s;
+  };
+  for (int r = 0; r < nefc; ++r) {
+    const Span<T, L> w = W(r);
+    for (int k = 0; k < nv; ++k) w[k] = T(0);
+    for (int x = 0; x < c.nnz(r); ++x) w[c.ccol(r, x)] = c.Jx(r, x);
+    solve_m_c(c, w);
+  }
+  for (int k = 0; k < nv; ++k) u[k] = T(0);
+  for (int r = 0; r < nefc; ++r) {
+    const T f = d.efc_force[r];
+    if (f != T(0))
+      for (int k = 0; k < nv; ++k) u[k] += W(r)[k] * f;
+  }
+  for (int i = 0; i < nefc; ++i) {
+    const T a = jdot(i, W(i));
+    ARinv[i] = T(1) / (min_val<T>() > a ? min_val<T>() : a);
+  }
+  const auto residual = [&](T* res, int i, int dim) {
+    for (int j = 0; j < dim; ++j) res[j] = d.efc_b[i + j] + jdot(i + j, u);
+  };
+  const auto block = [&](T* Ac, int start, int n) {  // diagonal clamped to >= 1e-10
+    for (int j = 0; j < n; ++j)
+      for (int k = 0; k < n; ++k) Ac[j * n + k] = jdot(start + j, W(start + k));
+    for (int j = 0; j < n; ++j)
+      if (Ac[j * (n + 1)] < T(1e-10)) Ac[j * (n + 1)] = T(1e-10);
+  };
+  const auto moved = [&](int at, const T* old, int dim) {  // u += W' (f - old) over the block
+    for (int j = 0; j < dim; ++j) {
+      const T df = d.efc_force[at + j] - old[j];
+      if (df != T(0))
+        for (int k = 0; k < nv; ++k) u[k] += W(at + j)[k] * df;
+    }
+  };
+  const auto cost_change = [&](const T* A, int at, const T* old, const T* res, int dim) {
+    T delta[6], change = T(0), quad = T(0);
+    for (int j = 0; j < dim; ++j) delta[j] = d.efc_force[at + j] - old[j];
+    for (int a = 0; a < dim; ++a) {
+      T s = T(0);
+      for (int b = 0; b < dim; ++b) s += A[a * dim + b] * delta[b];
+      quad += delta[a] * s;
+    }
+    for (int j = 0; j < dim; ++j) change += delta[j] * res[j];
+    change += T(0.5) * quad;
+    if (change > T(1e-10)) {  // a positive change restores the old forces
+      for (int j = 0; j < dim; ++j) d.efc_force[at + j] = old[j];
+      change = T(0);
+    }
+    moved(at, old, dim);
+    return change;
+  };
+  dual_state(d, nefc);
+  int iter = 0;
+  while (iter < maxiter) {
+    T improvement = T(0);
+    if (iter == 0)
+      for (int i = 0; i < nefc; ++i) improvement += T(0.5) * d.efc_force[i] * d.efc_force[i] * d.efc_R[i];
+    for (int i = ne; i < ne + nf; ++i) {  // dry friction
+      T res[1], old[1] = {d.efc_force[i]};
+      residual(res, i, 1);
+      d.efc_force[i] -= res[0] * ARinv[i];
+      const T fl = d.efc_frictionloss[i];
+      if (d.efc_force[i] < -fl) d.efc_force[i] = -fl;
+      else if (d.efc_force[i] > fl) d.efc_force[i] = fl;
+      const T delta = d.efc_force[i] - old[0];
+      improvement -= T(0.5) * delta * delta / ARinv[i] + delta * res[0];
+      moved(i, old, 1);
+    }
+    for (int i = ne + nf; i < nefc; ++i) {
+      if (d.efc_type[i] == CNSTR_CONTACT_PYRAMIDAL) {
+        const int dim = d.contact_dim[d.efc_id[i]];
+        for (int j = i; j < i + 2 * (dim - 1); j += 2) {  // pairs of opposing pyramid edges
+          T res[2], old[2] = {d.efc_force[j], d.efc_force[j + 1]}, Ac[4], bc[2];
+          residual(res, j, 2);
+          block(Ac, j, 2);
+          for (int k = 0; k < 2; ++k) bc[k] = res[k] - (Ac[k * 2] * old[0] + Ac[k * 2 + 1] * old[1]);
+          const T mid = T(0.5) * (d.efc_force[j] + d.efc_force[j + 1]);
+          const T K1 = Ac[0] + Ac[3] - Ac[1] - Ac[2];
+          const T K0 = mid * (Ac[0] - Ac[3]) + bc[0] - bc[1];
+          if (K1 < min_val<T>()) {
+            d.efc_force[j] = d.efc_force[j + 1] = mid;
+          } else {
+            const T y = -K0 / K1;
+            if (y < -mid) { d.efc_force[j] = T(0); d.efc_force[j + 1] = T(2) * mid; }
+            else if (y > mid) { d.efc_force[j] = T(2) * mid; d.efc_force[j + 1] = T(0); }
+            else { d.efc_force[j] = mid + y; d.efc_force[j + 1] = mid - y; }
+          }
+          improvement -= cost_change(Ac, j, old, res, 2);
+        }
+        i += 2 * (dim - 1) - 1;
+      } else if (d.efc_type[i] == CNSTR_CONTACT_ELLIPTIC) {
+        const int con = d.efc_id[i], dim = d.contact_dim[con], nfr = dim - 1;
+        T res[5], old[5], Ac[25], bc[5], mu[5];
+        for (int j = 0; j < 5; ++j) mu[j] = d.contact_friction[5 * con + j];
+        residual(res, i + 1, nfr);
+        for (int j = 0; j < nfr; ++j) old[j] = d.efc_force[i + 1 + j];
+        block(Ac, i + 1, nfr);
+        for (int j = 0; j < nfr; ++j) {
+          T s = T(0);
+          for (int k = 0; k < nfr; ++k) s += Ac[j * nfr + k] * old[k];
+          bc[j] = res[j] - s;
+        }
+        if (d.efc_force[i] < min_val<T>()) {
+          for (int j = 0; j < nfr; ++j) d.efc_force[i + 1 + j] = T(0);
+        } else {
+          T v[5];
+          if (qcqp_n(v, Ac, bc, mu, d.efc_force[i], nfr)) {  // on the cone: put v on the ellipsoid
+            T s = T(0);
+            for (int j = 0; j < nfr; ++j) s += v[j] * v[j] / (mu[j] * mu[j]);
+            s = std::sqrt(d.efc_force[i] * d.efc_force[i] / (min_val<T>() > s ? min_val<T>() : s));
+            for (int j = 0; j < nfr; ++j) v[j] *= s;
+          }
+          for (int j = 0; j < nfr; ++j) d.efc_force[i + 1 + j] = v[j];
+        }
+        improvement -= cost_change(Ac, i + 1, old, res, nfr);
+        i += nfr;
+      }
+    }
+    dual_state(d, nefc);
+    improvement *= scale;
+    ++iter;
+    if (improvement < m.opt.noslip_tolerance) break;
+  }
+  // dualFinish
+  mul_jt_force(c);
+  for (int k = 0; k < nv; ++k) { d.qfrc_constraint[k] = c.fc[k]; c.tmp[k] = c.fc[k]; }
+  solve_m_c(c, c.tmp);
+  for (int k = 0; k < nv; ++k) d.qacc[k] = d.qacc_smooth[k] + c.tmp[k];
+  return iter;
+}
+
 }  // namespace solver_detail
 
 /// The constraint solver of one world (see the header). Needs the position stage (rows, islands
@@ -896,9 +1114,10 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
   for (int k = 0; k < nv; ++k) w.x[k] = d.qacc_smooth[k];
   mul_j(w, w.x, d.efc_b);
   for (int r = 0; r < nefc; ++r) d.efc_b[r] -= d.efc_aref[r];
+  const int noslip = m.opt.noslip_iterations;
   if (pgs) make_ar(w);
-  // islands are found for every solver (nisland is reported as MuJoCo does); PGS still solves the
-  // whole world at once, as MuJoCo 3.4
+  // islands are found for every solver (nisland is reported as MuJoCo does); PGS, and every
+  // solver when noslip runs, still solve the whole world at once, as MuJoCo 3.4
   const bool islands = !m.opt.disabled(DSBL_ISLAND);
   if (islands) find_islands(m, d);
 
@@ -938,14 +1157,16 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
     for (int k = 0; k < nv; ++k) { d.qfrc_constraint[k] = w.fc[k]; w.tmp[k] = w.fc[k]; }
     solve_m_c(w, w.tmp);
     for (int k = 0; k < nv; ++k) d.qacc[k] = d.qacc_smooth[k] + w.tmp[k];
+    if (noslip > 0) d.solver_niter[0] += solve_noslip(w, noslip);
     return;
   }
   const bool newton = m.opt.solver == SOL_NEWTON;
-  if (!islands || d.nisland[0] == 0) {
+  if (!islands || noslip > 0 || d.nisland[0] == 0) {
     w.newton = newton;
     for (int k = 0; k < nv; ++k) w.x[k] = d.qacc[k];
     d.solver_niter[0] = solve_primal(w, false);
     for (int k = 0; k < nv; ++k) { d.qacc[k] = w.x[k]; d.qfrc_constraint[k] = w.fc[k]; }
+    if (noslip > 0) d.solver_niter[0] += solve_noslip(w, noslip);
     return;
   }
   for (int k = 0; k < d.nisland[0]; ++k) {

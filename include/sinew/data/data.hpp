@@ -63,7 +63,7 @@
   X(efc_frictionloss, s.njmax) X(efc_diagApprox, s.njmax) X(efc_R, s.njmax)             \
   X(efc_D, s.njmax) X(efc_KBIP, 4 * s.njmax) X(efc_vel, s.njmax) X(efc_aref, s.njmax)   \
   X(efc_b, s.njmax) X(efc_force, s.njmax) X(contact_mu, s.nconmax) X(contact_H, s.nconH)  \
-  X(efc_AR, s.nAR)                                                                      \
+  X(efc_AR, s.nAR) X(sol_W, s.nsolW)                                                    \
   /* scratch: constraint solver (constraint/solver.hpp) */                              \
   X(sol_Jaref, s.njmax) X(sol_Jv, s.njmax) X(sol_quad, 3 * s.njmax) X(sol_D, s.njmax)   \
   X(sol_vec, 18 * s.nv) X(sol_H, s.nsolH) X(sol_Hcone, s.nsolHcone)                     \

@@ -50,7 +50,16 @@ template <class T> inline void compile_solver_sizes(Model<T>& m) {
   m.nsolH = newton ? m.nv * m.nv : 0;
   m.nsolHcone = newton && elliptic ? m.nv * m.nv : 0;
   m.nconH = newton && elliptic ? 36 * m.nconmax : 0;
-  m.nAR = m.opt.solver == SOL_PGS ? m.njmax * m.njmax : 0;
+  const long long ar = m.opt.solver == SOL_PGS ? (long long)m.njmax * m.njmax : 0;
+  if (ar > 2147483647LL)
+    throw std::length_error("the PGS solver's dense AR matrix (njmax x njmax, njmax = " + std::to_string(m.njmax) +
+                            " rows) has more than 2^31 entries; lower nconmax or use the Newton or CG solver");
+  m.nAR = int(ar);
+  const long long w = m.opt.noslip_iterations > 0 ? (long long)m.njmax * m.nv : 0;
+  if (w > 2147483647LL)
+    throw std::length_error("the noslip solver's M^-1 J' (njmax x nv, njmax = " + std::to_string(m.njmax) +
+                            ") has more than 2^31 entries; lower nconmax");
+  m.nsolW = int(w);
 }
 
 /// Sets m.njmax to the worst case of constraint rows per world: every equality row, every

@@ -148,11 +148,12 @@ struct ModelSizes {
   // Constraint-solver work space per world (model/compile_equality.hpp compile_solver_sizes,
   // from opt.solver and opt.cone; recomputed by apply_option): the Newton Hessian and its
   // factor (nv x nv), the factor with elliptic-cone terms, the elliptic contacts' local
-  // Hessians (36 per contact) and PGS's dense AR matrix (njmax x njmax).
+  // Hessians (36 per contact), PGS's dense AR matrix (njmax x njmax) and noslip's M^-1 J'.
   int nsolH = 0;        ///< nv * nv with the Newton solver, else 0
   int nsolHcone = 0;    ///< nv * nv with Newton and elliptic cones, else 0
   int nconH = 0;        ///< 36 * nconmax with Newton and elliptic cones, else 0
   int nAR = 0;          ///< njmax * njmax with PGS, else 0
+  int nsolW = 0;        ///< njmax * nv with noslip (the rows of M^-1 J'), else 0
   int nstat = 1;        ///< model statistics stored as arrays (stat_meaninertia): always 1
 };
 
