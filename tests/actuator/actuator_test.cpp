@@ -141,9 +141,6 @@ TEST_CASE("lengthrange by simulation pushes a muscle on a limited joint into its
 TEST_CASE("actuator errors name file and line") {
   CHECK_THROWS_WITH_AS(load("<general site=\"s\"/>"), doctest::Contains("transmission 'site' is not supported yet"),
                        sinew::ModelError);
-  CHECK_THROWS_WITH_AS(load("<muscle joint=\"j\"/>", "<option integrator=\"implicit\"/>"),
-                       doctest::Contains("computing it with integrator 'implicit' is not supported yet"),
-                       sinew::ModelError);
   CHECK_THROWS_WITH_AS(load("<muscle joint=\"k\" lengthrange=\"0 1\" lmin=\"1.2\"/>"),
                        doctest::Contains("lmin<1<lmax required in muscle"), sinew::ModelError);
   CHECK_THROWS_WITH_AS(sinew::load_mjcf_string("<mujoco><compiler autolimits=\"false\"/><worldbody><body>"

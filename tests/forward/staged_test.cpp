@@ -1,5 +1,5 @@
 // The extension contract of docs/design.md, tested: the staged pipeline (one launch per stage) is
-// exactly what `step` runs, bit for bit, for Euler, implicitfast and RK4; `step_with` runs a user
+// exactly what `step` runs, bit for bit, for Euler, implicitfast, RK4 and implicit; `step_with` runs a user
 // stage in every forward pass of a step (RK4's inner evaluations included) and equals `step`
 // when the stage does what a preset input would; SINEW_WORLD_STAGE works outside namespace sinew.
 #include <doctest/doctest.h>
@@ -23,7 +23,7 @@ namespace {
 using namespace sinew;
 const std::string kRoot = SINEW_SOURCE_DIR;
 
-const char* integrators[] = {"Euler", "implicitfast", "RK4"};
+const char* integrators[] = {"Euler", "implicitfast", "RK4", "implicit"};
 
 /// All of a Data's real and integer memory as bytes (for bit-for-bit comparison).
 template <class T> std::vector<char> bytes_of(const Data<T>& d) {
@@ -42,7 +42,7 @@ struct Case {
   Data<double> a, b;
 };
 Case make(const std::string& file, const char* integrator, int nworld) {
-  std::vector<Diagnostic> warnings;  // skeleton.xml's box pairs (not simulated) are reported here
+  std::vector<Diagnostic> warnings;
   Case c{load_mjcf(kRoot + "/models/" + file, &warnings), {}, {}};
   apply_option(c.m, "integrator", integrator);
   c.a = Data<double>(c.m, nworld);
@@ -59,7 +59,7 @@ Case make(const std::string& file, const char* integrator, int nworld) {
 }
 }  // namespace
 
-TEST_CASE("the staged pipeline of docs/design.md is exactly step, for Euler, implicitfast and RK4") {
+TEST_CASE("the staged pipeline of docs/design.md is exactly step, for every integrator") {
   for (const char* file : {"arm.xml", "skeleton.xml"})
     for (const char* integ : integrators) {
       INFO(file << ", " << integ);

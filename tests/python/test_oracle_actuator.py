@@ -242,7 +242,7 @@ def _trajectory(tmp_path, integrator, precision, nstep, rtol):
         assert e <= rtol, f"{integrator} {precision} {f}: {e:.3g}"
 
 
-@pytest.mark.parametrize("integrator", ["Euler", "implicitfast", "RK4"])
+@pytest.mark.parametrize("integrator", ["Euler", "implicitfast", "RK4", "implicit"])
 def test_muscle_trajectory(tmp_path, integrator):
     _trajectory(tmp_path, integrator, "double", 1000, TRAJ_RTOL)
 
@@ -272,17 +272,6 @@ def test_errors(tmp_path, act, jattr, msg):
     p, _ = run_rollout(path, tmp_path / "out", "--steps", 0, check=False)
     assert p.returncode == 1
     assert msg in p.stderr, p.stderr
-    assert "bad.xml:2" in p.stderr, p.stderr
-
-
-def test_lengthrange_implicit_refused(tmp_path):
-    # MuJoCo simulates it with the implicit integrator's Coriolis derivative, which Sinew lacks
-    path = tmp_path / "bad.xml"
-    path.write_text(BASE.format(act='<muscle joint="j"/>', jattr='range="-1 1"').replace(
-        "<mujoco>", '<mujoco><option integrator="implicit"/>'))
-    p, _ = run_rollout(path, tmp_path / "out", "--steps", 0, check=False)
-    assert p.returncode == 1
-    assert "lengthrange must be given: computing it with integrator 'implicit' is not supported yet" in p.stderr
     assert "bad.xml:2" in p.stderr, p.stderr
 
 
@@ -365,7 +354,7 @@ def _check_lengthrange(ref, got, tol):
 
 @pytest.mark.skipif(not DUMP, reason="set SINEW_MODEL_DUMP to the sinew-model-dump binary")
 @pytest.mark.parametrize("opts", LR_OPTS)
-@pytest.mark.parametrize("integrator", ["Euler", "implicitfast", "RK4"])
+@pytest.mark.parametrize("integrator", ["Euler", "implicitfast", "RK4", "implicit"])
 def test_lengthrange_simulated(tmp_path, opts, integrator):
     path = tmp_path / "lr.xml"
     path.write_text(LR_MODEL.format(opts=opts, integrator=integrator, solver="Newton"))

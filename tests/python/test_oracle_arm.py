@@ -1,6 +1,6 @@
 """models/arm.xml (the README's main-job model: 6 muscles on spatial tendons with sphere and
 cylinder wrapping and sidesites) against MuJoCo 3.4.0 over whole 1000-step trajectories with
-random controls, under Euler (eulerdamp on and off), implicitfast and RK4.
+random controls, under Euler (eulerdamp on and off), implicitfast, RK4 and implicit.
 
 Every step's qpos, qvel, act, ten_length and actuator_force are compared with MuJoCo's
 mj_forward/mj_step loop fed the same controls. Double tolerance: 1e-9 relative to the largest
@@ -26,6 +26,7 @@ SETTINGS = {
     "euler_noeulerdamp": ["--option", "flag.eulerdamp=disable"],
     "implicitfast": ["--option", "integrator=implicitfast"],
     "rk4": ["--option", "integrator=RK4"],
+    "implicit": ["--option", "integrator=implicit"],
 }
 
 
@@ -53,6 +54,8 @@ def test_arm_trajectory(setting, tmp_path):
         m.opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
     elif setting == "rk4":
         m.opt.integrator = mujoco.mjtIntegrator.mjINT_RK4
+    elif setting == "implicit":
+        m.opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICIT
     rng = np.random.default_rng(7)
     # slowly varying random excitations in [0, 1]
     knots = rng.uniform(0, 1, (NSTEP // 100 + 2, m.nu))

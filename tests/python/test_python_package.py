@@ -22,7 +22,7 @@ import sinew
 from oracle_util import ROLLOUT, our_model, run_rollout
 
 mujoco = pytest.importorskip("mujoco")
-# skeleton.xml's box pairs give a load warning (tested on its own below)
+# load warnings are tested on their own (test_errors_and_warnings)
 pytestmark = pytest.mark.filterwarnings("ignore::sinew.SinewWarning")
 
 

@@ -70,7 +70,7 @@
   /* scratch: RNE, implicit damping, Runge-Kutta */                                     \
   X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nM) X(qHDiagInv, s.nv)      \
   X(scratch_nv, 2 * s.nv)                                                               \
-  X(qDeriv, s.nM)                                                                       \
+  X(qDeriv, s.nM) X(qLU, s.nLU) X(imp_tangent, s.nimpl)                                 \
   X(rk_X, 4 * (s.nq + s.nv + s.na)) X(rk_F, 4 * (s.nv + s.na)) X(rk_dX, 2 * s.nv + s.na)
 
 // X(name, count): integer fields of one world.

@@ -63,6 +63,7 @@ template <class Models = DefaultMuscleModels, class T, class L>
 SINEW_HD inline void integrate_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   if (m.opt.integrator == INT_RK4) rk4(m, d, detail::ForwardStage<Models>{});
   else if (m.opt.integrator == INT_IMPLICITFAST) implicitfast<Models>(m, d);
+  else if (m.opt.integrator == INT_IMPLICIT) implicit<Models>(m, d);
   else euler(m, d);
   check_state_world(m, d);
 }
@@ -89,24 +90,26 @@ SINEW_HD inline void step_world_with(const ModelView<T>& m, const WorldData<T, L
   forward_world_with<At, Models>(m, d, f);
   if (m.opt.integrator == INT_RK4) rk4(m, d, detail::ForwardStageWith<At, Models, F>{f});
   else if (m.opt.integrator == INT_IMPLICITFAST) implicitfast<Models>(m, d);
+  else if (m.opt.integrator == INT_IMPLICIT) implicit<Models>(m, d);
   else euler(m, d);
   check_state_world(m, d);
 }
 
 /// Returns an empty string when the batched step supports the model's options, else the reason.
 template <class T> inline std::string step_unsupported(const Option<T>& opt) {
-  if (opt.integrator == INT_IMPLICIT)
-    return "integrator 'implicit' is not supported yet (use Euler, RK4 or implicitfast)";
-  if (opt.integrator != INT_EULER && opt.integrator != INT_RK4 && opt.integrator != INT_IMPLICITFAST)
+  if (opt.integrator != INT_EULER && opt.integrator != INT_RK4 && opt.integrator != INT_IMPLICITFAST &&
+      opt.integrator != INT_IMPLICIT)
     return "unknown integrator";
   if (opt.solver != SOL_PGS && opt.solver != SOL_CG && opt.solver != SOL_NEWTON) return "unknown solver";
   if (opt.disabled(DSBL_NATIVECCD))
     return "flag nativeccd=\"disable\" (MuJoCo's libccd path) is not supported: Sinew implements native CCD";
   if (opt.enabled(ENBL_MULTICCD)) return "flag multiccd=\"enable\" (multiple contacts per convex pair) is not supported";
-  if (opt.integrator == INT_IMPLICITFAST && (opt.density > T(0) || opt.viscosity > T(0)) &&
-      !(opt.disabled(DSBL_SPRING) && opt.disabled(DSBL_DAMPER)))
-    return "fluid forces (density/viscosity) with integrator 'implicitfast' are not supported yet: MuJoCo puts "
-           "their velocity derivatives into the implicit step, Sinew does not compute them (use Euler or RK4)";
+  if ((opt.integrator == INT_IMPLICITFAST || opt.integrator == INT_IMPLICIT) &&
+      (opt.density > T(0) || opt.viscosity > T(0)) && !(opt.disabled(DSBL_SPRING) && opt.disabled(DSBL_DAMPER)))
+    return std::string("fluid forces (density/viscosity) with integrator '") +
+           (opt.integrator == INT_IMPLICIT ? "implicit" : "implicitfast") +
+           "' are not supported yet: MuJoCo puts their velocity derivatives into the implicit step, Sinew does "
+           "not compute them (use Euler or RK4)";
   return {};
 }
 

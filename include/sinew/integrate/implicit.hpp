@@ -1,4 +1,5 @@
-// The implicitfast integrator (mj_implicit with integrator="implicitfast", MuJoCo 3.4.0).
+// The implicitfast and implicit integrators (mj_implicit, MuJoCo 3.4.0); implicit adds the RNE
+// velocity derivative and an LU factorization (see implicit() below).
 //
 // qDeriv = d(qfrc_smooth)/d(qvel) without the RNE term:
 //   - actuators with a velocity-dependent gain or bias (affine kv terms; the muscle's active
@@ -17,6 +18,8 @@
 //
 //   implicitfast(m, d);   // after forward_world
 #pragma once
+#include <limits>
+
 #include "sinew/actuator/actuation.hpp"
 #include "sinew/dynamics/factor_m.hpp"
 #include "sinew/integrate/advance.hpp"
@@ -88,6 +91,127 @@ SINEW_HD inline void implicitfast_qderiv(const ModelView<T>& m, const WorldData<
         implicit_detail::add_jtbj(m, d.qDeriv, d.ten_J, m.ten_J_colind, m.ten_J_rowadr[t], m.ten_J_rownnz[t],
                                   -m.tendon_damping[t]);
   }
+}
+
+namespace implicit_detail {
+/// Column k of d qfrc_bias / d qvel, subtracted from the dense nv x nv matrix Q (row-major):
+/// the forward-mode derivative of com_vel and rne along qvel = e_k (MuJoCo's mjd_rne_vel computes
+/// the same matrix in reverse order of loops). dvel, dcdof: tangents of cvel (per body) and
+/// cdof_dot (per dof); dacc, dfrc: of the RNE accelerations and forces (rne's scratch).
+template <class T, class L>
+SINEW_HD inline void sub_rne_vel_column(const ModelView<T>& m, const WorldData<T, L>& d, int k, const Span<T, L>& Q) {
+  const int nbody = m.size.nbody, nv = m.size.nv;
+  const Span<T, L> dvel = d.imp_tangent, dcdof = subspan(d.imp_tangent, 6 * nbody);
+  set6(dvel, 0, vec6<T>::zero());
+  set6(d.rne_cacc, 0, vec6<T>::zero());
+  for (int i = 1; i < nbody; ++i) {
+    const int bda = m.body_dofadr[i], ndof = m.body_dofnum[i];
+    vec6<T> v = get6(dvel, m.body_parentid[i]);
+    for (int j = 0; j < ndof; ++j) {  // com_vel's order: a free joint's translation first
+      const int dof = bda + j;
+      const int type = m.jnt_type[m.dof_jntid[dof]];
+      if (type == JNT_FREE || type == JNT_BALL) {
+        int r = dof;
+        if (type == JNT_FREE) {
+          for (int q = 0; q < 3; ++q) {
+            set6(dcdof, dof + q, vec6<T>::zero());
+            if (dof + q == k) v += get6(d.cdof, k);
+          }
+          r = dof + 3;
+        }
+        for (int q = 0; q < 3; ++q) set6(dcdof, r + q, cross_motion(v, get6(d.cdof, r + q)));
+        for (int q = 0; q < 3; ++q)
+          if (r + q == k) v += get6(d.cdof, k);
+        j = r + 2 - bda;
+      } else {
+        set6(dcdof, dof, cross_motion(v, get6(d.cdof, dof)));
+        if (dof == k) v += get6(d.cdof, k);
+      }
+    }
+    set6(dvel, i, v);
+    // rne: cacc = cacc_parent + sum qvel cdof_dot; cfrc = I cacc + cvel x (I cvel)
+    vec6<T> a = get6(d.rne_cacc, m.body_parentid[i]);
+    for (int j = 0; j < ndof; ++j) {
+      a += d.qvel[bda + j] * get6(dcdof, bda + j);
+      if (bda + j == k) a += get6(d.cdof_dot, k);
+    }
+    set6(d.rne_cacc, i, a);
+    const inertia10<T> in = get10(d.cinert, i);
+    const vec6<T> cvel = get6(d.cvel, i);
+    set6(d.rne_cfrc, i, mul_inertia(in, a) + cross_force(v, mul_inertia(in, cvel)) + cross_force(cvel, mul_inertia(in, v)));
+  }
+  for (int i = nbody - 1; i > 0; --i) {
+    const int p = m.body_parentid[i];
+    if (p) set6(d.rne_cfrc, p, get6(d.rne_cfrc, p) + get6(d.rne_cfrc, i));
+  }
+  for (int j = 0; j < nv; ++j) Q[j * nv + k] -= dot(get6(d.cdof, j), get6(d.rne_cfrc, m.dof_bodyid[j]));
+}
+}  // namespace implicit_detail
+
+/// The implicit integrator (mj_implicit with integrator="implicit", MuJoCo 3.4.0): qDeriv as
+/// implicitfast's (both triangles) minus d qfrc_bias / d qvel (the Coriolis and centrifugal
+/// derivative, not symmetric), H = M - h qDeriv factored by MuJoCo's reverse-order LU without
+/// pivoting (H = (U + I) L; the tree sparsity makes no fill-in), qacc = H^-1 (qfrc_smooth +
+/// qfrc_constraint), then advanced as every integrator. Dense storage: qLU is nv x nv, row-major
+/// (only the entries of M's sparsity and its transpose are non-zero). A pivot below mjMINVAL
+/// (MuJoCo: a fatal error) makes qacc NaN, which flags the world (STATUS_BADQACC).
+template <class Models = DefaultMuscleModels, class T, class L>
+SINEW_HD inline void implicit(const ModelView<T>& m, const WorldData<T, L>& d) {
+  const T h = m.opt.timestep;
+  const int nv = m.size.nv;
+  const Span<T, L> H = d.qLU;
+  implicitfast_qderiv<Models>(m, d);
+  // Q = qDeriv (both triangles) - d qfrc_bias / d qvel
+  for (int k = 0; k < nv * nv; ++k) H[k] = T(0);
+  for (int i = 0; i < nv; ++i) {
+    int pos = m.dof_Madr[i];
+    for (int c = i; c >= 0; c = m.dof_parentid[c], ++pos) {
+      H[i * nv + c] = d.qDeriv[pos];
+      H[c * nv + i] = d.qDeriv[pos];
+    }
+  }
+  for (int k = 0; k < nv; ++k) implicit_detail::sub_rne_vel_column(m, d, k, H);
+  // H = M - h Q, on M's sparsity and its transpose
+  for (int i = 0; i < nv; ++i) {
+    int pos = m.dof_Madr[i];
+    for (int c = i; c >= 0; c = m.dof_parentid[c], ++pos) {
+      H[i * nv + c] = d.qM[pos] + (-h) * H[i * nv + c];
+      if (c != i) H[c * nv + i] = d.qM[pos] + (-h) * H[c * nv + i];
+    }
+  }
+  // reverse-order LU (mju_factorLUSparse): for r = nv-1 .. 0, rows j < r with (j, r) != 0
+  bool ok = true;
+  for (int r = nv - 1; r >= 0; --r) {
+    const T piv = H[r * nv + r];
+    if (!(piv > min_val<T>() || piv < -min_val<T>())) { ok = false; break; }
+    for (int j = r - 1; j >= 0; --j) {
+      T& lji = H[j * nv + r];
+      if (lji == T(0)) continue;
+      lji = lji / piv;
+      for (int c = 0; c < r; ++c)
+        if (H[r * nv + c] != T(0)) H[j * nv + c] -= H[r * nv + c] * lji;
+    }
+  }
+  const Span<T, L> qacc = d.scratch_nv;
+  for (int i = 0; i < nv; ++i) qacc[i] = d.qfrc_smooth[i] + d.qfrc_constraint[i];
+  if (!ok) {
+    for (int i = 0; i < nv; ++i) qacc[i] = std::numeric_limits<T>::quiet_NaN();
+  } else {
+    // (U + I) y = f, then L x = y
+    for (int i = nv - 1; i >= 0; --i) {
+      T s = T(0);
+      for (int c = i + 1; c < nv; ++c)
+        if (H[i * nv + c] != T(0)) s += H[i * nv + c] * qacc[c];
+      qacc[i] -= s;
+    }
+    for (int i = 0; i < nv; ++i) {
+      T s = T(0);
+      for (int c = 0; c < i; ++c)
+        if (H[i * nv + c] != T(0)) s += H[i * nv + c] * qacc[c];
+      qacc[i] = (qacc[i] - s) / H[i * nv + i];
+    }
+  }
+  advance(m, d, d.act_dot, qacc, static_cast<const Span<T, L>*>(nullptr));
 }
 
 template <class Models = DefaultMuscleModels, class T, class L>

@@ -196,7 +196,7 @@ inline int resolve_limited(int limited, const double* range, bool autolimits, co
 /// tendon limits and equality constraints become rows; contacts, gravity, springs, dampers,
 /// friction loss and actuation are disabled), applies qfrc_applied = +-accel * moment / |M^-1
 /// moment| (capped at maxforce), runs actuation, acceleration and the constraint solver and
-/// integrates with Euler (RK4 models too, as mj_step2). A state MuJoCo's mj_checkPos/Vel/Acc
+/// integrates with Euler (RK4 models too, as mj_step2) or, for implicit models, implicit. A state MuJoCo's mj_checkPos/Vel/Acc
 /// would reset (NaN or beyond max_val = 1e10) makes it fail as MuJoCo does. Returns the (lo, hi)
 /// pair or throws ModelError with MuJoCo's message. The Model must be compiled up to the
 /// constraint capacities (compile_constraint_sizes), so that the Data has the solver's space.
@@ -248,10 +248,10 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
       fwd_acceleration_world(v, d);
       fwd_constraint_world(v, d);
       if (detail::any_bad<double>(d.qacc, nv)) unstable();  // mj_checkAcc
-      // Euler for every integrator Sinew accepts here: RK4 models step with Euler in mj_step2,
-      // as MuJoCo's simulation does, and with dampers and actuation disabled implicitfast's
-      // qDeriv is zero (implicit is refused by the caller: its Coriolis derivative is not)
-      advance(v, d, d.act_dot, d.qacc, static_cast<const Span<double, WorldOuter>*>(nullptr));
+      // mj_step2's integrator: Euler (RK4 models too), implicitfast (with dampers and actuation
+      // disabled its qDeriv is zero: Euler), implicit (its Coriolis derivative is not zero)
+      if (v.opt.integrator == INT_IMPLICIT) implicit<DefaultMuscleModels>(v, d);
+      else advance(v, d, d.act_dot, d.qacc, static_cast<const Span<double, WorldOuter>*>(nullptr));
       const double len = d.actuator_length[index];
       if (d.time[0] > lr.inttotal - lr.interval) {
         if (len < lmin[side] || !updated) lmin[side] = len;
@@ -493,9 +493,6 @@ inline void compile_actuators(Model<double>& m) {
         continue;
       }
     }
-    if (m.opt.integrator == INT_IMPLICIT)
-      throw ModelError(where[size_t(i)],
-                       "lengthrange must be given: computing it with integrator 'implicit' is not supported yet");
     double out[2];
     actuator_detail::simulate_lengthrange(m, i, lr, where[size_t(i)], out);
     range[0] = out[0];

@@ -60,6 +60,8 @@ template <class T> inline void compile_solver_sizes(Model<T>& m) {
     throw std::length_error("the noslip solver's M^-1 J' (njmax x nv, njmax = " + std::to_string(m.njmax) +
                             ") has more than 2^31 entries; lower nconmax");
   m.nsolW = int(w);
+  m.nLU = m.opt.integrator == INT_IMPLICIT ? m.nv * m.nv : 0;
+  m.nimpl = m.opt.integrator == INT_IMPLICIT ? 6 * (m.nbody + m.nv) : 0;
 }
 
 /// Sets m.njmax to the worst case of constraint rows per world: every equality row, every

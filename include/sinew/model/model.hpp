@@ -154,6 +154,8 @@ struct ModelSizes {
   int nconH = 0;        ///< 36 * nconmax with Newton and elliptic cones, else 0
   int nAR = 0;          ///< njmax * njmax with PGS, else 0
   int nsolW = 0;        ///< njmax * nv with noslip (the rows of M^-1 J'), else 0
+  int nLU = 0;          ///< nv * nv with the implicit integrator (M - h qDeriv and its LU), else 0
+  int nimpl = 0;        ///< 6 (nbody + nv) with the implicit integrator (RNE velocity tangents), else 0
   int nstat = 1;        ///< model statistics stored as arrays (stat_meaninertia): always 1
 };
 
