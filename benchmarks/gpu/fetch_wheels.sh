@@ -64,7 +64,7 @@ mv "$tmp/warp.tar.xz.part0" "$OUT/warp-a/"
 # Sinew's build dependencies (README: Dependencies), as .deb files for `dpkg -x` into a prefix
 rm -rf "$OUT/deps"
 mkdir -p "$OUT/deps"
-(cd "$OUT/deps" && apt-get download libeigen3-dev libtinyxml2-dev libtinyxml2-9 libzip-dev libzip4 libqhull-dev libqhull-r8.0 zlib1g-dev zlib1g 2>&1 \
+(cd "$OUT/deps" && apt-get download libeigen3-dev libtinyxml2-dev libtinyxml2-9 libzip-dev libzip4 libqhull-dev libqhull-r8.0 libpng-dev libpng16-16 zlib1g-dev zlib1g 2>&1 \
    | grep -v "^W: Download is performed unsandboxed") || echo "fetch_wheels: apt-get download failed: the device must have Eigen 3 and tinyxml2 itself" >&2
 
 echo "fetch_wheels: done"

@@ -299,7 +299,7 @@ TEST_CASE("MSH meshes: read as MuJoCo's legacy binary format, sizes checked befo
   fs::remove_all(dir);
 }
 
-TEST_CASE("height fields: elevation rows flipped and normalized; PNG and bad binary files refused") {
+TEST_CASE("height fields: elevation rows flipped and normalized; bad binary and PNG files refused") {
   namespace fs = std::filesystem;
   std::vector<sinew::Diagnostic> w;
   const Model<double> m = load_mjcf_string(
@@ -320,8 +320,13 @@ TEST_CASE("height fields: elevation rows flipped and normalized; PNG and bad bin
   const std::string bad = error_of("<mujoco><asset><hfield file='bad.bin' size='1 1 1 1'/></asset></mujoco>", dir.string());
   CHECK(bad.find("unexpected file size") != std::string::npos);
   CHECK(bad.find("bad.bin") != std::string::npos);
+  {
+    std::ofstream o(dir / "t.png", std::ios::binary);
+    o << "\x89PNG\r\n\x1a\n truncated";
+  }
   const std::string png = error_of("<mujoco><asset><hfield file='t.png' size='1 1 1 1'/></asset></mujoco>", dir.string());
-  CHECK(png.find("PNG height fields are not supported") != std::string::npos);
+  CHECK(png.find("error decoding PNG file") != std::string::npos);
+  CHECK(png.find("t.png") != std::string::npos);
   CHECK(error_of("<mujoco><asset><hfield nrow='2' ncol='2' size='1 1 1 1' elevation='1 2 3'/></asset></mujoco>")
             .find("elevation data length must match nrow*ncol") != std::string::npos);
   fs::remove_all(dir);

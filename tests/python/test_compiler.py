@@ -54,6 +54,34 @@ PEBBLE = ("-0.0256 -0.0338 -0.0055  0.0173 0.0374 0.0032  -0.0227 -0.0258 0.0215
           "-0.0344 0.0133 -0.0226  -0.0293 -0.0005 -0.0283")
 
 
+def write_png(path, px, ctype, depth, palette=None):
+    """A minimal PNG writer (zlib, filter 0): px is height x width x channels of integers."""
+    import struct
+    import zlib
+    h, w, _ = px.shape
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+
+    raw = b""
+    for row in px:
+        flat = row.reshape(-1)
+        if depth < 8:
+            bits = "".join(format(int(v), f"0{depth}b") for v in flat)
+            bits += "0" * (-len(bits) % 8)
+            line = bytes(int(bits[k:k + 8], 2) for k in range(0, len(bits), 8))
+        elif depth == 16:
+            line = b"".join(struct.pack(">H", int(v)) for v in flat)
+        else:
+            line = bytes(int(v) for v in flat)
+        raw += b"\0" + line
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, ctype, 0, 0, 0))
+    if palette is not None:
+        data += chunk(b"PLTE", bytes(int(v) for v in palette.reshape(-1)))
+    data += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    path.write_bytes(data)
+
+
 @pytest.fixture(scope="session")
 def paths(tmp_path_factory):
     d = tmp_path_factory.mktemp("wrappers")
@@ -73,6 +101,28 @@ def paths(tmp_path_factory):
         '<geom type="hfield" hfield="terrain" pos="0 3 0"/><body pos="0 0 1"><freejoint/><geom size="0.1"/></body>'
         '</worldbody></mujoco>')
     out["hfield"] = str(d / "hfield.xml")
+    # PNG height fields (mjCHField::LoadPNG, lodepng to 8-bit grey): every colour type and depth
+    # lodepng converts (grey 1/2/4/8/16 bits, RGB, palette, grey+alpha, RGBA, Adam7 interlaced
+    # is not written here), by content_type and by extension
+    pngs = []
+    rng = np.random.default_rng(2)
+    for i, (ctype, depth) in enumerate([(0, 8), (0, 16), (0, 1), (0, 2), (0, 4), (2, 8), (3, 8), (4, 8), (6, 8),
+                                        (2, 16)]):
+        h, w = 5 + i % 3, 7 + i % 4
+        chans = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ctype]
+        top = (1 << depth) - 1 if ctype != 3 else 5
+        px = rng.integers(0, top + 1, (h, w, chans))
+        name = f"img{i}.png" if i % 2 == 0 else f"img{i}.dat"
+        write_png(d / name, px, ctype, depth, palette=rng.integers(0, 256, (6, 3)) if ctype == 3 else None)
+        pngs.append(name)
+    (d / "png.xml").write_text(
+        '<mujoco><asset>' + "".join(
+            f'<hfield name="p{i}" file="{n}" size="1 1 0.2 0.1"' + ('' if n.endswith(".png") else
+                                                                     ' content_type="image/png"') + '/>'
+            for i, n in enumerate(pngs)) + '</asset><worldbody>' +
+        "".join(f'<geom type="hfield" hfield="p{i}" pos="{3 * i} 0 0"/>' for i in range(len(pngs))) +
+        '<body pos="0 0 1"><freejoint/><geom size="0.1"/></body></worldbody></mujoco>')
+    out["png"] = str(d / "png.xml")
     # mesh hull graphs (mesh_graph): built for collision geoms, for an explicit pair of geoms that
     # cannot otherwise collide, for convex inertia and for meshes without faces, not for a
     # visual-only mesh with faces; maxhullvert
@@ -98,7 +148,7 @@ def paths(tmp_path_factory):
 
 
 MODELS = ["myofullbody", "bimanual", "myolegs_osl", "myoelbow_exo", "myoarm", "myolegs", "springdamper",
-          "myosuite_scene", "hfield", "meshes"]
+          "myosuite_scene", "hfield", "png", "meshes"]
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -168,3 +218,29 @@ def test_model_matches_mujoco(name, paths, tmp_path):
     if name == "springdamper":  # the computed values are there, not the given ones
         assert m.jnt_stiffness[0] != 3 and m.dof_damping[0] != 2 and m.jnt_stiffness[4] == 0
     assert not bad, f"{name}: " + "\n".join(bad)
+
+
+def test_png_hfield_errors(tmp_path):
+    """Bad PNG height fields are load errors naming the file and the XML line: a truncated image,
+    a file that is not a PNG, and a header declaring more than 2^27 pixels (refused before
+    anything is allocated for them)."""
+    if not DUMP:
+        pytest.skip("set SINEW_MODEL_DUMP to the built sinew_model_dump tool")
+    import struct
+    import zlib
+    rng = np.random.default_rng(0)
+    write_png(tmp_path / "ok.png", rng.integers(0, 256, (4, 5, 1)), 0, 8)
+    good = (tmp_path / "ok.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(good[:len(good) - 20])
+    (tmp_path / "text.png").write_text("not an image")
+    ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
+    (tmp_path / "huge.png").write_bytes(good[:8] + struct.pack(">I", 13) + b"IHDR" + ihdr +
+                                        struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xffffffff) + good[33:])
+    for name, msg in [("cut.png", "error decoding PNG file"), ("text.png", "not a PNG file"),
+                      ("huge.png", "100000x100000 pixels")]:
+        xml = tmp_path / f"{name}.xml"
+        xml.write_text(f'<mujoco>\n<asset>\n<hfield file="{name}" size="1 1 1 1"/>\n</asset>\n'
+                       '<worldbody><geom type="hfield" hfield="' + name[:-4] + '"/></worldbody></mujoco>')
+        r = subprocess.run([DUMP, str(xml), str(tmp_path / "out")], capture_output=True, text=True)
+        assert r.returncode != 0
+        assert msg in r.stderr and name in r.stderr and f"{name}.xml:3" in r.stderr, r.stderr

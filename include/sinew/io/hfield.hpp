@@ -6,7 +6,7 @@
 //
 // As MuJoCo: both dimensions >= 1 and the file exactly 8 + 4 nrow ncol bytes long; checked from
 // the file's size before anything is allocated, with Sinew's limit of 2^27 elevations (512 MiB).
-// PNG height fields are refused by the MJCF reader (no PNG decoder).
+// PNG height fields: io/png.hpp.
 #pragma once
 #include <cstdint>
 #include <fstream>

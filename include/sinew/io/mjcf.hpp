@@ -374,10 +374,9 @@ struct Parser {
         if (!file.empty()) {
           std::string ext = file.size() >= 4 ? file.substr(file.size() - 4) : "";
           for (auto& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-          if (ext == ".png" || ctype == "image/png")
-            n.fail("PNG height fields are not supported (Sinew has no PNG decoder): give the elevation in the "
-                   "'elevation' attribute or in MuJoCo's binary height-field file (int32 nrow, ncol; float32 data)");
-          if (!ctype.empty() && ctype != "image/vnd.mujoco.hfield") n.fail("unsupported content type: '" + ctype + "'");
+          h.png = ctype == "image/png" || (ctype.empty() && ext == ".png");
+          if (!ctype.empty() && ctype != "image/vnd.mujoco.hfield" && ctype != "image/png")
+            n.fail("unsupported content type: '" + ctype + "'");
           h.file = asset_path(spec.compiler.meshdir, file);
           if (h.nrow || h.ncol) n.fail("hfield specified from file and manually");
         } else if (h.nrow > 0 && h.ncol > 0) {

@@ -18,6 +18,7 @@
 
 #include "sinew/io/error.hpp"
 #include "sinew/io/hfield.hpp"
+#include "sinew/io/png.hpp"
 #include "sinew/io/msh.hpp"
 #include "sinew/io/stl.hpp"
 #include "sinew/model/geom_inertia.hpp"
@@ -148,7 +149,8 @@ struct HFieldSpec {
   double size[4] = {0, 0, 0, 0};
   int nrow = 0, ncol = 0;
   std::vector<float> data;  ///< nrow*ncol elevations, bottom row first (the reader flips the XML's rows)
-  std::string file;         ///< MuJoCo's binary height-field file (int32 nrow, ncol; float32 data)
+  std::string file;         ///< MuJoCo's binary height-field file (int32 nrow, ncol; float32 data) or a PNG
+  bool png = false;         ///< `file` is a PNG image (grey levels; content_type or the .png extension)
   SourceLocation where;
 };
 
@@ -688,7 +690,17 @@ inline Model<double> compile_model(ModelSpec& s) {
   // normalized to [0, 1] in float as MuJoCo does
   std::vector<HFieldSpec> hfields = s.hfields;
   for (HFieldSpec& h : hfields) {
-    if (!h.file.empty()) {
+    if (!h.file.empty() && h.png) {
+      // mjCHField::LoadPNG: grey levels 0..255, the image's top row last (MuJoCo's row 0 is
+      // the bottom)
+      int w = 0, ht = 0;
+      const std::vector<unsigned char> px = read_png_grey(h.file, h.where, &w, &ht);
+      h.ncol = w;
+      h.nrow = ht;
+      h.data.resize(size_t(w) * size_t(ht));
+      for (int r = 0; r < ht; ++r)
+        for (int c = 0; c < w; ++c) h.data[size_t(r) * size_t(w) + size_t(c)] = float(px[size_t(c) + size_t(ht - 1 - r) * size_t(w)]);
+    } else if (!h.file.empty()) {
       h.data = read_hfield_file(h.file, h.where, &h.nrow, &h.ncol);
     }
     if (h.nrow < 1 || h.ncol < 1 || h.data.empty()) detail::compile_fail(h.where, "hfield not specified");
