@@ -13,8 +13,9 @@
 // The wrench is applied at the body's centre of mass (box) or the geom's centre (ellipsoid), as
 // mj_applyFT. Reads xipos, ximat, geom_xpos, geom_xmat, subtree_com, cvel, cdof.
 //
-// Not here: the velocity derivatives of these forces, which MuJoCo's implicit and implicitfast
-// integrators put into qDeriv; step() refuses those integrators with fluid forces.
+// fluid_qderiv: the inertia-box model's velocity derivative, which MuJoCo's implicit and
+// implicitfast integrators put into qDeriv. Not here: the ellipsoid model's derivative (step
+// refuses the implicit integrators with it).
 #pragma once
 #include <cmath>
 
@@ -173,6 +174,76 @@ template <class T, class L> SINEW_HD inline void ellipsoid(const ModelView<T>& m
 }
 
 }  // namespace fluid_detail
+
+/// Adds the velocity derivative of the inertia-box fluid forces to qDeriv (lower triangle, qM
+/// layout), as MuJoCo's mjd_inertiaBoxFluid: per body with mass, the body Jacobian at its centre
+/// of mass in its inertia frame, J' B J per row with B the derivative of that row's force along
+/// its own velocity (the model's diagonal terms: Stokes viscosity, quadratic drag 2 |v| ...).
+/// Bodies under the ellipsoid model are skipped (step refuses that model with the implicit
+/// integrators). `row`: nv scratch.
+template <class T, class L, class SD, class SR>
+SINEW_HD inline void fluid_qderiv(const ModelView<T>& m, const WorldData<T, L>& d, const SD& qDeriv, const SR& row) {
+  using namespace fluid_detail;
+  if (m.opt.viscosity == T(0) && m.opt.density == T(0)) return;
+  const T pi = T(3.14159265358979323846), rho = m.opt.density, mu = m.opt.viscosity, mv = min_val<T>();
+  for (int i = 0; i < m.size.nbody; ++i) {
+    if (m.body_mass[i] < mv) continue;
+    bool ell = false;
+    for (int j = 0; j < m.body_geomnum[i] && !ell; ++j) ell = m.geom_fluid[12 * (m.body_geomadr[i] + j)] > T(0);
+    if (ell) continue;
+    int top = i;  // the body whose last dof ends the chain (fixed bodies move with their parent)
+    while (top && m.body_dofnum[top] == 0) top = m.body_parentid[top];
+    if (!top) continue;
+    const int k0 = m.body_dofadr[top] + m.body_dofnum[top] - 1;
+    const T* inertia = m.body_inertia + 3 * i;
+    const T mass = m.body_mass[i];
+    const T box[3] = {std::sqrt(maxv(mv, inertia[1] + inertia[2] - inertia[0]) / mass * T(6)),
+                      std::sqrt(maxv(mv, inertia[0] + inertia[2] - inertia[1]) / mass * T(6)),
+                      std::sqrt(maxv(mv, inertia[0] + inertia[1] - inertia[2]) / mass * T(6))};
+    T pos[3], rot[9], lvel[6];
+    for (int k = 0; k < 3; ++k) pos[k] = d.xipos[3 * i + k];
+    for (int k = 0; k < 9; ++k) rot[k] = d.ximat[9 * i + k];
+    local_velocity(m, d, i, pos, rot, lvel);
+    T B[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
+    if (mu > T(0)) {
+      const T diam = (box[0] + box[1] + box[2]) / T(3);
+      for (int k = 0; k < 3; ++k) { B[k] += -pi * diam * diam * diam * mu; B[3 + k] += T(-3) * pi * diam * mu; }
+    }
+    if (rho > T(0)) {
+      B[0] += -rho * box[0] * (pow4(box[1]) + pow4(box[2])) * T(2) * std::fabs(lvel[0]) / T(64);
+      B[1] += -rho * box[1] * (pow4(box[0]) + pow4(box[2])) * T(2) * std::fabs(lvel[1]) / T(64);
+      B[2] += -rho * box[2] * (pow4(box[0]) + pow4(box[1])) * T(2) * std::fabs(lvel[2]) / T(64);
+      B[3] += T(-0.5) * rho * box[1] * box[2] * T(2) * std::fabs(lvel[3]);
+      B[4] += T(-0.5) * rho * box[0] * box[2] * T(2) * std::fabs(lvel[4]);
+      B[5] += T(-0.5) * rho * box[0] * box[1] * T(2) * std::fabs(lvel[5]);
+    }
+    const int root = m.body_rootid[i];
+    const T off[3] = {pos[0] - d.subtree_com[3 * root], pos[1] - d.subtree_com[3 * root + 1],
+                      pos[2] - d.subtree_com[3 * root + 2]};
+    for (int r = 0; r < 6; ++r) {
+      if (B[r] == T(0)) continue;
+      const int a = r % 3;
+      for (int k = k0; k >= 0; k = m.dof_parentid[k]) {  // row r of the local Jacobian (mj_jac, rotated)
+        const vec6<T> cd = get6(d.cdof, k);
+        T w[3];
+        if (r < 3) {
+          for (int q = 0; q < 3; ++q) w[q] = cd[q];
+        } else {
+          const T ang[3] = {cd[0], cd[1], cd[2]};
+          T c[3];
+          cross(c, ang, off);
+          for (int q = 0; q < 3; ++q) w[q] = cd[3 + q] + c[q];
+        }
+        row[k] = rot[a] * w[0] + rot[3 + a] * w[1] + rot[6 + a] * w[2];
+      }
+      for (int k = k0; k >= 0; k = m.dof_parentid[k]) {
+        const T s = row[k] * B[r];
+        int p = m.dof_Madr[k];
+        for (int c = k; c >= 0; c = m.dof_parentid[c], ++p) qDeriv[p] += s * row[c];
+      }
+    }
+  }
+}
 
 /// Fluid forces into qfrc_fluid (zeroed first). Returns whether the model has any (density or
 /// viscosity nonzero).

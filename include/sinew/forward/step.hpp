@@ -104,12 +104,24 @@ template <class T> inline std::string step_unsupported(const Option<T>& opt) {
   if (opt.disabled(DSBL_NATIVECCD))
     return "flag nativeccd=\"disable\" (MuJoCo's libccd path) is not supported: Sinew implements native CCD";
   if (opt.enabled(ENBL_MULTICCD)) return "flag multiccd=\"enable\" (multiple contacts per convex pair) is not supported";
+  return {};
+}
+
+/// step_unsupported of the model's options, and what depends on the model: the ellipsoid fluid
+/// model (fluidshape="ellipsoid") under the implicit integrators, whose velocity derivative
+/// Sinew does not compute (the inertia-box model's it does).
+template <class T> inline std::string step_unsupported(const ModelView<T>& m) {
+  std::string why = step_unsupported(m.opt);
+  if (!why.empty()) return why;
+  const Option<T>& opt = m.opt;
   if ((opt.integrator == INT_IMPLICITFAST || opt.integrator == INT_IMPLICIT) &&
       (opt.density > T(0) || opt.viscosity > T(0)) && !(opt.disabled(DSBL_SPRING) && opt.disabled(DSBL_DAMPER)))
-    return std::string("fluid forces (density/viscosity) with integrator '") +
-           (opt.integrator == INT_IMPLICIT ? "implicit" : "implicitfast") +
-           "' are not supported yet: MuJoCo puts their velocity derivatives into the implicit step, Sinew does "
-           "not compute them (use Euler or RK4)";
+    for (int g = 0; g < m.size.ngeom; ++g)
+      if (m.geom_fluid[12 * g] > T(0))
+        return std::string("the ellipsoid fluid model (fluidshape=\"ellipsoid\") with integrator '") +
+               (opt.integrator == INT_IMPLICIT ? "implicit" : "implicitfast") +
+               "' is not supported yet: MuJoCo puts its velocity derivative into the implicit step, Sinew does "
+               "not compute it (use Euler or RK4, or the inertia-box model)";
   return {};
 }
 
@@ -118,7 +130,7 @@ SINEW_WORLD_STAGE(StepFn, step_world)
 
 namespace detail {
 template <class T, class L> inline void require_supported(const ModelView<T>& m, const DataView<T, L>& d) {
-  std::string why = step_unsupported(m.opt);
+  std::string why = step_unsupported(m);
   if (why.empty()) why = data_unsupported(m, d);
   if (!why.empty()) throw std::invalid_argument("sinew::step: " + why);
   if (m.size.nmusclekind > DefaultMuscleModels::size)

@@ -7,7 +7,7 @@
 //     adding b_i moment_i^T moment_i (skipped when actuation is disabled); a muscle of a policy
 //     kind > 0 (docs/muscle_models.md) contributes its policy's dforce_dvelocity as b_i,
 //   - dof damping (-damping on the diagonal) and tendon damping (-damping J^T J), skipped when
-//     the damper flag is disabled.
+//     the damper flag is disabled; the inertia-box fluid forces' derivative (fluid_qderiv).
 // Like MuJoCo, qDeriv is kept in the sparsity of the mass matrix (a dof and its ancestors): the
 // coupling moment^T moment creates between dofs of different branches is dropped, so
 // H = M - h qDeriv factors with the same no-fill-in L^T D L as M. Then
@@ -21,6 +21,7 @@
 #include <limits>
 
 #include "sinew/actuator/actuation.hpp"
+#include "sinew/dynamics/fluid.hpp"
 #include "sinew/dynamics/factor_m.hpp"
 #include "sinew/integrate/advance.hpp"
 #include "sinew/muscle/mujoco_muscle.hpp"
@@ -83,6 +84,9 @@ SINEW_HD inline void implicitfast_qderiv(const ModelView<T>& m, const WorldData<
                                   m.moment_rownnz[i], bias_vel);
     }
   }
+
+  // mjd_passive_vel: fluid forces (inertia-box model) unless springs and dampers are both off
+  if (!(m.opt.disabled(DSBL_SPRING) && m.opt.disabled(DSBL_DAMPER))) fluid_qderiv(m, d, d.qDeriv, d.scratch_nv);
 
   if (!m.opt.disabled(DSBL_DAMPER)) {
     for (int i = 0; i < m.size.nv; ++i) d.qDeriv[m.dof_Madr[i]] -= m.dof_damping[i];
