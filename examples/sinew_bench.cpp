@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
     cli::apply_options(m, options);
     if (nconmax >= 0) m.nconmax = nconmax;  // rows past the capacity are dropped and counted per world
     if (njmax >= 0) m.njmax = njmax;
-    const std::string why = step_unsupported(m.view());
+    const std::string why = step_unsupported(m.opt);
     if (!why.empty()) throw std::invalid_argument(why);
     if (!keyframe.empty()) {
       rq.key = Model<double>::find(m.key_names, keyframe);

@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
     Model<double> m = load_mjcf(model_path);
     cli::apply_options(m, options);
     if (nconmax >= 0) m.nconmax = nconmax;  // contact capacity per world (default: the model's worst case)
-    const std::string why = step_unsupported(m.view());
+    const std::string why = step_unsupported(m.opt);
     if (!why.empty() && nstep > 0) throw std::invalid_argument(why);
 
     rollout::Request rq;

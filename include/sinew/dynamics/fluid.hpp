@@ -13,9 +13,8 @@
 // The wrench is applied at the body's centre of mass (box) or the geom's centre (ellipsoid), as
 // mj_applyFT. Reads xipos, ximat, geom_xpos, geom_xmat, subtree_com, cvel, cdof.
 //
-// fluid_qderiv: the inertia-box model's velocity derivative, which MuJoCo's implicit and
-// implicitfast integrators put into qDeriv. Not here: the ellipsoid model's derivative (step
-// refuses the implicit integrators with it).
+// fluid_qderiv / ellipsoid_jtbj: the velocity derivatives of both models, which MuJoCo's implicit
+// and implicitfast integrators put into qDeriv (mjd_inertiaBoxFluid, mjd_ellipsoidFluid).
 #pragma once
 #include <cmath>
 
@@ -151,20 +150,26 @@ SINEW_HD inline void ellipsoid_force(const T lvel[6], T rho, T mu, const T s[3],
   for (int k = 0; k < 3; ++k) lfrc[3 + k] += mag[k] + kf[k] - drag_lin * lin[k];
 }
 
+/// A geom's semi-axes (mju_geomSemiAxes), world position and orientation.
+template <class T, class L>
+SINEW_HD inline void geom_frame(const ModelView<T>& m, const WorldData<T, L>& d, int g, T s[3], T pos[3], T rot[9]) {
+  const T* size = m.geom_size + 3 * g;
+  const int type = m.geom_type[g];
+  s[0] = size[0]; s[1] = size[1]; s[2] = size[2];
+  if (type == GEOM_SPHERE) s[1] = s[2] = size[0];
+  else if (type == GEOM_CAPSULE) { s[1] = size[0]; s[2] = size[1] + size[0]; }
+  else if (type == GEOM_CYLINDER) { s[1] = size[0]; s[2] = size[1]; }
+  for (int k = 0; k < 3; ++k) pos[k] = d.geom_xpos[3 * g + k];
+  for (int k = 0; k < 9; ++k) rot[k] = d.geom_xmat[9 * g + k];
+}
+
 template <class T, class L> SINEW_HD inline void ellipsoid(const ModelView<T>& m, const WorldData<T, L>& d, int b) {
   for (int j = 0; j < m.body_geomnum[b]; ++j) {
     const int g = m.body_geomadr[b] + j;
     const T* c = m.geom_fluid + 12 * g;
     if (c[0] == T(0)) continue;
-    const T* size = m.geom_size + 3 * g;
-    const int type = m.geom_type[g];
-    T s[3] = {size[0], size[1], size[2]};  // mju_geomSemiAxes
-    if (type == GEOM_SPHERE) s[1] = s[2] = size[0];
-    else if (type == GEOM_CAPSULE) { s[1] = size[0]; s[2] = size[1] + size[0]; }
-    else if (type == GEOM_CYLINDER) { s[1] = size[0]; s[2] = size[1]; }
-    T pos[3], rot[9];
-    for (int k = 0; k < 3; ++k) pos[k] = d.geom_xpos[3 * g + k];
-    for (int k = 0; k < 9; ++k) rot[k] = d.geom_xmat[9 * g + k];
+    T s[3], pos[3], rot[9];
+    geom_frame(m, d, g, s, pos, rot);
     T lvel[6], lfrc[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
     local_velocity(m, d, b, pos, rot, lvel);
     ellipsoid_force(lvel, m.opt.density, m.opt.viscosity, s, c, lfrc);
@@ -173,16 +178,208 @@ template <class T, class L> SINEW_HD inline void ellipsoid(const ModelView<T>& m
   }
 }
 
+// ---- velocity derivatives of the ellipsoid model (MuJoCo's mjd_ellipsoidFluid and its parts)
+
+/// d cross(a, b) / d a (Da) and / d b (Db), 3 x 3 row-major (mjd_cross).
+template <class T> SINEW_HD inline void d_cross(const T a[3], const T b[3], T Da[9], T Db[9]) {
+  for (int i = 0; i < 9; ++i) Da[i] = Db[i] = T(0);
+  Da[1] = b[2]; Da[2] = -b[1]; Da[3] = -b[2]; Da[5] = b[0]; Da[6] = b[1]; Da[7] = -b[0];
+  Db[1] = -a[2]; Db[2] = a[1]; Db[3] = a[2]; Db[5] = -a[0]; Db[6] = -a[1]; Db[7] = a[0];
+}
+/// MuJoCo's addToQuadrant: B[6 (3 cq + k) + 3 rq + l] += D[3 k + l].
+template <class T> SINEW_HD inline void add_quadrant(T B[36], const T D[9], int cq, int rq) {
+  for (int k = 0; k < 3; ++k)
+    for (int l = 0; l < 3; ++l) B[6 * (3 * cq + k) + 3 * rq + l] += D[3 * k + l];
+}
+template <class T> SINEW_HD inline T max_moment(const T s[3], int dir) {
+  const T pi = T(3.14159265358979323846);
+  return T(8.0 / 15.0) * pi * s[dir] * pow2(pow2(maxv(s[(dir + 1) % 3], s[(dir + 2) % 3])));
+}
+
+/// The 6 x 6 derivative B of a geom's local fluid wrench [torque; force] with respect to its local
+/// velocity [angular; linear] (mjd_ellipsoidFluid's B: Magnus, Kutta lift, drag, angular drag,
+/// added mass), symmetrized for implicitfast as MuJoCo does.
+template <class T>
+SINEW_HD inline void ellipsoid_B(const T lvel[6], T rho, T mu, const T s[3], const T* c, bool symmetrize, T B[36]) {
+  const T pi = T(3.14159265358979323846), mv = min_val<T>();
+  const T blunt = c[1], slender = c[2], angdrag = c[3], kutta = c[4], magnus = c[5];
+  const T* vmass = c + 6;
+  const T* vinert = c + 9;
+  for (int i = 0; i < 36; ++i) B[i] = T(0);
+  T D[9], Da[9], Db[9];
+  {  // Magnus
+    const T volume = T(4.0 / 3.0) * pi * s[0] * s[1] * s[2];
+    const T mc = magnus * rho * volume;
+    const T lin[3] = {mc * lvel[3], mc * lvel[4], mc * lvel[5]}, ang[3] = {mc * lvel[0], mc * lvel[1], mc * lvel[2]};
+    d_cross(ang, lin, Da, Db);
+    add_quadrant(B, Da, 1, 0);
+    add_quadrant(B, Db, 1, 1);
+  }
+  const T a = pow2(s[1] * s[2]), b = pow2(s[2] * s[0]), cc = pow2(s[0] * s[1]);
+  const T aa = a * a, bb = b * b, c2 = cc * cc;
+  const T x = lvel[3], y = lvel[4], z = lvel[5];
+  const T xx = x * x, yy = y * y, zz = z * z, xy = x * y, yz = y * z, xz = x * z;
+  const T proj_denom = aa * xx + bb * yy + c2 * zz;
+  const T proj_num = a * xx + b * yy + cc * zz;
+  {  // Kutta lift
+    const T norm2 = xx + yy + zz;
+    const T df_denom = pi * kutta * rho / maxv(mv, std::sqrt(proj_denom * proj_num * norm2));
+    const T dfx = yy * (a - b) + zz * (a - cc);
+    const T dfy = xx * (b - a) + zz * (b - cc);
+    const T dfz = xx * (cc - a) + yy * (cc - b);
+    const T proj_term = proj_num / maxv(mv, proj_denom);
+    const T cos_term = proj_num / maxv(mv, norm2);
+    D[0] = a - a; D[1] = b - a; D[2] = cc - a;
+    D[3] = a - b; D[4] = b - b; D[5] = cc - b;
+    D[6] = a - cc; D[7] = b - cc; D[8] = cc - cc;
+    for (int i = 0; i < 9; ++i) D[i] = D[i] * (T(2) * proj_num);
+    const T inner[3] = {aa * proj_term - a + cos_term, bb * proj_term - b + cos_term, c2 * proj_term - cc + cos_term};
+    for (int i = 0; i < 3; ++i) { D[i] += inner[i] * dfx; D[3 + i] += inner[i] * dfy; D[6 + i] += inner[i] * dfz; }
+    D[0] *= xx; D[1] *= xy; D[2] *= xz;
+    D[3] *= xy; D[4] *= yy; D[5] *= yz;
+    D[6] *= xz; D[7] *= yz; D[8] *= zz;
+    D[0] -= dfx * proj_num;
+    D[4] -= dfy * proj_num;
+    D[8] -= dfz * proj_num;
+    for (int i = 0; i < 9; ++i) D[i] = D[i] * df_denom;
+    add_quadrant(B, D, 1, 1);
+  }
+  const T d_max = maxv(maxv(s[0], s[1]), s[2]), d_min = minv(minv(s[0], s[1]), s[2]);
+  const T d_mid = s[0] + s[1] + s[2] - d_max - d_min;
+  const T eq_sphere_D = T(2.0 / 3.0) * (s[0] + s[1] + s[2]);
+  {  // drag
+    const T A_max = pi * d_max * d_mid;
+    const T dA_coef = pi / maxv(mv, std::sqrt(proj_num * proj_num * proj_num * proj_denom));
+    const T A_proj = pi * std::sqrt(proj_denom / maxv(mv, proj_num));
+    const T norm = std::sqrt(xx + yy + zz);
+    const T inv_norm = T(1.0) / maxv(mv, norm);
+    const T lin_coef = mu * T(3.0) * pi * eq_sphere_D;
+    const T quad_coef = rho * (A_proj * blunt + slender * (A_max - A_proj));
+    const T Aproj_coef = rho * norm * (blunt - slender);
+    const T dA[3] = {Aproj_coef * dA_coef * a * x * (b * yy * (a - b) + cc * zz * (a - cc)),
+                     Aproj_coef * dA_coef * b * y * (a * xx * (b - a) + cc * zz * (b - cc)),
+                     Aproj_coef * dA_coef * cc * z * (a * xx * (cc - a) + b * yy * (cc - b))};
+    D[0] = xx; D[1] = xy; D[2] = xz;
+    D[3] = xy; D[4] = yy; D[5] = yz;
+    D[6] = xz; D[7] = yz; D[8] = zz;
+    const T inner = xx + yy + zz;
+    D[0] += inner; D[4] += inner; D[8] += inner;
+    for (int i = 0; i < 9; ++i) D[i] = D[i] * (-quad_coef * inv_norm);
+    for (int i = 0; i < 3; ++i) { D[i] += dA[i] * -x; D[3 + i] += dA[i] * -y; D[6 + i] += dA[i] * -z; }
+    D[0] -= lin_coef; D[4] -= lin_coef; D[8] -= lin_coef;
+    add_quadrant(B, D, 1, 1);
+  }
+  {  // angular drag and Stokes torque
+    const T lin_visc_torq_coef = pi * eq_sphere_D * eq_sphere_D * eq_sphere_D;
+    const T I_max = T(8.0 / 15.0) * pi * d_mid * (d_max * d_max) * (d_max * d_max);
+    const T II[3] = {max_moment(s, 0), max_moment(s, 1), max_moment(s, 2)};
+    const T wx = lvel[0], wy = lvel[1], wz = lvel[2];
+    const T mom_coef[3] = {angdrag * II[0] + slender * (I_max - II[0]), angdrag * II[1] + slender * (I_max - II[1]),
+                           angdrag * II[2] + slender * (I_max - II[2])};
+    const T mom_visc[3] = {wx * mom_coef[0], wy * mom_coef[1], wz * mom_coef[2]};
+    const T density = rho / maxv(mv, norm3(mom_visc));
+    const T mom_sq[3] = {-density * wx * mom_coef[0] * mom_coef[0], -density * wy * mom_coef[1] * mom_coef[1],
+                         -density * wz * mom_coef[2] * mom_coef[2]};
+    const T lin_coef = mu * lin_visc_torq_coef;
+    for (int i = 0; i < 9; ++i) D[i] = T(0);
+    D[0] = D[4] = D[8] = wx * mom_sq[0] + wy * mom_sq[1] + wz * mom_sq[2] - lin_coef;
+    for (int i = 0; i < 3; ++i) { D[i] += mom_sq[i] * wx; D[3 + i] += mom_sq[i] * wy; D[6 + i] += mom_sq[i] * wz; }
+    add_quadrant(B, D, 0, 0);
+  }
+  {  // added mass
+    const T lin[3] = {lvel[3], lvel[4], lvel[5]}, ang[3] = {lvel[0], lvel[1], lvel[2]};
+    const T vlm[3] = {rho * vmass[0] * lin[0], rho * vmass[1] * lin[1], rho * vmass[2] * lin[2]};
+    const T vam[3] = {rho * vinert[0] * ang[0], rho * vinert[1] * ang[1], rho * vinert[2] * ang[2]};
+    d_cross(vam, ang, Da, Db);
+    add_quadrant(B, Db, 0, 0);
+    for (int i = 0; i < 9; ++i) Da[i] *= rho * vinert[i % 3];
+    add_quadrant(B, Da, 0, 0);
+    d_cross(vlm, lin, Da, Db);
+    add_quadrant(B, Db, 0, 1);
+    for (int i = 0; i < 9; ++i) Da[i] *= rho * vmass[i % 3];
+    add_quadrant(B, Da, 0, 1);
+    d_cross(vlm, ang, Da, Db);
+    add_quadrant(B, Db, 1, 0);
+    for (int i = 0; i < 9; ++i) Da[i] *= rho * vmass[i % 3];
+    add_quadrant(B, Da, 1, 1);
+  }
+  if (symmetrize) {
+    T S[36];
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 6; ++j) S[6 * i + j] = T(0.5) * (B[6 * i + j] + B[6 * j + i]);
+    for (int i = 0; i < 36; ++i) B[i] = S[i];
+  }
+}
+
+/// Row r (0-2 angular, 3-5 linear) of the Jacobian of the point `pos` on body b at dof k, in the
+/// frame `rot` (mj_jac's column, rotated: rot' J).
+template <class T, class L>
+SINEW_HD inline T local_jac(const WorldData<T, L>& d, const T off[3], const T rot[9], int r, int k) {
+  const vec6<T> cd = get6(d.cdof, k);
+  T w[3];
+  if (r < 3) {
+    for (int q = 0; q < 3; ++q) w[q] = cd[q];
+  } else {
+    const T ang[3] = {cd[0], cd[1], cd[2]};
+    T c[3];
+    cross(c, ang, off);
+    for (int q = 0; q < 3; ++q) w[q] = cd[3 + q] + c[q];
+  }
+  const int a = r % 3;
+  return rot[a] * w[0] + rot[3 + a] * w[1] + rot[6 + a] * w[2];
+}
+
+/// The chain's last dof for body b (its own, or the nearest ancestor's with dofs), -1 if none.
+template <class T> SINEW_HD inline int chain_top(const ModelView<T>& m, int b) {
+  while (b && m.body_dofnum[b] == 0) b = m.body_parentid[b];
+  return b ? m.body_dofadr[b] + m.body_dofnum[b] - 1 : -1;
+}
+
+/// For every ellipsoid-model geom of body b: add(k, c, v) with v = (J' B J)(k, c) for k in the
+/// body's dof chain and c = k and its ancestors (lower) or every chain dof (full).
+template <class T, class L, class Add>
+SINEW_HD inline void ellipsoid_jtbj(const ModelView<T>& m, const WorldData<T, L>& d, int b, bool symmetrize, bool full,
+                                    Add&& add) {
+  const int k0 = chain_top(m, b);
+  if (k0 < 0) return;
+  const int root = m.body_rootid[b];
+  for (int j = 0; j < m.body_geomnum[b]; ++j) {
+    const int g = m.body_geomadr[b] + j;
+    const T* c = m.geom_fluid + 12 * g;
+    if (c[0] == T(0)) continue;
+    T s[3], pos[3], rot[9], lvel[6], B[36];
+    geom_frame(m, d, g, s, pos, rot);
+    local_velocity(m, d, b, pos, rot, lvel);
+    ellipsoid_B(lvel, m.opt.density, m.opt.viscosity, s, c, symmetrize, B);
+    const T off[3] = {pos[0] - d.subtree_com[3 * root], pos[1] - d.subtree_com[3 * root + 1],
+                      pos[2] - d.subtree_com[3 * root + 2]};
+    for (int k = k0; k >= 0; k = m.dof_parentid[k]) {
+      T Jk[6], v[6];
+      for (int r = 0; r < 6; ++r) Jk[r] = local_jac(d, off, rot, r, k);
+      for (int q = 0; q < 6; ++q) {
+        v[q] = T(0);
+        for (int r = 0; r < 6; ++r) v[q] += Jk[r] * B[6 * r + q];
+      }
+      for (int cdof = full ? k0 : k; cdof >= 0; cdof = m.dof_parentid[cdof]) {
+        T val = T(0);
+        for (int q = 0; q < 6; ++q) val += v[q] * local_jac(d, off, rot, q, cdof);
+        add(k, cdof, val);
+      }
+    }
+  }
+}
 }  // namespace fluid_detail
 
-/// Adds the velocity derivative of the inertia-box fluid forces to qDeriv (lower triangle, qM
-/// layout), as MuJoCo's mjd_inertiaBoxFluid: per body with mass, the body Jacobian at its centre
-/// of mass in its inertia frame, J' B J per row with B the derivative of that row's force along
-/// its own velocity (the model's diagonal terms: Stokes viscosity, quadratic drag 2 |v| ...).
-/// Bodies under the ellipsoid model are skipped (step refuses that model with the implicit
-/// integrators). `row`: nv scratch.
+/// Adds the velocity derivative of the fluid forces to qDeriv (lower triangle, qM layout), as
+/// MuJoCo's mjd_passive_vel: inertia-box bodies (mjd_inertiaBoxFluid: the body Jacobian at its
+/// centre of mass in its inertia frame, J' B J per row with B the derivative of that row's force
+/// along its own velocity: Stokes viscosity, quadratic drag 2 |v|) and, when ellipsoid_lower,
+/// ellipsoid-model geoms with their 6 x 6 B symmetrized (implicitfast). The implicit integrator
+/// passes false and adds the ellipsoid terms unsymmetrized itself (ellipsoid_jtbj). `row`: nv
+/// scratch.
 template <class T, class L, class SD, class SR>
-SINEW_HD inline void fluid_qderiv(const ModelView<T>& m, const WorldData<T, L>& d, const SD& qDeriv, const SR& row) {
+SINEW_HD inline void fluid_qderiv(const ModelView<T>& m, const WorldData<T, L>& d, const SD& qDeriv, const SR& row,
+                                  bool ellipsoid_lower) {
   using namespace fluid_detail;
   if (m.opt.viscosity == T(0) && m.opt.density == T(0)) return;
   const T pi = T(3.14159265358979323846), rho = m.opt.density, mu = m.opt.viscosity, mv = min_val<T>();
@@ -190,11 +387,17 @@ SINEW_HD inline void fluid_qderiv(const ModelView<T>& m, const WorldData<T, L>& 
     if (m.body_mass[i] < mv) continue;
     bool ell = false;
     for (int j = 0; j < m.body_geomnum[i] && !ell; ++j) ell = m.geom_fluid[12 * (m.body_geomadr[i] + j)] > T(0);
-    if (ell) continue;
-    int top = i;  // the body whose last dof ends the chain (fixed bodies move with their parent)
-    while (top && m.body_dofnum[top] == 0) top = m.body_parentid[top];
-    if (!top) continue;
-    const int k0 = m.body_dofadr[top] + m.body_dofnum[top] - 1;
+    if (ell) {
+      if (ellipsoid_lower)  // implicitfast: B symmetrized, the lower triangle in qM's layout
+        ellipsoid_jtbj(m, d, i, true, false, [&](int k, int c, T v) {
+          int p = m.dof_Madr[k];
+          for (int q = k; q != c; q = m.dof_parentid[q]) ++p;
+          qDeriv[p] += v;
+        });
+      continue;
+    }
+    const int k0 = chain_top(m, i);  // fixed bodies move with their parent
+    if (k0 < 0) continue;
     const T* inertia = m.body_inertia + 3 * i;
     const T mass = m.body_mass[i];
     const T box[3] = {std::sqrt(maxv(mv, inertia[1] + inertia[2] - inertia[0]) / mass * T(6)),
@@ -222,20 +425,7 @@ SINEW_HD inline void fluid_qderiv(const ModelView<T>& m, const WorldData<T, L>& 
                       pos[2] - d.subtree_com[3 * root + 2]};
     for (int r = 0; r < 6; ++r) {
       if (B[r] == T(0)) continue;
-      const int a = r % 3;
-      for (int k = k0; k >= 0; k = m.dof_parentid[k]) {  // row r of the local Jacobian (mj_jac, rotated)
-        const vec6<T> cd = get6(d.cdof, k);
-        T w[3];
-        if (r < 3) {
-          for (int q = 0; q < 3; ++q) w[q] = cd[q];
-        } else {
-          const T ang[3] = {cd[0], cd[1], cd[2]};
-          T c[3];
-          cross(c, ang, off);
-          for (int q = 0; q < 3; ++q) w[q] = cd[3 + q] + c[q];
-        }
-        row[k] = rot[a] * w[0] + rot[3 + a] * w[1] + rot[6 + a] * w[2];
-      }
+      for (int k = k0; k >= 0; k = m.dof_parentid[k]) row[k] = local_jac(d, off, rot, r, k);
       for (int k = k0; k >= 0; k = m.dof_parentid[k]) {
         const T s = row[k] * B[r];
         int p = m.dof_Madr[k];

@@ -107,30 +107,12 @@ template <class T> inline std::string step_unsupported(const Option<T>& opt) {
   return {};
 }
 
-/// step_unsupported of the model's options, and what depends on the model: the ellipsoid fluid
-/// model (fluidshape="ellipsoid") under the implicit integrators, whose velocity derivative
-/// Sinew does not compute (the inertia-box model's it does).
-template <class T> inline std::string step_unsupported(const ModelView<T>& m) {
-  std::string why = step_unsupported(m.opt);
-  if (!why.empty()) return why;
-  const Option<T>& opt = m.opt;
-  if ((opt.integrator == INT_IMPLICITFAST || opt.integrator == INT_IMPLICIT) &&
-      (opt.density > T(0) || opt.viscosity > T(0)) && !(opt.disabled(DSBL_SPRING) && opt.disabled(DSBL_DAMPER)))
-    for (int g = 0; g < m.size.ngeom; ++g)
-      if (m.geom_fluid[12 * g] > T(0))
-        return std::string("the ellipsoid fluid model (fluidshape=\"ellipsoid\") with integrator '") +
-               (opt.integrator == INT_IMPLICIT ? "implicit" : "implicitfast") +
-               "' is not supported yet: MuJoCo puts its velocity derivative into the implicit step, Sinew does "
-               "not compute it (use Euler or RK4, or the inertia-box model)";
-  return {};
-}
-
 SINEW_WORLD_STAGE(IntegrateFn, integrate_world)
 SINEW_WORLD_STAGE(StepFn, step_world)
 
 namespace detail {
 template <class T, class L> inline void require_supported(const ModelView<T>& m, const DataView<T, L>& d) {
-  std::string why = step_unsupported(m);
+  std::string why = step_unsupported(m.opt);
   if (why.empty()) why = data_unsupported(m, d);
   if (!why.empty()) throw std::invalid_argument("sinew::step: " + why);
   if (m.size.nmusclekind > DefaultMuscleModels::size)

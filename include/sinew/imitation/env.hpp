@@ -179,7 +179,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
                Reward reward = Reward{}, MimicTermination<T> termination = {})
       : exec_(exec), model_(model.template cast<T>()), data_(model_.sizes(), nworld), ref_(ref), cfg_(std::move(cfg)),
         nworld_(nworld) {
-    const std::string why = step_unsupported(model_.view());
+    const std::string why = step_unsupported(model_.opt);
     if (!why.empty()) throw std::invalid_argument("ImitationEnv: " + why);
     if (ref.nq != model.nq || ref.nv != model.nv) throw std::invalid_argument("ImitationEnv: trajectory and model disagree on nq/nv");
     if (ref.nsite != model.nsite || ref.nbody != model.nbody)
