@@ -458,21 +458,18 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
   transpose3(rt, r);
   const T lx = s[0], ly = s[1], hz = s[2];
   p[2] -= hz;
-  const T e1 = size2[ax1] * ((cle2 & (1 << ax1)) ? T(1) : T(-1));
-  const T e1n = size2[ax1] * ((cle2 & (1 << ax1)) ? T(-1) : T(1));
+  // the two edges of box 2 along axis q2 on the face nearest box 1: ends i (+q2) and i + 1 (-q2)
   const T e2 = size2[ax2] * ((cle2 & (1 << ax2)) ? T(1) : T(-1));
-  copy3(points[0], p);
-  add_scl(points[0], rt + 3 * ax1, e1);
-  add_scl(points[0], rt + 3 * ax2, e2);
-  copy3(points[1], points[0]);
-  add_scl(points[0], rt + 3 * q2, size2[q2]);
-  add_scl(points[1], rt + 3 * q2, -size2[q2]);
-  copy3(points[2], p);
-  add_scl(points[2], rt + 3 * ax1, e1n);
-  add_scl(points[2], rt + 3 * ax2, e2);
-  copy3(points[3], points[2]);
-  add_scl(points[2], rt + 3 * q2, size2[q2]);
-  add_scl(points[3], rt + 3 * q2, -size2[q2]);
+  const auto edge = [&](int i, T e1) {
+    copy3(points[i], p);
+    add_scl(points[i], rt + 3 * ax1, e1);
+    add_scl(points[i], rt + 3 * ax2, e2);
+    copy3(points[i + 1], points[i]);
+    add_scl(points[i], rt + 3 * q2, size2[q2]);
+    add_scl(points[i + 1], rt + 3 * q2, -size2[q2]);
+  };
+  edge(0, size2[ax1] * ((cle2 & (1 << ax1)) ? T(1) : T(-1)));
+  edge(2, size2[ax1] * ((cle2 & (1 << ax1)) ? T(-1) : T(1)));
   copy3(axi[0], points[0]);
   for (int c = 0; c < 3; ++c) { axi[1][c] = points[1][c] - points[0][c]; axi[2][c] = points[2][c] - points[0][c]; }
   if (std::fabs(rnorm[2]) < min_val<T>()) return 0;

@@ -975,7 +975,7 @@ template <class T, class L> SINEW_INLINE int solve_noslip(Ctx<T, L>& c, int maxi
     if (f != T(0))
       for (int k = 0; k < nv; ++k) u[k] += W(r)[k] * f;
   }
-  for (int i = 0; i < nefc; ++i) {
+  for (int i = ne; i < ne + nf; ++i) {  // only the dry-friction rows use the diagonal
     const T a = jdot(i, W(i));
     ARinv[i] = T(1) / (min_val<T>() > a ? min_val<T>() : a);
   }

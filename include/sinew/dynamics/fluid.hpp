@@ -150,6 +150,14 @@ SINEW_HD inline void ellipsoid_force(const T lvel[6], T rho, T mu, const T s[3],
   for (int k = 0; k < 3; ++k) lfrc[3 + k] += mag[k] + kf[k] - drag_lin * lin[k];
 }
 
+/// Whether body b uses the ellipsoid model (any of its geoms has fluidshape="ellipsoid"); else the
+/// inertia box.
+template <class T> SINEW_HD inline bool uses_ellipsoid(const ModelView<T>& m, int b) {
+  for (int j = 0; j < m.body_geomnum[b]; ++j)
+    if (m.geom_fluid[12 * (m.body_geomadr[b] + j)] > T(0)) return true;
+  return false;
+}
+
 /// A geom's semi-axes (mju_geomSemiAxes), world position and orientation.
 template <class T, class L>
 SINEW_HD inline void geom_frame(const ModelView<T>& m, const WorldData<T, L>& d, int g, T s[3], T pos[3], T rot[9]) {
@@ -377,17 +385,22 @@ SINEW_HD inline void ellipsoid_jtbj(const ModelView<T>& m, const WorldData<T, L>
 /// ellipsoid-model geoms with their 6 x 6 B symmetrized (implicitfast). The implicit integrator
 /// passes false and adds the ellipsoid terms unsymmetrized itself (ellipsoid_jtbj). `row`: nv
 /// scratch.
+/// Whether mjd_passive_vel adds fluid terms: fluid forces on (density or viscosity) and springs
+/// and dampers not both disabled.
+template <class T> SINEW_HD inline bool fluid_qderiv_on(const ModelView<T>& m) {
+  return (m.opt.viscosity != T(0) || m.opt.density != T(0)) &&
+         !(m.opt.disabled(DSBL_SPRING) && m.opt.disabled(DSBL_DAMPER));
+}
+
 template <class T, class L, class SD, class SR>
 SINEW_HD inline void fluid_qderiv(const ModelView<T>& m, const WorldData<T, L>& d, const SD& qDeriv, const SR& row,
                                   bool ellipsoid_lower) {
   using namespace fluid_detail;
-  if (m.opt.viscosity == T(0) && m.opt.density == T(0)) return;
+  if (!fluid_qderiv_on(m)) return;
   const T pi = T(3.14159265358979323846), rho = m.opt.density, mu = m.opt.viscosity, mv = min_val<T>();
   for (int i = 0; i < m.size.nbody; ++i) {
     if (m.body_mass[i] < mv) continue;
-    bool ell = false;
-    for (int j = 0; j < m.body_geomnum[i] && !ell; ++j) ell = m.geom_fluid[12 * (m.body_geomadr[i] + j)] > T(0);
-    if (ell) {
+    if (uses_ellipsoid(m, i)) {
       if (ellipsoid_lower)  // implicitfast: B symmetrized, the lower triangle in qM's layout
         ellipsoid_jtbj(m, d, i, true, false, [&](int k, int c, T v) {
           int p = m.dof_Madr[k];
@@ -442,9 +455,7 @@ template <class T, class L> SINEW_HD inline bool fluid_forces(const ModelView<T>
   if (m.opt.viscosity == T(0) && m.opt.density == T(0)) return false;
   for (int b = 0; b < m.size.nbody; ++b) {
     if (m.body_mass[b] < min_val<T>()) continue;
-    bool ell = false;
-    for (int j = 0; j < m.body_geomnum[b] && !ell; ++j) ell = m.geom_fluid[12 * (m.body_geomadr[b] + j)] > T(0);
-    if (ell) fluid_detail::ellipsoid(m, d, b);
+    if (fluid_detail::uses_ellipsoid(m, b)) fluid_detail::ellipsoid(m, d, b);
     else fluid_detail::inertia_box(m, d, b);
   }
   return true;

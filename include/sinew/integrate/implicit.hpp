@@ -86,8 +86,7 @@ SINEW_HD inline void implicitfast_qderiv(const ModelView<T>& m, const WorldData<
   }
 
   // mjd_passive_vel: fluid forces (inertia-box model) unless springs and dampers are both off
-  if (!(m.opt.disabled(DSBL_SPRING) && m.opt.disabled(DSBL_DAMPER)))
-    fluid_qderiv(m, d, d.qDeriv, d.scratch_nv, m.opt.integrator != INT_IMPLICIT);
+  fluid_qderiv(m, d, d.qDeriv, d.scratch_nv, m.opt.integrator != INT_IMPLICIT);
 
   if (!m.opt.disabled(DSBL_DAMPER)) {
     for (int i = 0; i < m.size.nv; ++i) d.qDeriv[m.dof_Madr[i]] -= m.dof_damping[i];
@@ -176,8 +175,7 @@ SINEW_HD inline void implicit(const ModelView<T>& m, const WorldData<T, L>& d) {
     }
   }
   // ellipsoid fluid model: J' B J with B not symmetrized (implicitfast_qderiv left it out)
-  if (!(m.opt.disabled(DSBL_SPRING) && m.opt.disabled(DSBL_DAMPER)) &&
-      (m.opt.viscosity != T(0) || m.opt.density != T(0)))
+  if (fluid_qderiv_on(m))
     for (int b = 0; b < m.size.nbody; ++b)
       if (m.body_mass[b] >= min_val<T>())
         fluid_detail::ellipsoid_jtbj(m, d, b, false, true, [&](int k, int c, T v) { H[k * nv + c] += v; });
