@@ -2,7 +2,8 @@
 # Builds Sinew and runs every test: `bash tests/run.sh` (what CI runs, via .ci/run).
 #
 # Environment: SINEW_ENABLE_CUDA=ON|OFF (default: ON where nvcc exists; CUDA tests skip without a
-# GPU), JOBS (default 2), BUILD_DIR (default build), CTEST_ARGS (extra ctest arguments).
+# GPU), SINEW_CUDA_ARCHITECTURES (default: 90 where a GPU is visible, 90-virtual where none is),
+# JOBS (default 2), BUILD_DIR (default build), CTEST_ARGS (extra ctest arguments).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,6 +12,18 @@ build=${BUILD_DIR:-build}
 args=(-DCMAKE_BUILD_TYPE=Release -DSINEW_BUILD_TESTS=ON -DSINEW_BUILD_EXAMPLES=ON)
 # Unset: CMake's default (ON where nvcc exists), even where examples/run.sh left OFF in the cache.
 if [[ -n "${SINEW_ENABLE_CUDA:-}" ]]; then args+=("-DSINEW_ENABLE_CUDA=${SINEW_ENABLE_CUDA}"); else args+=(-USINEW_ENABLE_CUDA); fi
+# Without a GPU the CUDA binaries are compiled and never run: nvcc stops at PTX for compute_90
+# (front end and cicc, NVVM's optimizer, run in full; a GPU driver would JIT-compile the PTX).
+# ptxas, the PTX-to-SASS assembler, is skipped: it took 556 of nvcc's 671 s on
+# examples/rollout_cuda.cu here, for code this machine cannot run. With a GPU: SASS for sm_90.
+if [[ -n "${SINEW_CUDA_ARCHITECTURES:-}" ]]; then
+  cuda_arch=$SINEW_CUDA_ARCHITECTURES
+elif nvidia-smi -L >/dev/null 2>&1; then
+  cuda_arch=90
+else
+  cuda_arch=90-virtual
+fi
+args+=("-DCMAKE_CUDA_ARCHITECTURES=${cuda_arch}")
 
 t0=$SECONDS
 bash tests/setup.sh
@@ -20,6 +33,11 @@ t2=$SECONDS
 cmake --build "$build" --parallel "$jobs"
 t3=$SECONDS
 status=0
+# ctest runs $jobs tests at once. Each gets one OpenMP thread unless the caller set OMP_NUM_THREADS:
+# two multi-threaded processes sharing the cores collapse at OpenMP's barriers (measured here:
+# sinew-train 8x slower beside another 2-thread process; 1 thread each loses nothing). Tests that
+# exercise threading ask for their thread counts explicitly (exec::OpenMP{2}, OMP_NUM_THREADS=2).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 # shellcheck disable=SC2086
 ctest --test-dir "$build" --output-on-failure --parallel "$jobs" --timeout 3600 ${CTEST_ARGS:-} || status=$?
 t4=$SECONDS
