@@ -4,7 +4,7 @@
 # new inputs go to a scratch folder, crashes to tests/fuzz/crashes/ (keep them: CTest's
 # fuzz_replay re-runs every one). Prints the executions per target.
 #
-#   bash tests/fuzz/run.sh [SECONDS] [JOBS]
+#   bash tests/fuzz/run.sh [SECONDS] [JOBS] [TARGETS]   # TARGETS: "npz deepmimic" (default: both)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -12,15 +12,26 @@ secs=${1:-60}
 jobs=${2:-1}
 out=${FUZZ_BUILD:-/tmp/sinew-fuzz}
 mkdir -p "$out"
-for target in npz; do
+cccl=/usr/local/cuda/include/cccl
+[[ -d $cccl ]] || cccl=/usr/include  # Debian's libthrust-dev
+for target in ${3:-npz deepmimic}; do
   bin="$out/fuzz_$target"
+  case $target in
+    npz) extra=(-lzip) ;;
+    # the retargeting headers: Eigen, Thrust's OpenMP system, tinyxml2, nlohmann/json
+    deepmimic) extra=(-fopenmp -I/usr/include/eigen3 -I"$cccl" -DTHRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP
+                      -ltinyxml2 -lzip -lqhull_r -lpng) ;;
+    *) echo "unknown fuzz target $target" >&2; exit 2 ;;
+  esac
   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude \
-    "tests/fuzz/fuzz_$target.cpp" -lzip -o "$bin"
+    "tests/fuzz/fuzz_$target.cpp" "${extra[@]}" -o "$bin"
+  art="$root/tests/fuzz/crashes/"  # npz's reproducers sit at the top, the others' in a folder each
+  [[ $target == npz ]] || art+="$target/"
   work="$out/corpus_$target"
   mkdir -p "$work"
   echo "fuzz_$target: ${secs}s, $jobs job(s)"
   # from $out: libFuzzer writes its fuzz-<n>.log files into the working folder
   (cd "$out" && "$bin" "$work" "$root/tests/fuzz/corpus/$target" -max_total_time="$secs" -jobs="$jobs" -workers="$jobs" \
-    -rss_limit_mb=4096 -max_len=65536 -artifact_prefix="$root/tests/fuzz/crashes/" -print_final_stats=1 2>&1) |
+    -rss_limit_mb=4096 -max_len=65536 -artifact_prefix="$art" -print_final_stats=1 2>&1) |
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|Done" || true
 done

@@ -1,7 +1,7 @@
 // Retargeting: BVH reading, writing and errors; SMPL-H forward kinematics on a synthetic body
 // model; the missing-body-model error; IK with joint limits and couplings; ground correction;
 // and round trips (a known motion of our models -> a BVH skeleton of other proportions, units,
-// axes and bone frames -> retargeted back).
+// axes and bone frames -> retargeted back); DeepMimic's motion format and humanoid URDF.
 #include <doctest/doctest.h>
 
 #include <sstream>
@@ -15,6 +15,7 @@
 
 #include "sinew/imitation/trajectory.hpp"
 #include "sinew/io/mjcf.hpp"
+#include "sinew/retarget/deepmimic.hpp"
 #include "sinew/retarget/retarget.hpp"
 #include "model_motion.hpp"
 
@@ -110,12 +111,12 @@ void euler_zxy(const mat3<double>& R, double* deg) {
 /// turned by a fixed rotation of its own (so the BVH's zero pose is not the model's rest pose).
 /// Joint rotations are written as Z X Y Euler angles that reproduce the body orientations.
 Bvh model_to_bvh(const Model<double>& model, const std::vector<double>& qpos, double fps, double ratio,
-                 vec3<double> shift, const std::vector<std::string>& sites) {
+                 vec3<double> shift, const std::vector<std::string>& sites, bool turn_frames = true) {
   const int N = int(qpos.size() / size_t(model.nq)), nb = model.nbody;
   const mat3<double> C{{0, 1, 0, 0, 0, 1, 1, 0, 0}};  // model Z-up -> BVH Y-up: (x, y, z) -> (y, z, x)
   std::vector<mat3<double>> G(static_cast<size_t>(nb));
   for (int b = 1; b < nb; ++b)
-    G[size_t(b)] = quat_to_mat(mul(axis_angle_quat(vec3<double>{0, 0, 1}, 0.3 * b), axis_angle_quat(vec3<double>{1, 0, 0}, -0.2 * b)));
+    G[size_t(b)] = !turn_frames ? mat3<double>::identity() : quat_to_mat(mul(axis_angle_quat(vec3<double>{0, 0, 1}, 0.3 * b), axis_angle_quat(vec3<double>{1, 0, 0}, -0.2 * b)));
   std::vector<std::vector<double>> xpos(static_cast<size_t>(N)), xmat(xpos), sxpos(xpos);
   Data<double> d(model.sizes(), 1);
   const auto w = d.view().world(0);
@@ -610,6 +611,22 @@ TEST_CASE("retarget: orientation targets recover the twist of a straight limb") 
   CHECK(r.metrics.position_rmse < 1e-7);
   // serial and OpenMP agree here too
   CHECK(retarget(exec::serial, m, src, parse_keypoint_map(oriented), opt).qpos == r.qpos);
+  // Calibrated on the rest pose instead of frame 0. With the bones' own frames turned (as above)
+  // the BVH's zero pose is not the skeleton at qpos0, and the rest calibration is off by those
+  // turns; with the bodies' frames (skeleton.xml's are world-aligned at qpos0) it is as exact.
+  opt.orient_from_rest = true;
+  const RetargetResult turned = retarget(exec::omp, m, src, parse_keypoint_map(oriented), opt);
+  const SourceMotion plain = source_from_bvh(model_to_bvh(m, truth, fps, ratio, {0, 0, 0}, sites, false));
+  const RetargetResult rr = retarget(exec::omp, m, plain, parse_keypoint_map(oriented), opt);
+  MESSAGE("orient_from_rest: worst joint angle error " << worst_angle(turned) << " rad (turned bone frames), "
+                                                       << worst_angle(rr) << " (the bodies' frames)");
+  CHECK(worst_angle(turned) > 0.1);
+  CHECK(worst_angle(rr) < 1e-6);
+  CHECK(rr.metrics.orientation_rmse < 1e-7);
+  SourceMotion no_rest = src;
+  no_rest.rest_rot.clear();
+  CHECK_THROWS_WITH_AS(retarget(exec::omp, m, no_rest, parse_keypoint_map(oriented), opt),
+                       doctest::Contains("orient_from_rest needs the source's rest pose"), std::invalid_argument);
 }
 
 TEST_CASE("retarget: keypoint map orientation weights") {
@@ -658,4 +675,181 @@ TEST_CASE("retarget: round trip of arm_reach.npz through a BVH onto the fixed-ba
   RetargetOptions opt;
   opt.tendon_jump = 1e-4;
   CHECK(retarget(exec::serial, m, src, map, opt).metrics.tendon_jump_rate > 0);
+}
+
+// ---- DeepMimic ----
+
+namespace {
+// DeepMimic's humanoid reduced to what the tests check by hand: the layout's twelve joints and a
+// fixed wrist, unit offsets along axes (scale 0.5 in the tests), one origin with an rpy.
+std::string deepmimic_urdf(const std::string& knee_type = "revolute") {
+  std::string u = "<robot name=\"h\">\n";
+  auto joint = [&](const std::string& n, const std::string& type, const std::string& parent, const std::string& xyz,
+                   const std::string& extra = "") {
+    u += "<joint name=\"" + n + "\" type=\"" + type + "\"><parent link=\"" + parent + "\"/><child link=\"" + n +
+         "\"/><origin rpy=\"0 0 0\" xyz=\"" + xyz + "\"/>" + extra + "</joint>\n";
+  };
+  joint("root", "fixed", "base", "0 0 0");
+  joint("chest", "spherical", "root", "0 1 0");
+  joint("neck", "spherical", "chest", "0 1 0");
+  for (const char* side : {"right", "left"}) {
+    const std::string s = side, z = s == "right" ? "1" : "-1";
+    joint(s + "_hip", "spherical", "root", "0 0 " + z);
+    joint(s + "_knee", knee_type, s + "_hip", "0 -2 0", "<axis xyz=\"0 0 2\"/>");
+    joint(s + "_ankle", "spherical", s + "_knee", "0 -2 0");
+    joint(s + "_shoulder", "spherical", "chest", "0 1 " + z);
+    joint(s + "_elbow", "revolute", s + "_shoulder", "0 -1 0", "<axis xyz=\"0 0 1\"/>");
+    joint(s + "_wrist", "fixed", s + "_elbow", "0 -1 0");
+  }
+  return u + "</robot>\n";
+}
+
+// A frame: dt, root at (1, 0.9, 0) turned by `yaw` about Y, identity joints except the right hip
+// (hip_angle about Z) and the right knee (knee rad).
+std::vector<double> deepmimic_frame(double dt, double yaw, double hip_angle, double knee) {
+  std::vector<double> f{dt, 1, 0.9, 0, std::cos(yaw / 2), 0, std::sin(yaw / 2), 0};
+  auto id = [&] { f.insert(f.end(), {1, 0, 0, 0}); };
+  id(); id();                                                                  // chest, neck
+  f.insert(f.end(), {std::cos(hip_angle / 2), 0, 0, std::sin(hip_angle / 2)});  // right hip
+  f.push_back(knee);                                                           // right knee
+  id(); id(); f.push_back(0);                                                  // right ankle, shoulder, elbow
+  id(); f.push_back(0); id(); id(); f.push_back(0);                            // left hip, knee, ankle, shoulder, elbow
+  return f;
+}
+
+std::string deepmimic_json(const std::vector<std::vector<double>>& frames) {
+  std::ostringstream o;
+  o.precision(17);
+  o << "{\n\"Loop\": \"wrap\",\n\"Frames\":\n[\n";
+  for (size_t i = 0; i < frames.size(); ++i) {
+    o << "[";
+    for (size_t k = 0; k < frames[i].size(); ++k) o << (k ? ", " : "") << frames[i][k];
+    o << "]" << (i + 1 < frames.size() ? ",\n" : "\n");
+  }
+  o << "]\n}\n";
+  return o.str();
+}
+
+std::string deepmimic_error(const std::string& text) {
+  try {
+    parse_deepmimic_motion(text, "clip.txt");
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("retarget: DeepMimic skeleton and forward kinematics against hand-computed frames") {
+  const DeepMimicSkeleton sk = parse_deepmimic_skeleton(deepmimic_urdf(), "h.urdf", 0.5);
+  REQUIRE(sk.joints.size() == 15);
+  CHECK(sk.joints[0].name == "root");
+  CHECK(sk.joints[0].parent == -1);
+  CHECK(sk.joints[size_t(sk.find("right_knee"))].value_adr == 19);  // 3 + 4 + chest 4 + neck 4 + hip 4
+  CHECK(sk.joints[size_t(sk.find("left_elbow"))].value_adr == 42);
+  CHECK(sk.joints[size_t(sk.find("right_knee"))].axis[2] == 1.0);  // normalized
+  CHECK(sk.joints[size_t(sk.find("right_hip"))].offset[2] == 0.5);  // scaled
+
+  // Frame 1 of a two-frame clip: root yawed 90 deg about Y, right hip 90 deg about Z, knee -0.5 rad.
+  const double pi = 3.14159265358979323846;
+  const DeepMimicMotion m = parse_deepmimic_motion(
+      deepmimic_json({deepmimic_frame(0.1, 0, 0, 0), deepmimic_frame(0, pi / 2, pi / 2, -0.5)}), "clip.txt");
+  REQUIRE(m.nframe == 2);
+  CHECK(m.loop == "wrap");
+  CHECK(m.frame(1)[19] == -0.5);  // the right knee's angle as written (file column 20)
+  const SourceMotion src = source_from_deepmimic(sk, m);
+  REQUIRE(src.nframe == 2);
+  CHECK(src.fps == doctest::Approx(10));
+  // By hand: root R = Ry(90): x -> -z, z -> x. Right hip at root + R (0, 0, 0.5) = (1.5, 0.9, 0).
+  // Hip turned Rz(90) in the root frame: its (0, -1, 0) offset to the knee becomes (1, 0, 0) in the
+  // root frame, (0, 0, -1) in the world: knee (1.5, 0.9, -1). The knee's -0.5 rad about Z turns the
+  // shank's (0, -1, 0) into (-sin 0.5, -cos 0.5, 0) in the hip frame; Rz(90) makes it
+  // (cos 0.5, -sin 0.5, 0), Ry(90) (0, -sin 0.5, -cos 0.5): ankle (1.5, 0.9 - sin 0.5, -1 - cos 0.5).
+  const double* hip = src.at(1, src.find("right_hip"));
+  const double* knee = src.at(1, src.find("right_knee"));
+  const double* ankle = src.at(1, src.find("right_ankle"));
+  const double want[3][3] = {{1.5, 0.9, 0}, {1.5, 0.9, -1}, {1.5, 0.9 - std::sin(0.5), -1 - std::cos(0.5)}};
+  const double* got[3] = {hip, knee, ankle};
+  for (int j = 0; j < 3; ++j)
+    for (int k = 0; k < 3; ++k) CHECK(got[j][k] == doctest::Approx(want[j][k]).epsilon(1e-12));
+  // The wrist hangs 2 below the shoulder (identity arm), the shoulder 0.5 above and 0.5 beside the chest.
+  const double* wrist = src.at(0, src.find("left_wrist"));
+  CHECK(wrist[0] == doctest::Approx(1));
+  CHECK(wrist[1] == doctest::Approx(0.9 + 0.5 + 0.5 - 1));
+  CHECK(wrist[2] == doctest::Approx(-0.5));
+  // The knee's world rotation: Ry(90) Rz(90) Rz(-0.5) applied to x.
+  const double* Rk = src.rot_at(1, src.find("right_knee"));
+  CHECK(Rk[0 * 3 + 0] == doctest::Approx(0).epsilon(1e-12));
+  CHECK(Rk[1 * 3 + 0] == doctest::Approx(std::sin(pi / 2 - 0.5)).epsilon(1e-12));
+  CHECK(Rk[2 * 3 + 0] == doctest::Approx(-std::cos(pi / 2 - 0.5)).epsilon(1e-12));
+}
+
+TEST_CASE("retarget: DeepMimic clips of unequal frame durations are resampled at the median rate") {
+  const DeepMimicSkeleton sk = parse_deepmimic_skeleton(deepmimic_urdf(), "h.urdf", 0.5);
+  // Durations 0.1, 0.2 (a dropped frame), 0.1: times 0, 0.1, 0.3, 0.4 -> 5 frames at 10 Hz.
+  const DeepMimicMotion m = parse_deepmimic_motion(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0), deepmimic_frame(0.2, 0, 0, 0.2),
+                                                                   deepmimic_frame(0.1, 0, 1.0, 0.6), deepmimic_frame(0, 0, 1.0, 0.8)}));
+  const DeepMimicMotion u = deepmimic_uniform(m);
+  REQUIRE(u.nframe == 5);
+  CHECK(u.frame(1)[19] == doctest::Approx(0.2));
+  CHECK(u.frame(2)[19] == doctest::Approx(0.4));  // halfway between 0.2 and 0.6
+  CHECK(u.frame(4)[19] == doctest::Approx(0.8));
+  // The hip quaternion at t = 0.2 is the slerp halfway from identity to 1 rad about Z: 0.5 rad.
+  CHECK(u.frame(2)[15] == doctest::Approx(std::cos(0.25)));
+  CHECK(u.frame(2)[18] == doctest::Approx(std::sin(0.25)));
+  // Uniform clips keep their frames.
+  const DeepMimicMotion same = deepmimic_uniform(parse_deepmimic_motion(deepmimic_json(
+      {deepmimic_frame(0.05, 0, 0, 0), deepmimic_frame(0.05, 0, 0, 0.3), deepmimic_frame(0, 0, 0, 0.1)})));
+  REQUIRE(same.nframe == 3);
+  CHECK(same.frame(1)[19] == 0.3);
+  CHECK(source_from_deepmimic(sk, same).fps == doctest::Approx(20));
+}
+
+TEST_CASE("retarget: malformed DeepMimic motions and skeletons name the file and the item") {
+  const std::string good = deepmimic_json({deepmimic_frame(0.1, 0, 0, 0), deepmimic_frame(0, 0, 0, 0)});
+  CHECK(deepmimic_error(good).empty());
+  CHECK(deepmimic_error("{\n\"Frames\": [\n[1, 2,\n]}").find("clip.txt:4: error: JSON error") != std::string::npos);
+  CHECK(deepmimic_error("[1, 2]").find("JSON object") != std::string::npos);
+  CHECK(deepmimic_error("{\"Loop\": \"wrap\"}").find("\"Frames\"") != std::string::npos);
+  CHECK(deepmimic_error(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0)})).find("at least 2 frames") != std::string::npos);
+  std::vector<double> shortf = deepmimic_frame(0.1, 0, 0, 0);
+  shortf.pop_back();
+  CHECK(deepmimic_error(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0), shortf})).find("frame 1: expected an array of 44 numbers") != std::string::npos);
+  std::vector<double> zq = deepmimic_frame(0.1, 0, 0, 0);
+  zq[8] = zq[9] = zq[10] = zq[11] = 0;  // the chest's quaternion
+  CHECK(deepmimic_error(deepmimic_json({zq, zq})).find("frame 0, columns 8-11: zero quaternion") != std::string::npos);
+  std::vector<double> neg = deepmimic_frame(-0.1, 0, 0, 0);
+  CHECK(deepmimic_error(deepmimic_json({neg, neg})).find("frame 0: negative duration") != std::string::npos);
+  std::string str_value = good;
+  str_value.replace(str_value.find("[0.10000000000000001"), 20, "[\"x\"");
+  CHECK(deepmimic_error(str_value).find("frame 0, column 0: not a number") != std::string::npos);
+
+  // durations that would resample into ~1e12 frames are refused (fuzz/crashes/deepmimic/uneven_1e12.txt)
+  const DeepMimicMotion uneven = parse_deepmimic_motion(deepmimic_json(
+      {deepmimic_frame(1e-9, 0, 0, 0), deepmimic_frame(1e-9, 0, 0, 0), deepmimic_frame(1e3, 0, 0, 0), deepmimic_frame(0, 0, 0, 0)}));
+  CHECK_THROWS_WITH_AS(deepmimic_uniform(uneven), doctest::Contains("too uneven to resample"), ModelError);
+
+  auto skel_error = [](const std::string& text) -> std::string {
+    try {
+      parse_deepmimic_skeleton(text, "h.urdf");
+    } catch (const ModelError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(skel_error(deepmimic_urdf()).empty());
+  CHECK(skel_error(deepmimic_urdf("spherical")).find("'right_knee' must be revolute") != std::string::npos);
+  std::string no_neck = deepmimic_urdf();
+  no_neck.replace(no_neck.find("name=\"neck\""), 11, "name=\"nek\"");
+  CHECK(skel_error(no_neck).find("'neck' of DeepMimic's motion layout is missing") != std::string::npos);
+  CHECK(skel_error("<robot><joint name=\"a\" type=\"prismatic\"/></robot>").find("h.urdf:1: <joint>: error: joint 'a': type 'prismatic'") != std::string::npos);
+  CHECK(skel_error("<robot><joint").find("h.urdf:1: error: XML error") != std::string::npos);
+  CHECK(skel_error("<notrobot/>").find("not a URDF") != std::string::npos);
+  std::string bad_xyz = deepmimic_urdf();
+  bad_xyz.replace(bad_xyz.find("xyz=\"0 1 0\""), 11, "xyz=\"0 nan 0\"");
+  CHECK(skel_error(bad_xyz).find("origin xyz must be 3 finite numbers") != std::string::npos);
+  // A second root (a parent link nobody makes) is named.
+  std::string two_roots = deepmimic_urdf();
+  two_roots.replace(two_roots.find("<parent link=\"chest\"/><child link=\"neck\""), 22, "<parent link=\"torso\"/>");
+  CHECK(skel_error(two_roots).find("'neck': parent link 'torso' is not the child of any joint") != std::string::npos);
 }

@@ -84,6 +84,9 @@ struct SourceMotion {
   double fps = 0;
   std::vector<double> pos;      ///< nframe x njoint x 3
   std::vector<double> rot;      ///< nframe x njoint x 9: world rotations (row-major, source axes); empty when unknown
+  /// The skeleton's rest pose (every joint at zero), where the source defines one: njoint x 3
+  /// positions and njoint x 9 world rotations; empty when unknown. RetargetOptions::orient_from_rest.
+  std::vector<double> rest_pos, rest_rot;
   int njoint() const { return int(names.size()); }
   int find(const std::string& n) const {
     for (size_t i = 0; i < names.size(); ++i)
@@ -94,7 +97,8 @@ struct SourceMotion {
   const double* rot_at(int f, int j) const { return rot.data() + (size_t(f) * names.size() + size_t(j)) * 9; }
 };
 
-/// The joints of a BVH file (End Sites included, named "<parent>_end").
+/// The joints of a BVH file (End Sites included, named "<parent>_end"), with the rest pose (every
+/// channel zero).
 inline SourceMotion source_from_bvh(const Bvh& b) {
   SourceMotion s;
   for (const BvhJoint& j : b.joints) { s.names.push_back(j.name); s.parent.push_back(j.parent); }
@@ -104,6 +108,13 @@ inline SourceMotion source_from_bvh(const Bvh& b) {
   s.rot.resize(size_t(b.nframe) * b.joints.size() * 9);
   for (int f = 0; f < b.nframe; ++f)
     bvh_frame_pose(b, f, s.pos.data() + size_t(f) * b.joints.size() * 3, s.rot.data() + size_t(f) * b.joints.size() * 9);
+  // the rest pose: every channel zero (the skeleton as its OFFSETs draw it)
+  Bvh rest = b;
+  rest.nframe = 1;
+  rest.motion.assign(size_t(b.nchannel), 0.0);
+  s.rest_pos.resize(b.joints.size() * 3);
+  s.rest_rot.resize(b.joints.size() * 9);
+  bvh_frame_pose(rest, 0, s.rest_pos.data(), s.rest_rot.data());
   return s;
 }
 
@@ -191,6 +202,7 @@ struct RetargetOptions {
   double lambda0 = 1e-6;         ///< initial LM damping (m^2 per unit dof^2)
   int nchunk = 32;               ///< frame chunks solved in parallel (results do not depend on threads)
   bool align_root = true;        ///< yaw and translation fit of free roots on frame 0 before the IK
+  bool orient_from_rest = false;  ///< calibrate orientation targets on the source's rest pose against the model at qpos0 (see retargeting.md)
   GroundMode ground = GroundMode::per_frame;
   double floor_z = 0;            ///< height of the floor
   double ground_clearance = 0;   ///< lowest collision point is lifted to floor_z + this
@@ -213,6 +225,11 @@ struct RetargetMetrics {
   double max_ground_lift = 0;             ///< largest lift applied by the correction
   double tendon_jump_threshold = 0;       ///< m per frame at this clip's rate
   double tendon_jump_rate = 0;            ///< transitions with a jump / (frames - 1)
+  /// MuscleMimic's definition: a tendon's length change over a transition above 10x the mean of
+  /// its changes over the transitions before (from the second transition on; changes below 1 um
+  /// never count, so a still tendon's rounding is no jump). Rate per
+  /// (tendon, transition) pair, and the share of transitions in which some tendon jumps.
+  double tendon_jump_rate_mm = 0, tendon_jump_transitions_mm = 0;
   double position_rmse = 0, max_position_error = 0;  ///< keypoints, m
   int norient = 0;                        ///< keypoints with an orientation target
   double orientation_rmse = 0, max_orientation_error = 0;  ///< those keypoints, rad
@@ -238,9 +255,13 @@ struct RetargetMetrics {
                   max_penetration, mean_penetration, max_ground_lift);
     s += b;
     if (ntendon)
+      {
       std::snprintf(b, sizeof b, "tendon-jump rate            %.4f %%  (threshold %.4g m/frame, %d tendons)\n",
                     100 * tendon_jump_rate, tendon_jump_threshold, ntendon);
-    else
+      s += b;
+      std::snprintf(b, sizeof b, "tendon jumps (> 10x mean)   %.4f %% of tendon-transitions, %.4f %% of transitions\n",
+                    100 * tendon_jump_rate_mm, 100 * tendon_jump_transitions_mm);
+    } else
       std::snprintf(b, sizeof b, "tendon-jump rate            n/a (model has no tendons)\n");
     s += b;
     std::snprintf(b, sizeof b, "keypoint position RMSE      %.4g m (max %.4g m)\n", position_rmse, max_position_error);
@@ -1045,7 +1066,41 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
   // so the orientations add what positions leave open (twist about straight limbs) from there on.
   res.rot_targets.assign(size_t(N) * size_t(K) * 9, 0.0);
   for (size_t i = 0; i < res.rot_targets.size(); i += 9) mat3<double>::identity().store(res.rot_targets.data() + i);
-  if (M.norient) {
+  if (M.norient && opt.orient_from_rest) {
+    // C_k = (A R_rest_k)^T Q R0_k: the source's rest pose corresponds to the model at qpos0 (R0),
+    // turned about Z by Q, the least-squares yaw from the model's keypoints at qpos0 onto the
+    // source's rest keypoints.
+    const size_t nj = size_t(src.njoint());
+    if (src.rest_rot.size() != nj * 9 || src.rest_pos.size() != nj * 3)
+      throw std::invalid_argument("retarget: orient_from_rest needs the source's rest pose (SourceMotion::rest_pos, rest_rot)");
+    const bool yup = opt.source_up == 'y' || opt.source_up == 'Y';
+    const mat3<double> A = yup ? mat3<double>{{0, 0, 1, 1, 0, 0, 0, 1, 0}} : mat3<double>::identity();
+    vec3<double> cm = vec3<double>::zero(), cs = vec3<double>::zero();
+    for (int k = 0; k < K; ++k) {
+      cm += pm[size_t(k)];
+      cs += to_z_up(src.rest_pos.data() + 3 * size_t(P.kp[size_t(k)].src), opt.source_up);
+    }
+    cm = (1.0 / K) * cm;
+    cs = (1.0 / K) * cs;
+    double sc = 0, ss = 0;
+    for (int k = 0; k < K; ++k) {
+      const vec3<double> a = pm[size_t(k)] - cm, b = to_z_up(src.rest_pos.data() + 3 * size_t(P.kp[size_t(k)].src), opt.source_up) - cs;
+      sc += a.x * b.x + a.y * b.y;
+      ss += a.x * b.y - a.y * b.x;
+    }
+    const mat3<double> Q = quat_to_mat(axis_angle_quat(vec3<double>{0, 0, 1}, (sc == 0 && ss == 0) ? 0.0 : std::atan2(ss, sc)));
+    HostSolver hs(P, model.sizes());
+    const auto& wd = hs.w;
+    for (int i = 0; i < nq; ++i) wd.qpos[i] = model.qpos0[size_t(i)];
+    kinematics(m, wd);
+    for (int k = 0; k < K; ++k) {
+      const Keypoint& kp = P.kp[size_t(k)];
+      if (kp.rot_row < 0) continue;
+      const mat3<double> C = transpose(A * mat3<double>::load(src.rest_rot.data() + 9 * size_t(kp.src))) * Q * keypoint_rot(wd, kp);
+      for (int f = 0; f < N; ++f)
+        (A * mat3<double>::load(src.rot_at(f, kp.src)) * C).store(res.rot_targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 9);
+    }
+  } else if (M.norient) {
     const bool yup = opt.source_up == 'y' || opt.source_up == 'Y';
     const mat3<double> A = yup ? mat3<double>{{0, 0, 1, 1, 0, 0, 0, 1, 0}} : mat3<double>::identity();
     Problem P0 = P;  // positions only
@@ -1169,6 +1224,26 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
         if (std::fabs(res.ten_length[size_t(f + 1) * size_t(nten) + size_t(i)] - res.ten_length[size_t(f) * size_t(nten) + size_t(i)]) >
             M.tendon_jump_threshold) { ++jumps; break; }
     M.tendon_jump_rate = double(jumps) / (N - 1);
+  }
+  if (nten && N > 2) {
+    long long pairs = 0, jump_pairs = 0;
+    int jump_frames = 0;
+    std::vector<double> sum(size_t(nten), 0.0);
+    for (int f = 0; f + 1 < N; ++f) {
+      bool any = false;
+      for (int i = 0; i < nten; ++i) {
+        const double dl = std::fabs(res.ten_length[size_t(f + 1) * size_t(nten) + size_t(i)] -
+                                    res.ten_length[size_t(f) * size_t(nten) + size_t(i)]);
+        if (f > 0) {
+          ++pairs;
+          if (dl > 1e-6 && dl > 10 * sum[size_t(i)] / f) { ++jump_pairs; any = true; }  // 1 um: rounding of still tendons
+        }
+        sum[size_t(i)] += dl;
+      }
+      jump_frames += any;
+    }
+    M.tendon_jump_rate_mm = double(jump_pairs) / double(pairs);
+    M.tendon_jump_transitions_mm = double(jump_frames) / (N - 2);
   }
 
   res.trajectory = trajectory_for(model, src.fps);
