@@ -370,6 +370,20 @@ def test_a_batch_that_cannot_fit_is_refused_with_its_size():
     ('<body><joint name="j"/><joint name="j"/><geom size="1"/></body>', "repeated name 'j' in joint"),
     ('<body><geom name="g" size="1"/><geom name="g" size="1"/></body>', "repeated name 'g' in geom"),
     ('<body><geom size="1"/><site name="s"/><site name="s"/></body>', "repeated name 's' in site"),
+    ('<body><joint name="j1"/><joint name="j2"/><geom size="1"/></body></worldbody><tendon><fixed name="t"><joint joint="j1" coef="1"/>'
+     '</fixed><fixed name="t"><joint joint="j2" coef="1"/></fixed></tendon><worldbody>', "repeated name 't' in tendon"),
+    ('<body><joint name="j1"/><geom size="1"/></body></worldbody><actuator><motor name="a" joint="j1"/><motor name="a" joint="j1"/>'
+     '</actuator><worldbody>', "repeated name 'a' in actuator"),
+    ('<body><joint name="j1"/><joint name="j2"/><geom size="1"/></body></worldbody><equality><joint name="e" joint1="j1" joint2="j2"/>'
+     '<joint name="e" joint1="j2"/></equality><worldbody>', "repeated name 'e' in equality"),
+    ('<body><joint name="j1"/><geom size="1"/></body></worldbody><sensor><jointpos name="x" joint="j1"/><jointpos name="x" joint="j1"/>'
+     '</sensor><worldbody>', "repeated name 'x' in sensor"),
+    ('<body name="b"><geom name="g1" size="1"/></body><body name="c"><geom name="g2" size="1" pos="0 3 0"/></body></worldbody><contact>'
+     '<pair name="p" geom1="g1" geom2="g2"/><pair name="p" geom1="g2" geom2="g1"/></contact><worldbody>', "repeated name 'p' in pair"),
+    ('<body name="b"><geom size="1"/></body><body name="c"><geom size="1" pos="0 3 0"/></body></worldbody><contact>'
+     '<exclude name="x" body1="b" body2="c"/><exclude name="x" body1="c" body2="b"/></contact><worldbody>', "repeated name 'x' in exclude"),
+    ('<body><joint name="j1"/><geom size="1"/></body></worldbody><tendon><fixed name="a"><joint joint="j1" coef="1"/></fixed></tendon>'
+     '<actuator><motor name="a" joint="j1"/></actuator><worldbody>', None),  # a tendon and an actuator may share a name
     ('<body><geom size="1" mass="0"/></body>', None),                       # static: allowed
     ('<body><freejoint/><body><geom size="1"/></body></body>', None),       # a static child carries the mass
     ('<body name="a"><geom name="a" size="1"/></body>', None),              # names are per object type
@@ -382,5 +396,5 @@ def test_model_checks_reject_what_mujoco_rejects(xml, phrase):
         return
     with pytest.raises(ValueError, match=phrase):
         mujoco.MjModel.from_xml_string(doc)
-    with pytest.raises(sinew.ModelError, match=r"<string>:1: <(body|joint|geom|site)>: error: " + phrase):
+    with pytest.raises(sinew.ModelError, match=r"<string>:1: <(body|joint|geom|site|fixed|motor|jointpos|pair|exclude)>: error: " + phrase):
         sinew.Model.from_xml_string(doc)

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -324,6 +325,13 @@ inline void check_unique_names(const ModelSpec& s) {
   for (const MeshSpec& x : s.meshes) check(meshes, x.name, x.where, "mesh");
   for (const HFieldSpec& x : s.hfields) check(hfields, x.name, x.where, "hfield");
   for (const KeySpec& x : s.keys) check(keys, x.name, x.where, "key");
+  // tendons, actuators, equalities, sensors, contact pairs and excludes: each its own namespace
+  std::map<std::string, std::set<std::string>> pending;
+  for (const PendingElement& p : s.pending) {
+    const std::string kind = p.section == "contact" ? p.kind : p.section;
+    if (kind == "tendon" || kind == "actuator" || kind == "equality" || kind == "sensor" || kind == "pair" || kind == "exclude")
+      check(pending[kind], p.name, SourceLocation{p.file, p.line, p.kind}, kind.c_str());
+  }
 }
 }  // namespace detail
 
