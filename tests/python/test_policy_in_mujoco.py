@@ -7,13 +7,14 @@ rebuilt from MjData). Tolerances: the two simulators agree to rounding, so what 
 against float64 along a 2 s closed loop; measured qpos differences are about 1e-5 rad, and the
 test allows 1e-3 rad per frame and 1e-3 on each metric (joint_r, joint_rmse in rad, site_error in
 m). The policy must track its motion in both: no early termination, joint_r >= 0.95."""
-import importlib.util
 import json
 import os
 import subprocess
 
 import numpy as np
 import pytest
+
+from models_util import load_source
 
 mujoco = pytest.importorskip("mujoco")
 sinew = pytest.importorskip("sinew")
@@ -23,10 +24,7 @@ pytestmark = pytest.mark.skipif(not TRAIN or not EVAL, reason="SINEW_TRAIN / SIN
 
 
 def example():
-    spec = importlib.util.spec_from_file_location("policy_in_mujoco", os.path.join(ROOT, "examples/python/policy_in_mujoco.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_source("policy_in_mujoco", os.path.join(ROOT, "examples/python/policy_in_mujoco.py"))
 
 
 def run(*args):

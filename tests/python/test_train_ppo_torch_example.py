@@ -3,13 +3,14 @@ libraries): its numpy half, collect() and gae(), runs for a few steps on sinew.I
 numpy stand-in for the networks, and is checked against what Gymnasium's same-step auto-reset
 requires: truncated episodes bootstrap from infos["final_obs"], terminated ones from nothing,
 and advantages never leak across an episode end. With torch installed the whole example runs."""
-import importlib.util
 import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+
+from models_util import load_source
 
 sinew = pytest.importorskip("sinew")
 pytest.importorskip("gymnasium")
@@ -18,10 +19,7 @@ EXAMPLE = os.path.join(ROOT, "examples/python/train_ppo_torch.py")
 
 
 def example():
-    spec = importlib.util.spec_from_file_location("train_ppo_torch", EXAMPLE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_source("train_ppo_torch", EXAMPLE)
 
 
 def test_collect_and_gae_with_numpy_stand_ins():
