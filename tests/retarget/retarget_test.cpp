@@ -827,7 +827,7 @@ TEST_CASE("retarget: malformed DeepMimic motions and skeletons name the file and
   // durations that would resample into ~1e12 frames are refused (fuzz/crashes/deepmimic/uneven_1e12.txt)
   const DeepMimicMotion uneven = parse_deepmimic_motion(deepmimic_json(
       {deepmimic_frame(1e-9, 0, 0, 0), deepmimic_frame(1e-9, 0, 0, 0), deepmimic_frame(1e3, 0, 0, 0), deepmimic_frame(0, 0, 0, 0)}));
-  CHECK_THROWS_WITH_AS(deepmimic_uniform(uneven), doctest::Contains("too uneven to resample"), ModelError);
+  CHECK_THROWS_WITH_AS(deepmimic_uniform(uneven), doctest::Contains("frame durations are too uneven"), ModelError);
 
   auto skel_error = [](const std::string& text) -> std::string {
     try {
@@ -851,5 +851,12 @@ TEST_CASE("retarget: malformed DeepMimic motions and skeletons name the file and
   // A second root (a parent link nobody makes) is named.
   std::string two_roots = deepmimic_urdf();
   two_roots.replace(two_roots.find("<parent link=\"chest\"/><child link=\"neck\""), 22, "<parent link=\"torso\"/>");
-  CHECK(skel_error(two_roots).find("'neck': parent link 'torso' is not the child of any joint") != std::string::npos);
+  CHECK(skel_error(two_roots).find("two root joints: 'root' and 'neck' hang from links ('base', 'torso')") != std::string::npos);
+  std::string twice = deepmimic_urdf();
+  twice.replace(twice.find("name=\"neck\""), 11, "name=\"chest\"");
+  CHECK(skel_error(twice).find("repeated joint name 'chest'") != std::string::npos);
+  // a revolute joint without <axis> turns about x, URDF's default
+  std::string no_axis = deepmimic_urdf();
+  no_axis.replace(no_axis.find("<axis xyz=\"0 0 2\"/>"), 19, "");
+  CHECK(parse_deepmimic_skeleton(no_axis).joints[size_t(parse_deepmimic_skeleton(no_axis).find("right_knee"))].axis[0] == 1.0);
 }

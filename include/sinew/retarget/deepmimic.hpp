@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -56,7 +57,7 @@ struct DeepMimicSkeleton {
     int parent = -1;                 ///< index of the parent joint, -1 for the root joint
     double offset[3] = {0, 0, 0};    ///< origin xyz in the parent link's frame, scaled (m)
     double rpy_rot[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};  ///< origin rpy as a rotation (row-major)
-    double axis[3] = {0, 0, 1};      ///< revolute axis (unit), in the joint's frame
+    double axis[3] = {1, 0, 0};      ///< revolute axis (unit), in the joint's frame (URDF's default: x)
     int value_adr = -1;              ///< first column of the joint in a motion frame (after dt), -1: none
   };
   std::vector<Joint> joints;
@@ -83,6 +84,8 @@ struct DeepMimicMotion {
 namespace deepmimic_detail {
 
 constexpr size_t kMaxFileBytes = size_t(256) << 20;
+/// Motions: DeepMimic's clips are under 1 MiB; a parsed JSON tree takes several times its text.
+constexpr size_t kMaxMotionBytes = size_t(64) << 20;
 
 /// The motion layout after dt: root position (0..2), root quaternion (3..6), then these joints.
 struct PoseJoint {
@@ -94,12 +97,13 @@ inline constexpr PoseJoint kPoseJoints[] = {
     {"right_ankle", 4},   {"right_shoulder", 4}, {"right_elbow", 1}, {"left_hip", 4},
     {"left_knee", 1},     {"left_ankle", 4}, {"left_shoulder", 4}, {"left_elbow", 1}};
 
-inline std::string read_file(const std::string& path, const char* what) {
+inline std::string read_file(const std::string& path, const char* what, size_t limit = kMaxFileBytes) {
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) throw ModelError(SourceLocation{path, 0, ""}, std::string("cannot open ") + what);
   const std::streamoff n = f.tellg();
-  if (n < 0 || size_t(n) > kMaxFileBytes)
-    throw ModelError(SourceLocation{path, 0, ""}, std::string(what) + " is larger than 256 MiB (or not a regular file)");
+  if (n < 0 || size_t(n) > limit)
+    throw ModelError(SourceLocation{path, 0, ""}, std::string(what) + " is larger than " + std::to_string(limit >> 20) +
+                                                      " MiB (or not a regular file)");
   std::string s(size_t(n), '\0');
   f.seekg(0);
   f.read(s.data(), n);
@@ -210,36 +214,42 @@ inline DeepMimicSkeleton parse_deepmimic_skeleton(const std::string& text, const
   }
   if (raw.empty()) throw ModelError(SourceLocation{urdf_path, 0, ""}, "the URDF has no joints");
 
-  // Order: the joint whose parent link is no joint's child first, then children after parents.
+  // Order: the root joint (its parent link is no joint's child) first, then breadth first.
   DeepMimicSkeleton sk;
   sk.file = urdf_path;
   sk.scale = scale;
-  std::vector<int> placed(raw.size(), -1);
-  for (size_t pass = 0; pass < raw.size(); ++pass) {
-    bool progress = false;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (placed[i] >= 0) continue;
-      int parent = -2;  // -2: not yet known
-      bool parent_is_joint_child = false;
-      for (size_t k = 0; k < raw.size(); ++k)
-        if (raw[k].child_link == raw[i].parent_link) {
-          parent_is_joint_child = true;
-          if (placed[k] >= 0) parent = placed[k];
-        }
-      if (!parent_is_joint_child) {
-        if (!sk.joints.empty() && sk.joints[0].parent == -1)
-          throw ModelError(SourceLocation{urdf_path, raw[i].line, "joint"},
-                           "joint '" + raw[i].j.name + "': parent link '" + raw[i].parent_link +
-                               "' is not the child of any joint, and the skeleton already has a root");
-        parent = -1;
-      }
-      if (parent == -2) continue;
-      raw[i].j.parent = parent;
-      placed[i] = int(sk.joints.size());
-      sk.joints.push_back(raw[i].j);
-      progress = true;
+  std::map<std::string, int> by_name, by_child;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const SourceLocation at{urdf_path, raw[i].line, "joint"};
+    if (!by_name.emplace(raw[i].j.name, int(i)).second) throw ModelError(at, "repeated joint name '" + raw[i].j.name + "'");
+    if (!by_child.emplace(raw[i].child_link, int(i)).second)
+      throw ModelError(at, "joint '" + raw[i].j.name + "': link '" + raw[i].child_link + "' is already the child of another joint");
+  }
+  std::vector<std::vector<int>> children(raw.size());
+  int root = -1;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const auto p = by_child.find(raw[i].parent_link);
+    if (p != by_child.end()) {
+      children[size_t(p->second)].push_back(int(i));
+    } else if (root >= 0) {
+      throw ModelError(SourceLocation{urdf_path, raw[i].line, "joint"},
+                       "two root joints: '" + raw[size_t(root)].j.name + "' and '" + raw[i].j.name + "' hang from links ('" +
+                           raw[size_t(root)].parent_link + "', '" + raw[i].parent_link + "') that no joint makes");
+    } else {
+      root = int(i);
     }
-    if (!progress) break;
+  }
+  if (root < 0) throw ModelError(SourceLocation{urdf_path, 0, ""}, "no root joint: the joints' links form a cycle");
+  std::vector<int> placed(raw.size(), -1), queue{root};
+  raw[size_t(root)].j.parent = -1;
+  for (size_t q = 0; q < queue.size(); ++q) {
+    const int i = queue[q];
+    placed[size_t(i)] = int(sk.joints.size());
+    sk.joints.push_back(raw[size_t(i)].j);
+    for (int c : children[size_t(i)]) {
+      raw[size_t(c)].j.parent = placed[size_t(i)];
+      queue.push_back(c);
+    }
   }
   for (size_t i = 0; i < raw.size(); ++i)
     if (placed[i] < 0)
@@ -293,6 +303,10 @@ inline DeepMimicMotion parse_deepmimic_motion(const std::string& text, const std
   const auto fr = doc.find("Frames");
   if (fr == doc.end() || !fr->is_array()) throw ModelError(at, "\"Frames\" (an array of frames) is missing");
   if (fr->size() < 2) throw ModelError(at, "a motion needs at least 2 frames, this one has " + std::to_string(fr->size()));
+  // a frame is 44 numbers: at least 88 bytes of text; more "frames" than that are empty or malformed
+  if (fr->size() > text.size() / 88 + 1)
+    throw ModelError(at, std::to_string(fr->size()) + " frames in " + std::to_string(text.size()) +
+                             " bytes: frames must be arrays of 44 numbers");
   m.nframe = int(fr->size());
   m.dt.resize(size_t(m.nframe));
   m.pose.resize(size_t(m.nframe) * DeepMimicMotion::kPoseSize);
@@ -328,13 +342,16 @@ inline DeepMimicMotion parse_deepmimic_motion(const std::string& text, const std
 }
 
 inline DeepMimicMotion load_deepmimic_motion(const std::string& path) {
-  return parse_deepmimic_motion(deepmimic_detail::read_file(path, "DeepMimic motion"), path);
+  return parse_deepmimic_motion(deepmimic_detail::read_file(path, "DeepMimic motion", deepmimic_detail::kMaxMotionBytes), path);
 }
 
 /// Frames at a uniform rate: the clip's own frames when every duration but the last is the
 /// median one (relative 1e-4), otherwise poses interpolated at k / fps for k = 0 .. (floor of
 /// the clip's length times fps). `fps` 0: 1 / the median duration.
 inline DeepMimicMotion deepmimic_uniform(const DeepMimicMotion& m, double fps = 0) {
+  if (m.nframe < 2 || m.dt.size() != size_t(m.nframe) || m.pose.size() != size_t(m.nframe) * DeepMimicMotion::kPoseSize)
+    throw std::invalid_argument("deepmimic_uniform: a motion of at least 2 frames with its durations and poses");
+  if (!(fps >= 0) || !std::isfinite(fps)) throw std::invalid_argument("deepmimic_uniform: fps must be 0 (the median rate) or positive");
   std::vector<double> d(m.dt.begin(), m.dt.end() - 1);
   std::vector<double> pos;
   for (double x : d)
@@ -354,9 +371,11 @@ inline DeepMimicMotion deepmimic_uniform(const DeepMimicMotion& m, double fps = 
   const double length = t.back();
   const double count = std::floor(length * fps + 1e-9) + 1;
   if (!(count <= 4.0 * m.nframe))  // NaN and inf included: never sized from extreme durations
-    throw ModelError(SourceLocation{m.file, 0, ""}, "frame durations too uneven to resample at " + std::to_string(fps) +
-                                                        " Hz: " + std::to_string(m.nframe) + " frames would become " +
-                                                        std::to_string(count));
+    throw ModelError(SourceLocation{m.file, 0, ""}, "resampling at " + std::to_string(fps) + " Hz would turn " +
+                                                        std::to_string(m.nframe) + " frames into " + std::to_string(count) +
+                                                        " (more than 4x: the frame durations are too uneven, or the rate too high)");
+  if (count < 2)
+    throw ModelError(SourceLocation{m.file, 0, ""}, "resampling at " + std::to_string(fps) + " Hz leaves fewer than 2 frames");
   const int n = int(count);
   DeepMimicMotion u;
   u.file = m.file;

@@ -109,7 +109,9 @@ inline SourceMotion source_from_bvh(const Bvh& b) {
   for (int f = 0; f < b.nframe; ++f)
     bvh_frame_pose(b, f, s.pos.data() + size_t(f) * b.joints.size() * 3, s.rot.data() + size_t(f) * b.joints.size() * 9);
   // the rest pose: every channel zero (the skeleton as its OFFSETs draw it)
-  Bvh rest = b;
+  Bvh rest;  // the joints only: the motion is not copied
+  rest.joints = b.joints;
+  rest.nchannel = b.nchannel;
   rest.nframe = 1;
   rest.motion.assign(size_t(b.nchannel), 0.0);
   s.rest_pos.resize(b.joints.size() * 3);
