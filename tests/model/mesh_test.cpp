@@ -228,6 +228,9 @@ TEST_CASE("STL errors name the file") {
   CHECK(contains(err(d / "trunc.stl"), "trunc.stl"));
   std::ofstream(d / "empty.stl").close();
   CHECK(contains(err(d / "empty.stl"), "is empty"));
+  // a device file is refused before anything is read (reading /dev/zero would never end)
+  CHECK(contains(err("/dev/zero"), "not a regular file"));
+  CHECK(contains(err(d), "not a regular file"));  // a folder
   std::ofstream(d / "short.stl") << "abc";
   CHECK(contains(err(d / "short.stl"), "invalid header"));
   std::ofstream(d / "bad.stl") << "solid x\nfacet normal 0 0 1\nouter loop\nvertex 0 0 zero\n";
