@@ -93,18 +93,20 @@ inline constexpr uintmax_t mjcf_max_file_bytes = uintmax_t(256) << 20;   ///< on
 inline constexpr uintmax_t mjcf_max_total_bytes = uintmax_t(1) << 30;    ///< the file and all includes
 inline constexpr int mjcf_max_includes = 10000;                          ///< include expansions
 
-/// A regular file's text, its size checked before it is read (no /dev/zero, no 10 GB file).
+/// A regular file's text, its size checked before it is read (no /dev/zero, no 10 GB file):
+/// at most `limit` bytes, "the limit of <limit_of>" in the error (MJCF's by default).
 inline std::string read_text_file(const std::string& path, const SourceLocation& where, const std::string& what,
-                                  uintmax_t* budget = nullptr) {
+                                  uintmax_t* budget = nullptr, uintmax_t limit = mjcf_max_file_bytes,
+                                  const char* limit_of = "an MJCF file") {
   std::error_code ec;
   const auto st = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(st)) throw ModelError(where, "could not open " + what + " '" + path + "'");
   if (!std::filesystem::is_regular_file(st)) throw ModelError(where, what + " '" + path + "' is not a regular file");
   const uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) throw ModelError(where, "could not read the size of " + what + " '" + path + "'");
-  if (size > mjcf_max_file_bytes)
+  if (size > limit)
     throw ModelError(where, what + " '" + path + "' has " + std::to_string(size >> 20) + " MiB, more than the " +
-                                std::to_string(mjcf_max_file_bytes >> 20) + " MiB limit of an MJCF file");
+                                std::to_string(limit >> 20) + " MiB limit of " + limit_of);
   if (budget) {
     if (size > *budget)
       throw ModelError(where, "the model and its includes exceed " + std::to_string(mjcf_max_total_bytes >> 20) + " MiB of XML");

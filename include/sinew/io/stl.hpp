@@ -134,26 +134,8 @@ inline void stl_parse_ascii(const std::string& path, const std::string& text, st
 
 }  // namespace detail
 
-/// Reads a binary or ASCII STL file; throws ModelError naming the file when it is missing,
-/// empty, truncated or malformed. See the header comment for what is reproduced from MuJoCo.
-/// The same from the file's bytes; `path` names it in errors.
-inline MeshSource parse_stl(const std::string& buf, const std::string& path);
-
-inline MeshSource read_stl(const std::string& path) {
-  // a regular file of at most 256 MiB (a binary STL has at most 200,000 triangles: 10 MB), so
-  // that a device file or a huge file is an error, not an endless read
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw detail::stl_error(path, "could not read STL file '" + path + "' (not a regular file)");
-  if (std::filesystem::file_size(path, ec) > (uintmax_t(256) << 20) || ec)
-    throw detail::stl_error(path, "STL file '" + path + "' is larger than 256 MiB");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw detail::stl_error(path, "could not read STL file '" + path + "'");
-  std::string buf((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw detail::stl_error(path, "could not read STL file '" + path + "'");
-  return parse_stl(buf, path);
-}
-
+/// An STL file from its bytes (binary or ASCII); `path` names it in errors. Throws ModelError
+/// naming the file when it is empty, truncated or malformed.
 inline MeshSource parse_stl(const std::string& buf, const std::string& path) {
   if (buf.empty()) throw detail::stl_error(path, "STL file '" + path + "' is empty");
 
@@ -193,6 +175,24 @@ inline MeshSource parse_stl(const std::string& buf, const std::string& path) {
   }
   detail::stl_merge(m, soup);
   return m;
+}
+
+/// Reads a binary or ASCII STL file; throws ModelError naming the file when it is missing,
+/// not a regular file, larger than 256 MiB, empty, truncated or malformed. See the header
+/// comment for what is reproduced from MuJoCo.
+inline MeshSource read_stl(const std::string& path) {
+  // a regular file of at most 256 MiB (a binary STL has at most 200,000 triangles: 10 MB), so
+  // that a device file or a huge file is an error, not an endless read
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw detail::stl_error(path, "could not read STL file '" + path + "' (not a regular file)");
+  if (std::filesystem::file_size(path, ec) > (uintmax_t(256) << 20) || ec)
+    throw detail::stl_error(path, "STL file '" + path + "' is larger than 256 MiB");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw detail::stl_error(path, "could not read STL file '" + path + "'");
+  std::string buf((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw detail::stl_error(path, "could not read STL file '" + path + "'");
+  return parse_stl(buf, path);
 }
 
 /// An inline mesh (MJCF `vertex` / `face` attributes): coordinates are rounded to float32 as

@@ -29,7 +29,7 @@
 // Errors name the file and what is wrong: JSON syntax (with the line), a missing or malformed
 // key, a frame that is not 44 finite numbers (frame and column named), a negative duration, a
 // zero quaternion; a URDF joint of the motion missing or of another type, an unknown parent link.
-// Files are read only up to 256 MiB.
+// Files must be regular files: URDFs of at most 256 MiB, motions of at most 64 MiB.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -42,7 +42,9 @@
 #include <nlohmann/json.hpp>
 #include <tinyxml2.h>
 
+#include "sinew/imitation/trajectory.hpp"
 #include "sinew/io/error.hpp"
+#include "sinew/io/mjcf_reader.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/retarget/retarget.hpp"
 
@@ -83,9 +85,9 @@ struct DeepMimicMotion {
 
 namespace deepmimic_detail {
 
-constexpr size_t kMaxFileBytes = size_t(256) << 20;
+constexpr uintmax_t kMaxFileBytes = uintmax_t(256) << 20;
 /// Motions: DeepMimic's clips are under 1 MiB; a parsed JSON tree takes several times its text.
-constexpr size_t kMaxMotionBytes = size_t(64) << 20;
+constexpr uintmax_t kMaxMotionBytes = uintmax_t(64) << 20;
 
 /// The motion layout after dt: root position (0..2), root quaternion (3..6), then these joints.
 struct PoseJoint {
@@ -97,18 +99,9 @@ inline constexpr PoseJoint kPoseJoints[] = {
     {"right_ankle", 4},   {"right_shoulder", 4}, {"right_elbow", 1}, {"left_hip", 4},
     {"left_knee", 1},     {"left_ankle", 4}, {"left_shoulder", 4}, {"left_elbow", 1}};
 
-inline std::string read_file(const std::string& path, const char* what, size_t limit = kMaxFileBytes) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) throw ModelError(SourceLocation{path, 0, ""}, std::string("cannot open ") + what);
-  const std::streamoff n = f.tellg();
-  if (n < 0 || size_t(n) > limit)
-    throw ModelError(SourceLocation{path, 0, ""}, std::string(what) + " is larger than " + std::to_string(limit >> 20) +
-                                                      " MiB (or not a regular file)");
-  std::string s(size_t(n), '\0');
-  f.seekg(0);
-  f.read(s.data(), n);
-  if (f.gcount() != n) throw ModelError(SourceLocation{path, 0, ""}, std::string("cannot read ") + what);
-  return s;
+/// A regular file's text, at most `limit` bytes (io/mjcf_reader.hpp's bounded reader).
+inline std::string read_file(const std::string& path, const char* what, uintmax_t limit, const char* limit_of) {
+  return mjcf::detail::read_text_file(path, SourceLocation{path, 0, ""}, what, nullptr, limit, limit_of);
 }
 
 inline bool parse_numbers(const char* text, double* out, int n) {
@@ -126,20 +119,6 @@ inline mat3<double> rpy_matrix(double r, double p, double y) {
   return {{cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr,   //
            sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr,   //
            -sp, cp * sr, cp * cr}};
-}
-
-inline quat<double> slerp(quat<double> a, quat<double> b, double t) {
-  double d = a.w * b.w + a.x * b.x + a.y * b.y + a.z * b.z;
-  if (d < 0) { b = {-b.w, -b.x, -b.y, -b.z}; d = -d; }
-  double wa = 1 - t, wb = t;
-  if (d < 1 - 1e-12) {
-    const double th = std::acos(std::min(d, 1.0)), s = std::sin(th);
-    wa = std::sin((1 - t) * th) / s;
-    wb = std::sin(t * th) / s;
-  }
-  quat<double> q{wa * a.w + wb * b.w, wa * a.x + wb * b.x, wa * a.y + wb * b.y, wa * a.z + wb * b.z};
-  normalize(q);
-  return q;
 }
 
 /// Which pose columns hold quaternions (root and spherical joints): their first column.
@@ -276,7 +255,7 @@ inline DeepMimicSkeleton parse_deepmimic_skeleton(const std::string& text, const
 }
 
 inline DeepMimicSkeleton load_deepmimic_skeleton(const std::string& urdf_path, double scale = 0.25) {
-  return parse_deepmimic_skeleton(deepmimic_detail::read_file(urdf_path, "URDF file"), urdf_path, scale);
+  return parse_deepmimic_skeleton(deepmimic_detail::read_file(urdf_path, "URDF file", deepmimic_detail::kMaxFileBytes, "a URDF file"), urdf_path, scale);
 }
 
 /// Parses a DeepMimic motion (JSON text); `file` names it in errors.
@@ -342,7 +321,7 @@ inline DeepMimicMotion parse_deepmimic_motion(const std::string& text, const std
 }
 
 inline DeepMimicMotion load_deepmimic_motion(const std::string& path) {
-  return parse_deepmimic_motion(deepmimic_detail::read_file(path, "DeepMimic motion", deepmimic_detail::kMaxMotionBytes), path);
+  return parse_deepmimic_motion(deepmimic_detail::read_file(path, "DeepMimic motion", deepmimic_detail::kMaxMotionBytes, "a DeepMimic motion"), path);
 }
 
 /// Frames at a uniform rate: the clip's own frames when every duration but the last is the
@@ -395,7 +374,7 @@ inline DeepMimicMotion deepmimic_uniform(const DeepMimicMotion& m, double fps = 
     const double* p1 = m.frame(seg + 1);
     double* out = u.pose.data() + size_t(k) * DeepMimicMotion::kPoseSize;
     for (int c = 0; c < DeepMimicMotion::kPoseSize; ++c) out[c] = (1 - a) * p0[c] + a * p1[c];
-    for (int c : qcols) deepmimic_detail::slerp(quat<double>::load(p0 + c), quat<double>::load(p1 + c), a).store(out + c);
+    for (int c : qcols) detail::slerp(quat<double>::load(p0 + c), quat<double>::load(p1 + c), a).store(out + c);  // imitation/trajectory.hpp
   }
   return u;
 }

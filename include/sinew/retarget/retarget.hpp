@@ -256,8 +256,7 @@ struct RetargetMetrics {
     std::snprintf(b, sizeof b, "ground penetration          max %.4g m, mean %.4g m (max lift applied %.4g m)\n",
                   max_penetration, mean_penetration, max_ground_lift);
     s += b;
-    if (ntendon)
-      {
+    if (ntendon) {
       std::snprintf(b, sizeof b, "tendon-jump rate            %.4f %%  (threshold %.4g m/frame, %d tendons)\n",
                     100 * tendon_jump_rate, tendon_jump_threshold, ntendon);
       s += b;
@@ -812,6 +811,31 @@ inline vec3<double> to_z_up(const double* p, char up) {
   return {p[0], p[1], p[2]};
 }
 
+/// to_z_up as a matrix (row-major): the source's axes turned to Z up.
+inline mat3<double> z_up_matrix(char up) {
+  return (up == 'y' || up == 'Y') ? mat3<double>{{0, 0, 1, 1, 0, 0, 0, 1, 0}} : mat3<double>::identity();
+}
+
+/// The least-squares yaw (about Z) that turns the points a onto the points b, each set centred
+/// on its centroid (returned in ca and cb); 0 when the XY sums vanish. a and b are not empty.
+inline double fit_yaw(const std::vector<vec3<double>>& a, const std::vector<vec3<double>>& b, vec3<double>& ca, vec3<double>& cb) {
+  ca = vec3<double>::zero();
+  cb = vec3<double>::zero();
+  for (size_t i = 0; i < a.size(); ++i) {
+    ca += a[i];
+    cb += b[i];
+  }
+  ca = (1.0 / int(a.size())) * ca;
+  cb = (1.0 / int(a.size())) * cb;
+  double sc = 0, ss = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const vec3<double> u = a[i] - ca, v = b[i] - cb;
+    sc += u.x * v.x + u.y * v.y;
+    ss += u.x * v.y - u.y * v.x;
+  }
+  return (sc == 0 && ss == 0) ? 0 : std::atan2(ss, sc);
+}
+
 /// Depth of each source joint in its hierarchy.
 inline int depth(const SourceMotion& s, int j) {
   int n = 0;
@@ -1034,24 +1058,15 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
       for (int c = 0; c < 3; ++c) res.targets[i + size_t(c)] += res.offset[c];
     if (opt.align_root)
       for (size_t t = 0; t < P.free_jnt.size(); ++t) {
-        vec3<double> cm = vec3<double>::zero(), ct = vec3<double>::zero();
-        int n = 0;
+        std::vector<vec3<double>> from, to;  // this tree's keypoints: the model's at qpos0, the targets
         for (int k = 0; k < K; ++k)
           if (tree_free(P.kp[size_t(k)].body) == int(t)) {
-            cm += pm[size_t(k)];
-            ct += vec3<double>::load(res.targets.data() + size_t(k) * 3);
-            ++n;
+            from.push_back(pm[size_t(k)]);
+            to.push_back(vec3<double>::load(res.targets.data() + size_t(k) * 3));
           }
-        if (!n) continue;
-        cm = (1.0 / n) * cm; ct = (1.0 / n) * ct;
-        double sc = 0, ss = 0;
-        for (int k = 0; k < K; ++k)
-          if (tree_free(P.kp[size_t(k)].body) == int(t)) {
-            const vec3<double> a = pm[size_t(k)] - cm, bb = vec3<double>::load(res.targets.data() + size_t(k) * 3) - ct;
-            sc += a.x * bb.x + a.y * bb.y;
-            ss += a.x * bb.y - a.y * bb.x;
-          }
-        const double yaw = (sc == 0 && ss == 0) ? 0 : std::atan2(ss, sc);
+        if (from.empty()) continue;
+        vec3<double> cm, ct;
+        const double yaw = fit_yaw(from, to, cm, ct);
         const quat<double> qy = axis_angle_quat(vec3<double>{0, 0, 1}, yaw);
         const int a = model.jnt_qposadr[size_t(P.free_jnt[t])];
         const vec3<double> root = vec3<double>::load(qinit.data() + a);
@@ -1068,57 +1083,46 @@ RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& 
   // so the orientations add what positions leave open (twist about straight limbs) from there on.
   res.rot_targets.assign(size_t(N) * size_t(K) * 9, 0.0);
   for (size_t i = 0; i < res.rot_targets.size(); i += 9) mat3<double>::identity().store(res.rot_targets.data() + i);
-  if (M.norient && opt.orient_from_rest) {
-    // C_k = (A R_rest_k)^T Q R0_k: the source's rest pose corresponds to the model at qpos0 (R0),
-    // turned about Z by Q, the least-squares yaw from the model's keypoints at qpos0 onto the
-    // source's rest keypoints.
-    const size_t nj = size_t(src.njoint());
-    if (src.rest_rot.size() != nj * 9 || src.rest_pos.size() != nj * 3)
-      throw std::invalid_argument("retarget: orient_from_rest needs the source's rest pose (SourceMotion::rest_pos, rest_rot)");
-    const bool yup = opt.source_up == 'y' || opt.source_up == 'Y';
-    const mat3<double> A = yup ? mat3<double>{{0, 0, 1, 1, 0, 0, 0, 1, 0}} : mat3<double>::identity();
-    vec3<double> cm = vec3<double>::zero(), cs = vec3<double>::zero();
-    for (int k = 0; k < K; ++k) {
-      cm += pm[size_t(k)];
-      cs += to_z_up(src.rest_pos.data() + 3 * size_t(P.kp[size_t(k)].src), opt.source_up);
+  if (M.norient) {
+    const mat3<double> A = z_up_matrix(opt.source_up);
+    std::vector<mat3<double>> C(size_t(K), mat3<double>::identity());
+    if (opt.orient_from_rest) {
+      // C_k = (A R_rest_k)^T Q R0_k: the source's rest pose corresponds to the model at qpos0
+      // (R0), turned about Z by Q, the least-squares yaw from the model's keypoints at qpos0 onto
+      // the source's rest keypoints.
+      const size_t nj = size_t(src.njoint());
+      if (src.rest_rot.size() != nj * 9 || src.rest_pos.size() != nj * 3)
+        throw std::invalid_argument("retarget: orient_from_rest needs the source's rest pose (SourceMotion::rest_pos, rest_rot)");
+      std::vector<vec3<double>> rest(static_cast<size_t>(K));
+      for (int k = 0; k < K; ++k) rest[size_t(k)] = to_z_up(src.rest_pos.data() + 3 * size_t(P.kp[size_t(k)].src), opt.source_up);
+      vec3<double> cm, cs;
+      const mat3<double> Q = quat_to_mat(axis_angle_quat(vec3<double>{0, 0, 1}, fit_yaw(pm, rest, cm, cs)));
+      HostSolver hs(P, model.sizes());
+      const auto& wd = hs.w;
+      for (int i = 0; i < nq; ++i) wd.qpos[i] = model.qpos0[size_t(i)];
+      kinematics(m, wd);
+      for (int k = 0; k < K; ++k)
+        if (P.kp[size_t(k)].rot_row >= 0)
+          C[size_t(k)] = transpose(A * mat3<double>::load(src.rest_rot.data() + 9 * size_t(P.kp[size_t(k)].src))) * Q *
+                         keypoint_rot(wd, P.kp[size_t(k)]);
+    } else {
+      Problem P0 = P;  // positions only
+      for (Keypoint& k : P0.kp) { k.rot_row = -1; k.sqrtw_rot = 0; }
+      P0.nrow = 3 * K;
+      HostSolver hs(P0, model.sizes());
+      const auto& wd = hs.w;
+      for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
+      hs.solve(res.targets.data(), res.rot_targets.data(), opt.max_iter_seed);
+      kinematics(m, wd);  // the accepted state (the solver may stop right after a rejected trial)
+      for (int k = 0; k < K; ++k)
+        if (P.kp[size_t(k)].rot_row >= 0)
+          C[size_t(k)] = transpose(A * mat3<double>::load(src.rot_at(0, P.kp[size_t(k)].src))) * keypoint_rot(wd, P.kp[size_t(k)]);
     }
-    cm = (1.0 / K) * cm;
-    cs = (1.0 / K) * cs;
-    double sc = 0, ss = 0;
     for (int k = 0; k < K; ++k) {
-      const vec3<double> a = pm[size_t(k)] - cm, b = to_z_up(src.rest_pos.data() + 3 * size_t(P.kp[size_t(k)].src), opt.source_up) - cs;
-      sc += a.x * b.x + a.y * b.y;
-      ss += a.x * b.y - a.y * b.x;
-    }
-    const mat3<double> Q = quat_to_mat(axis_angle_quat(vec3<double>{0, 0, 1}, (sc == 0 && ss == 0) ? 0.0 : std::atan2(ss, sc)));
-    HostSolver hs(P, model.sizes());
-    const auto& wd = hs.w;
-    for (int i = 0; i < nq; ++i) wd.qpos[i] = model.qpos0[size_t(i)];
-    kinematics(m, wd);
-    for (int k = 0; k < K; ++k) {
-      const Keypoint& kp = P.kp[size_t(k)];
-      if (kp.rot_row < 0) continue;
-      const mat3<double> C = transpose(A * mat3<double>::load(src.rest_rot.data() + 9 * size_t(kp.src))) * Q * keypoint_rot(wd, kp);
+      if (P.kp[size_t(k)].rot_row < 0) continue;
       for (int f = 0; f < N; ++f)
-        (A * mat3<double>::load(src.rot_at(f, kp.src)) * C).store(res.rot_targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 9);
-    }
-  } else if (M.norient) {
-    const bool yup = opt.source_up == 'y' || opt.source_up == 'Y';
-    const mat3<double> A = yup ? mat3<double>{{0, 0, 1, 1, 0, 0, 0, 1, 0}} : mat3<double>::identity();
-    Problem P0 = P;  // positions only
-    for (Keypoint& k : P0.kp) { k.rot_row = -1; k.sqrtw_rot = 0; }
-    P0.nrow = 3 * K;
-    HostSolver hs(P0, model.sizes());
-    const auto& wd = hs.w;
-    for (int i = 0; i < nq; ++i) wd.qpos[i] = qinit[size_t(i)];
-    hs.solve(res.targets.data(), res.rot_targets.data(), opt.max_iter_seed);
-    kinematics(m, wd);  // the accepted state (the solver may stop right after a rejected trial)
-    for (int k = 0; k < K; ++k) {
-      const Keypoint& kp = P.kp[size_t(k)];
-      if (kp.rot_row < 0) continue;
-      const mat3<double> C = transpose(A * mat3<double>::load(src.rot_at(0, kp.src))) * keypoint_rot(wd, kp);
-      for (int f = 0; f < N; ++f)
-        (A * mat3<double>::load(src.rot_at(f, kp.src)) * C).store(res.rot_targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 9);
+        (A * mat3<double>::load(src.rot_at(f, P.kp[size_t(k)].src)) * C[size_t(k)])
+            .store(res.rot_targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 9);
     }
   }
 
