@@ -331,8 +331,7 @@ def analyse(motion, norms=(), periodic=False, contact_height=0.02, emg=None, ono
     if (emg or onoff) and act is None:
         raise GaitError(f"{motion}: no muscle activations (act, act_names): EMG comparisons need sinew-eval's rollout.npz")
     if act is not None:
-        groups = {**{g: m for g, m in EMG_GROUPS.items()}, **{g: m for g, m in ONOFF_GROUPS.items()}}
-        for g, muscles in groups.items():
+        for g, muscles in {**EMG_GROUPS, **ONOFF_GROUPS}.items():
             for s in ("r", "l"):
                 cols = [act[f"{m}_{s}"] for m in muscles if f"{m}_{s}" in act]
                 if cols:
@@ -369,8 +368,7 @@ def analyse(motion, norms=(), periodic=False, contact_height=0.02, emg=None, ono
             if cur is None or not len(cur):
                 continue
             m = cur.mean(0)
-            r = float(np.corrcoef(m, norm)[0, 1]) if np.std(m) > 0 and np.std(norm) > 0 else float("nan")
-            report["emg"].append({"channel": ("R" if s == "r" else "L") + g, "muscles": list(EMG_GROUPS[g]), "r": r,
+            report["emg"].append({"channel": ("R" if s == "r" else "L") + g, "muscles": list(EMG_GROUPS[g]), "r": compare(m, norm)[0],
                                   "onoff_agreement": float(np.mean(_on(m) == _on(norm))), "activation": m.tolist(),
                                   "norm": norm.tolist()})
     if onoff:
