@@ -55,6 +55,8 @@ struct Result {
   long long device_bytes = -1;     ///< device memory in use after allocation, context included (CUDA)
   long long resets = 0;            ///< world-steps that ended non-finite (reset when autoreset)
   int nonfinite_end = 0;           ///< worlds flagged non-finite after the last step
+  long long overflow = 0;          ///< forward passes whose contacts or rows did not all fit (all worlds)
+  int overflow_worlds = 0;         ///< worlds with at least one
   std::string device;              ///< what ran it
 };
 
@@ -226,6 +228,10 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
   thrust::copy(count.begin(), count.end(), counts.begin());
   for (int c : counts) res.resets += c;
   for (int st : data.status()) res.nonfinite_end += st != STATUS_OK;
+  for (int n : data.noverflow()) {
+    res.overflow += n;
+    res.overflow_worlds += n > 0;
+  }
   return res;
 }
 

@@ -76,6 +76,16 @@ template <class T, class E> int train(E e, const Args& a, const rl::TrainConfig&
     }
   }
   if (!a.quiet && tty) std::fprintf(stderr, "\n");
+  long long over = 0;
+  int over_worlds = 0;
+  for (int n : tr.env().data().noverflow()) {
+    over += n;
+    over_worlds += n > 0;
+  }
+  if (over > 0)
+    std::fprintf(stderr, "sinew-train: warning: contacts or constraint rows did not fit in %lld forward pass(es) of %d "
+                 "world(s) (dropped and counted: the model's capacity nconmax %d, njmax %d)\n", over, over_worlds,
+                 model.nconmax, model.njmax);
   tr.save((dir / "checkpoint.npz").string());
   tr.save((dir / "final.npz").string());
   std::printf("log: %s\ncheckpoint: %s\nfinal: %s\n", (dir / "log.csv").c_str(), (dir / "checkpoint.npz").c_str(), (dir / "final.npz").c_str());

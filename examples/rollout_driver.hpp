@@ -41,6 +41,7 @@ struct Result {
   std::map<std::string, std::vector<double>> values;
   std::map<std::string, int> dims;
   std::vector<int> status;  ///< per world, after the last step
+  std::vector<int> noverflow;  ///< per world, forward passes whose contacts or rows did not all fit
   double seconds = 0;       ///< time spent in forward+integrate, recording excluded
 };
 
@@ -175,6 +176,7 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
     }
   }
   res.status = data.status();
+  res.noverflow = data.noverflow();
   res.seconds = seconds;
   return res;
 }

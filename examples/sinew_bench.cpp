@@ -128,8 +128,14 @@ int main(int argc, char** argv) {
   try {
     Model<double> m = load_mjcf(model_path);
     cli::apply_options(m, options);
-    if (nconmax >= 0) m.nconmax = nconmax;  // rows past the capacity are dropped and counted per world
-    if (njmax >= 0) m.njmax = njmax;
+    if (nconmax >= 0) {  // contacts past the capacity are dropped and counted per world
+      m.nconmax = nconmax;
+      compile_constraint_sizes(m);  // the rows follow, unless --njmax sets them
+    }
+    if (njmax >= 0) {
+      m.njmax = njmax;
+      compile_solver_sizes(m);
+    }
     const std::string why = step_unsupported(m.opt);
     if (!why.empty()) throw std::invalid_argument(why);
     if (!keyframe.empty()) {
@@ -170,9 +176,9 @@ int main(int argc, char** argv) {
         std::printf("%s%s", i ? ", " : "", sinew::cli::json_string(options[i].first + "=" + options[i].second).c_str());
       std::printf("], \"seconds\": %.9g, \"steps_per_second\": %.9g, \"ms_per_step\": %.9g, \"us_per_world_step\": %.9g, "
                   "\"model_bytes\": %zu, \"data_bytes\": %zu, \"extra_bytes\": %zu, \"device_bytes\": %lld, "
-                  "\"resets\": %lld, \"nonfinite_end\": %d, \"stages\": [",
+                  "\"resets\": %lld, \"nonfinite_end\": %d, \"overflow\": %lld, \"overflow_worlds\": %d, \"stages\": [",
                   r.seconds, sps, step_ms, us_ws, r.model_bytes, r.data_bytes, r.extra_bytes, r.device_bytes, r.resets,
-                  r.nonfinite_end);
+                  r.nonfinite_end, r.overflow, r.overflow_worlds);
       for (size_t i = 0; i < r.stages.size(); ++i)
         std::printf("%s{\"name\": \"%s\", \"ms_per_step\": %.9g}", i ? ", " : "", r.stages[i].name.c_str(),
                     1e3 * r.stages[i].seconds / rq.nstep);
@@ -206,6 +212,10 @@ int main(int argc, char** argv) {
       if (r.nonfinite_end > 0)
         std::printf("  warning   %d worlds are flagged non-finite at the end (skipped by later steps: the timing "
                     "flatters the model)\n", r.nonfinite_end);
+      if (r.overflow > 0)
+        std::printf("  warning   contacts or constraint rows did not fit in %lld forward passes of %d worlds (dropped "
+                    "and counted; capacity nconmax %d, njmax %d: raise them with --nconmax / --njmax)\n",
+                    r.overflow, r.overflow_worlds, m.nconmax, m.njmax);
     }
     return 0;
   } catch (const ModelError& e) {

@@ -104,7 +104,11 @@ template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<do
   std::ofstream js(dir / "metrics.json");
   js << "{\"checkpoint\": " << cli::json_string(a.checkpoint) << ", \"model\": " << cli::json_string(a.model) << ", \"clips\": [";
   for (size_t i = 0; i < R.clips.size(); ++i) js << (i ? ",\n  " : "\n  ") << clip_json(R.clips[i], false, 0);
-  js << "],\n \"overall\": " << clip_json(R.overall, true, R.early_rate) << "}\n";
+  js << "],\n \"overall\": " << clip_json(R.overall, true, R.early_rate) << ",\n \"capacity_overflow\": " << R.overflow << "}\n";
+  if (R.overflow > 0)
+    std::fprintf(stderr, "sinew-eval: warning: contacts or constraint rows did not fit in %lld forward pass(es) (dropped "
+                 "and counted: the model's capacity nconmax %d, njmax %d is too small for this motion)\n", R.overflow,
+                 model.nconmax, model.njmax);
   std::vector<std::pair<std::string, NpyBlob>> extra;
   const size_t nf = size_t(R.rollout.nframe());
   if (model.na) {

@@ -9,8 +9,9 @@
 // Row t of a field is the state at step t and what forward computes at that state (row 0: the
 // initial state after a forward pass). qM (nv x nv), ten_J (ntendon x nv) and actuator_moment
 // (nu x nv) are written dense. Contacts: ncon, nconoverflow (dim 1) and contact_* (nconmax x the
-// field's width, NaN past ncon); --nconmax sets the per-world contact capacity (default: the
-// model's worst case, which cannot overflow). --random-ctrl draws every control of every world and step uniformly
+// field's width, NaN past ncon); --nconmax sets the per-world contact capacity (default:
+// compile_capacities', the model's worst case unless that exceeds MuJoCo's arena size; a warning on
+// stderr counts the forward passes whose contacts or rows did not fit). --random-ctrl draws every control of every world and step uniformly
 // from its ctrlrange (from [-1, 1] for actuators without one) with the given seed, step by step (a
 // long run needs no memory for them); add `ctrl` to --fields to record what was drawn. Exit status: 0 on success,
 // 1 on bad input (with a message naming the file, line and element, or the argument), 2 when a
@@ -150,7 +151,10 @@ int main(int argc, char** argv) {
   try {
     Model<double> m = load_mjcf(model_path);
     cli::apply_options(m, options);
-    if (nconmax >= 0) m.nconmax = nconmax;  // contact capacity per world (default: the model's worst case)
+    if (nconmax >= 0) {  // contact capacity per world (default: compile_capacities'), the rows following it
+      m.nconmax = nconmax;
+      compile_constraint_sizes(m);
+    }
     const std::string why = step_unsupported(m.opt);
     if (!why.empty() && nstep > 0) throw std::invalid_argument(why);
 
@@ -217,6 +221,16 @@ int main(int argc, char** argv) {
                 "(%.0f steps/s); %d world(s) flagged non-finite or diverged (status.npy)\n",
                 model_path.c_str(), nworld, nstep, backend.c_str(), precision.c_str(), nstep * m.opt.timestep,
                 res.seconds, res.seconds > 0 ? double(nworld) * nstep / res.seconds : 0.0, bad);
+    long long over = 0;
+    int over_worlds = 0;
+    for (int n : res.noverflow) {
+      over += n;
+      over_worlds += n > 0;
+    }
+    if (over > 0)
+      std::fprintf(stderr, "sinew-rollout: warning: contacts or constraint rows did not fit in %lld forward pass(es) of %d "
+                   "world(s) (dropped and counted in nconoverflow / nefcoverflow; capacity nconmax %d, njmax %d: raise it "
+                   "with --nconmax)\n", over, over_worlds, m.nconmax, m.njmax);
     return bad ? 2 : 0;
   } catch (const ModelError& e) {
     std::cerr << e.what() << "\n";

@@ -86,6 +86,11 @@ class Batch:
     def nworld(self):
         return self._b.nworld
 
+    @property
+    def nbytes(self):
+        """Bytes of the engine's Data for all worlds (every field, scratch included)."""
+        return self._b.nbytes
+
     def step(self, nstep=1):
         """nstep physics steps of every world (mj_step each); the GIL is released meanwhile."""
         self._b.step(int(nstep))

@@ -77,11 +77,13 @@ template <class T> class Batch {
       : model_(pm.m.template cast<T>()), source_(&pm), exec_{threads.value_or(0)} {
     if (nworld <= 0) throw nb::value_error(("Batch: nworld must be a positive integer, got " + std::to_string(nworld)).c_str());
     if (threads && *threads < 0) throw nb::value_error("Batch: threads must be None or >= 0");
+    sinew::compile_capacities(model_);  // opt.disableflags may have been set since the model was loaded
     data_ = sinew::Data<T, sinew::WorldOuter, sinew::HostSpace>(model_, nworld);
     sinew::reset(exec_, model_.view(), data_.view());
     sinew::forward(exec_, model_.view(), data_.view());
   }
   int nworld() const { return data_.nworld(); }
+  size_t nbytes() const { return data_.bytes(); }
 
   void step(int nstep) {
     if (nstep < 0) throw nb::value_error("Batch.step: nstep must be >= 0");
@@ -159,6 +161,7 @@ template <class T> void bind_batch(nb::module_& m, const char* name) {
       .def(nb::init<const PyModel&, int, std::optional<int>>(), "model"_a, "nworld"_a, "threads"_a = nb::none(),
            nb::keep_alive<1, 2>())
       .def_prop_ro("nworld", &Batch<T>::nworld)
+      .def_prop_ro("nbytes", &Batch<T>::nbytes)
       .def("step", &Batch<T>::step, "nstep"_a = 1)
       .def("forward", &Batch<T>::forward)
       .def("reset", &Batch<T>::reset, "mask"_a = nb::none(), "key"_a = -1)
@@ -180,6 +183,7 @@ class PyEnv {
     cfg_.model = model_.name.empty() ? "the model" : model_.name;
     cfg_.motions = motions;
     sinew::rl::prepare_model(model_, cfg_);
+    sinew::compile_capacities(model_);  // opt.disableflags may have been set since the model was loaded
     ref_ = sinew::rl::load_motions(model_, motions, cfg_);
     make();
   }
@@ -450,7 +454,7 @@ NB_MODULE(_sinew, m) {
       .def_prop_ro("name", [](const PyModel& p) { return p.m.name; });
 #define SIZE(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
   SIZE(nq) SIZE(nv) SIZE(nu) SIZE(na) SIZE(nbody) SIZE(njnt) SIZE(ngeom) SIZE(nsite) SIZE(nmesh) SIZE(nkey)
-  SIZE(ntendon) SIZE(neq) SIZE(nsensor) SIZE(nsensordata) SIZE(nmuscle) SIZE(nM) SIZE(nconmax) SIZE(njmax)
+  SIZE(ntendon) SIZE(neq) SIZE(nsensor) SIZE(nsensordata) SIZE(nmuscle) SIZE(nM) SIZE(nconmax) SIZE(njmax) SIZE(nconmax_pairs) SIZE(narena)
 #undef SIZE
 #define NAMES(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
   NAMES(body_names) NAMES(jnt_names) NAMES(geom_names) NAMES(site_names) NAMES(mesh_names) NAMES(key_names)

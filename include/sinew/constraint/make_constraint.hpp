@@ -179,6 +179,7 @@ template <class T, class L> SINEW_HD inline void make_constraint_rows(const Mode
 
 template <class T, class L> SINEW_HD inline void make_constraint_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   make_constraint_rows(m, d);
+  if (d.nconoverflow[0] > 0 || d.nefcoverflow[0] > 0) d.noverflow[0] += 1;  // the tally the tools report
   int ne = 0, nf = 0;
   for (int i = 0; i < d.nefc[0]; ++i) {
     ne += d.efc_type[i] == CNSTR_EQUALITY;

@@ -16,7 +16,11 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 
 #include "sinew/data/layout.hpp"
 #include "sinew/exec/buffer.hpp"
@@ -76,6 +80,9 @@
 // X(name, count): integer fields of one world.
 // ncon: contacts found (<= nconmax); nconoverflow: contacts dropped for lack of capacity.
 // nefc: constraint rows (<= njmax); nefcoverflow: rows dropped for lack of capacity.
+// noverflow: forward passes (each RK4 stage counts) in which either overflowed, since the Data
+// was made (resets leave it: the tally the tools report; MuJoCo counts the same events in
+// d->warning[mjWARN_CONTACTFULL] and [mjWARN_CNSTRFULL]).
 // efc_J_rownnz / efc_J_colind: the nonzero columns of row r of efc_J, ascending, at
 // efc_J_colind[r * nv .. r * nv + efc_J_rownnz[r]) (efc_J itself is dense; the products use these).
 // ne, nf: equality and friction-loss rows among them (they come first, in that order).
@@ -88,7 +95,7 @@
 // the model's eq_active0).
 #define SINEW_DATA_INT_FIELDS(X) X(status, 1) X(ncon, 1) X(nconoverflow, 1) \
   X(contact_dim, s.nconmax) X(contact_geom, 2 * s.nconmax)                 \
-  X(nefc, 1) X(nefcoverflow, 1) X(efc_type, s.njmax) X(efc_id, s.njmax)    \
+  X(nefc, 1) X(nefcoverflow, 1) X(noverflow, 1) X(efc_type, s.njmax) X(efc_id, s.njmax)    \
   X(efc_J_rownnz, s.njmax) X(efc_J_colind, s.njmax * s.nv)                   \
   X(ne, 1) X(nf, 1) X(efc_state, s.njmax) X(eq_active, s.neq) X(nbadctrl, 1) \
   X(nisland, 1) X(island_dofadr, s.ntree + 1) X(island_efcadr, s.ntree + 1) \
@@ -108,7 +115,8 @@ struct DataLayoutInfo {
 #undef SINEW_X
   size_t nreal = 0, nint = 0;  ///< values per world
 
-  explicit DataLayoutInfo(const ModelSizes& s = {}) {
+  DataLayoutInfo() = default;  ///< empty (a default-constructed Data)
+  explicit DataLayoutInfo(const ModelSizes& s) {
 #define SINEW_X(name, count) name##_n = int(count); name##_off = nreal; nreal += size_t(name##_n);
     SINEW_DATA_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
@@ -154,6 +162,18 @@ template <class T, class L> struct DataView {
   }
 };
 
+namespace detail {
+/// The machine's physical memory in bytes (0 where it cannot be asked).
+inline double physical_memory_bytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? double(pages) * double(page) : 0.0;
+#else
+  return 0.0;
+#endif
+}
+}  // namespace detail
+
 /// Owning batched Data in memory space `Space` (HostSpace or DeviceSpace).
 template <class T, class L = WorldOuter, class Space = HostSpace> class Data {
  public:
@@ -165,13 +185,21 @@ template <class T, class L = WorldOuter, class Space = HostSpace> class Data {
   Data(const ModelSizes& s, int nworld) : sizes_(s), info_(s), nworld_(nworld) {
     if (nworld <= 0) throw std::invalid_argument("Data: nworld must be positive");
     const double need = double(info_.nreal * sizeof(T) + info_.nint * sizeof(int)) * double(nworld);
-    auto refuse = [&](const char* why) {
-      char b[256];
-      std::snprintf(b, sizeof b, "Data: %d worlds need %.3g GiB (%.3g MiB per world)%s", nworld, need / 1073741824.0,
-                    need / nworld / 1048576.0, why);
-      throw std::length_error(b);
+    auto refuse = [&](const std::string& why) {
+      char b[128];
+      std::snprintf(b, sizeof b, "Data: %d worlds need %.3g GiB (%.3g MiB per world)", nworld, need / 1073741824.0,
+                    need / nworld / 1048576.0);
+      throw std::length_error(b + why);
     };
     if (need > 0.5 * double(std::numeric_limits<size_t>::max())) refuse(": more than this machine can address");
+    if constexpr (std::is_same_v<Space, HostSpace>) {
+      const double ram = detail::physical_memory_bytes();
+      if (ram > 0 && need > ram) {
+        char b[64];
+        std::snprintf(b, sizeof b, "%.3g GiB", ram / 1073741824.0);
+        refuse(std::string(": more than this machine's memory (") + b + ")");
+      }
+    }
     try {
       real_.resize(info_.nreal * size_t(nworld));
       ints_.resize(info_.nint * size_t(nworld));
@@ -199,7 +227,9 @@ template <class T, class L = WorldOuter, class Space = HostSpace> class Data {
   /// Copies n host values into field `name` of world w.
   void set(const std::string& name, int w, const std::vector<T>& values);
   /// Copies the status flag of every world to the host.
-  std::vector<int> status() const;
+  std::vector<int> status() const { return ints_of(info_.status_off); }
+  /// Per world, the forward passes whose contacts or constraint rows did not all fit (noverflow).
+  std::vector<int> noverflow() const { return ints_of(info_.noverflow_off); }
   /// Copies field `name` of all worlds to the host, world-major (nworld x n), whatever the layout.
   std::vector<T> get_all(const std::string& name) const;
   /// Sets field `name` of all worlds from host values, world-major (nworld x n).
@@ -235,6 +265,7 @@ template <class T, class L = WorldOuter, class Space = HostSpace> class Data {
   }
 
  private:
+  std::vector<int> ints_of(size_t off) const;  ///< one-value int field at `off`, per world
   size_t offset(const std::string& name) const {
 #define SINEW_X(fname, count) if (name == #fname) return info_.fname##_off;
     SINEW_DATA_REAL_FIELDS(SINEW_X)
@@ -307,14 +338,14 @@ void Data<T, L, Space>::set(const std::string& name, int w, const std::vector<T>
   set_all(name, all);
 }
 
-template <class T, class L, class Space> std::vector<int> Data<T, L, Space>::status() const {
+template <class T, class L, class Space> std::vector<int> Data<T, L, Space>::ints_of(size_t off) const {
   std::vector<int> all(ints_.size()), out(static_cast<size_t>(nworld_));
   if constexpr (std::is_same_v<Space, HostSpace>) all = ints_;
 #if defined(__CUDACC__)
   else thrust::copy(ints_.begin(), ints_.end(), all.begin());
 #endif
   for (int w = 0; w < nworld_; ++w)
-    out[size_t(w)] = all[size_t(ptrdiff_t(info_.status_off) * nworld_ + layout::world_offset<L>(w, 1, nworld_))];
+    out[size_t(w)] = all[size_t(ptrdiff_t(off) * nworld_ + layout::world_offset<L>(w, 1, nworld_))];
   return out;
 }
 

@@ -26,6 +26,7 @@
 // transmissions, adhesion actuators.
 #pragma once
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <cmath>
 #include <cstdio>
@@ -287,17 +288,54 @@ struct Parser {
   }
 
   void size(const XNode& n) {
-    // memory / njmax / nconmax / nuser_* and friends: MuJoCo allocation hints, no effect here
+    // memory, nstack, nconmax, njmax: MuJoCo's arena size and its hints, which size the default
+    // capacities (compile_capacities); nuser_* and friends: no effect here
     Attrs a = defs.resolve(n, -1, "");
     for (auto& kv : n.attrs) {
-      if (kv.first == "memory") continue;
+      if (kv.first == "memory") {
+        size_memory = parse_memory(n, kv.second);
+        continue;
+      }
       int v = 0;
       a.integer(kv.first, v);
       // nkey allocates keyframes: those not given by <key> hold the defaults (qpos0, zeros)
       if (kv.first == "nkey") size_nkey = std::max(size_nkey, v);
+      if (kv.first == "nconmax" || kv.first == "njmax" || kv.first == "nstack") {
+        if (v < -1) n.fail(kv.first + " must be >= -1");
+        (kv.first == "nconmax" ? size_nconmax : kv.first == "njmax" ? size_njmax : size_nstack) = v;
+      }
     }
   }
+  /// <size memory>: bytes as an unsigned integer with an optional suffix K, M, G, T, P or E
+  /// (powers of 1024, either case), or -1 (not given), as MuJoCo reads it.
+  static long long parse_memory(const XNode& n, const std::string& text) {
+    const char* what = "unsigned integer with an optional suffix {K,M,G,T,P,E} is expected in attribute 'memory' "
+                       "(or the size specified is too big)";
+    size_t b = text.find_first_not_of(" \t\n\r"), e = text.find_last_not_of(" \t\n\r");
+    const std::string t = b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
+    if (t == "-1") return -1;
+    size_t i = 0;
+    unsigned long long v = 0;
+    const unsigned long long limit = 1ULL << 62;  // bytes Sinew accepts (MuJoCo: what size_t holds)
+    for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+      v = v * 10 + unsigned(t[i] - '0');
+      if (v > limit) n.fail(what);
+    }
+    if (i == 0) n.fail(what);
+    if (i < t.size()) {
+      static const std::string suffix = "KMGTPE";
+      const size_t k = suffix.find(char(std::toupper((unsigned char)t[i])));
+      if (k == std::string::npos || i + 1 != t.size()) n.fail(what);
+      for (size_t s = 0; s <= k; ++s) {
+        if (v > limit / 1024) n.fail(what);
+        v *= 1024;
+      }
+    }
+    return (long long)v;
+  }
   int size_nkey = 0;
+  long long size_memory = -1;
+  int size_nstack = -1, size_nconmax = -1, size_njmax = -1;
   double stat_meaninertia = -1;  ///< <statistic meaninertia>, when given
 
   std::string asset_path(const std::string& dir, const std::string& file) const {
@@ -1025,7 +1063,11 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     compile_contacts(m, &unsupported);
     warn_list(unsupported, "geom pairs of types Sinew cannot collide yet are left out of collision detection");
   }
-  compile_constraint_sizes(m);
+  m.size_memory = p.size_memory;
+  m.size_nstack = p.size_nstack;
+  m.size_nconmax = p.size_nconmax;
+  m.size_njmax = p.size_njmax;
+  compile_capacities(m);
   compile_actuators(m);
   if (p.stat_meaninertia > 0) m.stat_meaninertia[0] = p.stat_meaninertia;
   {
@@ -1033,7 +1075,7 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     compile_sensors(m, &unsupported);
     warn_list(unsupported, "sensors Sinew does not compute read NaN in sensordata");
   }
-  compile_constraint_sizes(m);
+  compile_capacities(m);  // na and the sensors are known now
   m.actuator_classes = p.actuator_classes;
   for (const auto& t : p.muscle_spec) {
     m.muscle_model_spec += (m.muscle_model_spec.empty() ? "" : "; ") + t.data;
@@ -1112,9 +1154,11 @@ inline void apply_option(Model<double>& m, const std::string& key, const std::st
     if (w.find("option '" + key + "'") != std::string::npos) throw;
     throw ModelError(SourceLocation{"apply_option", 0, "option"}, "option '" + key + "' = '" + value + "': " + w);
   }
-  const bool cone_changed = o.cone != m.opt.cone;
+  const int collide = DSBL_CONTACT | DSBL_CONSTRAINT;
+  const bool refit = o.cone != m.opt.cone || (o.disableflags & collide) != (m.opt.disableflags & collide) ||
+                     o.solver != m.opt.solver || o.noslip_iterations != m.opt.noslip_iterations;
   m.opt = o;
-  if (cone_changed) compile_constraint_sizes(m);  // rows per contact depend on the cone
+  if (refit) compile_capacities(m);  // rows per contact depend on the cone; none with contacts off
   else compile_solver_sizes(m);
 }
 

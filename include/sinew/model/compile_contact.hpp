@@ -209,7 +209,8 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
   for (int k = 0; k < m.ncollision; ++k)
     nconmax += collision::pair_maxcontact(std::min(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]),
                                           std::max(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]));
-  m.nconmax = nconmax;
+  m.nconmax_pairs = nconmax;
+  m.nconmax = nconmax;  // compile_capacities fits it to the model's memory
 }
 
 }  // namespace sinew

@@ -1,7 +1,7 @@
 // Equality-constraint compilation and the constraint constants of mj_setConst.
 //
 //   sinew::compile_equality(model);          // called by the MJCF loader after compile_tendons
-//   sinew::compile_constraint_sizes(model);  // after compile_contacts: njmax (worst case)
+//   sinew::compile_capacities(model);        // after compile_contacts: nconmax, njmax (see there)
 //
 // compile_equality: Model::pending <equality> elements (connect, weld, joint, tendon; flex is
 // rejected by the reader) -> eq_type, eq_obj1id, eq_obj2id (-1: none; world body 0 for a missing
@@ -64,25 +64,111 @@ template <class T> inline void compile_solver_sizes(Model<T>& m) {
   m.nimpl = m.opt.integrator == INT_IMPLICIT ? 6 * (m.nbody + m.nv) : 0;
 }
 
-/// Sets m.njmax to the worst case of constraint rows per world: every equality row, every
-/// friction-loss row, both sides of every scalar limit (one row per ball limit), and nconmax
-/// contacts with the largest row count a contact can have under the model's cone. Call after
-/// compile_contacts; lower it before creating Data to save memory (rows past it are dropped and
-/// counted in nefcoverflow).
-template <class T> inline void compile_constraint_sizes(Model<T>& m) {
-  int n = 0;
+namespace capacity_detail {
+/// Constraint rows per world without contacts (see compile_constraint_sizes).
+template <class T> inline long long rows_without_contacts(const Model<T>& m) {
+  long long n = 0;
   for (int i = 0; i < m.neq; ++i) n += m.eq_type[size_t(i)] == EQ_CONNECT ? 3 : m.eq_type[size_t(i)] == EQ_WELD ? 6 : 1;
   for (int i = 0; i < m.nv; ++i) n += m.dof_frictionloss[size_t(i)] > 0 ? 1 : 0;
   for (int i = 0; i < m.ntendon; ++i) n += (m.tendon_frictionloss[size_t(i)] > 0 ? 1 : 0) + (m.tendon_limited[size_t(i)] ? 2 : 0);
   for (int j = 0; j < m.njnt; ++j)
     if (m.jnt_limited[size_t(j)]) n += m.jnt_type[size_t(j)] == JNT_BALL ? 1 : (m.jnt_type[size_t(j)] == JNT_FREE ? 0 : 2);
+  return n;
+}
+/// The most rows one contact can have under the model's cone.
+template <class T> inline int rows_per_contact(const Model<T>& m) {
   int dimmax = 1;
   for (int g = 0; g < m.ngeom; ++g) dimmax = std::max(dimmax, m.geom_condim[size_t(g)]);
   for (int p = 0; p < m.npair; ++p) dimmax = std::max(dimmax, m.pair_dim[size_t(p)]);
-  const int per = m.opt.cone == CONE_ELLIPTIC ? dimmax : std::max(1, 2 * (dimmax - 1));
-  n += m.nconmax * per;
-  m.njmax = n;
+  return m.opt.cone == CONE_ELLIPTIC ? dimmax : std::max(1, 2 * (dimmax - 1));
+}
+
+/// Bytes of one world's Data in double at contact capacity c (njmax and the solver's work space
+/// following from it, as compile_constraint_sizes and compile_solver_sizes set them), or -1 when
+/// a field would have 2^31 entries or more.
+template <class T> inline long long data_bytes_at(const Model<T>& m, long long c) {
+  const long long rows = rows_without_contacts(m) + c * rows_per_contact(m), nv = m.nv;
+  const long long big = 2147483647LL;
+  if (c > big / 36 || rows > big || rows * std::max(nv, 1LL) > big ||
+      (m.opt.solver == SOL_PGS && rows * rows > big))
+    return -1;
+  ModelSizes s = m.sizes();
+  s.nconmax = int(c);
+  s.njmax = int(rows);
+  s.nconH = m.opt.solver == SOL_NEWTON && m.opt.cone == CONE_ELLIPTIC ? int(36 * c) : 0;
+  s.nAR = m.opt.solver == SOL_PGS ? int(rows * rows) : 0;
+  s.nsolW = m.opt.noslip_iterations > 0 ? int(rows * nv) : 0;
+  const DataLayoutInfo info(s);
+  return (long long)(info.nreal * sizeof(double) + info.nint * sizeof(int));
+}
+}  // namespace capacity_detail
+
+/// MuJoCo 3.4's arena size in bytes for the model (mjModel::narena, as mjCModel::Compile sets it):
+/// <size memory> when given; else 8 nstack when <size nstack> is given, or the heuristic
+/// 8 max(1000, 5 (njmax + neq + nv)^2 + 20 (nq + nv + nu + na + nbody + njnt + ngeom + nsite + neq
+/// + ntendon + nwrap)); plus the footprint nconmax contacts and njmax rows had before the arena
+/// (the <size> hints, 100 and 500 when not given); rounded up to a whole MiB.
+inline long long mujoco_arena_bytes(const ModelSizes& s) {
+  if (s.size_memory >= 0) return s.size_memory;
+  const long long nc = s.size_nconmax == -1 ? 100 : s.size_nconmax, nj = s.size_njmax == -1 ? 500 : s.size_njmax;
+  const long long nv = s.nv;
+  long long a = 0;
+  if (s.size_nstack != -1) {
+    a = 8LL * s.size_nstack;
+  } else {
+    const long long t = nj + s.neq + nv;
+    const long long objects = (long long)s.nq + s.nv + s.nu + s.na + s.nbody + s.njnt + s.ngeom + s.nsite + s.neq +
+                              s.ntendon + s.nwrap;
+    a = 8LL * std::max(1000LL, 5 * t * t + 20 * objects);
+  }
+  constexpr long long contact_bytes = 576;  // sizeof(mjContact) in MuJoCo 3.4
+  a += nc * contact_bytes + nj * (8 * 4 + 14 * 8) + nv * 3 * 4 + nj * nv * (2 * 4 + 2 * 8) + nj * nj * (4 + 8);
+  constexpr long long mib = 1LL << 20;
+  return (a + mib - 1) / mib * mib;
+}
+
+/// Sets m.njmax to the worst case of constraint rows per world for m.nconmax contacts: every
+/// equality row, every friction-loss row, both sides of every scalar limit (one row per ball
+/// limit), and nconmax contacts with the largest row count a contact can have under the model's
+/// cone. Lower it before creating Data to save memory (rows past it are dropped and counted in
+/// nefcoverflow).
+template <class T> inline void compile_constraint_sizes(Model<T>& m) {
+  const long long n = capacity_detail::rows_without_contacts(m) + (long long)m.nconmax * capacity_detail::rows_per_contact(m);
+  if (n > 2147483647LL)
+    throw std::length_error("the constraint-row capacity (" + std::to_string(n) + " rows) does not fit an int; lower nconmax");
+  m.njmax = int(n);
   compile_solver_sizes(m);
+}
+
+/// The default capacities (ModelSizes::nconmax, njmax): no contacts when contacts or constraints
+/// are disabled; else every contact the candidate pairs can produce (nconmax_pairs), so none can
+/// overflow, as long as the memory those contacts and their rows take in one world's Data
+/// (double) is at most MuJoCo's arena for the model (narena, which holds MuJoCo's contacts, rows
+/// and solver memory); past it, the most contacts that fit in narena, at least
+/// min(nconmax_pairs, <size nconmax> or 100) (contacts past the capacity are dropped and counted
+/// per world in nconoverflow, as MuJoCo's arena overflow warns mjWARN_CONTACTFULL). Call after
+/// compile_contacts, and again after changing the contact or constraint flags (apply_option does).
+template <class T> inline void compile_capacities(Model<T>& m) {
+  using namespace capacity_detail;
+  m.narena = mujoco_arena_bytes(m);
+  const bool off = m.opt.disabled(DSBL_CONTACT) || m.opt.disabled(DSBL_CONSTRAINT);
+  long long c = off ? 0 : m.nconmax_pairs;
+  const long long base = data_bytes_at(m, 0);
+  auto fits = [&](long long k) {
+    const long long b = data_bytes_at(m, k);
+    return b >= 0 && base >= 0 && b - base <= m.narena;
+  };
+  if (c > 0 && !fits(c)) {
+    long long lo = 0, hi = c;  // fits(lo) or lo == 0; !fits(hi)
+    while (hi - lo > 1) {
+      const long long mid = lo + (hi - lo) / 2;
+      (fits(mid) ? lo : hi) = mid;
+    }
+    const long long floor = std::min<long long>(c, m.size_nconmax > 0 ? m.size_nconmax : 100);
+    c = std::max(lo, floor);
+  }
+  m.nconmax = int(c);
+  compile_constraint_sizes(m);
 }
 
 namespace equality_compile_detail {

@@ -136,11 +136,19 @@ struct ModelSizes {
   // Collision (model/compile_contact.hpp): collision_pair holds every geom pair the collision
   // stage may test, (geom1, geom2, ipair) with ipair the explicit <pair> index or -1 for a
   // bitmask pair, already filtered (contype/conaffinity, welds, parent-child, excludes) and in
-  // MuJoCo's processing order. nconmax: contact capacity per world in Data; the compiler sets it
-  // to the worst case of collision_pair (mj_maxContact summed), so it cannot overflow; lower it
-  // before creating Data to save memory (contacts past it are dropped and counted in nconoverflow).
+  // MuJoCo's processing order. nconmax: contact capacity per world in Data
+  // (compile_capacities): 0 with contacts disabled, else nconmax_pairs, the worst case of
+  // collision_pair (mj_maxContact summed), which cannot overflow, unless the memory that many
+  // contacts take would exceed narena, MuJoCo's arena size for the model (from <size memory /
+  // nstack / nconmax / njmax>, the size_* hints below): then the most contacts whose memory
+  // fits in it. Lower it before creating Data to save memory; contacts past it are dropped and
+  // counted in nconoverflow.
   int ncollision = 0;   ///< candidate geom pairs (rows of collision_pair)
   int nconmax = 0;      ///< contact capacity per world
+  int nconmax_pairs = 0;  ///< contacts the candidate pairs can produce at most
+  long long narena = 0;   ///< MuJoCo's arena size in bytes (mjModel::narena)
+  long long size_memory = -1;  ///< <size memory> in bytes (-1: not given)
+  int size_nstack = -1, size_nconmax = -1, size_njmax = -1;  ///< <size> hints (-1: not given)
   // Constraint rows (model/compile_equality.hpp, constraint/make_constraint.hpp): njmax rows per
   // world in Data (efc_*); the loader sets the worst case (compile_constraint_sizes); rows past it
   // are dropped and counted in nefcoverflow.

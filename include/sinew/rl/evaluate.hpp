@@ -34,6 +34,7 @@ struct EvalResult {
   double early_rate = 0;
   Trajectory rollout;                       ///< qpos/qvel per simulated frame, one clip per reference clip
   std::vector<double> act, ctrl;            ///< per rollout frame: na, nu values
+  long long overflow = 0;  ///< forward passes whose contacts or constraint rows did not all fit (Data::noverflow)
 };
 
 namespace detail {
@@ -184,6 +185,7 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
   R.overall.root_error = n_root ? sum_root / n_root : NAN;
   R.overall.mean_activation = sum_act / nclip;
   R.early_rate = double(n_early) / nclip;
+  for (int n : env.data().noverflow()) R.overflow += n;
   return R;
 }
 
