@@ -387,6 +387,19 @@ def test_a_batch_that_cannot_fit_is_refused_with_its_size():
     ('<body><geom size="1" mass="0"/></body>', None),                       # static: allowed
     ('<body><freejoint/><body><geom size="1"/></body></body>', None),       # a static child carries the mass
     ('<body name="a"><geom name="a" size="1"/></body>', None),              # names are per object type
+    # objects Sinew reads for their names only: the same checks
+    ('<camera name="c"/><body><camera name="c"/><geom size="1"/></body>', "repeated name 'c' in camera"),
+    ('<light name="l"/><light name="l"/>', "repeated name 'l' in light"),
+    ('<camera name="c"/><light name="c"/>', None),
+    ('</worldbody><asset><texture name="t" type="2d" builtin="checker" width="8" height="8"/>'
+     '<texture name="t" type="2d" builtin="flat" width="8" height="8"/></asset><worldbody>', "repeated name 't' in texture"),
+    ('</worldbody><asset><texture type="2d" builtin="checker" width="8" height="8"/></asset><worldbody>', "empty name in texture"),
+    ('</worldbody><asset><texture type="skybox" builtin="gradient" width="8" height="8"/></asset><worldbody>', None),
+    ('</worldbody><asset><material rgba="1 0 0 1"/></asset><worldbody>', "empty name in material"),
+    ('</worldbody><asset><hfield nrow="2" ncol="2" size="1 1 1 1"/></asset><worldbody>', "empty name in height field"),
+    ('</worldbody><custom><numeric name="n" data="1"/><numeric name="n" data="2"/></custom><worldbody>', "repeated name 'n' in numeric"),
+    ('</worldbody><custom><text name="x" data="a"/><text name="x" data="b"/></custom><worldbody>', "repeated name 'x' in text"),
+    ('</worldbody><custom><tuple name="u"/><tuple name="u"/></custom><worldbody>', "repeated name 'u' in tuple"),
 ])
 def test_model_checks_reject_what_mujoco_rejects(xml, phrase):
     doc = f"<mujoco><worldbody>{xml}</worldbody></mujoco>"
@@ -396,5 +409,5 @@ def test_model_checks_reject_what_mujoco_rejects(xml, phrase):
         return
     with pytest.raises(ValueError, match=phrase):
         mujoco.MjModel.from_xml_string(doc)
-    with pytest.raises(sinew.ModelError, match=r"<string>:1: <(body|joint|geom|site|fixed|motor|jointpos|pair|exclude)>: error: " + phrase):
+    with pytest.raises(sinew.ModelError, match=r"<string>:1: <(body|joint|geom|site|fixed|motor|jointpos|pair|exclude|camera|light|texture|material|hfield|numeric|text|tuple)>: error: " + phrase):
         sinew.Model.from_xml_string(doc)

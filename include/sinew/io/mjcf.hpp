@@ -397,11 +397,7 @@ struct Parser {
         HFieldSpec h;
         h.where = n.loc();
         h.name = a.str("name");
-        if (h.name.empty() && a.has("file")) {
-          std::string f = a.str("file");
-          f = f.substr(f.find_last_of("/\\") == std::string::npos ? 0 : f.find_last_of("/\\") + 1);
-          h.name = f.substr(0, f.find_last_of('.'));
-        }
+        if (h.name.empty() && a.has("file")) h.name = file_stem(a.str("file"));
         if (!a.reals("size", h.size, 4, true)) n.fail("hfield requires 'size'");
         for (int i = 0; i < 4; ++i)
           if (h.size[i] <= 0) n.fail("hfield size values must be positive");
@@ -432,6 +428,7 @@ struct Parser {
                 h.data[size_t(h.nrow - 1 - i) * size_t(h.ncol) + size_t(j)] = float(e[size_t(i) * size_t(h.ncol) + size_t(j)]);
           }
         }
+        if (h.name.empty()) n.fail("empty name in height field");  // after the data checks, as MuJoCo's compiler
         hfield_index[h.name] = int(spec.hfields.size());
         spec.hfields.push_back(h);
       } else if (n.name == "material") {
@@ -441,18 +438,42 @@ struct Parser {
         std::array<double, 4> rgba{1, 1, 1, 1};
         a.reals("rgba", rgba.data(), 4, true);
         const std::string name = a.str("name");
-        if (!name.empty()) {
-          if (material_index.count(name)) n.fail("repeated name '" + name + "' in material");
-          material_index[name] = int(spec.material_rgba.size());
-        }
+        if (name.empty()) n.fail("empty name in material");
+        if (material_index.count(name)) n.fail("repeated name '" + name + "' in material");
+        material_index[name] = int(spec.material_rgba.size());
         spec.material_rgba.push_back(rgba);
       } else if (n.name == "skin") {
+        const std::string* file = n.attr("file");
+        unique_name(n, "skin", file ? file_stem(*file) : std::string());
         warn(n, "<skin> is visual only and ignored");
       } else if (n.name == "model") {
         unsupported(n, "sub-models for <attach>");
+      } else if (n.name == "texture") {
+        // visual only: accepted, its name checked as MuJoCo's mjCModel does (a file's stem when
+        // unnamed; every texture but a skybox needs a name)
+        const std::string* file = n.attr("file");
+        const std::string* type = n.attr("type");
+        const std::string name = unique_name(n, "texture", file ? file_stem(*file) : std::string());
+        if (name.empty() && !(type && *type == "skybox")) n.fail("empty name in texture");
       }
-      // texture: visual only, accepted
     }
+  }
+
+  /// The file name without folders and extension: MuJoCo's name for an unnamed asset read from it.
+  static std::string file_stem(std::string f) {
+    const size_t slash = f.find_last_of("/\\");
+    if (slash != std::string::npos) f = f.substr(slash + 1);
+    return f.substr(0, f.find_last_of('.'));
+  }
+  /// Names of the object types Sinew reads for their names only (textures, skins, cameras,
+  /// lights, custom numeric / text / tuple): MuJoCo's "repeated name 'x' in <kind>" (names are
+  /// unique per type). Returns the element's name, or `fallback` when it has none.
+  std::map<std::string, std::set<std::string>> visual_names;
+  std::string unique_name(const XNode& n, const std::string& kind, const std::string& fallback = {}) {
+    const std::string* given = n.attr("name");
+    const std::string name = given && !given->empty() ? *given : fallback;
+    if (!name.empty() && !visual_names[kind].insert(name).second) n.fail("repeated name '" + name + "' in " + kind);
+    return name;
   }
 
   // ---- body tree
@@ -604,6 +625,7 @@ struct Parser {
       else if (c.name == "frame") new_frame(c, body, cls, frame);
       else if (c.name == "camera" || c.name == "light") {
         defs.class_of(c, cls);  // validates the class name; visual only
+        unique_name(c, c.name);
       } else if (c.name == "composite" || c.name == "flexcomp" || c.name == "replicate" || c.name == "attach" ||
                  c.name == "plugin") {
         unsupported(c);
@@ -943,6 +965,7 @@ struct Parser {
   std::vector<MuscleSpecText> muscle_spec;
   void custom(const XNode& sec) {
     for (auto& n : sec.children) {
+      if (n.name == "numeric" || n.name == "text" || n.name == "tuple") unique_name(n, n.name);
       if (n.name != "text") continue;
       const std::string* name = n.attr("name");
       if (!name || *name != "sinew:muscle_model") continue;
