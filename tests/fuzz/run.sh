@@ -4,7 +4,7 @@
 # new inputs go to a scratch folder, crashes to tests/fuzz/crashes/ (keep them: CTest's
 # fuzz_replay re-runs every one). Prints the executions per target.
 #
-#   bash tests/fuzz/run.sh [SECONDS] [JOBS] [TARGETS]   # TARGETS: "npz deepmimic bvh stl mjcf" (default: all)
+#   bash tests/fuzz/run.sh [SECONDS] [JOBS] [TARGETS]   # TARGETS: "npz deepmimic bvh stl mjcf smplh" (default: all)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -14,10 +14,10 @@ out=${FUZZ_BUILD:-/tmp/sinew-fuzz}
 mkdir -p "$out"
 cccl=/usr/local/cuda/include/cccl
 [[ -d $cccl ]] || cccl=/usr/include  # Debian's libthrust-dev
-for target in ${3:-npz deepmimic bvh stl mjcf}; do
+for target in ${3:-npz deepmimic bvh stl mjcf smplh}; do
   bin="$out/fuzz_$target"
   case $target in
-    npz) extra=(-lzip) ;;
+    npz | smplh) extra=(-lzip) ;;
     # the retargeting headers: Eigen, Thrust's OpenMP system, tinyxml2, nlohmann/json
     bvh | stl) extra=() ;;
     deepmimic | mjcf) extra=(-fopenmp -I/usr/include/eigen3 -I"$cccl" -DTHRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP

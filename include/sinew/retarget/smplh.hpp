@@ -26,6 +26,7 @@
 #include <cstring>
 #include <map>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -133,24 +134,32 @@ inline std::map<std::string, NpyBlob> read(const std::string& path) {
   }
 }
 
+/// Every dimension of an array must fit an int (a header with a zero-sized dimension can declare
+/// any other dimension without bytes behind it).
+inline void check_dims(const NpyBlob& b, const std::string& file, const std::string& key) {
+  for (size_t d : b.shape)
+    if (d > size_t(std::numeric_limits<int>::max())) fail(file, "'" + key + "' has a dimension of " + std::to_string(d));
+}
+
 inline void check_finite(const std::vector<double>& v, const std::string& file, const std::string& key) {
   for (size_t i = 0; i < v.size(); ++i)
     if (!std::isfinite(v[i])) fail(file, "'" + key + "' has a non-finite value at index " + std::to_string(i));
 }
 }  // namespace smplh_detail
 
-/// Reads an AMASS SMPL-H sequence .npz.
-inline SmplhSequence load_amass_sequence(const std::string& path) {
+/// An AMASS SMPL-H sequence from the arrays of its .npz (`path` names it in errors).
+inline SmplhSequence amass_sequence_from(const std::map<std::string, NpyBlob>& a, const std::string& path) {
   using namespace smplh_detail;
-  const auto a = read(path);
   SmplhSequence s;
   const NpyBlob& poses = need(a, path, "poses", "(N, 156) axis-angle joint rotations");
+  check_dims(poses, path, "poses");
   if (poses.shape.size() != 2 || poses.shape[1] % 3 != 0 || poses.shape[1] == 0)
     fail(path, "'poses' must be (N, 3 x joints), e.g. (N, 156) for SMPL-H");
   s.nframe = int(poses.shape[0]);
   s.pose_width = int(poses.shape[1]);
   s.poses = numbers(poses, path, "poses");
   const NpyBlob& trans = need(a, path, "trans", "(N, 3) root translation");
+  check_dims(trans, path, "trans");
   if (trans.shape.size() != 2 || trans.shape[1] != 3 || int(trans.shape[0]) != s.nframe)
     fail(path, "'trans' must be (N, 3) with the frame count of 'poses'");
   s.trans = numbers(trans, path, "trans");
@@ -158,7 +167,11 @@ inline SmplhSequence load_amass_sequence(const std::string& path) {
   check_finite(s.poses, path, "poses"); check_finite(s.trans, path, "trans"); check_finite(s.betas, path, "betas");
   const char* rate_keys[2] = {"mocap_framerate", "mocap_frame_rate"};
   for (const char* k : rate_keys)
-    if (a.count(k)) s.fps = numbers(a.at(k), path, k).at(0);
+    if (a.count(k)) {
+      const std::vector<double> r = numbers(a.at(k), path, k);
+      if (r.empty()) fail(path, std::string("'") + k + "' is empty");
+      s.fps = r[0];
+    }
   if (!(s.fps > 0) || !std::isfinite(s.fps)) fail(path, "missing or non-positive frame rate ('mocap_framerate' or 'mocap_frame_rate')");
   if (a.count("gender")) {
     const NpyBlob& g = a.at("gender");
@@ -169,36 +182,50 @@ inline SmplhSequence load_amass_sequence(const std::string& path) {
   return s;
 }
 
+/// Reads an AMASS SMPL-H sequence .npz.
+inline SmplhSequence load_amass_sequence(const std::string& path) { return amass_sequence_from(smplh_detail::read(path), path); }
+
+inline SmplhBodyModel smplh_body_model_from(const std::map<std::string, NpyBlob>& a, const std::string& path);
+
 /// Reads the SMPL-H body model the user supplies. An empty path or a missing file fails with an
 /// error explaining that SMPL-H cannot be shipped and where to get it.
 inline SmplhBodyModel load_smplh_body_model(const std::string& path) {
   using namespace smplh_detail;
   if (path.empty()) fail("<no body model>", std::string("an SMPL-H body model file is required to turn AMASS pose parameters into joint positions. ") + smplh_license_note());
   if (!std::ifstream(path).good()) fail(path, std::string("cannot open the SMPL-H body model. ") + smplh_license_note());
-  const auto a = read(path);
+  return smplh_body_model_from(read(path), path);
+}
+
+/// An SMPL-H body model from the arrays of its .npz (`path` names it in errors).
+inline SmplhBodyModel smplh_body_model_from(const std::map<std::string, NpyBlob>& a, const std::string& path) {
+  using namespace smplh_detail;
   SmplhBodyModel bm;
   bm.path = path;
   const NpyBlob& vt = need(a, path, "v_template", "(V, 3) template vertices");
+  check_dims(vt, path, "v_template");
   if (vt.shape.size() != 2 || vt.shape[1] != 3 || vt.shape[0] == 0) fail(path, "'v_template' must be (V, 3)");
   bm.nvert = int(vt.shape[0]);
   bm.v_template = numbers(vt, path, "v_template");
   const NpyBlob& sd = need(a, path, "shapedirs", "(V, 3, B) shape blend shapes");
+  check_dims(sd, path, "shapedirs");
   if (sd.shape.size() != 3 || int(sd.shape[0]) != bm.nvert || sd.shape[1] != 3) fail(path, "'shapedirs' must be (V, 3, B) with V of v_template");
   bm.nbeta = int(sd.shape[2]);
   bm.shapedirs = numbers(sd, path, "shapedirs");
   const NpyBlob& jr = need(a, path, "J_regressor", "(J, V) joint regressor");
+  check_dims(jr, path, "J_regressor");
   if (jr.shape.size() != 2 || int(jr.shape[1]) != bm.nvert || jr.shape[0] == 0)
     fail(path, "'J_regressor' must be a dense (J, V) array with V of v_template");
   bm.njoint = int(jr.shape[0]);
   bm.J_regressor = numbers(jr, path, "J_regressor");
   const NpyBlob& kt = need(a, path, "kintree_table", "(2, J) parents");
+  check_dims(kt, path, "kintree_table");
   if (kt.shape.size() != 2 || kt.shape[0] != 2 || int(kt.shape[1]) != bm.njoint) fail(path, "'kintree_table' must be (2, J) with J of J_regressor");
   const std::vector<double> k = numbers(kt, path, "kintree_table");
   bm.parents.resize(size_t(bm.njoint));
   for (int j = 0; j < bm.njoint; ++j) {
     const double p = k[size_t(j)];
-    // the root's parent is -1 or, in uint32 tables, 4294967295
-    bm.parents[size_t(j)] = (p < 0 || p >= bm.njoint) ? -1 : int(p);
+    // the root's parent is -1 or, in uint32 tables, 4294967295 (NaN: no parent either)
+    bm.parents[size_t(j)] = (p >= 0 && p < bm.njoint) ? int(p) : -1;
     if (bm.parents[size_t(j)] >= j) fail(path, "'kintree_table': joint " + std::to_string(j) + " must come after its parent");
     if (j > 0 && bm.parents[size_t(j)] < 0) fail(path, "'kintree_table': only joint 0 may be a root");
   }
