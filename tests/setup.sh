@@ -19,7 +19,7 @@ viz_only=0
 [[ "${1:-}" == "--apt-only" ]] && apt_only=1
 [[ "${1:-}" == "--viz" ]] && viz_only=1
 
-packages=(cmake g++ make libeigen3-dev libtinyxml2-dev libzip-dev libqhull-dev libpng-dev nlohmann-json3-dev doctest-dev libbenchmark-dev)
+packages=(cmake g++ clang libomp-dev make libeigen3-dev libtinyxml2-dev libzip-dev libqhull-dev libpng-dev nlohmann-json3-dev doctest-dev libbenchmark-dev)
 # headless rendering (MuJoCo's renderer through OSMesa) and MP4 encoding for sinew-render
 viz_packages=(libosmesa6 ffmpeg)
 [[ $viz_only == 1 ]] && packages=("${viz_packages[@]}")
