@@ -213,8 +213,8 @@ int main(int argc, char** argv) {
         std::printf("  warning   %d worlds are flagged non-finite at the end (skipped by later steps: the timing "
                     "flatters the model)\n", r.nonfinite_end);
       if (r.overflow > 0)
-        std::printf("  warning   contacts or constraint rows did not fit in %lld forward passes of %d worlds (dropped "
-                    "and counted; capacity nconmax %d, njmax %d: raise them with --nconmax / --njmax)\n",
+        std::printf("  warning   contacts or constraint rows did not fit in %lld forward passes of %d worlds, warm-up "
+                    "included (dropped and counted; capacity nconmax %d, njmax %d: raise them with --nconmax / --njmax)\n",
                     r.overflow, r.overflow_worlds, m.nconmax, m.njmax);
     }
     return 0;

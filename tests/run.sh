@@ -48,10 +48,13 @@ echo "tests/run.sh: setup $((t1 - t0)) s, configure $((t2 - t1)) s, build $((t3 
 # built again with AddressSanitizer and UndefinedBehaviorSanitizer (-O1, any report fatal) and run.
 # clang from Debian, not g++: g++ spent over 20 min on one test file with both sanitizers, clang
 # 45 s. No CUDA, examples or Python here: those run in the pass above.
-if [[ ${SINEW_SANITIZE:-1} != 0 ]]; then
-  sbuild=${build}-sanitize
+case ${SINEW_SANITIZE:-1} in 0 | OFF | off | false | no) sanitize=0 ;; *) sanitize=1 ;; esac
+if [[ $sanitize == 1 ]]; then
+  sbuild=${build%/}-sanitize
   san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-  cmake -S . -B "$sbuild" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE= "-DCMAKE_CXX_FLAGS=-O1 -g1 $san" \
+  # RelWithDebInfo with its flags replaced: -O1 and line tables, asserts on (no NDEBUG)
+  cmake -S . -B "$sbuild" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" "-DCMAKE_CXX_FLAGS=$san" \
         "-DCMAKE_EXE_LINKER_FLAGS=$san" -DSINEW_BUILD_TESTS=ON -DSINEW_BUILD_EXAMPLES=OFF \
         -DSINEW_BUILD_BENCHMARKS=OFF -DSINEW_ENABLE_CUDA=OFF >/dev/null
   cmake --build "$sbuild" --parallel "$jobs" --target sinew_cpp_tests

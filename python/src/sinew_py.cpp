@@ -148,7 +148,13 @@ template <class T> class Batch {
  private:
   /// Options set on the Python model since the last call take effect (as in MuJoCo, where the
   /// next mj_step reads mjModel.opt).
-  void sync_options() { model_.opt = source_->m.opt.template cast<T>(); }
+  void sync_options() {
+    model_.opt = source_->m.opt.template cast<T>();
+    if (model_.nconmax == 0 && model_.nconmax_pairs > 0 && !model_.opt.disabled(sinew::DSBL_CONTACT) &&
+        !model_.opt.disabled(sinew::DSBL_CONSTRAINT))
+      throw nb::value_error("Batch: contacts were disabled when this Batch was made, so its worlds have no contact "
+                            "capacity; make a new Batch after enabling them");
+  }
 
   Model<T> model_;
   const PyModel* source_;  ///< kept alive by the Python Batch (keep_alive)

@@ -59,12 +59,22 @@ def test_arena_size_matches_mujoco_on_real_models():
         assert m.nconmax == m.nconmax_pairs > 0, name
 
 
-@pytest.mark.parametrize("text", ["1.5M", "-3", "12Q", "3MM", "99999999999999999999", "K", "1 2"])
+@pytest.mark.parametrize("text", ["1.5M", "-3", "12Q", "3MM", "99999999999999999999", "18446744073709551620",
+                                  "20000000000000000000", "K", "1 2"])
 def test_bad_memory_is_rejected_like_mujoco(text):
     xml = f'<mujoco><size memory="{text}"/><worldbody><geom size="1"/></worldbody></mujoco>'
     with pytest.raises(Exception):
         mujoco.MjModel.from_xml_string(xml)
     with pytest.raises(ValueError, match="memory"):
+        sinew.Model.from_xml_string(xml)
+
+
+@pytest.mark.parametrize("size", ['memory="1M" nstack="100"', 'memory="1M" njmax="100"'])
+def test_memory_excludes_nstack_and_njmax_like_mujoco(size):
+    xml = f'<mujoco><size {size}/><worldbody><geom size="1"/></worldbody></mujoco>'
+    with pytest.raises(ValueError, match="can be specified, not both"):
+        mujoco.MjModel.from_xml_string(xml)
+    with pytest.raises(ValueError, match="either 'memory' and '(nstack|njmax)' attribute can be specified, not both"):
         sinew.Model.from_xml_string(xml)
 
 
@@ -98,11 +108,15 @@ def test_contacts_disabled_means_no_capacity():
     m.apply_option("flag.contact", "enable")
     assert m.nconmax == m.nconmax_pairs
     m2 = sinew.Model.from_xml_string(xml)
-    m2.opt.disableflags = 0  # set directly: a Batch refits its own copy
+    off = sinew.Batch(m2, 1)  # made with contacts off: no capacity
+    m2.opt.disableflags = 0   # set directly: a new Batch refits its own copy
     b = sinew.Batch(m2, 1)
     b.qpos[0] = np.random.default_rng(0).normal(0, 0.6, m2.nq)
     b.forward()
     assert b.ncon[0] > 0 and b.nconoverflow[0] == 0
+    # the Batch made with contacts off refuses to step with them on, instead of dropping them all
+    with pytest.raises(ValueError, match="contacts were disabled when this Batch was made"):
+        off.step()
 
 
 def test_two_thousand_hinged_spheres_load_and_step_like_mujoco():

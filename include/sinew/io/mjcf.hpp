@@ -305,6 +305,9 @@ struct Parser {
         (kv.first == "nconmax" ? size_nconmax : kv.first == "njmax" ? size_njmax : size_nstack) = v;
       }
     }
+    // MuJoCo 3.4's reader: memory excludes nstack and njmax
+    if (size_memory != -1 && size_nstack != -1) n.fail("either 'memory' and 'nstack' attribute can be specified, not both");
+    if (size_memory != -1 && size_njmax != -1) n.fail("either 'memory' and 'njmax' attribute can be specified, not both");
   }
   /// <size memory>: bytes as an unsigned integer with an optional suffix K, M, G, T, P or E
   /// (powers of 1024, either case), or -1 (not given), as MuJoCo reads it.
@@ -318,8 +321,9 @@ struct Parser {
     unsigned long long v = 0;
     const unsigned long long limit = 1ULL << 62;  // bytes Sinew accepts (MuJoCo: what size_t holds)
     for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
-      v = v * 10 + unsigned(t[i] - '0');
-      if (v > limit) n.fail(what);
+      const unsigned d = unsigned(t[i] - '0');
+      if (v > (limit - d) / 10) n.fail(what);  // checked before it could wrap
+      v = v * 10 + d;
     }
     if (i == 0) n.fail(what);
     if (i < t.size()) {
@@ -360,10 +364,7 @@ struct Parser {
         ms.where = n.loc();
         std::string file = a.str("file");
         ms.name = a.str("name");
-        if (ms.name.empty() && !file.empty()) {
-          std::string st = file.substr(file.find_last_of("/\\") == std::string::npos ? 0 : file.find_last_of("/\\") + 1);
-          ms.name = st.substr(0, st.find_last_of('.'));
-        }
+        if (ms.name.empty() && !file.empty()) ms.name = file_stem(file);
         if (a.has("builtin") || a.has("params")) unsupported(n, "builtin meshes");
         for (auto& c : n.children)
           if (c.name == "plugin") unsupported(c, "mesh plugins");
@@ -388,8 +389,8 @@ struct Parser {
         if (a.keyword("inertia", im, {"convex", "exact", "legacy", "shell"})) ms.inertia = MeshInertia(im);
         if (a.integer("maxhullvert", ms.maxhullvert) && ms.maxhullvert != -1 && ms.maxhullvert < 4)
           n.fail("maxhullvert must be larger than 3");
-        if (ms.name.empty()) n.fail("mesh needs a name or a file");
-        if (mesh_index.count(ms.name)) n.fail("repeated mesh name '" + ms.name + "'");
+        if (ms.name.empty()) n.fail("empty name in mesh");
+        if (mesh_index.count(ms.name)) n.fail("repeated name '" + ms.name + "' in mesh");
         mesh_index[ms.name] = int(spec.meshes.size());
         spec.meshes.push_back(ms);
       } else if (n.name == "hfield") {
@@ -1090,7 +1091,7 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   m.size_nstack = p.size_nstack;
   m.size_nconmax = p.size_nconmax;
   m.size_njmax = p.size_njmax;
-  compile_capacities(m);
+  compile_capacities(m, true);
   compile_actuators(m);
   if (p.stat_meaninertia > 0) m.stat_meaninertia[0] = p.stat_meaninertia;
   {
@@ -1098,7 +1099,7 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     compile_sensors(m, &unsupported);
     warn_list(unsupported, "sensors Sinew does not compute read NaN in sensordata");
   }
-  compile_capacities(m);  // na and the sensors are known now
+  compile_capacities(m, true);  // MuJoCo's arena from the final sizes (na and the sensors are known now)
   m.actuator_classes = p.actuator_classes;
   for (const auto& t : p.muscle_spec) {
     m.muscle_model_spec += (m.muscle_model_spec.empty() ? "" : "; ") + t.data;
@@ -1179,7 +1180,7 @@ inline void apply_option(Model<double>& m, const std::string& key, const std::st
   }
   const int collide = DSBL_CONTACT | DSBL_CONSTRAINT;
   const bool refit = o.cone != m.opt.cone || (o.disableflags & collide) != (m.opt.disableflags & collide) ||
-                     o.solver != m.opt.solver || o.noslip_iterations != m.opt.noslip_iterations;
+                     o.solver != m.opt.solver || (o.noslip_iterations > 0) != (m.opt.noslip_iterations > 0);
   m.opt = o;
   if (refit) compile_capacities(m);  // rows per contact depend on the cone; none with contacts off
   else compile_solver_sizes(m);

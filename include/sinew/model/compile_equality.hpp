@@ -89,7 +89,7 @@ template <class T> inline int rows_per_contact(const Model<T>& m) {
 template <class T> inline long long data_bytes_at(const Model<T>& m, long long c) {
   const long long rows = rows_without_contacts(m) + c * rows_per_contact(m), nv = m.nv;
   const long long big = 2147483647LL;
-  if (c > big / 36 || rows > big || rows * std::max(nv, 1LL) > big ||
+  if (c > big / 36 || rows > big || rows * std::max(nv, 4LL) > big ||
       (m.opt.solver == SOL_PGS && rows * rows > big))
     return -1;
   ModelSizes s = m.sizes();
@@ -134,8 +134,9 @@ inline long long mujoco_arena_bytes(const ModelSizes& s) {
 /// nefcoverflow).
 template <class T> inline void compile_constraint_sizes(Model<T>& m) {
   const long long n = capacity_detail::rows_without_contacts(m) + (long long)m.nconmax * capacity_detail::rows_per_contact(m);
-  if (n > 2147483647LL)
-    throw std::length_error("the constraint-row capacity (" + std::to_string(n) + " rows) does not fit an int; lower nconmax");
+  if (capacity_detail::data_bytes_at(m, m.nconmax) < 0)
+    throw std::length_error("the contact capacity " + std::to_string(m.nconmax) + " (" + std::to_string(n) +
+                            " constraint rows) makes a Data field of 2^31 entries or more; lower nconmax");
   m.njmax = int(n);
   compile_solver_sizes(m);
 }
@@ -148,9 +149,12 @@ template <class T> inline void compile_constraint_sizes(Model<T>& m) {
 /// min(nconmax_pairs, <size nconmax> or 100) (contacts past the capacity are dropped and counted
 /// per world in nconoverflow, as MuJoCo's arena overflow warns mjWARN_CONTACTFULL). Call after
 /// compile_contacts, and again after changing the contact or constraint flags (apply_option does).
-template <class T> inline void compile_capacities(Model<T>& m) {
+/// `arena`: recompute narena from the model's sizes (the loader does, once they are MuJoCo's);
+/// otherwise the loaded value is kept, since later changes (Sinew's muscle models' activations,
+/// added sites) are not MuJoCo's.
+template <class T> inline void compile_capacities(Model<T>& m, bool arena = false) {
   using namespace capacity_detail;
-  m.narena = mujoco_arena_bytes(m);
+  if (arena || m.narena == 0) m.narena = mujoco_arena_bytes(m);
   const bool off = m.opt.disabled(DSBL_CONTACT) || m.opt.disabled(DSBL_CONSTRAINT);
   long long c = off ? 0 : m.nconmax_pairs;
   const long long base = data_bytes_at(m, 0);

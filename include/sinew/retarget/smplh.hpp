@@ -156,6 +156,7 @@ inline SmplhSequence amass_sequence_from(const std::map<std::string, NpyBlob>& a
   if (poses.shape.size() != 2 || poses.shape[1] % 3 != 0 || poses.shape[1] == 0)
     fail(path, "'poses' must be (N, 3 x joints), e.g. (N, 156) for SMPL-H");
   s.nframe = int(poses.shape[0]);
+  if (s.nframe == 0) fail(path, "'poses' has no frames");
   s.pose_width = int(poses.shape[1]);
   s.poses = numbers(poses, path, "poses");
   const NpyBlob& trans = need(a, path, "trans", "(N, 3) root translation");
@@ -176,7 +177,7 @@ inline SmplhSequence amass_sequence_from(const std::map<std::string, NpyBlob>& a
   if (a.count("gender")) {
     const NpyBlob& g = a.at("gender");
     if (g.is_string() && g.size()) s.gender = g.as_strings().at(0);
-    else if (g.descr.size() > 2 && g.descr[1] == 'S')  // numpy bytes '|S<n>'
+    else if (g.descr.size() > 2 && g.descr[1] == 'S' && !g.bytes.empty())  // numpy bytes '|S<n>'
       s.gender = std::string(g.bytes.data(), strnlen(g.bytes.data(), g.bytes.size()));
   }
   return s;
@@ -226,6 +227,8 @@ inline SmplhBodyModel smplh_body_model_from(const std::map<std::string, NpyBlob>
     const double p = k[size_t(j)];
     // the root's parent is -1 or, in uint32 tables, 4294967295 (NaN: no parent either)
     bm.parents[size_t(j)] = (p >= 0 && p < bm.njoint) ? int(p) : -1;
+    if (p >= 0 && p < bm.njoint && p != double(int(p)))
+      fail(path, "'kintree_table': joint " + std::to_string(j) + " has a non-integer parent");
     if (bm.parents[size_t(j)] >= j) fail(path, "'kintree_table': joint " + std::to_string(j) + " must come after its parent");
     if (j > 0 && bm.parents[size_t(j)] < 0) fail(path, "'kintree_table': only joint 0 may be a root");
   }

@@ -13,6 +13,7 @@
 //   root_error         mean root position error (m), free-root models
 //   mean_activation    mean over frames and activation states of act
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -82,6 +83,7 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
   };
   for (int c = 0; c < nclip; ++c) record(c);
   int maxlen = 0;
+  long long overflow = 0;
   for (int c = 0; c < nclip; ++c) maxlen = std::max(maxlen, ref.clip_length(c));
   std::vector<T> action(size_t(nclip) * size_t(nu));
   for (int s = 1; s < maxlen; ++s) {
@@ -92,14 +94,25 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
     env.step(action.data());
     const auto term = env.terminated_host(), trunc = env.truncated_host();
     const auto why = env.reason_host();
+    std::vector<int> tally;  // noverflow, read once per step in which a clip ends
     for (int c = 0; c < nclip; ++c) {
       if (!running[size_t(c)]) continue;
       if (s < ref.clip_length(c)) record(c);
       if (term[size_t(c)]) { running[size_t(c)] = 0; reason[size_t(c)] = why[size_t(c)]; }
       else if (s >= ref.clip_length(c) - 1 || trunc[size_t(c)]) running[size_t(c)] = 0;
+      if (!running[size_t(c)]) {
+        if (tally.empty()) tally = env.data().noverflow();
+        overflow += tally[size_t(c)];  // what its evaluated frames dropped; later frames do not count
+      }
     }
   }
+  if (std::find(running.begin(), running.end(), char(1)) != running.end()) {
+    const std::vector<int> tally = env.data().noverflow();
+    for (int c = 0; c < nclip; ++c)
+      if (running[size_t(c)]) overflow += tally[size_t(c)];
+  }
   EvalResult R;
+  R.overflow = overflow;
   R.rollout = trajectory_for(model, ref.frequency);
   R.rollout.split_points = {0};
   double sum_rmse = 0, sum_r = 0, sum_site = 0, sum_root = 0, sum_act = 0;
@@ -185,7 +198,6 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
   R.overall.root_error = n_root ? sum_root / n_root : NAN;
   R.overall.mean_activation = sum_act / nclip;
   R.early_rate = double(n_early) / nclip;
-  for (int n : env.data().noverflow()) R.overflow += n;
   return R;
 }
 
