@@ -228,10 +228,9 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
   thrust::copy(count.begin(), count.end(), counts.begin());
   for (int c : counts) res.resets += c;
   for (int st : data.status()) res.nonfinite_end += st != STATUS_OK;
-  for (int n : data.noverflow()) {
-    res.overflow += n;
-    res.overflow_worlds += n > 0;
-  }
+  const OverflowTally over = overflow_tally(data.noverflow());
+  res.overflow = over.passes;
+  res.overflow_worlds = over.worlds;
   return res;
 }
 

@@ -76,15 +76,10 @@ template <class T, class E> int train(E e, const Args& a, const rl::TrainConfig&
     }
   }
   if (!a.quiet && tty) std::fprintf(stderr, "\n");
-  long long over = 0;
-  int over_worlds = 0;
-  for (int n : tr.env().data().noverflow()) {
-    over += n;
-    over_worlds += n > 0;
-  }
-  if (over > 0)
+  const OverflowTally over = overflow_tally(tr.env().data().noverflow());
+  if (over.passes > 0)
     std::fprintf(stderr, "sinew-train: warning: contacts or constraint rows did not fit in %lld forward pass(es) of %d "
-                 "world(s) (dropped and counted: the model's capacity nconmax %d, njmax %d)\n", over, over_worlds,
+                 "world(s) (dropped and counted: the model's capacity nconmax %d, njmax %d)\n", over.passes, over.worlds,
                  model.nconmax, model.njmax);
   tr.save((dir / "checkpoint.npz").string());
   tr.save((dir / "final.npz").string());

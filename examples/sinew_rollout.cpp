@@ -221,16 +221,11 @@ int main(int argc, char** argv) {
                 "(%.0f steps/s); %d world(s) flagged non-finite or diverged (status.npy)\n",
                 model_path.c_str(), nworld, nstep, backend.c_str(), precision.c_str(), nstep * m.opt.timestep,
                 res.seconds, res.seconds > 0 ? double(nworld) * nstep / res.seconds : 0.0, bad);
-    long long over = 0;
-    int over_worlds = 0;
-    for (int n : res.noverflow) {
-      over += n;
-      over_worlds += n > 0;
-    }
-    if (over > 0)
+    const OverflowTally over = overflow_tally(res.noverflow);
+    if (over.passes > 0)
       std::fprintf(stderr, "sinew-rollout: warning: contacts or constraint rows did not fit in %lld forward pass(es) of %d "
                    "world(s) (dropped and counted in nconoverflow / nefcoverflow; capacity nconmax %d, njmax %d: raise it "
-                   "with --nconmax)\n", over, over_worlds, m.nconmax, m.njmax);
+                   "with --nconmax)\n", over.passes, over.worlds, m.nconmax, m.njmax);
     return bad ? 2 : 0;
   } catch (const ModelError& e) {
     std::cerr << e.what() << "\n";

@@ -162,6 +162,20 @@ template <class T, class L> struct DataView {
   }
 };
 
+/// Data::noverflow summed over the worlds: forward passes with drops, and worlds with any.
+struct OverflowTally {
+  long long passes = 0;
+  int worlds = 0;
+};
+inline OverflowTally overflow_tally(const std::vector<int>& noverflow) {
+  OverflowTally t;
+  for (int n : noverflow) {
+    t.passes += n;
+    t.worlds += n > 0;
+  }
+  return t;
+}
+
 namespace detail {
 /// The machine's physical memory in bytes (0 where it cannot be asked).
 inline double physical_memory_bytes() {
