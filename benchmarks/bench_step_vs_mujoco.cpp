@@ -49,7 +49,7 @@
 #include <omp.h>
 #include <unistd.h>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/sinew.hpp"
 
 namespace {

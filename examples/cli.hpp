@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 namespace sinew::cli {
 

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "sinew/imitation/env.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 // A new term: world-frame distance of one site to its reference position.
 template <class T> struct SiteWorldPosTerm {

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "sinew/imitation/trajectory.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 int main(int argc, char** argv) {
   const std::string xml = argc > 1 ? argv[1] : "models/arm.xml", out = argc > 2 ? argv[2] : "models/arm_reach.npz";

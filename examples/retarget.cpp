@@ -19,7 +19,7 @@
 #include <iostream>
 #include <string>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/retarget/deepmimic.hpp"
 #include "sinew/retarget/retarget.hpp"
 

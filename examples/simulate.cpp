@@ -12,7 +12,7 @@
 #include <random>
 #include <string>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/sinew.hpp"
 
 namespace {

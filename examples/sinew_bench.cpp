@@ -19,7 +19,7 @@
 
 #include "bench_driver.hpp"
 #include "cli.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 namespace sinew::bench {
 #if defined(SINEW_WITH_CUDA)

@@ -16,7 +16,7 @@
 
 #include "cli.hpp"
 #include "sinew/io/npz.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/rl/evaluate.hpp"
 #include "rl_train_loop.hpp"
 #include "sinew/rl/setup.hpp"

@@ -26,7 +26,7 @@
 
 #include "cli.hpp"
 #include "rollout_driver.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/io/npy.hpp"
 
 namespace sinew::rollout {

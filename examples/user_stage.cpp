@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/sinew.hpp"
 
 /// The user stage: SINEW_HD, copies its parameters to the backend, touches only its world.

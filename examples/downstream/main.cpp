@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <sinew/io/mjcf.hpp>
+#include <sinew/compiler/compiler.hpp>
 #include <sinew/sinew.hpp>
 
 int main(int argc, char** argv) {

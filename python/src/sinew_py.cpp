@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/retarget/retarget.hpp"
 #include "sinew/rl/setup.hpp"
 #include "sinew/rl/trainer.hpp"

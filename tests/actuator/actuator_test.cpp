@@ -1,4 +1,4 @@
-// Actuator resolution (io/mjcf.hpp) and compilation (model/compile_actuator.hpp): the shortcuts'
+// Actuator resolution (io/mjcf.hpp) and compilation (compiler/actuator.hpp): the shortcuts'
 // parameters against MuJoCo's documented defaults (checked against mujoco 3.4.0's compiled
 // models), one actuator default per class written through by every shortcut, limited flags,
 // moment sparsity, acc0, and the actuation stage on a small model. Field-by-field agreement on
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sinew/forward/step.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 using sinew::Model;
 

@@ -6,7 +6,7 @@
 
 #include "sinew/collision/collision.hpp"
 #include "sinew/forward/step.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/kinematics/kinematics.hpp"
 
 using namespace sinew;

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "sinew/forward/forward.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 using namespace sinew;
 

@@ -15,7 +15,7 @@
 #include <thrust/device_vector.h>
 
 #include "sinew/imitation/env.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/sinew.hpp"
 
 using namespace sinew;

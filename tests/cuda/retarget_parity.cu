@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "sinew/imitation/trajectory.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/retarget/retarget.hpp"
 #include "../retarget/model_motion.hpp"
 

@@ -15,7 +15,7 @@
 #include <thrust/copy.h>
 #include <thrust/device_vector.h>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/rl/trainer.hpp"
 
 using namespace sinew;

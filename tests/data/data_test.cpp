@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "sinew/data/data.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 using namespace sinew;
 

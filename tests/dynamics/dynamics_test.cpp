@@ -6,7 +6,7 @@
 
 #include "sinew/dynamics/crb.hpp"
 #include "sinew/dynamics/rne.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/kinematics/com_pos.hpp"
 #include "sinew/kinematics/com_vel.hpp"
 #include "sinew/kinematics/kinematics.hpp"

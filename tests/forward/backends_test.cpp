@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/sinew.hpp"
 
 using namespace sinew;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/sinew.hpp"
 
 namespace user {  // a user's namespace: the macro must name Sinew's types itself

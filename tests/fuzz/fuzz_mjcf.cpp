@@ -1,4 +1,4 @@
-// libFuzzer target for the MJCF reader and compiler (io/mjcf.hpp): the bytes as a model file,
+// libFuzzer target for the MJCF reader and compiler (io/mjcf.hpp, compiler/compiler.hpp): the bytes as a model file,
 // parsed, expanded (defaults, includes, frames) and compiled into a Model, as load_mjcf does.
 // Includes and assets resolve against a folder that does not exist, so a fuzzed file reads no
 // other file. Malformed or unsupported input must throw (a ModelError naming file, line and
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

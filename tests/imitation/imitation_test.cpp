@@ -9,7 +9,7 @@
 #include <string>
 
 #include "sinew/imitation/env.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/io/npy.hpp"
 #include <unistd.h>
 

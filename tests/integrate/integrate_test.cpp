@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "sinew/forward/step.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 using namespace sinew;
 

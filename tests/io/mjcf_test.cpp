@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 
 using sinew::load_mjcf_string;
 using sinew::Model;

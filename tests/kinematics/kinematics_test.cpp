@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/kinematics/com_pos.hpp"
 #include "sinew/kinematics/jacobian.hpp"
 #include "sinew/kinematics/kinematics.hpp"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/muscle/select.hpp"
 #include "sinew/sinew.hpp"
 

@@ -1,4 +1,4 @@
-"""Default capacities that fit the model (include/sinew/model/compile_equality.hpp,
+"""Default capacities that fit the model (include/sinew/compiler/equality.hpp,
 compile_capacities): contacts disabled means no contact capacity; otherwise every contact the
 candidate pairs can produce, unless their memory in one world's Data would exceed MuJoCo's arena
 for the model (mjModel::narena, from <size memory/nstack/nconmax/njmax>); past it, as many

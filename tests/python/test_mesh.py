@@ -1,4 +1,4 @@
-"""Sinew's mesh compilation (include/sinew/model/mesh.hpp) against MuJoCo 3.4.0, on every STL
+"""Sinew's mesh compilation (include/sinew/compiler/mesh.hpp) against MuJoCo 3.4.0, on every STL
 mesh of the MuscleMimic (musclemimic-models) and MyoSuite (myo-sim) models.
 
 Needs the tool built from tests/tools/sinew_mesh_dump.cpp; its path comes from $SINEW_MESH_DUMP (the

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "sinew/imitation/trajectory.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/retarget/deepmimic.hpp"
 #include "sinew/retarget/retarget.hpp"
 #include "model_motion.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include <Eigen/SVD>
 
 #include "sinew/rl/evaluate.hpp"

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/sinew.hpp"
 
 using namespace sinew;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "sinew/integrate/integrate_pos.hpp"
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/kinematics/com_pos.hpp"
 #include "sinew/kinematics/kinematics.hpp"
 #include "sinew/tendon/tendon.hpp"

@@ -21,7 +21,7 @@
 
 #include "sinew/io/npy.hpp"
 #include "sinew/io/stl.hpp"
-#include "sinew/model/mesh.hpp"
+#include "sinew/compiler/mesh.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "sinew/io/mjcf.hpp"
+#include "sinew/compiler/compiler.hpp"
 #include "sinew/io/npy.hpp"
 
 int main(int argc, char** argv) {

@@ -1,5 +1,5 @@
 // The collision stage of one world (mj_collision): walks the model's precomputed candidate pairs
-// (Model::collision_pair, model/compile_contact.hpp), applies the bounding-sphere test with the
+// (Model::collision_pair, compiler/contact.hpp), applies the bounding-sphere test with the
 // pair's margin, runs the narrowphase and writes mjContact-like records into Data.
 //
 //   sinew::collision_world(model_view, data_view.world(w));   // after kinematics (fwd_position)

@@ -21,7 +21,6 @@
 #pragma once
 #include <cmath>
 
-#include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/kinematics/jacobian.hpp"
 #include "sinew/math/quat.hpp"

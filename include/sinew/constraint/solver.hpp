@@ -39,7 +39,6 @@
 #include <cmath>
 
 #include "sinew/constraint/make_constraint.hpp"
-#include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/factor_m.hpp"
 #include "sinew/math/cholesky.hpp"

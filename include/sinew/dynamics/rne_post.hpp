@@ -16,7 +16,6 @@
 // framelinacc, frameangacc; subtreelinvel, subtreeangmom), as MuJoCo's mj_sensorVel/Acc do.
 // Reads the outputs of forward (qacc, efc_force, contacts).
 #pragma once
-#include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"

@@ -22,7 +22,7 @@
 #include "sinew/imitation/observation.hpp"
 #include "sinew/imitation/reward.hpp"
 #include "sinew/imitation/termination.hpp"
-#include "sinew/model/add_site.hpp"
+#include "sinew/compiler/add_site.hpp"
 #include "sinew/model/device_model.hpp"
 
 namespace sinew {

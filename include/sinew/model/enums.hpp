@@ -1,9 +1,25 @@
 // Enumerations with MuJoCo's numeric values, so model fields compare one to one with mjModel.
 #pragma once
 #include "sinew/config.hpp"
-#include "sinew/constraint/types.hpp"
 
 namespace sinew {
+
+// Constraint enumerations (mjtEq, mjtObj subset, mjtConstraint) and constants, so eq_* and efc_*
+// fields compare one to one with mjModel / mjData.
+enum EqType : int { EQ_CONNECT = 0, EQ_WELD = 1, EQ_JOINT = 2, EQ_TENDON = 3, EQ_FLEX = 4 };
+enum ObjType : int {
+  OBJ_UNKNOWN = 0, OBJ_BODY = 1, OBJ_XBODY = 2, OBJ_JOINT = 3, OBJ_GEOM = 5, OBJ_SITE = 6, OBJ_CAMERA = 7,
+  OBJ_TENDON = 18, OBJ_ACTUATOR = 19
+};
+enum ConstraintType : int {
+  CNSTR_EQUALITY = 0, CNSTR_FRICTION_DOF = 1, CNSTR_FRICTION_TENDON = 2, CNSTR_LIMIT_JOINT = 3,
+  CNSTR_LIMIT_TENDON = 4, CNSTR_CONTACT_FRICTIONLESS = 5, CNSTR_CONTACT_PYRAMIDAL = 6, CNSTR_CONTACT_ELLIPTIC = 7
+};
+constexpr int NEQDATA = 11;  ///< mjNEQDATA: reals per equality in eq_data
+
+/// How a mesh's volume and inertia are computed (mjtMeshInertia, same order; MJCF attribute
+/// <mesh inertia="...">, default legacy in MuJoCo 3.4.0).
+enum class MeshInertia { convex, exact, legacy, shell };
 
 enum JointType : int { JNT_FREE = 0, JNT_BALL = 1, JNT_SLIDE = 2, JNT_HINGE = 3 };
 

@@ -123,7 +123,7 @@ struct ModelSizes {
   int neq = 0;        ///< equality constraints (parsed, simulated from the constraint issue on)
   int npair = 0;      ///< explicit contact pairs (parsed)
   int nexclude = 0;   ///< contact excludes (parsed)
-  int nsensor = 0;    ///< sensors (model/compile_sensor.hpp; computed by sensor/sensor.hpp)
+  int nsensor = 0;    ///< sensors (compiler/sensor.hpp; computed by sensor/sensor.hpp)
   int nsensordata = 0;  ///< values of all sensors (Data::sensordata)
   // Muscle models (muscle/select.hpp, compile_muscle_models): actuator_musclekind (-1: not a
   // muscle, else the policy's index in the compile-time MuscleModels list; 0 is MuJoCo's muscle),
@@ -133,7 +133,7 @@ struct ModelSizes {
   int nmuscle = 0;      ///< muscle actuators (dyn, gain and bias type muscle)
   int nmusclekind = 0;  ///< kinds in the list the model was compiled with (0: not compiled, all MuJoCo)
   int nmuscleprm = 0;   ///< reals per actuator in actuator_muscleprm (the list's largest nprm)
-  // Collision (model/compile_contact.hpp): collision_pair holds every geom pair the collision
+  // Collision (compiler/contact.hpp): collision_pair holds every geom pair the collision
   // stage may test, (geom1, geom2, ipair) with ipair the explicit <pair> index or -1 for a
   // bitmask pair, already filtered (contype/conaffinity, welds, parent-child, excludes) and in
   // MuJoCo's processing order. nconmax: contact capacity per world in Data
@@ -149,11 +149,11 @@ struct ModelSizes {
   long long narena = 0;   ///< MuJoCo's arena size in bytes (mjModel::narena)
   long long size_memory = -1;  ///< <size memory> in bytes (-1: not given)
   int size_nstack = -1, size_nconmax = -1, size_njmax = -1;  ///< <size> hints (-1: not given)
-  // Constraint rows (model/compile_equality.hpp, constraint/make_constraint.hpp): njmax rows per
+  // Constraint rows (compiler/equality.hpp, constraint/make_constraint.hpp): njmax rows per
   // world in Data (efc_*); the loader sets the worst case (compile_constraint_sizes); rows past it
   // are dropped and counted in nefcoverflow.
   int njmax = 0;        ///< constraint-row capacity per world
-  // Constraint-solver work space per world (model/compile_equality.hpp compile_solver_sizes,
+  // Constraint-solver work space per world (compiler/equality.hpp compile_solver_sizes,
   // from opt.solver and opt.cone; recomputed by apply_option): the Newton Hessian and its
   // factor (nv x nv), the factor with elliptic-cone terms, the elliptic contacts' local
   // Hessians (36 per contact), PGS's dense AR matrix (njmax x njmax) and noslip's M^-1 J'.

@@ -51,7 +51,6 @@
 #include <string>
 #include <vector>
 
-#include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/exec/parallel_for.hpp"
 #include "sinew/imitation/trajectory.hpp"

@@ -1,5 +1,5 @@
 // The sensor stage (mj_sensorPos, mj_sensorVel, mj_sensorAcc without noise): fills
-// Data::sensordata at the addresses model/compile_sensor.hpp assigned, with MuJoCo's values for
+// Data::sensordata at the addresses compiler/sensor.hpp assigned, with MuJoCo's values for
 // the types sensor_computed() lists. Every input a sensor reads is final once forward has run, so
 // one pass at the end of forward_world gives what MuJoCo's three passes give. Sensors Sinew does
 // not compute (listed in a load warning) read NaN. With DSBL_SENSOR sensordata is left alone, as
@@ -12,7 +12,6 @@
 #pragma once
 #include <cmath>
 
-#include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/rne_post.hpp"
 #include "sinew/sensor/ray.hpp"

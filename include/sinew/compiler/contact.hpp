@@ -35,7 +35,7 @@
 
 #include "sinew/collision/dispatch.hpp"
 #include "sinew/io/error.hpp"
-#include "sinew/model/compile_tendon.hpp"
+#include "sinew/compiler/tendon.hpp"
 #include "sinew/model/model.hpp"
 
 namespace sinew {
@@ -51,75 +51,45 @@ inline std::string geom_label(const Model<double>& m, int g) {
   return (n.empty() ? "#" + std::to_string(g) : "'" + n + "'") + " (" + geom_type_name(m.geom_type[size_t(g)]) + ")";
 }
 
-}  // namespace contact_compile_detail
 
-/// `unsupported`: when given, pairs of geom types Sinew cannot collide yet are left out and
-/// listed there (the MJCF loader turns the list into one warning); when null they are a
-/// ModelError.
-inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsupported = nullptr) {
+/// An explicit <pair>, its geoms ordered by body and its signature (b1 << 16) + b2.
+struct Pair { int g1, g2, sig, dim; double solref[2], solreffriction[2], solimp[5], margin, gap, friction[5]; const PendingElement* src; };
+
+/// Reads a resolved <pair> element (MuJoCo's defaults where unset).
+inline Pair read_pair(const Model<double>& m, const PendingElement& p) {
   using namespace tendon_compile_detail;
-  using namespace contact_compile_detail;
-  struct Pair { int g1, g2, sig, dim; double solref[2], solreffriction[2], solimp[5], margin, gap, friction[5]; const PendingElement* src; };
-  std::vector<Pair> pairs;
-  std::vector<int> excl;
-  for (const auto& p : m.pending) {
-    if (p.section != "contact") continue;
-    if (p.kind == "pair") {
-      Pair q{};
-      const std::string* n1 = attr(p, "geom1");
-      const std::string* n2 = attr(p, "geom2");
-      q.g1 = n1 ? Model<double>::find(m.geom_names, *n1) : -1;
-      q.g2 = n2 ? Model<double>::find(m.geom_names, *n2) : -1;
-      if (q.g1 < 0) fail(p, "pair: unknown geom1 '" + (n1 ? *n1 : std::string()) + "'");
-      if (q.g2 < 0) fail(p, "pair: unknown geom2 '" + (n2 ? *n2 : std::string()) + "'");
-      const double cd = real(p, "condim", 3);
-      q.dim = cd == 1 || cd == 3 || cd == 4 || cd == 6 ? int(cd) : 0;  // no cast of NaN or 9e9 (undefined)
-      if (q.dim != 1 && q.dim != 3 && q.dim != 4 && q.dim != 6) fail(p, "pair: condim must be 1, 3, 4 or 6");
-      q.friction[0] = 1; q.friction[1] = 1; q.friction[2] = 0.005; q.friction[3] = 1e-4; q.friction[4] = 1e-4;
-      reals(p, "friction", q.friction, 5);
-      q.solref[0] = 0.02; q.solref[1] = 1;
-      reals(p, "solref", q.solref, 2);
-      reals(p, "solreffriction", q.solreffriction, 2);
-      const double si[5] = {0.9, 0.95, 0.001, 0.5, 2};
-      std::copy(si, si + 5, q.solimp);
-      reals(p, "solimp", q.solimp, 5);
-      q.margin = real(p, "margin", 0);
-      q.gap = real(p, "gap", 0);
-      int b1 = m.geom_bodyid[size_t(q.g1)], b2 = m.geom_bodyid[size_t(q.g2)];
-      if (b1 > b2) { std::swap(q.g1, q.g2); std::swap(b1, b2); }
-      q.sig = (b1 << 16) + b2;
-      q.src = &p;
-      pairs.push_back(q);
-    } else if (p.kind == "exclude") {
-      const std::string* n1 = attr(p, "body1");
-      const std::string* n2 = attr(p, "body2");
-      int b1 = n1 ? Model<double>::find(m.body_names, *n1) : -1;
-      int b2 = n2 ? Model<double>::find(m.body_names, *n2) : -1;
-      if (b1 < 0) fail(p, "exclude: unknown body1 '" + (n1 ? *n1 : std::string()) + "'");
-      if (b2 < 0) fail(p, "exclude: unknown body2 '" + (n2 ? *n2 : std::string()) + "'");
-      excl.push_back((std::min(b1, b2) << 16) + std::max(b1, b2));
-    }
-  }
-  std::stable_sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.sig < b.sig; });
-  std::sort(excl.begin(), excl.end());
+  Pair q{};
+  const std::string* n1 = attr(p, "geom1");
+  const std::string* n2 = attr(p, "geom2");
+  q.g1 = n1 ? Model<double>::find(m.geom_names, *n1) : -1;
+  q.g2 = n2 ? Model<double>::find(m.geom_names, *n2) : -1;
+  if (q.g1 < 0) fail(p, "pair: unknown geom1 '" + (n1 ? *n1 : std::string()) + "'");
+  if (q.g2 < 0) fail(p, "pair: unknown geom2 '" + (n2 ? *n2 : std::string()) + "'");
+  const double cd = real(p, "condim", 3);
+  q.dim = cd == 1 || cd == 3 || cd == 4 || cd == 6 ? int(cd) : 0;  // no cast of NaN or 9e9 (undefined)
+  if (q.dim != 1 && q.dim != 3 && q.dim != 4 && q.dim != 6) fail(p, "pair: condim must be 1, 3, 4 or 6");
+  q.friction[0] = 1; q.friction[1] = 1; q.friction[2] = 0.005; q.friction[3] = 1e-4; q.friction[4] = 1e-4;
+  reals(p, "friction", q.friction, 5);
+  q.solref[0] = 0.02; q.solref[1] = 1;
+  reals(p, "solref", q.solref, 2);
+  reals(p, "solreffriction", q.solreffriction, 2);
+  const double si[5] = {0.9, 0.95, 0.001, 0.5, 2};
+  std::copy(si, si + 5, q.solimp);
+  reals(p, "solimp", q.solimp, 5);
+  q.margin = real(p, "margin", 0);
+  q.gap = real(p, "gap", 0);
+  int b1 = m.geom_bodyid[size_t(q.g1)], b2 = m.geom_bodyid[size_t(q.g2)];
+  if (b1 > b2) { std::swap(q.g1, q.g2); std::swap(b1, b2); }
+  q.sig = (b1 << 16) + b2;
+  q.src = &p;
+  return q;
+}
 
-  m.npair = int(pairs.size());
-  m.nexclude = int(excl.size());
-  m.pair_dim.assign(pairs.size(), 0); m.pair_geom1.assign(pairs.size(), 0); m.pair_geom2.assign(pairs.size(), 0);
-  m.pair_signature.assign(pairs.size(), 0);
-  m.pair_solref.assign(2 * pairs.size(), 0); m.pair_solreffriction.assign(2 * pairs.size(), 0);
-  m.pair_solimp.assign(5 * pairs.size(), 0); m.pair_margin.assign(pairs.size(), 0); m.pair_gap.assign(pairs.size(), 0);
-  m.pair_friction.assign(5 * pairs.size(), 0);
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    const Pair& q = pairs[i];
-    m.pair_dim[i] = q.dim; m.pair_geom1[i] = q.g1; m.pair_geom2[i] = q.g2; m.pair_signature[i] = q.sig;
-    for (int k = 0; k < 2; ++k) { m.pair_solref[2 * i + k] = q.solref[k]; m.pair_solreffriction[2 * i + k] = q.solreffriction[k]; }
-    for (int k = 0; k < 5; ++k) { m.pair_solimp[5 * i + k] = q.solimp[k]; m.pair_friction[5 * i + k] = q.friction[k]; }
-    m.pair_margin[i] = q.margin; m.pair_gap[i] = q.gap;
-  }
-  m.exclude_signature = excl;
-
-  // ---- body pairs of the broadphase (state-independent part)
+/// The body pairs of the broadphase (its state-independent part, as mj_collision's): signatures
+/// (b1 << 16) + b2, sorted and unique, of bodies whose geoms can collide (contype/conaffinity),
+/// not welded together, not parent and child (filterparent); the world and static planes pair
+/// with every moving body.
+inline std::vector<int> body_pairs(const Model<double>& m) {
   const int nbody = m.nbody;
   const bool filterparent = !m.opt.disabled(DSBL_FILTERPARENT);
   std::vector<int> btype(size_t(nbody), 0), baff(size_t(nbody), 0);
@@ -155,6 +125,53 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
     }
   std::sort(sigs.begin(), sigs.end());
   sigs.erase(std::unique(sigs.begin(), sigs.end()), sigs.end());
+  return sigs;
+}
+
+}  // namespace contact_compile_detail
+
+/// `unsupported`: when given, pairs of geom types Sinew cannot collide yet are left out and
+/// listed there (the MJCF loader turns the list into one warning); when null they are a
+/// ModelError.
+inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsupported = nullptr) {
+  using namespace tendon_compile_detail;
+  using namespace contact_compile_detail;
+  std::vector<Pair> pairs;
+  std::vector<int> excl;
+  for (const auto& p : m.pending) {
+    if (p.section != "contact") continue;
+    if (p.kind == "pair") {
+      pairs.push_back(read_pair(m, p));
+    } else if (p.kind == "exclude") {
+      const std::string* n1 = attr(p, "body1");
+      const std::string* n2 = attr(p, "body2");
+      int b1 = n1 ? Model<double>::find(m.body_names, *n1) : -1;
+      int b2 = n2 ? Model<double>::find(m.body_names, *n2) : -1;
+      if (b1 < 0) fail(p, "exclude: unknown body1 '" + (n1 ? *n1 : std::string()) + "'");
+      if (b2 < 0) fail(p, "exclude: unknown body2 '" + (n2 ? *n2 : std::string()) + "'");
+      excl.push_back((std::min(b1, b2) << 16) + std::max(b1, b2));
+    }
+  }
+  std::stable_sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.sig < b.sig; });
+  std::sort(excl.begin(), excl.end());
+
+  m.npair = int(pairs.size());
+  m.nexclude = int(excl.size());
+  m.pair_dim.assign(pairs.size(), 0); m.pair_geom1.assign(pairs.size(), 0); m.pair_geom2.assign(pairs.size(), 0);
+  m.pair_signature.assign(pairs.size(), 0);
+  m.pair_solref.assign(2 * pairs.size(), 0); m.pair_solreffriction.assign(2 * pairs.size(), 0);
+  m.pair_solimp.assign(5 * pairs.size(), 0); m.pair_margin.assign(pairs.size(), 0); m.pair_gap.assign(pairs.size(), 0);
+  m.pair_friction.assign(5 * pairs.size(), 0);
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const Pair& q = pairs[i];
+    m.pair_dim[i] = q.dim; m.pair_geom1[i] = q.g1; m.pair_geom2[i] = q.g2; m.pair_signature[i] = q.sig;
+    for (int k = 0; k < 2; ++k) { m.pair_solref[2 * i + k] = q.solref[k]; m.pair_solreffriction[2 * i + k] = q.solreffriction[k]; }
+    for (int k = 0; k < 5; ++k) { m.pair_solimp[5 * i + k] = q.solimp[k]; m.pair_friction[5 * i + k] = q.friction[k]; }
+    m.pair_margin[i] = q.margin; m.pair_gap[i] = q.gap;
+  }
+  m.exclude_signature = excl;
+
+  const std::vector<int> sigs = contact_compile_detail::body_pairs(m);
 
   // ---- candidate geom pairs in MuJoCo's order
   std::vector<int> rows;  // (g1, g2, ipair)

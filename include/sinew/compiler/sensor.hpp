@@ -15,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "sinew/constraint/types.hpp"
-#include "sinew/model/compile_tendon.hpp"
+#include "sinew/compiler/tendon.hpp"
 #include "sinew/model/model.hpp"
 
 namespace sinew {

@@ -29,7 +29,6 @@
 #include <string>
 #include <vector>
 
-#include "sinew/constraint/types.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/crb.hpp"
 #include "sinew/dynamics/factor_m.hpp"
@@ -38,7 +37,7 @@
 #include "sinew/kinematics/jacobian.hpp"
 #include "sinew/kinematics/kinematics.hpp"
 #include "sinew/math/quat.hpp"
-#include "sinew/model/compile_tendon.hpp"
+#include "sinew/compiler/tendon.hpp"
 #include "sinew/model/model.hpp"
 
 namespace sinew {
@@ -191,6 +190,61 @@ inline int lookup(const PendingElement& p, const std::vector<std::string>& names
     if (names[i] == *s) return int(i);
   fail(p, std::string("unknown ") + what + " '" + *s + "' in attribute '" + key + "'");
 }
+
+/// Equality i's eq_* fields from its resolved element (defaults as mjs_defaultEquality).
+inline void read_equality(Model<double>& m, const PendingElement& p, size_t i) {
+  double* data = &m.eq_data[NEQDATA * i];
+  data[1] = 1; data[10] = 1;  // mjs_defaultEquality
+  double sr[2] = {0.02, 1}, si[5] = {0.9, 0.95, 0.001, 0.5, 2};
+  reals(p, "solref", sr, 2);
+  reals(p, "solimp", si, 5);
+  for (int k = 0; k < 2; ++k) m.eq_solref[2 * i + size_t(k)] = sr[k];
+  for (int k = 0; k < 5; ++k) m.eq_solimp[5 * i + size_t(k)] = si[k];
+  if (const std::string* a = attr(p, "active")) {
+    if (*a == "true") m.eq_active0[i] = 1;
+    else if (*a == "false") m.eq_active0[i] = 0;
+    else fail(p, "attribute 'active' must be 'true' or 'false', got '" + *a + "'");
+  }
+  if (p.kind == "connect" || p.kind == "weld") {
+    const bool weld = p.kind == "weld";
+    m.eq_type[i] = weld ? EQ_WELD : EQ_CONNECT;
+    const bool hasb = attr(p, "body1") || attr(p, "body2"), hass = attr(p, "site1") || attr(p, "site2");
+    if (hasb && hass) fail(p, "body and site semantics cannot be mixed in a " + p.kind + " equality");
+    if (hass) {
+      m.eq_objtype[i] = OBJ_SITE;
+      m.eq_obj1id[i] = lookup(p, m.site_names, "site1", "site", true);
+      m.eq_obj2id[i] = lookup(p, m.site_names, "site2", "site", true);
+      if (weld) { reals(p, "anchor", data, 3); reals(p, "torquescale", data + 10, 1); }
+    } else {
+      m.eq_objtype[i] = OBJ_BODY;
+      m.eq_obj1id[i] = lookup(p, m.body_names, "body1", "body", true);
+      const int b2 = lookup(p, m.body_names, "body2", "body", false);
+      m.eq_obj2id[i] = b2 < 0 ? 0 : b2;
+      data[0] = data[1] = data[2] = 0;
+      reals(p, "anchor", data, 3);
+      if (weld) { reals(p, "relpose", data + 3, 7); reals(p, "torquescale", data + 10, 1); }
+    }
+  } else if (p.kind == "joint") {
+    m.eq_type[i] = EQ_JOINT;
+    m.eq_objtype[i] = OBJ_UNKNOWN;  // MuJoCo 3.4 records no object type for joint equalities
+    m.eq_obj1id[i] = lookup(p, m.jnt_names, "joint1", "joint", true);
+    m.eq_obj2id[i] = lookup(p, m.jnt_names, "joint2", "joint", false);
+    for (int k = 0; k < 2; ++k) {
+      const int j = k ? m.eq_obj2id[i] : m.eq_obj1id[i];
+      if (j >= 0 && m.jnt_type[size_t(j)] != JNT_HINGE && m.jnt_type[size_t(j)] != JNT_SLIDE)
+        fail(p, "only hinge and slide joints can be coupled by a joint equality");
+    }
+    reals(p, "polycoef", data, 5);
+  } else if (p.kind == "tendon") {
+    m.eq_type[i] = EQ_TENDON;
+    m.eq_objtype[i] = OBJ_UNKNOWN;  // nor for tendon equalities
+    m.eq_obj1id[i] = lookup(p, m.tendon_names, "tendon1", "tendon", true);
+    m.eq_obj2id[i] = lookup(p, m.tendon_names, "tendon2", "tendon", false);
+    reals(p, "polycoef", data, 5);
+  } else {
+    fail(p, "equality '" + p.kind + "' is not supported");
+  }
+}
 }  // namespace equality_compile_detail
 
 /// Compiles Model::pending equality constraints and the invweight0 constants (see the header).
@@ -208,60 +262,7 @@ inline void compile_equality(Model<double>& m) {
   m.body_invweight0.assign(2 * size_t(m.nbody), 0.0);
   m.stat_meaninertia.assign(1, 1.0);
 
-  for (size_t i = 0; i < ne; ++i) {
-    const PendingElement& p = *eqs[i];
-    double* data = &m.eq_data[NEQDATA * i];
-    data[1] = 1; data[10] = 1;  // mjs_defaultEquality
-    double sr[2] = {0.02, 1}, si[5] = {0.9, 0.95, 0.001, 0.5, 2};
-    reals(p, "solref", sr, 2);
-    reals(p, "solimp", si, 5);
-    for (int k = 0; k < 2; ++k) m.eq_solref[2 * i + size_t(k)] = sr[k];
-    for (int k = 0; k < 5; ++k) m.eq_solimp[5 * i + size_t(k)] = si[k];
-    if (const std::string* a = attr(p, "active")) {
-      if (*a == "true") m.eq_active0[i] = 1;
-      else if (*a == "false") m.eq_active0[i] = 0;
-      else fail(p, "attribute 'active' must be 'true' or 'false', got '" + *a + "'");
-    }
-    if (p.kind == "connect" || p.kind == "weld") {
-      const bool weld = p.kind == "weld";
-      m.eq_type[i] = weld ? EQ_WELD : EQ_CONNECT;
-      const bool hasb = attr(p, "body1") || attr(p, "body2"), hass = attr(p, "site1") || attr(p, "site2");
-      if (hasb && hass) fail(p, "body and site semantics cannot be mixed in a " + p.kind + " equality");
-      if (hass) {
-        m.eq_objtype[i] = OBJ_SITE;
-        m.eq_obj1id[i] = lookup(p, m.site_names, "site1", "site", true);
-        m.eq_obj2id[i] = lookup(p, m.site_names, "site2", "site", true);
-        if (weld) { reals(p, "anchor", data, 3); reals(p, "torquescale", data + 10, 1); }
-      } else {
-        m.eq_objtype[i] = OBJ_BODY;
-        m.eq_obj1id[i] = lookup(p, m.body_names, "body1", "body", true);
-        const int b2 = lookup(p, m.body_names, "body2", "body", false);
-        m.eq_obj2id[i] = b2 < 0 ? 0 : b2;
-        data[0] = data[1] = data[2] = 0;
-        reals(p, "anchor", data, 3);
-        if (weld) { reals(p, "relpose", data + 3, 7); reals(p, "torquescale", data + 10, 1); }
-      }
-    } else if (p.kind == "joint") {
-      m.eq_type[i] = EQ_JOINT;
-      m.eq_objtype[i] = OBJ_UNKNOWN;  // MuJoCo 3.4 records no object type for joint equalities
-      m.eq_obj1id[i] = lookup(p, m.jnt_names, "joint1", "joint", true);
-      m.eq_obj2id[i] = lookup(p, m.jnt_names, "joint2", "joint", false);
-      for (int k = 0; k < 2; ++k) {
-        const int j = k ? m.eq_obj2id[i] : m.eq_obj1id[i];
-        if (j >= 0 && m.jnt_type[size_t(j)] != JNT_HINGE && m.jnt_type[size_t(j)] != JNT_SLIDE)
-          fail(p, "only hinge and slide joints can be coupled by a joint equality");
-      }
-      reals(p, "polycoef", data, 5);
-    } else if (p.kind == "tendon") {
-      m.eq_type[i] = EQ_TENDON;
-      m.eq_objtype[i] = OBJ_UNKNOWN;  // nor for tendon equalities
-      m.eq_obj1id[i] = lookup(p, m.tendon_names, "tendon1", "tendon", true);
-      m.eq_obj2id[i] = lookup(p, m.tendon_names, "tendon2", "tendon", false);
-      reals(p, "polycoef", data, 5);
-    } else {
-      fail(p, "equality '" + p.kind + "' is not supported");
-    }
-  }
+  for (size_t i = 0; i < ne; ++i) read_equality(m, *eqs[i], i);
 
   // constants at qpos0 (mj_setConst set0)
   if (m.nbody == 0) return;

@@ -1,4 +1,4 @@
-// Mesh loading (io/stl.hpp) and compilation (model/mesh.hpp) on solids with known mass
+// Mesh loading (io/stl.hpp) and compilation (compiler/mesh.hpp) on solids with known mass
 // properties, binary vs ASCII STL, MuJoCo's checks and messages, and eig3.
 // MuJoCo-oracle comparisons on the real models live in tests/python/test_mesh.py.
 #include <doctest/doctest.h>
@@ -15,7 +15,7 @@
 
 #include "sinew/io/stl.hpp"
 #include "sinew/math/eig3.hpp"
-#include "sinew/model/mesh.hpp"
+#include "sinew/compiler/mesh.hpp"
 
 namespace {
 

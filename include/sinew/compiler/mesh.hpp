@@ -63,6 +63,7 @@
 #include "sinew/io/error.hpp"
 #include "sinew/io/stl.hpp"
 #include "sinew/math/eig3.hpp"
+#include "sinew/model/enums.hpp"
 
 // qhull (Debian's libqhull-dev, reentrant libqhull_r: link qhull_r), MuJoCo's hull builder.
 #include <libqhull_r/libqhull_r.h>
@@ -72,10 +73,6 @@
 #undef False
 
 namespace sinew {
-
-/// How a mesh's volume and inertia are computed (mjtMeshInertia, same order; MJCF attribute
-/// <mesh inertia="...">, default legacy in MuJoCo 3.4.0).
-enum class MeshInertia { convex, exact, legacy, shell };
 
 /// A compiled mesh asset: processed geometry and mass properties (mjCMesh after Process()).
 struct CompiledMesh {
@@ -250,25 +247,13 @@ inline std::vector<int> graph_faces(const std::vector<int>& graph) {
   return std::vector<int>(f, f + 3 * numface);
 }
 
-}  // namespace detail
-
-/// Compiles a mesh asset as MuJoCo 3.4.0 does for mass properties (see the header comment).
-/// scale, refpos, refquat: the <mesh> attributes. `where` names the mesh in error messages.
-/// Throws ModelError with MuJoCo's messages.
-/// needhull: a collision geom uses the mesh (MuJoCo's needhull_: the hull graph is built then,
-/// and whenever inertia is convex or faces are missing); maxhullvert: <mesh maxhullvert>, -1 all.
-inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], MeshInertia mode,
-                                 const double refpos[3], const double refquat[4],
-                                 const std::string& where, bool needhull = false, int maxhullvert = -1) {
+/// MuJoCo's CheckInitialMesh (sizes, finite vertices, face indices), the winding flip of
+/// left-handed scales on file meshes, and the orientation check of exact inertia (repeated
+/// half-edges of non-degenerate faces).
+inline void check_mesh(CompiledMesh& m, const MeshSource& src, const double scale[3], MeshInertia mode,
+                       const std::string& where) {
   auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
-  using detail::mesh_triangle;
   constexpr double minval = min_val<double>();
-
-  CompiledMesh m;
-  m.mode = mode;
-  m.vert = src.vert;
-  m.face = src.face;
-
   // CheckInitialMesh
   if (m.vert.size() % 3) throw fail("vertex data must be a multiple of 3");
   if (m.vert.size() < 12) throw fail("at least 4 vertices required");
@@ -305,20 +290,12 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
                  "the vertices " + std::to_string(it->first + 1) + " and " +
                  std::to_string(it->second + 1) + ".");
   }
+}
 
-  // convex hull graph (MakeGraph, on the vertices as read) when a collision geom or convex
-  // inertia needs it or no faces were given; its triangles replace missing faces (CopyGraph)
-  if (needhull || mode == MeshInertia::convex || m.face.empty()) {
-    try {
-      m.graph = detail::make_graph(m.vert, maxhullvert);
-    } catch (const std::runtime_error& e) {
-      throw fail(std::string("qhull error: ") + e.what());
-    }
-    m.hull = detail::graph_faces(m.graph);
-    if (m.face.empty()) m.face = m.hull;
-  }
-
-  // ApplyTransformations: refpos, refquat, scale
+/// ApplyTransformations: refpos, refquat, scale.
+inline void apply_transformations(CompiledMesh& m, const double refpos[3], const double refquat[4],
+                                  const double scale[3]) {
+  const int nvert = m.nvert();
   if (refpos[0] != 0 || refpos[1] != 0 || refpos[2] != 0) {
     for (int i = 0; i < nvert; ++i)
       for (int k = 0; k < 3; ++k) m.vert[3 * i + k] -= refpos[k];
@@ -333,10 +310,16 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
     for (int i = 0; i < nvert; ++i)
       for (int k = 0; k < 3; ++k) m.vert[3 * i + k] *= scale[k];
   }
+}
 
+/// The area-weighted face centroid, then the volume (or, for shell inertia, the surface) and the
+/// centre of mass over the triangles F, as mjCMesh::Process.
+inline void mesh_com(CompiledMesh& m, MeshInertia mode, const std::vector<int>& F, double com[3],
+                     const std::string& where) {
+  auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
+  using detail::mesh_triangle;
+  constexpr double minval = min_val<double>();
   const double* V = m.vert.data();
-  auto vp = [&](const std::vector<double>& vv, int id) { return vv.data() + 3 * size_t(id); };
-
   // area-weighted centroid of the faces
   double facecen[3] = {0, 0, 0}, total_area = 0;
   for (size_t i = 0; i < m.face.size(); i += 3) {
@@ -351,11 +334,7 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
   else
     throw fail("mesh surface area is too small");
 
-  // triangles integrated for volume and inertia
-  const std::vector<int>& F = (mode == MeshInertia::convex) ? m.hull : m.face;
-
   // volume (or surface) and centre of mass
-  double com[3] = {0, 0, 0};
   if (mode == MeshInertia::shell) {
     double surface = 0;
     for (size_t i = 0; i < m.face.size(); i += 3) {
@@ -388,6 +367,49 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
       throw fail("mesh volume is too small. Try setting inertia to shell");
     }
   }
+}
+
+}  // namespace detail
+
+/// Compiles a mesh asset as MuJoCo 3.4.0 does for mass properties (see the header comment).
+/// scale, refpos, refquat: the <mesh> attributes. `where` names the mesh in error messages.
+/// Throws ModelError with MuJoCo's messages.
+/// needhull: a collision geom uses the mesh (MuJoCo's needhull_: the hull graph is built then,
+/// and whenever inertia is convex or faces are missing); maxhullvert: <mesh maxhullvert>, -1 all.
+inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], MeshInertia mode,
+                                 const double refpos[3], const double refquat[4],
+                                 const std::string& where, bool needhull = false, int maxhullvert = -1) {
+  auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
+  using detail::mesh_triangle;
+
+  CompiledMesh m;
+  m.mode = mode;
+  m.vert = src.vert;
+  m.face = src.face;
+
+  detail::check_mesh(m, src, scale, mode, where);
+  const int nvert = m.nvert();
+
+  // convex hull graph (MakeGraph, on the vertices as read) when a collision geom or convex
+  // inertia needs it or no faces were given; its triangles replace missing faces (CopyGraph)
+  if (needhull || mode == MeshInertia::convex || m.face.empty()) {
+    try {
+      m.graph = detail::make_graph(m.vert, maxhullvert);
+    } catch (const std::runtime_error& e) {
+      throw fail(std::string("qhull error: ") + e.what());
+    }
+    m.hull = detail::graph_faces(m.graph);
+    if (m.face.empty()) m.face = m.hull;
+  }
+
+  detail::apply_transformations(m, refpos, refquat, scale);
+
+  auto vp = [&](const std::vector<double>& vv, int id) { return vv.data() + 3 * size_t(id); };
+
+  // triangles integrated for volume and inertia
+  const std::vector<int>& F = (mode == MeshInertia::convex) ? m.hull : m.face;
+  double com[3] = {0, 0, 0};
+  detail::mesh_com(m, mode, F, com, where);
 
   // inertia about the centre of mass (also recomputes volume / surface)
   std::vector<double> vc(m.vert.size());

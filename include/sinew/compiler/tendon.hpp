@@ -97,6 +97,113 @@ inline void check_limited(const PendingElement& p, bool autolimits, const char* 
 
 }  // namespace tendon_compile_detail
 
+namespace tendon_compile_detail {
+
+/// The tendon_*, wrap_* and ten_J row arrays for nten tendons with nwrap path elements.
+inline void allocate_tendons(Model<double>& m, int nten, int nwrap) {
+  auto sz = [](int n, int dim) { return size_t(n) * size_t(dim); };
+  m.tendon_adr.assign(sz(nten, 1), 0); m.tendon_num.assign(sz(nten, 1), 0);
+  m.tendon_limited.assign(sz(nten, 1), 0); m.tendon_actfrclimited.assign(sz(nten, 1), 0);
+  m.tendon_group.assign(sz(nten, 1), 0);
+  m.ten_J_rowadr.assign(sz(nten, 1), 0); m.ten_J_rownnz.assign(sz(nten, 1), 0);
+  m.wrap_type.assign(sz(nwrap, 1), 0); m.wrap_objid.assign(sz(nwrap, 1), -1); m.wrap_prm.assign(sz(nwrap, 1), 0.0);
+  m.tendon_solref_lim.assign(sz(nten, 2), 0.0); m.tendon_solimp_lim.assign(sz(nten, 5), 0.0);
+  m.tendon_solref_fri.assign(sz(nten, 2), 0.0); m.tendon_solimp_fri.assign(sz(nten, 5), 0.0);
+  m.tendon_range.assign(sz(nten, 2), 0.0); m.tendon_actfrcrange.assign(sz(nten, 2), 0.0);
+  m.tendon_margin.assign(sz(nten, 1), 0.0); m.tendon_stiffness.assign(sz(nten, 1), 0.0);
+  m.tendon_damping.assign(sz(nten, 1), 0.0); m.tendon_armature.assign(sz(nten, 1), 0.0);
+  m.tendon_frictionloss.assign(sz(nten, 1), 0.0); m.tendon_lengthspring.assign(sz(nten, 2), 0.0);
+  m.tendon_length0.assign(sz(nten, 1), 0.0); m.tendon_invweight0.assign(sz(nten, 1), 0.0);
+}
+
+/// Wrap object i of tendon t (path element c of p) into wrap_type / wrap_objid / wrap_prm at w.
+inline void read_wrap(Model<double>& m, const PendingElement& p, const PendingElement& c, int t, int i, size_t w,
+                      const std::string& label) {
+  if (c.kind == "joint") {
+    const std::string& jn = required(p, c, "joint");
+    const int id = Model<double>::find(m.jnt_names, jn);
+    if (id < 0) fail(p, "joint '" + jn + "' not found in tendon " + std::to_string(t) + ", wrap " + std::to_string(i));
+    const std::string* cs = attr(c, "coef");
+    if (!cs) fail(p, "<joint> in the path of " + label + " requires attribute 'coef'");
+    m.wrap_type[w] = WRAP_JOINT;
+    m.wrap_objid[w] = id;
+    m.wrap_prm[w] = real(c, "coef", 0);
+  } else if (c.kind == "site") {
+    const std::string& sn = required(p, c, "site");
+    const int id = Model<double>::find(m.site_names, sn);
+    if (id < 0) fail(p, "site '" + sn + "' not found in wrap " + std::to_string(i) + " of " + label);
+    m.wrap_type[w] = WRAP_SITE;
+    m.wrap_objid[w] = id;
+  } else if (c.kind == "geom") {
+    const std::string& gn = required(p, c, "geom");
+    const int id = Model<double>::find(m.geom_names, gn);
+    if (id < 0) fail(p, "geom '" + gn + "' not found in tendon " + std::to_string(t) + ", wrap " + std::to_string(i));
+    const int gt = m.geom_type[size_t(id)];
+    if (gt != GEOM_SPHERE && gt != GEOM_CYLINDER)
+      fail(p, "geom '" + gn + "' in tendon " + std::to_string(t) + ", wrap " + std::to_string(i) +
+                  " is not sphere or cylinder");
+    int side = -1;
+    if (const std::string* ss = attr(c, "sidesite"); ss && !ss->empty()) {
+      side = Model<double>::find(m.site_names, *ss);
+      if (side < 0)
+        fail(p, "side site '" + *ss + "' not found in tendon " + std::to_string(t) + ", wrap " + std::to_string(i));
+    }
+    m.wrap_type[w] = gt == GEOM_CYLINDER ? WRAP_CYLINDER : WRAP_SPHERE;
+    m.wrap_objid[w] = id;
+    m.wrap_prm[w] = double(side);
+  } else if (c.kind == "pulley") {
+    const std::string* ds = attr(c, "divisor");
+    if (!ds) fail(p, "<pulley> in the path of " + label + " requires attribute 'divisor'");
+    const double div = real(c, "divisor", 0);
+    if (div < 0) fail(p, "pulley has negative divisor in tendon " + std::to_string(t) + ", wrap " + std::to_string(i));
+    if (div == 0)
+      fail(p, "pulley has zero divisor in tendon " + std::to_string(t) + ", wrap " + std::to_string(i) +
+                  " (the path length would be infinite)");
+    m.wrap_type[w] = WRAP_PULLEY;
+    m.wrap_objid[w] = -1;
+    m.wrap_prm[w] = div;
+  } else {
+    fail(p, label + ": invalid wrap object <" + c.kind + "> at pos " + std::to_string(i));
+  }
+}
+
+/// MuJoCo's path rules: a fixed tendon holds joints only; a spatial one no consecutive or final
+/// pulleys, sites with a non-pulley neighbour and not repeated, geoms between sites, no geoms
+/// with armature.
+inline void check_path(const Model<double>& m, const PendingElement& p, const std::string& label, int wadr, int num,
+                       bool spatial, double armature) {
+  auto type = [&](int i) { return m.wrap_type[size_t(wadr + i)]; };
+  for (int i = 0; i < num; ++i) {
+    if (!spatial) {
+      if (type(i) != WRAP_JOINT) fail(p, label + ": spatial object found in fixed path at pos " + std::to_string(i));
+      continue;
+    }
+    if (armature < 0) fail(p, label + ": tendon armature cannot be negative");
+    switch (type(i)) {
+      case WRAP_PULLEY:
+        if (i > 0 && type(i - 1) == WRAP_PULLEY) fail(p, label + ": consecutive pulleys (pos " + std::to_string(i) + ")");
+        if (i == num - 1) fail(p, label + ": path ends with pulley");
+        break;
+      case WRAP_SITE:
+        if ((i == 0 || type(i - 1) == WRAP_PULLEY) && (i == num - 1 || type(i + 1) == WRAP_PULLEY))
+          fail(p, label + ": site " + std::to_string(i) + " needs a neighbor that is not a pulley");
+        if (i < num - 1 && type(i + 1) == WRAP_SITE && m.wrap_objid[size_t(wadr + i)] == m.wrap_objid[size_t(wadr + i + 1)])
+          fail(p, label + ": site " + std::to_string(i) + " is repeated");
+        break;
+      case WRAP_SPHERE:
+      case WRAP_CYLINDER:
+        if (i == 0 || i == num - 1 || type(i - 1) != WRAP_SITE || type(i + 1) != WRAP_SITE)
+          fail(p, label + ": geom at pos " + std::to_string(i) + " not bracketed by sites");
+        if (armature > 0) fail(p, label + ": geom wrapping not supported by tendon armature");
+        break;
+      default:
+        fail(p, label + ": joint wrap found in spatial path at pos " + std::to_string(i));
+    }
+  }
+}
+
+}  // namespace tendon_compile_detail
+
 /// Compiles the pending tendons of `m` (see the file comment). `autolimits`: the <compiler>
 /// option (MuJoCo's default true); with false, a range without `limited` is an error.
 inline void compile_tendons(Model<double>& m, bool autolimits = true) {
@@ -111,19 +218,7 @@ inline void compile_tendons(Model<double>& m, bool autolimits = true) {
   for (auto* p : tendons) nwrap += int(p->children.size());
   m.nwrap = nwrap;
 
-  auto sz = [](int n, int dim) { return size_t(n) * size_t(dim); };
-  m.tendon_adr.assign(sz(nten, 1), 0); m.tendon_num.assign(sz(nten, 1), 0);
-  m.tendon_limited.assign(sz(nten, 1), 0); m.tendon_actfrclimited.assign(sz(nten, 1), 0);
-  m.tendon_group.assign(sz(nten, 1), 0);
-  m.ten_J_rowadr.assign(sz(nten, 1), 0); m.ten_J_rownnz.assign(sz(nten, 1), 0);
-  m.wrap_type.assign(sz(nwrap, 1), 0); m.wrap_objid.assign(sz(nwrap, 1), -1); m.wrap_prm.assign(sz(nwrap, 1), 0.0);
-  m.tendon_solref_lim.assign(sz(nten, 2), 0.0); m.tendon_solimp_lim.assign(sz(nten, 5), 0.0);
-  m.tendon_solref_fri.assign(sz(nten, 2), 0.0); m.tendon_solimp_fri.assign(sz(nten, 5), 0.0);
-  m.tendon_range.assign(sz(nten, 2), 0.0); m.tendon_actfrcrange.assign(sz(nten, 2), 0.0);
-  m.tendon_margin.assign(sz(nten, 1), 0.0); m.tendon_stiffness.assign(sz(nten, 1), 0.0);
-  m.tendon_damping.assign(sz(nten, 1), 0.0); m.tendon_armature.assign(sz(nten, 1), 0.0);
-  m.tendon_frictionloss.assign(sz(nten, 1), 0.0); m.tendon_lengthspring.assign(sz(nten, 2), 0.0);
-  m.tendon_length0.assign(sz(nten, 1), 0.0); m.tendon_invweight0.assign(sz(nten, 1), 0.0);
+  allocate_tendons(m, nten, nwrap);
   if (int(m.tendon_names.size()) != nten) {
     m.tendon_names.clear();
     for (auto* p : tendons) m.tendon_names.push_back(p->name);
@@ -183,87 +278,8 @@ inline void compile_tendons(Model<double>& m, bool autolimits = true) {
     if (spatial && num < 2) fail(p, label + ": spatial path must contain at least two objects");
     if (spatial && width <= 0) fail(p, label + " must have positive width");
 
-    // resolve the path
-    for (int i = 0; i < num; ++i) {
-      const PendingElement& c = p.children[size_t(i)];
-      const size_t w = size_t(wadr + i);
-      if (c.kind == "joint") {
-        const std::string& jn = required(p, c, "joint");
-        const int id = Model<double>::find(m.jnt_names, jn);
-        if (id < 0) fail(p, "joint '" + jn + "' not found in tendon " + std::to_string(t) + ", wrap " + std::to_string(i));
-        const std::string* cs = attr(c, "coef");
-        if (!cs) fail(p, "<joint> in the path of " + label + " requires attribute 'coef'");
-        m.wrap_type[w] = WRAP_JOINT;
-        m.wrap_objid[w] = id;
-        m.wrap_prm[w] = real(c, "coef", 0);
-      } else if (c.kind == "site") {
-        const std::string& sn = required(p, c, "site");
-        const int id = Model<double>::find(m.site_names, sn);
-        if (id < 0) fail(p, "site '" + sn + "' not found in wrap " + std::to_string(i) + " of " + label);
-        m.wrap_type[w] = WRAP_SITE;
-        m.wrap_objid[w] = id;
-      } else if (c.kind == "geom") {
-        const std::string& gn = required(p, c, "geom");
-        const int id = Model<double>::find(m.geom_names, gn);
-        if (id < 0) fail(p, "geom '" + gn + "' not found in tendon " + std::to_string(t) + ", wrap " + std::to_string(i));
-        const int gt = m.geom_type[size_t(id)];
-        if (gt != GEOM_SPHERE && gt != GEOM_CYLINDER)
-          fail(p, "geom '" + gn + "' in tendon " + std::to_string(t) + ", wrap " + std::to_string(i) +
-                      " is not sphere or cylinder");
-        int side = -1;
-        if (const std::string* ss = attr(c, "sidesite"); ss && !ss->empty()) {
-          side = Model<double>::find(m.site_names, *ss);
-          if (side < 0)
-            fail(p, "side site '" + *ss + "' not found in tendon " + std::to_string(t) + ", wrap " + std::to_string(i));
-        }
-        m.wrap_type[w] = gt == GEOM_CYLINDER ? WRAP_CYLINDER : WRAP_SPHERE;
-        m.wrap_objid[w] = id;
-        m.wrap_prm[w] = double(side);
-      } else if (c.kind == "pulley") {
-        const std::string* ds = attr(c, "divisor");
-        if (!ds) fail(p, "<pulley> in the path of " + label + " requires attribute 'divisor'");
-        const double div = real(c, "divisor", 0);
-        if (div < 0) fail(p, "pulley has negative divisor in tendon " + std::to_string(t) + ", wrap " + std::to_string(i));
-        if (div == 0)
-          fail(p, "pulley has zero divisor in tendon " + std::to_string(t) + ", wrap " + std::to_string(i) +
-                      " (the path length would be infinite)");
-        m.wrap_type[w] = WRAP_PULLEY;
-        m.wrap_objid[w] = -1;
-        m.wrap_prm[w] = div;
-      } else {
-        fail(p, label + ": invalid wrap object <" + c.kind + "> at pos " + std::to_string(i));
-      }
-    }
-
-    // check the path
-    auto type = [&](int i) { return m.wrap_type[size_t(wadr + i)]; };
-    for (int i = 0; i < num; ++i) {
-      if (!spatial) {
-        if (type(i) != WRAP_JOINT) fail(p, label + ": spatial object found in fixed path at pos " + std::to_string(i));
-        continue;
-      }
-      if (armature < 0) fail(p, label + ": tendon armature cannot be negative");
-      switch (type(i)) {
-        case WRAP_PULLEY:
-          if (i > 0 && type(i - 1) == WRAP_PULLEY) fail(p, label + ": consecutive pulleys (pos " + std::to_string(i) + ")");
-          if (i == num - 1) fail(p, label + ": path ends with pulley");
-          break;
-        case WRAP_SITE:
-          if ((i == 0 || type(i - 1) == WRAP_PULLEY) && (i == num - 1 || type(i + 1) == WRAP_PULLEY))
-            fail(p, label + ": site " + std::to_string(i) + " needs a neighbor that is not a pulley");
-          if (i < num - 1 && type(i + 1) == WRAP_SITE && m.wrap_objid[size_t(wadr + i)] == m.wrap_objid[size_t(wadr + i + 1)])
-            fail(p, label + ": site " + std::to_string(i) + " is repeated");
-          break;
-        case WRAP_SPHERE:
-        case WRAP_CYLINDER:
-          if (i == 0 || i == num - 1 || type(i - 1) != WRAP_SITE || type(i + 1) != WRAP_SITE)
-            fail(p, label + ": geom at pos " + std::to_string(i) + " not bracketed by sites");
-          if (armature > 0) fail(p, label + ": geom wrapping not supported by tendon armature");
-          break;
-        default:
-          fail(p, label + ": joint wrap found in spatial path at pos " + std::to_string(i));
-      }
-    }
+    for (int i = 0; i < num; ++i) read_wrap(m, p, p.children[size_t(i)], t, i, size_t(wadr + i), label);
+    check_path(m, p, label, wadr, num, spatial, armature);
 
     // limits
     if (limited == 2) check_limited(p, autolimits, "", limited, !(range[0] == 0 && range[1] == 0));
