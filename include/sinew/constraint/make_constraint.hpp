@@ -169,6 +169,291 @@ SINEW_INLINE void finish(const ModelView<T>& m, const WorldData<T, L>& d, int r0
   }
 }
 
+// ---- rows of each kind (mj_makeConstraint's order: equality, friction loss, limits, contacts) ----
+
+/// Jacobian rows J(b0, pos0) - J(b1, pos1) of a connect (3 rows) or weld (6 rows) equality i from
+/// row r0 on (rows already zeroed), its violation in cpos and its two bodies in b0, b1.
+template <class T, class L>
+SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T, L>& d, int i, int r0, T* cpos, int& b0,
+                                        int& b1) {
+  const int nv = m.size.nv;
+  constexpr int NEQ = NEQDATA;
+  const T* data = m.eq_data + NEQ * i;
+  const int id0 = m.eq_obj1id[i], id1 = m.eq_obj2id[i], type = m.eq_type[i];
+  const bool site = m.eq_objtype[i] == OBJ_SITE;
+  vec3<T> pos[2];
+  for (int j = 0; j < 2; ++j) {
+    const int id = j ? id1 : id0;
+    if (!site) {
+      const T* anchor = type == EQ_CONNECT ? data + 3 * j : data + 3 * (1 - j);
+      pos[j] = getm(d.xmat, id) * vec3<T>::load(anchor) + get3(d.xpos, id);
+      (j ? b1 : b0) = id;
+    } else {
+      pos[j] = get3(d.site_xpos, id);
+      (j ? b1 : b0) = m.site_bodyid[id];
+    }
+  }
+  const vec3<T> e = pos[0] - pos[1];
+  cpos[0] = e.x; cpos[1] = e.y; cpos[2] = e.z;
+  const vec3<T> off0 = pos[0] - get3(d.subtree_com, m.body_rootid[b0]);
+  const vec3<T> off1 = pos[1] - get3(d.subtree_com, m.body_rootid[b1]);
+  auto xq = [&](int b) { return quat<T>{d.xquat[4 * b], d.xquat[4 * b + 1], d.xquat[4 * b + 2], d.xquat[4 * b + 3]}; };
+  quat<T> q, q1;
+  T ts = T(1);
+  if (type == EQ_WELD) {
+    ts = data[10];
+    if (!site) {
+      q = mul(xq(id0), quat<T>::load(data + 6));
+      q1 = conj(xq(id1));
+    } else {
+      q = mul(xq(b0), quat<T>::load(m.site_quat + 4 * id0));
+      q1 = conj(mul(xq(b1), quat<T>::load(m.site_quat + 4 * id1)));
+    }
+    const quat<T> q2 = mul(q1, q);
+    cpos[3] = q2.x * ts; cpos[4] = q2.y * ts; cpos[5] = q2.z * ts;
+  }
+  // Jacobian difference J(b0, pos0) - J(b1, pos1), column by column
+  for_chain_pair(m, b1, b0, [&](int j, bool on1, bool on0) {
+    vec3<T> p0, r0v, p1, r1v;
+    jac_col(m, d, j, on0, off0, p0, r0v);
+    jac_col(m, d, j, on1, off1, p1, r1v);
+    const vec3<T> dp = p0 - p1;
+    d.efc_J[(r0 + 0) * nv + j] = dp.x; d.efc_J[(r0 + 1) * nv + j] = dp.y; d.efc_J[(r0 + 2) * nv + j] = dp.z;
+    if (type == EQ_WELD) {
+      const vec3<T> ax = r0v - r1v;
+      const quat<T> q2 = mul(q1, quat<T>{T(0), ax.x, ax.y, ax.z});
+      const quat<T> q3 = mul(q2, q);
+      d.efc_J[(r0 + 3) * nv + j] = T(0.5) * q3.x * ts;
+      d.efc_J[(r0 + 4) * nv + j] = T(0.5) * q3.y * ts;
+      d.efc_J[(r0 + 5) * nv + j] = T(0.5) * q3.z * ts;
+    }
+  });
+}
+
+/// Jacobian row (zeroed) and violation cpos[0] of a joint or tendon coupling equality i at row
+/// r0: obj1 - ref1 - polycoef(obj2 - ref2), or obj1 - ref1 - data[0] without a second object.
+template <class T, class L>
+SINEW_INLINE void equality_coupling(const ModelView<T>& m, const WorldData<T, L>& d, int i, int r0, T* cpos) {
+  const int nv = m.size.nv;
+  constexpr int NEQ = NEQDATA;
+  const T* data = m.eq_data + NEQ * i;
+  const int id0 = m.eq_obj1id[i], id1 = m.eq_obj2id[i], type = m.eq_type[i];
+  T p[2] = {T(0), T(0)}, ref[2] = {T(0), T(0)};
+  for (int j = 0; j < 1 + (id1 >= 0); ++j) {
+    const int id = j ? id1 : id0;
+    if (type == EQ_JOINT) {
+      p[j] = d.qpos[m.jnt_qposadr[id]];
+      ref[j] = m.qpos0[m.jnt_qposadr[id]];
+    } else {
+      p[j] = d.ten_length[id];
+      ref[j] = m.tendon_length0[id];
+    }
+  }
+  if (type == EQ_JOINT) d.efc_J[r0 * nv + m.jnt_dofadr[id0]] = T(1);
+  else ten_row(m, d, id0, r0, T(1));
+  if (id1 >= 0) {
+    const T dif = p[1] - ref[1];
+    cpos[0] = p[0] - ref[0] - data[0] -
+              (data[1] * dif + data[2] * dif * dif + data[3] * dif * dif * dif + data[4] * dif * dif * dif * dif);
+    const T deriv = data[1] + T(2) * data[2] * dif + T(3) * data[3] * dif * dif + T(4) * data[4] * dif * dif * dif;
+    if (type == EQ_JOINT) {
+      d.efc_J[r0 * nv + m.jnt_dofadr[id1]] += T(1) * (-deriv);
+    } else {
+      const int adr = m.ten_J_rowadr[id1];
+      for (int k = adr; k < adr + m.ten_J_rownnz[id1]; ++k) d.efc_J[r0 * nv + m.ten_J_colind[k]] += d.ten_J[k] * (-deriv);
+    }
+  } else {
+    cpos[0] = p[0] - ref[0] - data[0];
+  }
+}
+
+/// The rows of the active equalities (connect 3, weld 6, joint and tendon coupling 1).
+template <class T, class L> SINEW_INLINE void equality_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
+  for (int i = 0; i < m.size.neq; ++i) {
+    if (!d.eq_active[i]) continue;
+    const int id0 = m.eq_obj1id[i], id1 = m.eq_obj2id[i], type = m.eq_type[i];
+    const int size = type == EQ_CONNECT ? 3 : type == EQ_WELD ? 6 : 1;
+    const int r0 = reserve(m, d, size);
+    if (r0 < 0) continue;
+    T cpos[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
+    zero_rows(m, d, r0, size);
+    int b0 = 0, b1 = 0;
+    if (type == EQ_CONNECT || type == EQ_WELD) equality_connect_weld(m, d, i, r0, cpos, b0, b1);
+    else equality_coupling(m, d, i, r0, cpos);  // joint or tendon coupling
+    if (row_empty(m, d, r0, size)) continue;
+    commit(d, r0, size, cpos, static_cast<const T*>(nullptr), T(0), CNSTR_EQUALITY, i);
+    // diagApprox
+    for (int k = 0; k < size; ++k) {
+      T da;
+      if (type == EQ_CONNECT) da = m.body_invweight0[2 * b0] + m.body_invweight0[2 * b1];
+      else if (type == EQ_WELD) da = m.body_invweight0[2 * b0 + (k > 2)] + m.body_invweight0[2 * b1 + (k > 2)];
+      else {
+        da = type == EQ_JOINT ? m.dof_invweight0[m.jnt_dofadr[id0]] : m.tendon_invweight0[id0];
+        if (id1 >= 0) da += type == EQ_JOINT ? m.dof_invweight0[m.jnt_dofadr[id1]] : m.tendon_invweight0[id1];
+      }
+      d.efc_diagApprox[r0 + k] = da;
+    }
+    T pos = cpos[0];
+    if (size > 1) {
+      T s = T(0);
+      for (int k = 0; k < size; ++k) s += cpos[k] * cpos[k];
+      pos = std::sqrt(s);
+    }
+    finish(m, d, r0, size, m.eq_solref + 2 * i, static_cast<const T*>(nullptr), m.eq_solimp + 5 * i, pos, static_cast<const T*>(nullptr));
+  }
+}
+
+/// Friction-loss rows: dofs, then tendons.
+template <class T, class L> SINEW_INLINE void friction_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
+  const int nv = m.size.nv;
+  for (int i = 0; i < nv; ++i) {
+    if (!(m.dof_frictionloss[i] > T(0))) continue;
+    const int r0 = reserve(m, d, 1);
+    if (r0 < 0) continue;
+    zero_rows(m, d, r0, 1);
+    d.efc_J[r0 * nv + i] = T(1);
+    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.dof_frictionloss[i], CNSTR_FRICTION_DOF, i);
+    d.efc_diagApprox[r0] = m.dof_invweight0[i];
+    finish(m, d, r0, 1, m.dof_solref + 2 * i, static_cast<const T*>(nullptr), m.dof_solimp + 5 * i, T(0), static_cast<const T*>(nullptr));
+  }
+  for (int i = 0; i < m.size.ntendon; ++i) {
+    if (!(m.tendon_frictionloss[i] > T(0))) continue;
+    const int r0 = reserve(m, d, 1);
+    if (r0 < 0) continue;
+    zero_rows(m, d, r0, 1);
+    ten_row(m, d, i, r0, T(1));
+    if (row_empty(m, d, r0, 1)) continue;
+    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.tendon_frictionloss[i], CNSTR_FRICTION_TENDON, i);
+    d.efc_diagApprox[r0] = m.tendon_invweight0[i];
+    finish(m, d, r0, 1, m.tendon_solref_fri + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_fri + 5 * i, T(0), static_cast<const T*>(nullptr));
+  }
+}
+
+/// Joint limit rows: hinge and slide (lower, then upper side), ball.
+template <class T, class L> SINEW_INLINE void joint_limit_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
+  const int nv = m.size.nv;
+  for (int i = 0; i < m.size.njnt; ++i) {
+    if (!m.jnt_limited[i]) continue;
+    T margin = m.jnt_margin[i];
+    const int tp = m.jnt_type[i], dof = m.jnt_dofadr[i];
+    if (tp == JNT_SLIDE || tp == JNT_HINGE) {
+      const T value = d.qpos[m.jnt_qposadr[i]];
+      for (int side = -1; side <= 1; side += 2) {
+        T dist = T(side) * (m.jnt_range[2 * i + (side + 1) / 2] - value);
+        if (!(dist < margin)) continue;
+        const int r0 = reserve(m, d, 1);
+        if (r0 < 0) continue;
+        zero_rows(m, d, r0, 1);
+        d.efc_J[r0 * nv + dof] = -T(side);
+        commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
+        d.efc_diagApprox[r0] = m.dof_invweight0[dof];
+        finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist, static_cast<const T*>(nullptr));
+      }
+    } else if (tp == JNT_BALL) {
+      const int adr = m.jnt_qposadr[i];
+      quat<T> q{d.qpos[adr], d.qpos[adr + 1], d.qpos[adr + 2], d.qpos[adr + 3]};
+      normalize(q);
+      vec3<T> aa = quat_to_vel(q, T(1));
+      const T value = normalize(aa);
+      T dist = tmax(m.jnt_range[2 * i], m.jnt_range[2 * i + 1]) - value;
+      if (!(dist < margin)) continue;
+      const int r0 = reserve(m, d, 1);
+      if (r0 < 0) continue;
+      zero_rows(m, d, r0, 1);
+      d.efc_J[r0 * nv + dof] = -aa.x; d.efc_J[r0 * nv + dof + 1] = -aa.y; d.efc_J[r0 * nv + dof + 2] = -aa.z;
+      if (row_empty(m, d, r0, 1)) continue;
+      commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
+      d.efc_diagApprox[r0] = m.dof_invweight0[dof];
+      finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist, static_cast<const T*>(nullptr));
+    }
+  }
+}
+
+/// Tendon limit rows (lower, then upper side).
+template <class T, class L> SINEW_INLINE void tendon_limit_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
+  for (int i = 0; i < m.size.ntendon; ++i) {
+    if (!m.tendon_limited[i]) continue;
+    const T value = d.ten_length[i];
+    T margin = m.tendon_margin[i];
+    for (int side = -1; side <= 1; side += 2) {
+      T dist = T(side) * (m.tendon_range[2 * i + (side + 1) / 2] - value);
+      if (!(dist < margin)) continue;
+      const int r0 = reserve(m, d, 1);
+      if (r0 < 0) continue;
+      zero_rows(m, d, r0, 1);
+      ten_row(m, d, i, r0, -T(side));
+      if (row_empty(m, d, r0, 1)) continue;
+      commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_TENDON, i);
+      d.efc_diagApprox[r0] = m.tendon_invweight0[i];
+      finish(m, d, r0, 1, m.tendon_solref_lim + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_lim + 5 * i, dist, static_cast<const T*>(nullptr));
+    }
+  }
+}
+
+/// Contact rows in Data's contact order (frictionless 1, pyramidal 2(dim-1), elliptic dim).
+template <class T, class L> SINEW_INLINE void contact_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
+  const int nv = m.size.nv;
+  const bool pyramid = m.opt.cone == CONE_PYRAMIDAL;
+  for (int c = 0; c < d.ncon[0]; ++c) {
+    const T dist = d.contact_dist[c], im = d.contact_includemargin[c];
+    if (dist >= im) continue;  // in the gap: excluded (mjContact::exclude = 1)
+    const int dim = d.contact_dim[c];
+    const int b0 = m.geom_bodyid[d.contact_geom[2 * c]], b1 = m.geom_bodyid[d.contact_geom[2 * c + 1]];
+    if (tendon_detail::last_dof(m, b0) < 0 && tendon_detail::last_dof(m, b1) < 0) continue;  // no dofs
+    const int size = dim == 1 ? 1 : pyramid ? 2 * (dim - 1) : dim;
+    const int type = dim == 1 ? CNSTR_CONTACT_FRICTIONLESS : pyramid ? CNSTR_CONTACT_PYRAMIDAL : CNSTR_CONTACT_ELLIPTIC;
+    const int r0 = reserve(m, d, size);
+    if (r0 < 0) continue;
+    zero_rows(m, d, r0, size);
+    T fr[9], fri[5];
+    for (int k = 0; k < 9; ++k) fr[k] = d.contact_frame[9 * c + k];
+    for (int k = 0; k < 5; ++k) fri[k] = d.contact_friction[5 * c + k];
+    const vec3<T> pos = get3(d.contact_pos, c);
+    const vec3<T> off0 = pos - get3(d.subtree_com, m.body_rootid[b0]);
+    const vec3<T> off1 = pos - get3(d.subtree_com, m.body_rootid[b1]);
+    const int nrot = dim > 3 ? dim - 3 : 0, ntr = dim > 1 ? 3 : 1;
+    for_chain_pair(m, b0, b1, [&](int j, bool on0, bool on1) {
+      vec3<T> p0, q0, p1, q1;
+      jac_col(m, d, j, on0, off0, p0, q0);
+      jac_col(m, d, j, on1, off1, p1, q1);
+      const vec3<T> dp = p1 - p0, dr = q1 - q0;
+      T jc[6];
+      for (int r = 0; r < ntr; ++r) jc[r] = fr[3 * r] * dp.x + fr[3 * r + 1] * dp.y + fr[3 * r + 2] * dp.z;
+      for (int r = 0; r < nrot; ++r) jc[3 + r] = fr[3 * r] * dr.x + fr[3 * r + 1] * dr.y + fr[3 * r + 2] * dr.z;
+      if (dim == 1 || !pyramid) {
+        for (int r = 0; r < size; ++r) d.efc_J[(r0 + r) * nv + j] = jc[r];
+      } else {
+        for (int k = 1; k < dim; ++k) {
+          d.efc_J[(r0 + 2 * k - 2) * nv + j] = jc[0] + fri[k - 1] * jc[k];
+          d.efc_J[(r0 + 2 * k - 1) * nv + j] = jc[0] + (-fri[k - 1]) * jc[k];
+        }
+      }
+    });
+    T cpos[10], cmargin[10];  // up to 2 (dim - 1) = 10 rows (pyramidal condim 6)
+    for (int k = 0; k < size; ++k) {
+      const bool first = pyramid || k == 0;
+      cpos[k] = first ? dist : T(0);
+      cmargin[k] = first ? im : T(0);
+    }
+    commit(d, r0, size, cpos, cmargin, T(0), type, c);
+    const T tran = m.body_invweight0[2 * b0] + m.body_invweight0[2 * b1];
+    const T rot = m.body_invweight0[2 * b0 + 1] + m.body_invweight0[2 * b1 + 1];
+    if (type == CNSTR_CONTACT_FRICTIONLESS) d.efc_diagApprox[r0] = tran;
+    else if (type == CNSTR_CONTACT_ELLIPTIC)
+      for (int j = 0; j < dim; ++j) d.efc_diagApprox[r0 + j] = j < 3 ? tran : rot;
+    else
+      for (int j = 0; j < dim - 1; ++j) {
+        const T f = fri[j];
+        d.efc_diagApprox[r0 + 2 * j] = d.efc_diagApprox[r0 + 2 * j + 1] = tran + f * f * (j < 2 ? tran : rot);
+      }
+    T sr[2] = {d.contact_solref[2 * c], d.contact_solref[2 * c + 1]};
+    T srf[2] = {d.contact_solreffriction[2 * c], d.contact_solreffriction[2 * c + 1]};
+    T si[5];
+    for (int k = 0; k < 5; ++k) si[k] = d.contact_solimp[5 * c + k];
+    finish(m, d, r0, size, sr, srf, si, dist, fri);
+  }
+}
+
 }  // namespace constraint_detail
 
 /// Constraint rows and parameters of one world (see the header). Reads qpos, xpos, xmat, xquat,
@@ -203,265 +488,13 @@ template <class T, class L> SINEW_HD inline void make_constraint_rows(const Mode
   d.nefc[0] = 0;
   d.nefcoverflow[0] = 0;
   if (m.opt.disabled(DSBL_CONSTRAINT)) return;
-  const int nv = m.size.nv;
-  constexpr int NEQ = NEQDATA;
-
-  // ---- equality
-  if (!m.opt.disabled(DSBL_EQUALITY)) {
-    for (int i = 0; i < m.size.neq; ++i) {
-      if (!d.eq_active[i]) continue;
-      const T* data = m.eq_data + NEQ * i;
-      const int id0 = m.eq_obj1id[i], id1 = m.eq_obj2id[i], type = m.eq_type[i];
-      const bool site = m.eq_objtype[i] == OBJ_SITE;
-      const int size = type == EQ_CONNECT ? 3 : type == EQ_WELD ? 6 : 1;
-      const int r0 = reserve(m, d, size);
-      if (r0 < 0) continue;
-      T cpos[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
-      zero_rows(m, d, r0, size);
-      int b0 = 0, b1 = 0;
-      if (type == EQ_CONNECT || type == EQ_WELD) {
-        vec3<T> pos[2];
-        for (int j = 0; j < 2; ++j) {
-          const int id = j ? id1 : id0;
-          if (!site) {
-            const T* anchor = type == EQ_CONNECT ? data + 3 * j : data + 3 * (1 - j);
-            pos[j] = getm(d.xmat, id) * vec3<T>::load(anchor) + get3(d.xpos, id);
-            (j ? b1 : b0) = id;
-          } else {
-            pos[j] = get3(d.site_xpos, id);
-            (j ? b1 : b0) = m.site_bodyid[id];
-          }
-        }
-        const vec3<T> e = pos[0] - pos[1];
-        cpos[0] = e.x; cpos[1] = e.y; cpos[2] = e.z;
-        const vec3<T> off0 = pos[0] - get3(d.subtree_com, m.body_rootid[b0]);
-        const vec3<T> off1 = pos[1] - get3(d.subtree_com, m.body_rootid[b1]);
-        auto xq = [&](int b) { return quat<T>{d.xquat[4 * b], d.xquat[4 * b + 1], d.xquat[4 * b + 2], d.xquat[4 * b + 3]}; };
-        quat<T> q, q1;
-        T ts = T(1);
-        if (type == EQ_WELD) {
-          ts = data[10];
-          if (!site) {
-            q = mul(xq(id0), quat<T>::load(data + 6));
-            q1 = conj(xq(id1));
-          } else {
-            q = mul(xq(b0), quat<T>::load(m.site_quat + 4 * id0));
-            q1 = conj(mul(xq(b1), quat<T>::load(m.site_quat + 4 * id1)));
-          }
-          const quat<T> q2 = mul(q1, q);
-          cpos[3] = q2.x * ts; cpos[4] = q2.y * ts; cpos[5] = q2.z * ts;
-        }
-        // Jacobian difference J(b0, pos0) - J(b1, pos1), column by column
-        for_chain_pair(m, b1, b0, [&](int j, bool on1, bool on0) {
-          vec3<T> p0, r0v, p1, r1v;
-          jac_col(m, d, j, on0, off0, p0, r0v);
-          jac_col(m, d, j, on1, off1, p1, r1v);
-          const vec3<T> dp = p0 - p1;
-          d.efc_J[(r0 + 0) * nv + j] = dp.x; d.efc_J[(r0 + 1) * nv + j] = dp.y; d.efc_J[(r0 + 2) * nv + j] = dp.z;
-          if (type == EQ_WELD) {
-            const vec3<T> ax = r0v - r1v;
-            const quat<T> q2 = mul(q1, quat<T>{T(0), ax.x, ax.y, ax.z});
-            const quat<T> q3 = mul(q2, q);
-            d.efc_J[(r0 + 3) * nv + j] = T(0.5) * q3.x * ts;
-            d.efc_J[(r0 + 4) * nv + j] = T(0.5) * q3.y * ts;
-            d.efc_J[(r0 + 5) * nv + j] = T(0.5) * q3.z * ts;
-          }
-        });
-      } else {  // joint or tendon coupling
-        T p[2] = {T(0), T(0)}, ref[2] = {T(0), T(0)};
-        for (int j = 0; j < 1 + (id1 >= 0); ++j) {
-          const int id = j ? id1 : id0;
-          if (type == EQ_JOINT) {
-            p[j] = d.qpos[m.jnt_qposadr[id]];
-            ref[j] = m.qpos0[m.jnt_qposadr[id]];
-          } else {
-            p[j] = d.ten_length[id];
-            ref[j] = m.tendon_length0[id];
-          }
-        }
-        if (type == EQ_JOINT) d.efc_J[r0 * nv + m.jnt_dofadr[id0]] = T(1);
-        else ten_row(m, d, id0, r0, T(1));
-        if (id1 >= 0) {
-          const T dif = p[1] - ref[1];
-          cpos[0] = p[0] - ref[0] - data[0] -
-                    (data[1] * dif + data[2] * dif * dif + data[3] * dif * dif * dif + data[4] * dif * dif * dif * dif);
-          const T deriv = data[1] + T(2) * data[2] * dif + T(3) * data[3] * dif * dif + T(4) * data[4] * dif * dif * dif;
-          if (type == EQ_JOINT) {
-            d.efc_J[r0 * nv + m.jnt_dofadr[id1]] += T(1) * (-deriv);
-          } else {
-            const int adr = m.ten_J_rowadr[id1];
-            for (int k = adr; k < adr + m.ten_J_rownnz[id1]; ++k) d.efc_J[r0 * nv + m.ten_J_colind[k]] += d.ten_J[k] * (-deriv);
-          }
-        } else {
-          cpos[0] = p[0] - ref[0] - data[0];
-        }
-      }
-      if (row_empty(m, d, r0, size)) continue;
-      commit(d, r0, size, cpos, static_cast<const T*>(nullptr), T(0), CNSTR_EQUALITY, i);
-      // diagApprox
-      for (int k = 0; k < size; ++k) {
-        T da;
-        if (type == EQ_CONNECT) da = m.body_invweight0[2 * b0] + m.body_invweight0[2 * b1];
-        else if (type == EQ_WELD) da = m.body_invweight0[2 * b0 + (k > 2)] + m.body_invweight0[2 * b1 + (k > 2)];
-        else {
-          da = type == EQ_JOINT ? m.dof_invweight0[m.jnt_dofadr[id0]] : m.tendon_invweight0[id0];
-          if (id1 >= 0) da += type == EQ_JOINT ? m.dof_invweight0[m.jnt_dofadr[id1]] : m.tendon_invweight0[id1];
-        }
-        d.efc_diagApprox[r0 + k] = da;
-      }
-      T pos = cpos[0];
-      if (size > 1) {
-        T s = T(0);
-        for (int k = 0; k < size; ++k) s += cpos[k] * cpos[k];
-        pos = std::sqrt(s);
-      }
-      finish(m, d, r0, size, m.eq_solref + 2 * i, static_cast<const T*>(nullptr), m.eq_solimp + 5 * i, pos, static_cast<const T*>(nullptr));
-    }
-  }
-
-  // ---- friction loss
-  if (!m.opt.disabled(DSBL_FRICTIONLOSS)) {
-    for (int i = 0; i < nv; ++i) {
-      if (!(m.dof_frictionloss[i] > T(0))) continue;
-      const int r0 = reserve(m, d, 1);
-      if (r0 < 0) continue;
-      zero_rows(m, d, r0, 1);
-      d.efc_J[r0 * nv + i] = T(1);
-      commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.dof_frictionloss[i], CNSTR_FRICTION_DOF, i);
-      d.efc_diagApprox[r0] = m.dof_invweight0[i];
-      finish(m, d, r0, 1, m.dof_solref + 2 * i, static_cast<const T*>(nullptr), m.dof_solimp + 5 * i, T(0), static_cast<const T*>(nullptr));
-    }
-    for (int i = 0; i < m.size.ntendon; ++i) {
-      if (!(m.tendon_frictionloss[i] > T(0))) continue;
-      const int r0 = reserve(m, d, 1);
-      if (r0 < 0) continue;
-      zero_rows(m, d, r0, 1);
-      ten_row(m, d, i, r0, T(1));
-      if (row_empty(m, d, r0, 1)) continue;
-      commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.tendon_frictionloss[i], CNSTR_FRICTION_TENDON, i);
-      d.efc_diagApprox[r0] = m.tendon_invweight0[i];
-      finish(m, d, r0, 1, m.tendon_solref_fri + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_fri + 5 * i, T(0), static_cast<const T*>(nullptr));
-    }
-  }
-
-  // ---- limits
+  if (!m.opt.disabled(DSBL_EQUALITY)) equality_rows(m, d);
+  if (!m.opt.disabled(DSBL_FRICTIONLOSS)) friction_rows(m, d);
   if (!m.opt.disabled(DSBL_LIMIT)) {
-    for (int i = 0; i < m.size.njnt; ++i) {
-      if (!m.jnt_limited[i]) continue;
-      T margin = m.jnt_margin[i];
-      const int tp = m.jnt_type[i], dof = m.jnt_dofadr[i];
-      if (tp == JNT_SLIDE || tp == JNT_HINGE) {
-        const T value = d.qpos[m.jnt_qposadr[i]];
-        for (int side = -1; side <= 1; side += 2) {
-          T dist = T(side) * (m.jnt_range[2 * i + (side + 1) / 2] - value);
-          if (!(dist < margin)) continue;
-          const int r0 = reserve(m, d, 1);
-          if (r0 < 0) continue;
-          zero_rows(m, d, r0, 1);
-          d.efc_J[r0 * nv + dof] = -T(side);
-          commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
-          d.efc_diagApprox[r0] = m.dof_invweight0[dof];
-          finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist, static_cast<const T*>(nullptr));
-        }
-      } else if (tp == JNT_BALL) {
-        const int adr = m.jnt_qposadr[i];
-        quat<T> q{d.qpos[adr], d.qpos[adr + 1], d.qpos[adr + 2], d.qpos[adr + 3]};
-        normalize(q);
-        vec3<T> aa = quat_to_vel(q, T(1));
-        const T value = normalize(aa);
-        T dist = tmax(m.jnt_range[2 * i], m.jnt_range[2 * i + 1]) - value;
-        if (!(dist < margin)) continue;
-        const int r0 = reserve(m, d, 1);
-        if (r0 < 0) continue;
-        zero_rows(m, d, r0, 1);
-        d.efc_J[r0 * nv + dof] = -aa.x; d.efc_J[r0 * nv + dof + 1] = -aa.y; d.efc_J[r0 * nv + dof + 2] = -aa.z;
-        if (row_empty(m, d, r0, 1)) continue;
-        commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
-        d.efc_diagApprox[r0] = m.dof_invweight0[dof];
-        finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist, static_cast<const T*>(nullptr));
-      }
-    }
-    for (int i = 0; i < m.size.ntendon; ++i) {
-      if (!m.tendon_limited[i]) continue;
-      const T value = d.ten_length[i];
-      T margin = m.tendon_margin[i];
-      for (int side = -1; side <= 1; side += 2) {
-        T dist = T(side) * (m.tendon_range[2 * i + (side + 1) / 2] - value);
-        if (!(dist < margin)) continue;
-        const int r0 = reserve(m, d, 1);
-        if (r0 < 0) continue;
-        zero_rows(m, d, r0, 1);
-        ten_row(m, d, i, r0, -T(side));
-        if (row_empty(m, d, r0, 1)) continue;
-        commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_TENDON, i);
-        d.efc_diagApprox[r0] = m.tendon_invweight0[i];
-        finish(m, d, r0, 1, m.tendon_solref_lim + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_lim + 5 * i, dist, static_cast<const T*>(nullptr));
-      }
-    }
+    joint_limit_rows(m, d);
+    tendon_limit_rows(m, d);
   }
-
-  // ---- contacts
-  if (!m.opt.disabled(DSBL_CONTACT) && nv > 0) {
-    const bool pyramid = m.opt.cone == CONE_PYRAMIDAL;
-    for (int c = 0; c < d.ncon[0]; ++c) {
-      const T dist = d.contact_dist[c], im = d.contact_includemargin[c];
-      if (dist >= im) continue;  // in the gap: excluded (mjContact::exclude = 1)
-      const int dim = d.contact_dim[c];
-      const int b0 = m.geom_bodyid[d.contact_geom[2 * c]], b1 = m.geom_bodyid[d.contact_geom[2 * c + 1]];
-      if (tendon_detail::last_dof(m, b0) < 0 && tendon_detail::last_dof(m, b1) < 0) continue;  // no dofs
-      const int size = dim == 1 ? 1 : pyramid ? 2 * (dim - 1) : dim;
-      const int type = dim == 1 ? CNSTR_CONTACT_FRICTIONLESS : pyramid ? CNSTR_CONTACT_PYRAMIDAL : CNSTR_CONTACT_ELLIPTIC;
-      const int r0 = reserve(m, d, size);
-      if (r0 < 0) continue;
-      zero_rows(m, d, r0, size);
-      T fr[9], fri[5];
-      for (int k = 0; k < 9; ++k) fr[k] = d.contact_frame[9 * c + k];
-      for (int k = 0; k < 5; ++k) fri[k] = d.contact_friction[5 * c + k];
-      const vec3<T> pos = get3(d.contact_pos, c);
-      const vec3<T> off0 = pos - get3(d.subtree_com, m.body_rootid[b0]);
-      const vec3<T> off1 = pos - get3(d.subtree_com, m.body_rootid[b1]);
-      const int nrot = dim > 3 ? dim - 3 : 0, ntr = dim > 1 ? 3 : 1;
-      for_chain_pair(m, b0, b1, [&](int j, bool on0, bool on1) {
-        vec3<T> p0, q0, p1, q1;
-        jac_col(m, d, j, on0, off0, p0, q0);
-        jac_col(m, d, j, on1, off1, p1, q1);
-        const vec3<T> dp = p1 - p0, dr = q1 - q0;
-        T jc[6];
-        for (int r = 0; r < ntr; ++r) jc[r] = fr[3 * r] * dp.x + fr[3 * r + 1] * dp.y + fr[3 * r + 2] * dp.z;
-        for (int r = 0; r < nrot; ++r) jc[3 + r] = fr[3 * r] * dr.x + fr[3 * r + 1] * dr.y + fr[3 * r + 2] * dr.z;
-        if (dim == 1 || !pyramid) {
-          for (int r = 0; r < size; ++r) d.efc_J[(r0 + r) * nv + j] = jc[r];
-        } else {
-          for (int k = 1; k < dim; ++k) {
-            d.efc_J[(r0 + 2 * k - 2) * nv + j] = jc[0] + fri[k - 1] * jc[k];
-            d.efc_J[(r0 + 2 * k - 1) * nv + j] = jc[0] + (-fri[k - 1]) * jc[k];
-          }
-        }
-      });
-      T cpos[10], cmargin[10];  // up to 2 (dim - 1) = 10 rows (pyramidal condim 6)
-      for (int k = 0; k < size; ++k) {
-        const bool first = pyramid || k == 0;
-        cpos[k] = first ? dist : T(0);
-        cmargin[k] = first ? im : T(0);
-      }
-      commit(d, r0, size, cpos, cmargin, T(0), type, c);
-      const T tran = m.body_invweight0[2 * b0] + m.body_invweight0[2 * b1];
-      const T rot = m.body_invweight0[2 * b0 + 1] + m.body_invweight0[2 * b1 + 1];
-      if (type == CNSTR_CONTACT_FRICTIONLESS) d.efc_diagApprox[r0] = tran;
-      else if (type == CNSTR_CONTACT_ELLIPTIC)
-        for (int j = 0; j < dim; ++j) d.efc_diagApprox[r0 + j] = j < 3 ? tran : rot;
-      else
-        for (int j = 0; j < dim - 1; ++j) {
-          const T f = fri[j];
-          d.efc_diagApprox[r0 + 2 * j] = d.efc_diagApprox[r0 + 2 * j + 1] = tran + f * f * (j < 2 ? tran : rot);
-        }
-      T sr[2] = {d.contact_solref[2 * c], d.contact_solref[2 * c + 1]};
-      T srf[2] = {d.contact_solreffriction[2 * c], d.contact_solreffriction[2 * c + 1]};
-      T si[5];
-      for (int k = 0; k < 5; ++k) si[k] = d.contact_solimp[5 * c + k];
-      finish(m, d, r0, size, sr, srf, si, dist, fri);
-    }
-  }
+  if (!m.opt.disabled(DSBL_CONTACT) && m.size.nv > 0) contact_rows(m, d);
 }
 
 /// efc_vel = J qvel (over each row's nonzero columns) and efc_aref = -B vel - K imp (pos - margin) of rows [0, nefc)
