@@ -136,33 +136,87 @@ inline mat3<double> axis_rot(int axis, double deg) {
   return {{c, -s, 0, s, c, 0, 0, 0, 1}};
 }
 
+/// The offset of the line holding MOTION (npos when there is none) and, in motion_line, its
+/// number: the hierarchy ends there; frames are read line by line after it.
+inline size_t find_motion(const std::string& text, int& motion_line) {
+  size_t motion_pos = std::string::npos;
+  int line = 1;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t e = text.find('\n', start);
+    if (e == std::string::npos) e = text.size();
+    const std::string l = text.substr(start, e - start);
+    const size_t a = l.find_first_not_of(" \t\r");
+    if (a != std::string::npos && l.compare(a, 6, "MOTION") == 0 &&
+        (a + 6 == l.size() || l.find_first_not_of(" \t\r", a + 6) == std::string::npos)) {
+      motion_pos = start;
+      motion_line = line;
+      break;
+    }
+    if (e == text.size()) break;
+    start = e + 1;
+    ++line;
+  }
+  return motion_pos;
+}
+
+/// MOTION: "Frames: N", "Frame Time: dt", then N lines of nchannel values, into b.
+inline void read_motion(Bvh& b, const std::string& text, size_t motion_pos, int motion_line, const std::string& file) {
+  std::istringstream in(text.substr(motion_pos));
+  std::string line;
+  int ln = motion_line;
+  std::getline(in, line);  // MOTION
+  auto next_line = [&](const char* what) {
+    while (std::getline(in, line)) {
+      ++ln;
+      if (line.find_first_not_of(" \t\r") != std::string::npos) return;
+    }
+    fail(file, ln, std::string("unexpected end of file, expected ") + what);
+  };
+  auto header = [&](const char* key, const char* what) -> Token {
+    next_line(what);
+    const std::vector<Token> t = tokenize(line, 0, line.size(), ln);
+    std::string joined;
+    size_t k = 0;
+    for (; k < t.size(); ++k) {
+      joined += (joined.empty() ? "" : " ") + t[k].text;
+      if (!joined.empty() && joined.back() == ':') break;
+    }
+    if (joined.rfind(key, 0) != 0) fail(file, ln, std::string("expected '") + key + "', got '" + line + "'");
+    std::string rest = joined.substr(std::string(key).size());
+    if (!rest.empty()) return Token{rest, ln};  // "Frames:12" written without a space is not BVH
+    if (k + 2 != t.size()) fail(file, ln, std::string("expected one value after '") + key + "'");
+    return t[k + 1];
+  };
+  const Token ft = header("Frames:", "'Frames:'");
+  const double nf = number(file, ft, "Frames");
+  if (nf != std::floor(nf) || nf < 0 || nf > 2e9) fail(file, ln, "Frames must be a non-negative integer, got '" + ft.text + "'");
+  const Token tt = header("Frame Time:", "'Frame Time:'");
+  b.frame_time = number(file, tt, "Frame Time");
+  if (!(b.frame_time > 0)) fail(file, ln, "Frame Time must be positive, got '" + tt.text + "'");
+  b.nframe = int(nf);
+  for (int f = 0; f < b.nframe; ++f) {
+    next_line(("frame " + std::to_string(f + 1) + " of " + std::to_string(b.nframe) + " (truncated motion)").c_str());
+    const std::vector<Token> t = tokenize(line, 0, line.size(), ln);
+    if (int(t.size()) != b.nchannel)
+      fail(file, ln, "frame " + std::to_string(f + 1) + " has " + std::to_string(t.size()) + " values, the hierarchy has " +
+                         std::to_string(b.nchannel) + " channels");
+    for (const Token& x : t) b.motion.push_back(number(file, x, "a channel value"));
+  }
+  while (std::getline(in, line)) {
+    ++ln;
+    if (line.find_first_not_of(" \t\r") != std::string::npos)
+      fail(file, ln, "more frame lines than 'Frames: " + std::to_string(b.nframe) + "'");
+  }
+}
+
 }  // namespace bvh_detail
 
 /// Parses BVH text; `file` names the source in error messages.
 inline Bvh parse_bvh(const std::string& text, const std::string& file = "<string>") {
   using namespace bvh_detail;
-  // The hierarchy ends at the line holding MOTION; frames are read line by line after it.
-  size_t motion_pos = std::string::npos;
   int motion_line = 1;
-  {
-    int line = 1;
-    size_t start = 0;
-    while (start <= text.size()) {
-      size_t e = text.find('\n', start);
-      if (e == std::string::npos) e = text.size();
-      const std::string l = text.substr(start, e - start);
-      const size_t a = l.find_first_not_of(" \t\r");
-      if (a != std::string::npos && l.compare(a, 6, "MOTION") == 0 &&
-          (a + 6 == l.size() || l.find_first_not_of(" \t\r", a + 6) == std::string::npos)) {
-        motion_pos = start;
-        motion_line = line;
-        break;
-      }
-      if (e == text.size()) break;
-      start = e + 1;
-      ++line;
-    }
-  }
+  const size_t motion_pos = find_motion(text, motion_line);
   const size_t hier_end = motion_pos == std::string::npos ? text.size() : motion_pos;
   const std::vector<Token> tok = tokenize(text, 0, hier_end, 1);
   size_t i = 0;
@@ -248,53 +302,7 @@ inline Bvh parse_bvh(const std::string& text, const std::string& file = "<string
   if (i < tok.size()) fail(file, tok[i].line, "unexpected '" + tok[i].text + "' after the root joint (only one ROOT is supported)");
   if (motion_pos == std::string::npos) fail(file, last_line, "missing MOTION section");
 
-  // MOTION: "Frames: N", "Frame Time: dt", then N lines of nchannel values.
-  std::istringstream in(text.substr(motion_pos));
-  std::string line;
-  int ln = motion_line;
-  std::getline(in, line);  // MOTION
-  auto next_line = [&](const char* what) {
-    while (std::getline(in, line)) {
-      ++ln;
-      if (line.find_first_not_of(" \t\r") != std::string::npos) return;
-    }
-    fail(file, ln, std::string("unexpected end of file, expected ") + what);
-  };
-  auto header = [&](const char* key, const char* what) -> Token {
-    next_line(what);
-    const std::vector<Token> t = tokenize(line, 0, line.size(), ln);
-    std::string joined;
-    size_t k = 0;
-    for (; k < t.size(); ++k) {
-      joined += (joined.empty() ? "" : " ") + t[k].text;
-      if (!joined.empty() && joined.back() == ':') break;
-    }
-    if (joined.rfind(key, 0) != 0) fail(file, ln, std::string("expected '") + key + "', got '" + line + "'");
-    std::string rest = joined.substr(std::string(key).size());
-    if (!rest.empty()) return Token{rest, ln};  // "Frames:12" written without a space is not BVH
-    if (k + 2 != t.size()) fail(file, ln, std::string("expected one value after '") + key + "'");
-    return t[k + 1];
-  };
-  const Token ft = header("Frames:", "'Frames:'");
-  const double nf = number(file, ft, "Frames");
-  if (nf != std::floor(nf) || nf < 0 || nf > 2e9) fail(file, ln, "Frames must be a non-negative integer, got '" + ft.text + "'");
-  const Token tt = header("Frame Time:", "'Frame Time:'");
-  b.frame_time = number(file, tt, "Frame Time");
-  if (!(b.frame_time > 0)) fail(file, ln, "Frame Time must be positive, got '" + tt.text + "'");
-  b.nframe = int(nf);
-  for (int f = 0; f < b.nframe; ++f) {
-    next_line(("frame " + std::to_string(f + 1) + " of " + std::to_string(b.nframe) + " (truncated motion)").c_str());
-    const std::vector<Token> t = tokenize(line, 0, line.size(), ln);
-    if (int(t.size()) != b.nchannel)
-      fail(file, ln, "frame " + std::to_string(f + 1) + " has " + std::to_string(t.size()) + " values, the hierarchy has " +
-                         std::to_string(b.nchannel) + " channels");
-    for (const Token& x : t) b.motion.push_back(number(file, x, "a channel value"));
-  }
-  while (std::getline(in, line)) {
-    ++ln;
-    if (line.find_first_not_of(" \t\r") != std::string::npos)
-      fail(file, ln, "more frame lines than 'Frames: " + std::to_string(b.nframe) + "'");
-  }
+  read_motion(b, text, motion_pos, motion_line, file);
   return b;
 }
 
