@@ -61,6 +61,86 @@ const char* integrator_name(int i) {
 
 double mb(size_t bytes) { return double(bytes) / (1024.0 * 1024.0); }
 
+/// What the command line asked for, as the reports print it.
+struct RunInfo {
+  std::string model_path, backend, precision, layout;
+  std::vector<std::pair<std::string, std::string>> options;
+};
+
+/// The run's figures as one JSON object on stdout.
+void print_json(const sinew::Model<double>& m, const RunInfo& run, const Request& rq, const Result& r) {
+  using namespace sinew;
+  const double wsteps = double(rq.nworld) * rq.nstep;
+  const double sps = wsteps / r.seconds, step_ms = 1e3 * r.seconds / rq.nstep, us_ws = 1e6 * r.seconds / wsteps;
+  const std::string &model_path = run.model_path, &backend = run.backend, &precision = run.precision,
+                    &layout = run.layout;
+  const auto& options = run.options;
+  std::printf("{\"engine\": \"sinew\", \"model\": %s, \"model_name\": %s, \"nq\": %d, \"nv\": %d, \"nu\": %d, "
+              "\"na\": %d, \"nbody\": %d, \"ngeom\": %d, \"ntendon\": %d, \"nconmax\": %d, \"njmax\": %d, "
+              "\"timestep\": %g, \"integrator\": \"%s\", \"backend\": \"%s\", \"precision\": \"%s\", "
+              "\"layout\": \"%s\", \"device\": %s, \"nworld\": %d, \"steps\": %d, \"warmup\": %d, \"seed\": %llu, "
+              "\"autoreset\": %s, \"options\": [",
+              sinew::cli::json_string(model_path).c_str(), sinew::cli::json_string(m.name).c_str(), m.nq, m.nv, m.nu, m.na, m.nbody,
+              m.ngeom, m.ntendon, m.nconmax, m.njmax, m.opt.timestep, integrator_name(m.opt.integrator),
+              backend.c_str(), precision.c_str(), layout.c_str(), sinew::cli::json_string(r.device).c_str(), rq.nworld,
+              rq.nstep, rq.warmup, static_cast<unsigned long long>(rq.seed), rq.autoreset ? "true" : "false");
+  for (size_t i = 0; i < options.size(); ++i)
+    std::printf("%s%s", i ? ", " : "", sinew::cli::json_string(options[i].first + "=" + options[i].second).c_str());
+  std::printf("], \"seconds\": %.9g, \"steps_per_second\": %.9g, \"ms_per_step\": %.9g, \"us_per_world_step\": %.9g, "
+              "\"model_bytes\": %zu, \"data_bytes\": %zu, \"extra_bytes\": %zu, \"device_bytes\": %lld, "
+              "\"resets\": %lld, \"nonfinite_end\": %d, \"overflow\": %lld, \"overflow_worlds\": %d, \"stages\": [",
+              r.seconds, sps, step_ms, us_ws, r.model_bytes, r.data_bytes, r.extra_bytes, r.device_bytes, r.resets,
+              r.nonfinite_end, r.overflow, r.overflow_worlds);
+  for (size_t i = 0; i < r.stages.size(); ++i)
+    std::printf("%s{\"name\": \"%s\", \"ms_per_step\": %.9g}", i ? ", " : "", r.stages[i].name.c_str(),
+                1e3 * r.stages[i].seconds / rq.nstep);
+  std::printf("]}\n");
+}
+
+/// The run's figures for a person.
+void print_text(const sinew::Model<double>& m, const RunInfo& run, const Request& rq, const Result& r) {
+  using namespace sinew;
+  const double wsteps = double(rq.nworld) * rq.nstep;
+  const double sps = wsteps / r.seconds, step_ms = 1e3 * r.seconds / rq.nstep, us_ws = 1e6 * r.seconds / wsteps;
+  const std::string &model_path = run.model_path, &backend = run.backend, &precision = run.precision,
+                    &layout = run.layout;
+  const auto& options = run.options;
+  double sum = 0;
+  for (const auto& st : r.stages) sum += st.seconds;
+  std::printf("sinew-bench: %s%s%s\n", model_path.c_str(), m.name.empty() ? "" : ", model ", m.name.c_str());
+  std::printf("  sizes     nq %d, nv %d, nu %d, na %d, nbody %d, ngeom %d, ntendon %d, nconmax %d, njmax %d\n", m.nq,
+              m.nv, m.nu, m.na, m.nbody, m.ngeom, m.ntendon, m.nconmax, m.njmax);
+  std::printf("  options   timestep %g, integrator %s, iterations %d, ls_iterations %d", m.opt.timestep,
+              integrator_name(m.opt.integrator), m.opt.iterations, m.opt.ls_iterations);
+  for (const auto& [k, v] : options) std::printf(", %s=%s", k.c_str(), v.c_str());
+  std::printf("\n  run       %s, %s, layout %s, %d worlds x %d steps (after %d warm-up steps), seed %llu, autoreset %s\n",
+              backend.c_str(), precision.c_str(), layout.c_str(), rq.nworld, rq.nstep, rq.warmup,
+              static_cast<unsigned long long>(rq.seed), rq.autoreset ? "on" : "off");
+  std::printf("  device    %s\n", r.device.c_str());
+  std::printf("  memory    Model %.2f MiB, Data %.2f MiB (%.1f KiB per world), benchmark buffers %.2f MiB", mb(r.model_bytes),
+              mb(r.data_bytes), double(r.data_bytes) / 1024.0 / rq.nworld, mb(r.extra_bytes));
+  if (r.device_bytes >= 0) std::printf(", device memory in use %.1f MiB", mb(size_t(r.device_bytes)));
+  std::printf("\n  speed     %.6g world-steps/s: %.4g ms per batched step, %.4g us per world-step\n", sps, step_ms, us_ws);
+  if (!r.stages.empty()) {
+    std::printf("  stages    (each a separate batched call, ms per step, share of their sum)\n");
+    for (const auto& st : r.stages)
+      std::printf("    %-18s %10.4f ms %6.1f %%\n", st.name.c_str(), 1e3 * st.seconds / rq.nstep,
+                  sum > 0 ? 100.0 * st.seconds / sum : 0.0);
+    std::printf("    %-18s %10.4f ms  (whole step: %.4f ms)\n", "sum", 1e3 * sum / rq.nstep, step_ms);
+  }
+  if (r.resets > 0)
+    std::printf("  warning   %lld world-steps ended non-finite (%.2f%% of all)%s\n", r.resets,
+                100.0 * double(r.resets) / (wsteps * (rq.stages ? 2 : 1) + double(rq.warmup) * rq.nworld),
+                rq.autoreset ? " and were reset to their start state" : "");
+  if (r.nonfinite_end > 0)
+    std::printf("  warning   %d worlds are flagged non-finite at the end (skipped by later steps: the timing "
+                "flatters the model)\n", r.nonfinite_end);
+  if (r.overflow > 0)
+    std::printf("  warning   contacts or constraint rows did not fit in %lld forward passes of %d worlds, warm-up "
+                "included (dropped and counted; capacity nconmax %d, njmax %d: raise them with --nconmax / --njmax)\n",
+                r.overflow, r.overflow_worlds, m.nconmax, m.njmax);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,65 +238,9 @@ int main(int argc, char** argv) {
       r = inner ? run_host<double, WorldInner>(backend, threads, m, rq) : run_host<double, WorldOuter>(backend, threads, m, rq);
     }
 
-    const double wsteps = double(rq.nworld) * rq.nstep;
-    const double sps = wsteps / r.seconds, step_ms = 1e3 * r.seconds / rq.nstep, us_ws = 1e6 * r.seconds / wsteps;
-    double sum = 0;
-    for (const auto& st : r.stages) sum += st.seconds;
-    if (json) {
-      std::printf("{\"engine\": \"sinew\", \"model\": %s, \"model_name\": %s, \"nq\": %d, \"nv\": %d, \"nu\": %d, "
-                  "\"na\": %d, \"nbody\": %d, \"ngeom\": %d, \"ntendon\": %d, \"nconmax\": %d, \"njmax\": %d, "
-                  "\"timestep\": %g, \"integrator\": \"%s\", \"backend\": \"%s\", \"precision\": \"%s\", "
-                  "\"layout\": \"%s\", \"device\": %s, \"nworld\": %d, \"steps\": %d, \"warmup\": %d, \"seed\": %llu, "
-                  "\"autoreset\": %s, \"options\": [",
-                  sinew::cli::json_string(model_path).c_str(), sinew::cli::json_string(m.name).c_str(), m.nq, m.nv, m.nu, m.na, m.nbody,
-                  m.ngeom, m.ntendon, m.nconmax, m.njmax, m.opt.timestep, integrator_name(m.opt.integrator),
-                  backend.c_str(), precision.c_str(), layout.c_str(), sinew::cli::json_string(r.device).c_str(), rq.nworld,
-                  rq.nstep, rq.warmup, static_cast<unsigned long long>(rq.seed), rq.autoreset ? "true" : "false");
-      for (size_t i = 0; i < options.size(); ++i)
-        std::printf("%s%s", i ? ", " : "", sinew::cli::json_string(options[i].first + "=" + options[i].second).c_str());
-      std::printf("], \"seconds\": %.9g, \"steps_per_second\": %.9g, \"ms_per_step\": %.9g, \"us_per_world_step\": %.9g, "
-                  "\"model_bytes\": %zu, \"data_bytes\": %zu, \"extra_bytes\": %zu, \"device_bytes\": %lld, "
-                  "\"resets\": %lld, \"nonfinite_end\": %d, \"overflow\": %lld, \"overflow_worlds\": %d, \"stages\": [",
-                  r.seconds, sps, step_ms, us_ws, r.model_bytes, r.data_bytes, r.extra_bytes, r.device_bytes, r.resets,
-                  r.nonfinite_end, r.overflow, r.overflow_worlds);
-      for (size_t i = 0; i < r.stages.size(); ++i)
-        std::printf("%s{\"name\": \"%s\", \"ms_per_step\": %.9g}", i ? ", " : "", r.stages[i].name.c_str(),
-                    1e3 * r.stages[i].seconds / rq.nstep);
-      std::printf("]}\n");
-    } else {
-      std::printf("sinew-bench: %s%s%s\n", model_path.c_str(), m.name.empty() ? "" : ", model ", m.name.c_str());
-      std::printf("  sizes     nq %d, nv %d, nu %d, na %d, nbody %d, ngeom %d, ntendon %d, nconmax %d, njmax %d\n", m.nq,
-                  m.nv, m.nu, m.na, m.nbody, m.ngeom, m.ntendon, m.nconmax, m.njmax);
-      std::printf("  options   timestep %g, integrator %s, iterations %d, ls_iterations %d", m.opt.timestep,
-                  integrator_name(m.opt.integrator), m.opt.iterations, m.opt.ls_iterations);
-      for (const auto& [k, v] : options) std::printf(", %s=%s", k.c_str(), v.c_str());
-      std::printf("\n  run       %s, %s, layout %s, %d worlds x %d steps (after %d warm-up steps), seed %llu, autoreset %s\n",
-                  backend.c_str(), precision.c_str(), layout.c_str(), rq.nworld, rq.nstep, rq.warmup,
-                  static_cast<unsigned long long>(rq.seed), rq.autoreset ? "on" : "off");
-      std::printf("  device    %s\n", r.device.c_str());
-      std::printf("  memory    Model %.2f MiB, Data %.2f MiB (%.1f KiB per world), benchmark buffers %.2f MiB", mb(r.model_bytes),
-                  mb(r.data_bytes), double(r.data_bytes) / 1024.0 / rq.nworld, mb(r.extra_bytes));
-      if (r.device_bytes >= 0) std::printf(", device memory in use %.1f MiB", mb(size_t(r.device_bytes)));
-      std::printf("\n  speed     %.6g world-steps/s: %.4g ms per batched step, %.4g us per world-step\n", sps, step_ms, us_ws);
-      if (!r.stages.empty()) {
-        std::printf("  stages    (each a separate batched call, ms per step, share of their sum)\n");
-        for (const auto& st : r.stages)
-          std::printf("    %-18s %10.4f ms %6.1f %%\n", st.name.c_str(), 1e3 * st.seconds / rq.nstep,
-                      sum > 0 ? 100.0 * st.seconds / sum : 0.0);
-        std::printf("    %-18s %10.4f ms  (whole step: %.4f ms)\n", "sum", 1e3 * sum / rq.nstep, step_ms);
-      }
-      if (r.resets > 0)
-        std::printf("  warning   %lld world-steps ended non-finite (%.2f%% of all)%s\n", r.resets,
-                    100.0 * double(r.resets) / (wsteps * (rq.stages ? 2 : 1) + double(rq.warmup) * rq.nworld),
-                    rq.autoreset ? " and were reset to their start state" : "");
-      if (r.nonfinite_end > 0)
-        std::printf("  warning   %d worlds are flagged non-finite at the end (skipped by later steps: the timing "
-                    "flatters the model)\n", r.nonfinite_end);
-      if (r.overflow > 0)
-        std::printf("  warning   contacts or constraint rows did not fit in %lld forward passes of %d worlds, warm-up "
-                    "included (dropped and counted; capacity nconmax %d, njmax %d: raise them with --nconmax / --njmax)\n",
-                    r.overflow, r.overflow_worlds, m.nconmax, m.njmax);
-    }
+    const RunInfo run{model_path, backend, precision, layout, options};
+    if (json) print_json(m, run, rq, r);
+    else print_text(m, run, rq, r);
     return 0;
   } catch (const ModelError& e) {
     std::cerr << e.what() << "\n";

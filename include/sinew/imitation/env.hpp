@@ -57,6 +57,16 @@ inline std::vector<std::string> add_musclemimic_sites(Model<double>& m) {
   return names;
 }
 
+/// The environment's per-world buffers, declared once: X(type, name, values per world, kept in
+/// state()). Each is the member `name_` of ImitationEnv (a Buf on the backend), the pointer `name`
+/// of EnvKernel, and, when kept, the array `name` of state() / set_state(). Values per world are
+/// written with the names nobs (observation size), nterm (reward terms) and nu (actions).
+#define SINEW_ENV_BUFFERS(X)                                                                         \
+  X(T, obs, nobs, 1) X(T, final_obs, nobs, 0) X(T, rew, 1, 0) X(T, terms, nterm, 0) X(T, root_off, 2, 1) \
+  X(T, oob, 1, 0) X(T, rate, 1, 0) X(T, prev_action, nu, 1) X(unsigned char, terminated, 1, 0)            \
+  X(unsigned char, truncated, 1, 0) X(unsigned char, mask, 1, 0) X(int, clip, 1, 1) X(int, frame, 1, 1)   \
+  X(int, steps, 1, 1) X(int, reason, 1, 0) X(unsigned long long, counter, 1, 1)
+
 namespace detail {
 template <class T, class L, class Reward> struct EnvKernel {
   ModelView<T> m;
@@ -69,10 +79,10 @@ template <class T, class L, class Reward> struct EnvKernel {
   int nobs, nu, horizon;
   unsigned long long seed;
   const T* action;
-  T *obs, *final_obs, *rew, *terms, *root_off, *oob, *rate, *prev_action;
-  unsigned char *terminated, *truncated, *mask;
-  int *clip, *frame, *steps, *reason, *start_clip;
-  unsigned long long* counter;
+#define SINEW_X(type, name, n, kept) type* name;
+  SINEW_ENV_BUFFERS(SINEW_X)
+#undef SINEW_X
+  int* start_clip;
 
   SINEW_HD MimicContext<T, L> ctx(int w) const {
     return {m, d.world(w), ref, spec, frame[w], clip[w], {root_off[2 * w], root_off[2 * w + 1]}, oob[w], rate[w]};
@@ -205,9 +215,12 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
 #endif
     nobs_ = observation_size(model_, root, int(sites.size()), cfg_.obs);
     const size_t W = size_t(nworld);
-    obs_.resize(W * size_t(nobs_)); final_obs_.resize(W * size_t(nobs_)); rew_.resize(W); terms_.resize(W * size_t(Reward::nterm)); root_off_.resize(2 * W);
-    oob_.resize(W); rate_.resize(W); prev_action_.resize(W * size_t(model.nu)); terminated_.resize(W); truncated_.resize(W); mask_.resize(W); clip_.resize(W); frame_.resize(W);
-    steps_.resize(W); reason_.resize(W); counter_.resize(W);
+    {
+      const int nobs = nobs_, nterm = Reward::nterm, nu = model.nu;
+#define SINEW_X(type, name, n, kept) name##_.resize(W * size_t(n));
+      SINEW_ENV_BUFFERS(SINEW_X)
+#undef SINEW_X
+    }
     start_clip_ = Buf<int>(W, -1);
     k_.m = model_view();
     k_.d = data_.view();
@@ -220,10 +233,10 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     k_.obs_cfg = cfg_.obs;
     k_.nobs = nobs_; k_.nu = model.nu; k_.horizon = cfg_.horizon; k_.seed = cfg_.seed;
     k_.action = nullptr;
-    k_.obs = ptr(obs_); k_.final_obs = ptr(final_obs_); k_.start_clip = ptr(start_clip_); k_.rew = ptr(rew_); k_.terms = ptr(terms_); k_.root_off = ptr(root_off_); k_.oob = ptr(oob_);
-    k_.rate = ptr(rate_); k_.prev_action = ptr(prev_action_);
-    k_.terminated = ptr(terminated_); k_.truncated = ptr(truncated_); k_.mask = ptr(mask_);
-    k_.clip = ptr(clip_); k_.frame = ptr(frame_); k_.steps = ptr(steps_); k_.reason = ptr(reason_); k_.counter = ptr(counter_);
+#define SINEW_X(type, name, n, kept) k_.name = ptr(name##_);
+    SINEW_ENV_BUFFERS(SINEW_X)
+#undef SINEW_X
+    k_.start_clip = ptr(start_clip_);
   }
 
   int nworld() const { return nworld_; }
@@ -324,8 +337,10 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     std::vector<std::pair<std::string, std::vector<double>>> s;
     for (const char* f : state_fields()) { auto v = data_.get_all(f); s.push_back({f, std::vector<double>(v.begin(), v.end())}); }
     auto put = [&](const char* n, const auto& b) { auto v = to_host(b); s.push_back({n, std::vector<double>(v.begin(), v.end())}); };
-    put("obs", obs_); put("root_off", root_off_); put("prev_action", prev_action_); put("clip", clip_); put("frame", frame_);
-    put("steps", steps_); put("counter", counter_);
+#define SINEW_X(type, name, n, kept) \
+  if (kept) put(#name, name##_);
+    SINEW_ENV_BUFFERS(SINEW_X)
+#undef SINEW_X
     return s;
   }
   /// Restores what state() returned (same model and nworld); a missing or mis-sized array is an
@@ -352,8 +367,10 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
       for (size_t i = 0; i < v.size(); ++i) h[i] = V(v[i]);
       std::copy(h.begin(), h.end(), b.begin());
     };
-    get("obs", obs_); get("root_off", root_off_); get("prev_action", prev_action_); get("clip", clip_); get("frame", frame_);
-    get("steps", steps_); get("counter", counter_);
+#define SINEW_X(type, name, n, kept) \
+  if (kept) get(#name, name##_);
+    SINEW_ENV_BUFFERS(SINEW_X)
+#undef SINEW_X
   }
 
  private:
@@ -376,11 +393,10 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   TrajectoryBuffers<T, Space> ref_;
   ImitationConfig cfg_;
   int nworld_, nobs_ = 0;
-  Buf<int> sites_;
-  Buf<T> obs_, final_obs_, rew_, terms_, root_off_, oob_, rate_, prev_action_;
-  Buf<unsigned char> terminated_, truncated_, mask_;
-  Buf<int> clip_, frame_, steps_, reason_, start_clip_;
-  Buf<unsigned long long> counter_;
+  Buf<int> sites_, start_clip_;
+#define SINEW_X(type, name, n, kept) Buf<type> name##_;
+  SINEW_ENV_BUFFERS(SINEW_X)
+#undef SINEW_X
   detail::EnvKernel<T, L, Reward> k_;
 };
 

@@ -50,6 +50,69 @@ inline double pearson(const std::vector<double>& a, const std::vector<double>& b
 }
 }  // namespace detail
 
+namespace detail {
+/// Clip M.clip's tracking metrics from its rolled-out qpos q and site positions sx (M.frames
+/// frames): joint r and RMSE over hinge and slide joints, mean relative site error, root error.
+inline void tracking_metrics(ClipMetrics& M, const Model<double>& model, const Trajectory& ref,
+                             const std::vector<double>& q, const std::vector<double>& sx, const std::vector<int>& sites,
+                             int root) {
+  const int nq = model.nq, ns = model.nsite;
+  const int f0 = ref.split_points[size_t(M.clip)], F = M.frames;
+  double se = 0;
+  int ne = 0;
+  for (int j = 0; j < model.njnt; ++j) {
+    const int type = model.jnt_type[size_t(j)];
+    if (type != JNT_HINGE && type != JNT_SLIDE) continue;
+    const int a = model.jnt_qposadr[size_t(j)];
+    std::vector<double> x(static_cast<size_t>(F)), y(static_cast<size_t>(F));
+    double lo = 1e300, hi = -1e300;
+    for (int f = 0; f < F; ++f) {
+      x[size_t(f)] = q[size_t(f) * size_t(nq) + size_t(a)];
+      y[size_t(f)] = ref.qpos[size_t(f0 + f) * size_t(nq) + size_t(a)];
+      se += (x[size_t(f)] - y[size_t(f)]) * (x[size_t(f)] - y[size_t(f)]);
+      ++ne;
+      lo = std::min(lo, y[size_t(f)]);
+      hi = std::max(hi, y[size_t(f)]);
+    }
+    if (hi - lo < 0.05 || F < 3) { ++M.joint_r_excluded; continue; }
+    const double r = detail::pearson(x, y);
+    M.joint_r = std::isnan(M.joint_r) ? r : M.joint_r + r;
+    ++M.joint_r_joints;
+  }
+  if (M.joint_r_joints) M.joint_r /= M.joint_r_joints;
+  M.joint_rmse = ne ? std::sqrt(se / ne) : 0.0;
+  double s_err = 0;
+  int s_n = 0;
+  for (int f = 0; f < F; ++f)
+    for (size_t i = 1; i < sites.size(); ++i) {
+      double e2 = 0;
+      for (int k = 0; k < 3; ++k) {
+        const double ps = sx[(size_t(f) * size_t(ns) + size_t(sites[i])) * 3 + size_t(k)] -
+                          sx[(size_t(f) * size_t(ns) + size_t(sites[0])) * 3 + size_t(k)];
+        const double pr = ref.site_xpos[(size_t(f0 + f) * size_t(ns) + size_t(sites[i])) * 3 + size_t(k)] -
+                          ref.site_xpos[(size_t(f0 + f) * size_t(ns) + size_t(sites[0])) * 3 + size_t(k)];
+        e2 += (ps - pr) * (ps - pr);
+      }
+      s_err += std::sqrt(e2);
+      ++s_n;
+    }
+  M.site_error = s_n ? s_err / s_n : 0.0;
+  if (root >= 0) {
+    const int a = model.jnt_qposadr[size_t(root)];
+    double re = 0;
+    for (int f = 0; f < F; ++f) {
+      double e2 = 0;
+      for (int k = 0; k < 3; ++k) {
+        const double d = q[size_t(f) * size_t(nq) + size_t(a + k)] - ref.qpos[size_t(f0 + f) * size_t(nq) + size_t(a + k)];
+        e2 += d * d;
+      }
+      re += std::sqrt(e2);
+    }
+    M.root_error = re / F;
+  }
+}
+}  // namespace detail
+
 /// Runs the trainer's policy deterministically on every clip of `ref` (the trainer's reference
 /// or another motion of the same model at the control rate, kinematics filled).
 template <class T, class E>
@@ -66,7 +129,7 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
   for (int c = 0; c < nclip; ++c) clips[size_t(c)] = c;
   env.set_start_clips(clips);
   env.reset();
-  const int nq = model.nq, na = model.na, nu = model.nu, ns = model.nsite;
+  const int nq = model.nq, na = model.na, nu = model.nu;
   std::vector<int> sites;
   for (const auto& n : ec.mimic_sites) sites.push_back(Model<double>::find(model.site_names, n));
   int root = env.root_joint();
@@ -124,59 +187,7 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
     M.frames = int(q[size_t(c)].size() / size_t(nq));
     M.reason = reason[size_t(c)];
     M.early_termination = reason[size_t(c)] != 0;
-    const int f0 = ref.split_points[size_t(c)], F = M.frames;
-    double se = 0;
-    int ne = 0;
-    for (int j = 0; j < model.njnt; ++j) {
-      const int type = model.jnt_type[size_t(j)];
-      if (type != JNT_HINGE && type != JNT_SLIDE) continue;
-      const int a = model.jnt_qposadr[size_t(j)];
-      std::vector<double> x(static_cast<size_t>(F)), y(static_cast<size_t>(F));
-      double lo = 1e300, hi = -1e300;
-      for (int f = 0; f < F; ++f) {
-        x[size_t(f)] = q[size_t(c)][size_t(f) * size_t(nq) + size_t(a)];
-        y[size_t(f)] = ref.qpos[size_t(f0 + f) * size_t(nq) + size_t(a)];
-        se += (x[size_t(f)] - y[size_t(f)]) * (x[size_t(f)] - y[size_t(f)]);
-        ++ne;
-        lo = std::min(lo, y[size_t(f)]);
-        hi = std::max(hi, y[size_t(f)]);
-      }
-      if (hi - lo < 0.05 || F < 3) { ++M.joint_r_excluded; continue; }
-      const double r = detail::pearson(x, y);
-      M.joint_r = std::isnan(M.joint_r) ? r : M.joint_r + r;
-      ++M.joint_r_joints;
-    }
-    if (M.joint_r_joints) M.joint_r /= M.joint_r_joints;
-    M.joint_rmse = ne ? std::sqrt(se / ne) : 0.0;
-    double s_err = 0;
-    int s_n = 0;
-    for (int f = 0; f < F; ++f)
-      for (size_t i = 1; i < sites.size(); ++i) {
-        double e2 = 0;
-        for (int k = 0; k < 3; ++k) {
-          const double ps = sx[size_t(c)][(size_t(f) * size_t(ns) + size_t(sites[i])) * 3 + size_t(k)] -
-                            sx[size_t(c)][(size_t(f) * size_t(ns) + size_t(sites[0])) * 3 + size_t(k)];
-          const double pr = ref.site_xpos[(size_t(f0 + f) * size_t(ns) + size_t(sites[i])) * 3 + size_t(k)] -
-                            ref.site_xpos[(size_t(f0 + f) * size_t(ns) + size_t(sites[0])) * 3 + size_t(k)];
-          e2 += (ps - pr) * (ps - pr);
-        }
-        s_err += std::sqrt(e2);
-        ++s_n;
-      }
-    M.site_error = s_n ? s_err / s_n : 0.0;
-    if (root >= 0) {
-      const int a = model.jnt_qposadr[size_t(root)];
-      double re = 0;
-      for (int f = 0; f < F; ++f) {
-        double e2 = 0;
-        for (int k = 0; k < 3; ++k) {
-          const double d = q[size_t(c)][size_t(f) * size_t(nq) + size_t(a + k)] - ref.qpos[size_t(f0 + f) * size_t(nq) + size_t(a + k)];
-          e2 += d * d;
-        }
-        re += std::sqrt(e2);
-      }
-      M.root_error = re / F;
-    }
+    detail::tracking_metrics(M, model, ref, q[size_t(c)], sx[size_t(c)], sites, root);
     double as = 0;
     for (double x : act[size_t(c)]) as += x;
     M.mean_activation = na ? as / double(act[size_t(c)].size()) : 0.0;
