@@ -2,7 +2,7 @@
 """Training throughput of sinew-train (env steps/s, simulation/learning split) on the arm,
 BimanualMuscle and MyoFullBody, printed as the markdown table of docs/benchmarks.md.
 
-    python3 benchmarks/train_throughput.py --train build/examples/sinew-train [--backend omp|cuda]
+    python3 benchmarks/train_throughput.py --train build/tools/sinew-train [--backend omp|cuda]
         [--updates N] [--only arm,bimanual,myofullbody] [--preset-networks]
 
 Each model trains for N updates (the first is left out of the means: it allocates and warms
@@ -39,7 +39,7 @@ def models():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train", default=f"{ROOT}/build/examples/sinew-train")
+    ap.add_argument("--train", default=f"{ROOT}/build/tools/sinew-train")
     ap.add_argument("--backend", default="omp")
     ap.add_argument("--updates", type=int, default=4)
     ap.add_argument("--only", default="arm,bimanual,myofullbody")

@@ -19,9 +19,9 @@ bash tests/setup.sh --apt-only
 args=(-DCMAKE_BUILD_TYPE=Release "-DSINEW_ENABLE_CUDA=${SINEW_ENABLE_CUDA:-OFF}")
 cmake -S . -B "$BUILD_DIR" "${args[@]}"
 cmake --build "$BUILD_DIR" --parallel "${JOBS:-2}" --target sinew-train sinew-eval
-"$BUILD_DIR/examples/sinew-train" --model "$MAIN_MODEL" --motion "$MAIN_MOTION" --out "$OUT" --preset arm \
+"$BUILD_DIR/tools/sinew-train" --model "$MAIN_MODEL" --motion "$MAIN_MOTION" --out "$OUT" --preset arm \
   --steps "$STEPS" --seed "$SEED"
-"$BUILD_DIR/examples/sinew-eval" --checkpoint "$OUT/final.npz" --model "$MAIN_MODEL" --motion "$MAIN_MOTION" --out "$OUT/eval"
+"$BUILD_DIR/tools/sinew-eval" --checkpoint "$OUT/final.npz" --model "$MAIN_MODEL" --motion "$MAIN_MOTION" --out "$OUT/eval"
 
 # Pictures of the result: learning curves, each joint against the reference, the muscle
 # activations and a video of the trained arm with its reference as a translucent ghost

@@ -16,7 +16,7 @@ if [[ -n "${SINEW_ENABLE_CUDA:-}" ]]; then args+=("-DSINEW_ENABLE_CUDA=${SINEW_E
 # Without a GPU the CUDA binaries are compiled and never run: nvcc stops at PTX for compute_90
 # (front end and cicc, NVVM's optimizer, run in full; a GPU driver would JIT-compile the PTX).
 # ptxas, the PTX-to-SASS assembler, is skipped: it took 556 of nvcc's 671 s on
-# examples/rollout_cuda.cu here, for code this machine cannot run. With a GPU: SASS for sm_90.
+# tools/rollout_cuda.cu here, for code this machine cannot run. With a GPU: SASS for sm_90.
 if [[ -n "${SINEW_CUDA_ARCHITECTURES:-}" ]]; then
   cuda_arch=$SINEW_CUDA_ARCHITECTURES
 elif nvidia-smi -L >/dev/null 2>&1; then

@@ -51,7 +51,7 @@ log() { echo "[run_all $((SECONDS - T0))s] $*"; }
 mkdir -p "$STAGE" "$RES"
 
 build_sinew() {
-  if [[ -x "$BUILD/examples/sinew-bench" ]] && "$BUILD/examples/sinew-bench" --help >/dev/null 2>&1; then
+  if [[ -x "$BUILD/tools/sinew-bench" ]] && "$BUILD/tools/sinew-bench" --help >/dev/null 2>&1; then
     log "sinew-bench already built in $BUILD"
     return 0
   fi
@@ -92,7 +92,7 @@ fi
 DEVICE="$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)"
 log "device: ${DEVICE:-no nvidia-smi}; nvcc: $(nvcc --version 2>/dev/null | tail -1)"
 build_sinew || { log "sinew-bench did not build"; exit 1; }
-BENCH="$BUILD/examples/sinew-bench"
+BENCH="$BUILD/tools/sinew-bench"
 
 # ---- peers' packages -------------------------------------------------------------------------
 SITE="$STAGE/site"

@@ -17,7 +17,7 @@ from models_util import musclemimic_path
 from oracle_util import MUSCLEMIMIC, ROLLOUT, run_rollout
 
 pytestmark = pytest.mark.skipif(
-    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
+    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (tools/sinew_rollout.cpp)")
 
 STEPS = int(os.environ.get("SINEW_LONG_RUN_STEPS", "100000"))
 

@@ -1,6 +1,6 @@
 """Sinew's actuators and MuJoCo's muscle (sinew-rollout, sinew-model-dump) against MuJoCo 3.4.0.
 
-Needs $SINEW_ROLLOUT (examples/sinew_rollout.cpp) and, for the model fields, $SINEW_MODEL_DUMP
+Needs $SINEW_ROLLOUT (tools/sinew_rollout.cpp) and, for the model fields, $SINEW_MODEL_DUMP
 (tests/tools/sinew_model_dump.cpp); tests skip without them.
 
 (a) Compiled actuator fields on the real models (MyoFullBody, BimanualMuscle, myo-sim's OSL legs,

@@ -2,7 +2,7 @@
 mj_forward: the same contact set (count, geom pairs), the geometry (dist, pos, frame normal) and
 the parameters (friction, solref, solreffriction, solimp, includemargin, dim) per contact.
 
-Needs the CLI built from examples/sinew_rollout.cpp; its path comes from $SINEW_ROLLOUT (every
+Needs the CLI built from tools/sinew_rollout.cpp; its path comes from $SINEW_ROLLOUT (every
 test skips when it is unset).
 
 Models and states:
@@ -55,7 +55,7 @@ from models_util import musclemimic_path, myo_sim_models_dir
 from oracle_util import ROLLOUT, random_states, run_rollout
 
 pytestmark = pytest.mark.skipif(
-    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
+    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (tools/sinew_rollout.cpp)")
 
 FIELDS = ["ncon", "nconoverflow", "contact_dist", "contact_pos", "contact_frame", "contact_friction",
           "contact_solref", "contact_solreffriction", "contact_solimp", "contact_includemargin",

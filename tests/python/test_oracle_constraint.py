@@ -7,7 +7,7 @@ efc_pos, efc_margin, efc_frictionloss, efc_diagApprox, efc_R, efc_D, efc_KBIP, e
 (relative 1e-9 of the field's scale). Row order is MuJoCo's for every row; contacts follow Sinew's
 contact order, which is MuJoCo's on these models (test_oracle_collision checks it).
 
-Needs $SINEW_ROLLOUT (examples/sinew_rollout.cpp); skips otherwise.
+Needs $SINEW_ROLLOUT (tools/sinew_rollout.cpp); skips otherwise.
 """
 import os
 
@@ -19,7 +19,7 @@ mujoco = pytest.importorskip("mujoco")
 from oracle_util import ROLLOUT, random_states, run_rollout
 
 pytestmark = pytest.mark.skipif(
-    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
+    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (tools/sinew_rollout.cpp)")
 
 REAL = ["efc_J", "efc_pos", "efc_margin", "efc_frictionloss", "efc_diagApprox", "efc_R", "efc_D", "efc_KBIP",
         "efc_vel", "efc_aref"]

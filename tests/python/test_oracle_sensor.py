@@ -34,7 +34,7 @@ from oracle_util import MUSCLEMIMIC, ROLLOUT
 from test_oracle_solver import load_step, run_both
 
 pytestmark = pytest.mark.skipif(
-    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
+    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (tools/sinew_rollout.cpp)")
 
 RTOL = 1e-9
 S = mujoco.mjtSensor

@@ -1,6 +1,6 @@
 """Sinew's smooth dynamics (sinew-rollout) against MuJoCo 3.4.0, field by field.
 
-Needs the CLI built from examples/sinew_rollout.cpp; its path comes from $SINEW_ROLLOUT (every
+Needs the CLI built from tools/sinew_rollout.cpp; its path comes from $SINEW_ROLLOUT (every
 test skips when it is unset). Run: SINEW_ROLLOUT=/path/to/sinew-rollout pytest tests/python/test_oracle_smooth.py
 
 (a) Real models (MyoFullBody, BimanualMuscle, myo-sim's OSL legs and models_util's generated arm
@@ -51,7 +51,7 @@ from models_util import model_paths
 from oracle_util import ROLLOUT, our_model, random_states, run_rollout
 
 pytestmark = pytest.mark.skipif(
-    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
+    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (tools/sinew_rollout.cpp)")
 
 NSTATE = 32
 KIN = ["xpos", "xquat", "xmat", "xipos", "geom_xpos", "geom_xmat", "site_xpos", "site_xmat"]

@@ -33,7 +33,7 @@ from models_util import musclemimic_path, write_wrappers
 from oracle_util import MUSCLEMIMIC, ROLLOUT, run_rollout
 
 pytestmark = pytest.mark.skipif(
-    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
+    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (tools/sinew_rollout.cpp)")
 
 RTOL = 1e-9
 FIELDS = ["time", "qpos", "qvel", "act", "qacc_warmstart", "qacc", "qfrc_constraint", "efc_force", "efc_state",

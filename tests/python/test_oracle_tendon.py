@@ -1,7 +1,7 @@
 """Sinew's tendons (sinew-rollout) against MuJoCo 3.4.0: lengths, velocities, moment arms, and
 the tendon terms of the passive force and the mass matrix.
 
-Needs the CLI built from examples/sinew_rollout.cpp; its path comes from $SINEW_ROLLOUT (every
+Needs the CLI built from tools/sinew_rollout.cpp; its path comes from $SINEW_ROLLOUT (every
 test skips when it is unset). Run: SINEW_ROLLOUT=/path/to/sinew-rollout pytest tests/python/test_oracle_tendon.py
 
 Models: MyoFullBody (424 tendons, 90 sphere and 180 cylinder wraps, 254 with sidesites),
@@ -48,7 +48,7 @@ from models_util import model_paths
 from oracle_util import ROLLOUT, random_states, run_rollout
 
 pytestmark = pytest.mark.skipif(
-    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (examples/sinew_rollout.cpp)")
+    not ROLLOUT, reason="set SINEW_ROLLOUT to the sinew-rollout binary (tools/sinew_rollout.cpp)")
 
 NSTATE = 128
 LEN_ATOL = 1e-10
