@@ -28,9 +28,9 @@ template <class T> struct MuscleKernel {
   const T* act;
   const T* len;
   const T* vel;
-  const T* prm;      // kMuscles x 10
-  const T* dynprm;   // kMuscles x 3
-  const T* lrange;   // kMuscles x 2
+  const T* prm;     // kMuscles x 10
+  const T* dynprm;  // kMuscles x 3
+  const T* lrange;  // kMuscles x 2
   T* act_dot;
   T* force;
   SINEW_HD void operator()(int k) const {
@@ -49,13 +49,23 @@ template <class T> struct Buffers {
   std::vector<T> ctrl, act, len, vel, act_dot, force, prm, dynprm, lrange;
   explicit Buffers(int nworld) {
     const size_t n = size_t(nworld) * kMuscles;
-    ctrl.resize(n); act.resize(n); len.resize(n); vel.resize(n); act_dot.resize(n); force.resize(n);
-    prm.resize(10 * kMuscles); dynprm.resize(3 * kMuscles); lrange.resize(2 * kMuscles);
+    ctrl.resize(n);
+    act.resize(n);
+    len.resize(n);
+    vel.resize(n);
+    act_dot.resize(n);
+    force.resize(n);
+    prm.resize(10 * kMuscles);
+    dynprm.resize(3 * kMuscles);
+    lrange.resize(2 * kMuscles);
     for (int m = 0; m < kMuscles; ++m) {
       const T p[10] = {T(0.75), T(1.05), T(200 + m), T(200), T(0.5), T(1.6), T(1.5), T(1.3), T(1.2), T(0)};
       for (int i = 0; i < 10; ++i) prm[10 * m + i] = p[i];
-      dynprm[3 * m] = T(0.01); dynprm[3 * m + 1] = T(0.04); dynprm[3 * m + 2] = T(0);
-      lrange[2 * m] = T(0.1); lrange[2 * m + 1] = T(0.3);
+      dynprm[3 * m] = T(0.01);
+      dynprm[3 * m + 1] = T(0.04);
+      dynprm[3 * m + 2] = T(0);
+      lrange[2 * m] = T(0.1);
+      lrange[2 * m + 1] = T(0.3);
     }
     for (size_t k = 0; k < n; ++k) {
       // varied, realistic inputs: lengths across the range, velocities of both signs
@@ -66,8 +76,8 @@ template <class T> struct Buffers {
     }
   }
   MuscleKernel<T> kernel(int nworld) {
-    return {nworld, ctrl.data(), act.data(), len.data(), vel.data(), prm.data(), dynprm.data(), lrange.data(),
-            act_dot.data(), force.data()};
+    return {nworld,     ctrl.data(),   act.data(),    len.data(),     vel.data(),
+            prm.data(), dynprm.data(), lrange.data(), act_dot.data(), force.data()};
   }
 };
 
@@ -82,13 +92,22 @@ template <class T, class E> void BM_muscle(benchmark::State& st) {
     benchmark::ClobberMemory();
   }
   st.SetBytesProcessed(int64_t(st.iterations()) * 6 * int64_t(nworld) * kMuscles * int64_t(sizeof(T)));
-  st.counters["muscles/s"] = benchmark::Counter(double(st.iterations()) * nworld * kMuscles, benchmark::Counter::kIsRate);
+  st.counters["muscles/s"] =
+      benchmark::Counter(double(st.iterations()) * nworld * kMuscles, benchmark::Counter::kIsRate);
 }
 
 template <class T> struct CopyKernel {
-  const T* a; const T* b; const T* c;
-  T* x; T* y; T* z;
-  SINEW_HD void operator()(int k) const { x[k] = a[k]; y[k] = b[k]; z[k] = c[k]; }
+  const T* a;
+  const T* b;
+  const T* c;
+  T* x;
+  T* y;
+  T* z;
+  SINEW_HD void operator()(int k) const {
+    x[k] = a[k];
+    y[k] = b[k];
+    z[k] = c[k];
+  }
 };
 
 template <class T, class E> void BM_copy(benchmark::State& st) {

@@ -171,8 +171,11 @@ template <class T> struct SinewCase {
   int key;
   std::vector<T> ctrl, act;
   SinewCase(const sinew::Model<double>& md, const Inputs& in)
-      : model(md.template cast<T>()), data(model, 1), key(md.nkey > 0 ? 0 : -1),
-        ctrl(in.ctrl.begin(), in.ctrl.end()), act(in.act.begin(), in.act.end()) {
+      : model(md.template cast<T>()),
+        data(model, 1),
+        key(md.nkey > 0 ? 0 : -1),
+        ctrl(in.ctrl.begin(), in.ctrl.end()),
+        act(in.act.begin(), in.act.end()) {
     reset();
     save();
   }
@@ -262,7 +265,7 @@ struct Cases {
   std::unique_ptr<MjCase> full, full_mm, smooth, smooth_mm;
   std::unique_ptr<SinewCase<double>> fd, fd_mm, sd, sd_mm;
   std::unique_ptr<SinewCase<float>> ff, ff_mm, sf, sf_mm;
-  sinew::Model<double> mm_model;  // Sinew, MuscleMimic's options, full (the batches')
+  sinew::Model<double> mm_model;     // Sinew, MuscleMimic's options, full (the batches')
   std::unique_ptr<MjCase> stage_mj;  // model's options, at the contact state (per-stage rows)
   std::unique_ptr<SinewCase<double>> stage_sw;
   int nwarn = 0;
@@ -274,8 +277,7 @@ int g_nworld = 64;
 
 // ---------------------------------------------------------------- benchmark bodies
 
-template <class Fn, class Reset>
-void timed_loop(benchmark::State& state, Fn&& fn, Reset&& reset) {
+template <class Fn, class Reset> void timed_loop(benchmark::State& state, Fn&& fn, Reset&& reset) {
   reset();
   int k = 0;
   for (auto _ : state) {
@@ -295,22 +297,42 @@ void timed_loop(benchmark::State& state, Fn&& fn, Reset&& reset) {
 /// memcpy of nq + nv + na values): without its joint limits and equality constraints a
 /// musculoskeletal model is not stable for long (MyoFullBody blows up within a few steps).
 void bm_mj(benchmark::State& state, MjCase* mj, bool restore_each) {
-  if (restore_each) timed_loop(state, [&] { mj->step(); mj->restore(); }, [&] { mj->reset(); });
-  else timed_loop(state, [&] { mj->step(); }, [&] { mj->reset(); });
+  if (restore_each)
+    timed_loop(
+        state,
+        [&] {
+          mj->step();
+          mj->restore();
+        },
+        [&] { mj->reset(); });
+  else
+    timed_loop(
+        state, [&] { mj->step(); }, [&] { mj->reset(); });
   for (int i = 0; i < mj->m->nq; ++i)
     if (!std::isfinite(mj->d->qpos[i])) state.SkipWithError("MuJoCo state became non-finite");
 }
 
 template <class T> void bm_sinew(benchmark::State& state, SinewCase<T>* s, bool restore_each) {
-  if (restore_each) timed_loop(state, [&] { s->step(); s->restore(); }, [&] { s->reset(); });
-  else timed_loop(state, [&] { s->step(); }, [&] { s->reset(); });
+  if (restore_each)
+    timed_loop(
+        state,
+        [&] {
+          s->step();
+          s->restore();
+        },
+        [&] { s->reset(); });
+  else
+    timed_loop(
+        state, [&] { s->step(); }, [&] { s->reset(); });
   if (!s->ok()) state.SkipWithError("Sinew world flagged non-finite");
 }
 
 /// One step of every world; counter wsps = world-steps per second (wall time: the threads).
 template <class B> void bm_batch(benchmark::State& state, B* b, int threads) {
-  timed_loop(state, [&] { b->step(threads); }, [&] { b->reset(); });
-  state.counters["wsps"] = benchmark::Counter(double(state.iterations()) * double(g_nworld), benchmark::Counter::kIsRate);
+  timed_loop(
+      state, [&] { b->step(threads); }, [&] { b->reset(); });
+  state.counters["wsps"] =
+      benchmark::Counter(double(state.iterations()) * double(g_nworld), benchmark::Counter::kIsRate);
 }
 
 template <class T> void bm_sinew_batch(benchmark::State& state, Cases* c, int threads) {
@@ -324,9 +346,9 @@ template <class T> void bm_sinew_batch(benchmark::State& state, Cases* c, int th
 /// in both engines): the per-stage breakdown, model's options, at a state with contacts.
 /// Sinew's `constraint` row includes island discovery (inside fwd_constraint); MuJoCo's does not
 /// (mj_island runs in its position stage, and calling it repeatedly would grow mjData's arena).
-const char* const kStages[] = {"kinematics", "com_pos", "tendon", "crb", "factor_m", "collision", "make_constraint",
-                               "transmission", "com_vel", "passive", "ref_constraint", "rne", "actuation", "solve_m",
-                               "constraint", "euler"};
+const char* const kStages[] = {
+    "kinematics", "com_pos", "tendon",         "crb", "factor_m",  "collision", "make_constraint", "transmission",
+    "com_vel",    "passive", "ref_constraint", "rne", "actuation", "solve_m",   "constraint",      "euler"};
 constexpr int kNumStages = int(sizeof(kStages) / sizeof(kStages[0]));
 
 void bm_mj_stage(benchmark::State& state, Cases* c, int k) {
@@ -353,9 +375,7 @@ void bm_mj_stage(benchmark::State& state, Cases* c, int k) {
       case 12: mj_fwdActuation(m, d); break;
       case 13: mj_solveM(m, d, x.data(), d->qfrc_smooth, 1); break;
       case 14: mj_fwdConstraint(m, d); break;  // (mj_island again would grow the arena each call)
-      default:
-        mj_Euler(m, d);
-        mj.restore();
+      default: mj_Euler(m, d); mj.restore();
     }
     benchmark::ClobberMemory();
   }
@@ -388,9 +408,7 @@ void bm_sinew_stage(benchmark::State& state, Cases* c, int k) {
         sinew::solve_m(m, d.qLD, d.qLDiagInv, d.scratch_nv);
         break;
       case 14: sinew::fwd_constraint_world(m, d); break;
-      default:
-        sinew::euler(m, d);
-        s.restore();
+      default: sinew::euler(m, d); s.restore();
     }
     benchmark::ClobberMemory();
   }
@@ -445,11 +463,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
 
   void table(const std::vector<std::string>& models, const std::vector<int>& threads) const {
-    std::printf("\nSummary (one world, one thread, CPU time per step%s; ratio = MuJoCo time / Sinew time, above 1: "
-                "Sinew faster)\n", from_median.empty() ? "" : ", median of the repetitions");
+    std::printf(
+        "\nSummary (one world, one thread, CPU time per step%s; ratio = MuJoCo time / Sinew time, above 1: "
+        "Sinew faster)\n",
+        from_median.empty() ? "" : ", median of the repetitions");
     std::printf("%-14s %-50s %11s %11s %11s %8s %8s\n", "model", "row", "MuJoCo us", "Sinew d us", "Sinew f us",
                 "ratio d", "ratio f");
-    struct Row { const char* mj; const char* d; const char* f; const char* label; };
+    struct Row {
+      const char* mj;
+      const char* d;
+      const char* f;
+      const char* label;
+    };
     const Row rows[] = {
         {"mj_full", "sinew_full_d", "sinew_full_f", "full step (collision, constraints), model's options"},
         {"mj_full_mm", "sinew_full_d_mm", "sinew_full_f_mm", "full step, MuscleMimic's options"},
@@ -620,12 +645,12 @@ int main(int argc, char** argv) {
       c->sf_mm = std::make_unique<SinewCase<float>>(msmm, c->in);
       c->mm_model = mmm;
       const mjModel* m = c->full->m;
-      std::printf("%-14s nq=%d nv=%d nbody=%d ntendon=%d nu=%d na=%d ngeom=%d timestep=%g; %d loader warnings\n"
-                  "  max |dqpos|, MuJoCo vs Sinew double after 1 / 10 / 100 steps: full %s; full MuscleMimic %s; "
-                  "smooth %s\n",
-                  me.name.c_str(), m->nq, m->nv, m->nbody, m->ntendon, m->nu, m->na, m->ngeom, m->opt.timestep,
-                  c->nwarn, gaps(*c->full, *c->fd).c_str(), gaps(*c->full_mm, *c->fd_mm).c_str(),
-                  gaps(*c->smooth, *c->sd).c_str());
+      std::printf(
+          "%-14s nq=%d nv=%d nbody=%d ntendon=%d nu=%d na=%d ngeom=%d timestep=%g; %d loader warnings\n"
+          "  max |dqpos|, MuJoCo vs Sinew double after 1 / 10 / 100 steps: full %s; full MuscleMimic %s; "
+          "smooth %s\n",
+          me.name.c_str(), m->nq, m->nv, m->nbody, m->ntendon, m->nu, m->na, m->ngeom, m->opt.timestep, c->nwarn,
+          gaps(*c->full, *c->fd).c_str(), gaps(*c->full_mm, *c->fd_mm).c_str(), gaps(*c->smooth, *c->sd).c_str());
       make_stage_state(*c, mfull);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "sinew-bench-cpu: skipping %s (%s): %s\n", me.name.c_str(), me.path.c_str(), e.what());

@@ -30,13 +30,16 @@ int main(int argc, char** argv) {
     const double sg = back ? 1 - s : s, dsg = back ? -ds : ds;  // 0 -> 1 -> 0
     qpos[size_t(f) * size_t(m.nq) + size_t(sh)] = 1.2 * sg;
     qpos[size_t(f) * size_t(m.nq) + size_t(el)] = 1.2 - 0.8 * sg;
-    qvel[size_t(f) * size_t(m.nv) + size_t(m.jnt_dofadr[size_t(sinew::Model<double>::find(m.jnt_names, "shoulder_flex"))])] = 1.2 * dsg;
-    qvel[size_t(f) * size_t(m.nv) + size_t(m.jnt_dofadr[size_t(sinew::Model<double>::find(m.jnt_names, "elbow_flex"))])] = -0.8 * dsg;
+    qvel[size_t(f) * size_t(m.nv) +
+         size_t(m.jnt_dofadr[size_t(sinew::Model<double>::find(m.jnt_names, "shoulder_flex"))])] = 1.2 * dsg;
+    qvel[size_t(f) * size_t(m.nv) +
+         size_t(m.jnt_dofadr[size_t(sinew::Model<double>::find(m.jnt_names, "elbow_flex"))])] = -0.8 * dsg;
   }
   sinew::Trajectory tr = sinew::trajectory_for(m, fps);
   sinew::add_clip(tr, qpos, qvel);
   sinew::fill_kinematics(sinew::exec::serial, m, tr);
   sinew::save_trajectory(out, tr);
-  std::printf("wrote %s: %d frames at %g fps, nq %d, nbody %d, nsite %d\n", out.c_str(), tr.nframe(), fps, tr.nq, tr.nbody, tr.nsite);
+  std::printf("wrote %s: %d frames at %g fps, nq %d, nbody %d, nsite %d\n", out.c_str(), tr.nframe(), fps, tr.nq,
+              tr.nbody, tr.nsite);
   return 0;
 }

@@ -18,11 +18,11 @@
 namespace {
 
 /// Kinetic energy 0.5 qvel^T M qvel of one world, from the sparse mass matrix.
-template <class T, class L>
-double kinetic_energy(const sinew::ModelView<T>& m, const sinew::WorldData<T, L>& d) {
+template <class T, class L> double kinetic_energy(const sinew::ModelView<T>& m, const sinew::WorldData<T, L>& d) {
   double e = 0;
   for (int r = 0; r < m.size.nv; ++r)
-    for (int c = 0; c < m.size.nv; ++c) e += double(d.qvel[r]) * double(sinew::mass_entry(m, d.qM, r, c)) * double(d.qvel[c]);
+    for (int c = 0; c < m.size.nv; ++c)
+      e += double(d.qvel[r]) * double(sinew::mass_entry(m, d.qM, r, c)) * double(d.qvel[c]);
   return 0.5 * e;
 }
 
@@ -46,7 +46,8 @@ template <class T, class E> int simulate(E exec, const sinew::Model<double>& md,
   for (size_t k = 0; k < ctrl.size(); ++k) {
     const size_t u = k % size_t(m.nu);
     if (m.actuator_ctrllimited[u])
-      ctrl[k] = T(md.actuator_ctrlrange[2 * u] + (md.actuator_ctrlrange[2 * u + 1] - md.actuator_ctrlrange[2 * u]) * u01(rng));
+      ctrl[k] = T(md.actuator_ctrlrange[2 * u] +
+                  (md.actuator_ctrlrange[2 * u + 1] - md.actuator_ctrlrange[2 * u]) * u01(rng));
   }
   if (m.nu) data.set_all("ctrl", ctrl);
 
@@ -64,7 +65,10 @@ template <class T, class E> int simulate(E exec, const sinew::Model<double>& md,
   std::vector<double> qmin(size_t(m.nq), 1e300), qmax(size_t(m.nq), -1e300);
   const std::vector<int> status = data.status();
   for (int w = 0; w < nworld; ++w) {
-    if (status[size_t(w)] != STATUS_OK) { ++bad; continue; }
+    if (status[size_t(w)] != STATUS_OK) {
+      ++bad;
+      continue;
+    }
     const WorldData<T, WorldOuter> wd = dv.world(w);
     e1 += kinetic_energy(mv, wd);
     for (int i = 0; i < m.nq; ++i) {
@@ -115,9 +119,7 @@ int main(int argc, char** argv) {
       else if (a == "--seed") seed = unsigned(std::stoul(next()));
       else if (!a.empty() && a[0] == '-') usage("unknown argument '" + a + "'");
       else path = a;
-    } catch (const std::logic_error&) {
-      usage("bad value for " + a);
-    }
+    } catch (const std::logic_error&) { usage("bad value for " + a); }
   }
   if (path.empty()) usage("no model given");
   if (nworld < 1 || nstep < 0) usage("--nworld must be >= 1 and --steps >= 0");

@@ -22,7 +22,8 @@ struct ElbowExo {
   const double* gain;  ///< per-world gain (N m / rad), in the backend's memory
   int dof;             ///< the elbow's dof
   double target;       ///< rad
-  template <class T, class L> SINEW_HD void operator()(const sinew::ModelView<T>& m, const sinew::WorldData<T, L>& d) const {
+  template <class T, class L>
+  SINEW_HD void operator()(const sinew::ModelView<T>& m, const sinew::WorldData<T, L>& d) const {
     const int w = d.world;
     const int q = m.jnt_qposadr[m.dof_jntid[dof]];
     d.qfrc_applied[dof] = T(gain[w]) * (T(target) - d.qpos[q]) - T(0.1 * gain[w]) * d.qvel[dof];
@@ -56,9 +57,11 @@ int main(int argc, char** argv) {
     data.set_all("ctrl", ctrl);
     const ElbowExo exo{gain.data(), m.jnt_dofadr[size_t(jnt)], 1.2};
     const int nstep = int(seconds / m.opt.timestep);
-    for (int s = 0; s < nstep; ++s) sinew::step_with<sinew::UserStageAt::after_actuation>(sinew::exec::omp, mv, dv, exo);
+    for (int s = 0; s < nstep; ++s)
+      sinew::step_with<sinew::UserStageAt::after_actuation>(sinew::exec::omp, mv, dv, exo);
     const int qa = m.jnt_qposadr[size_t(jnt)];
-    std::printf("%s: %d worlds, %.2f s, exoskeleton target %.2f rad at the elbow\n", xml.c_str(), nworld, seconds, exo.target);
+    std::printf("%s: %d worlds, %.2f s, exoskeleton target %.2f rad at the elbow\n", xml.c_str(), nworld, seconds,
+                exo.target);
     for (int w = 0; w < nworld; ++w)
       std::printf("gain %6.1f N m/rad  elbow %.4f rad  status %d\n", gain[size_t(w)], data.get("qpos", w)[size_t(qa)],
                   data.status()[size_t(w)]);

@@ -25,8 +25,9 @@ Result run_cuda(const Model<double>& m, const Request& rq, bool use_float) {
   Result r = use_float ? cuda_detail::run_device(m.cast<float>(), rq) : cuda_detail::run_device(m, rq);
 #else
   if (!use_float)
-    throw std::invalid_argument("--backend cuda --precision double: this build's CUDA backend is float only "
-                                "(configure with -DSINEW_BENCH_CUDA_DOUBLE=ON)");
+    throw std::invalid_argument(
+        "--backend cuda --precision double: this build's CUDA backend is float only "
+        "(configure with -DSINEW_BENCH_CUDA_DOUBLE=ON)");
   Result r = cuda_detail::run_device(m.cast<float>(), rq);
 #endif
   r.device = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ", " +

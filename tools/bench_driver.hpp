@@ -31,7 +31,7 @@ namespace sinew::bench {
 /// Inputs of one benchmark run, already validated.
 struct Request {
   int nworld = 1024, nstep = 1000, warmup = 20;
-  int key = -1;         ///< keyframe to start from, or -1 for qpos0
+  int key = -1;  ///< keyframe to start from, or -1 for qpos0
   uint64_t seed = 1;
   double qpos_noise = 0.01;  ///< standard deviation added to hinge and slide positions (rad, m)
   double qvel_noise = 0.05;  ///< standard deviation added to every velocity
@@ -47,17 +47,17 @@ struct StageTime {
 };
 
 struct Result {
-  double seconds = 0;              ///< whole steps (sinew::step + autoreset), nstep of them
-  std::vector<StageTime> stages;   ///< stage by stage, nstep steps (empty unless requested)
-  size_t model_bytes = 0;          ///< Model arrays in the backend's memory
-  size_t data_bytes = 0;           ///< Data (every field, all worlds)
-  size_t extra_bytes = 0;          ///< the benchmark's own buffers (start states, reset counts)
-  long long device_bytes = -1;     ///< device memory in use after allocation, context included (CUDA)
-  long long resets = 0;            ///< world-steps that ended non-finite (reset when autoreset)
-  int nonfinite_end = 0;           ///< worlds flagged non-finite after the last step
-  long long overflow = 0;          ///< forward passes whose contacts or rows did not all fit (all worlds)
-  int overflow_worlds = 0;         ///< worlds with at least one
-  std::string device;              ///< what ran it
+  double seconds = 0;             ///< whole steps (sinew::step + autoreset), nstep of them
+  std::vector<StageTime> stages;  ///< stage by stage, nstep steps (empty unless requested)
+  size_t model_bytes = 0;         ///< Model arrays in the backend's memory
+  size_t data_bytes = 0;          ///< Data (every field, all worlds)
+  size_t extra_bytes = 0;         ///< the benchmark's own buffers (start states, reset counts)
+  long long device_bytes = -1;    ///< device memory in use after allocation, context included (CUDA)
+  long long resets = 0;           ///< world-steps that ended non-finite (reset when autoreset)
+  int nonfinite_end = 0;          ///< worlds flagged non-finite after the last step
+  long long overflow = 0;         ///< forward passes whose contacts or rows did not all fit (all worlds)
+  int overflow_worlds = 0;        ///< worlds with at least one
+  std::string device;             ///< what ran it
 };
 
 /// Bytes of a Model's arrays (what DeviceModel copies to the GPU).
@@ -112,18 +112,16 @@ template <class E, class T, class L> struct Stage {
   void (*run)(E, const ModelView<T>&, const DataView<T, L>&);
 };
 
-#define SINEW_BENCH_STAGE(fn) \
-  Stage<E, T, L> { #fn, [](E e, const ModelView<T>& m, const DataView<T, L>& d) { fn(e, m, d); } }
+#define SINEW_BENCH_STAGE(fn)                                                       \
+  Stage<E, T, L> {                                                                  \
+#fn, [](E e, const ModelView <T>& m, const DataView <T, L>& d) { fn(e, m, d); } \
+  }
 
 /// The stages of one step in order; their sum is the work of sinew::step. A new stage is one row.
 template <class E, class T, class L> std::vector<Stage<E, T, L>> pipeline_stages() {
   return {
-      SINEW_BENCH_STAGE(fwd_position),
-      SINEW_BENCH_STAGE(fwd_velocity),
-      SINEW_BENCH_STAGE(fwd_actuation),
-      SINEW_BENCH_STAGE(fwd_acceleration),
-      SINEW_BENCH_STAGE(fwd_constraint),
-      SINEW_BENCH_STAGE(integrate),
+      SINEW_BENCH_STAGE(fwd_position),     SINEW_BENCH_STAGE(fwd_velocity),   SINEW_BENCH_STAGE(fwd_actuation),
+      SINEW_BENCH_STAGE(fwd_acceleration), SINEW_BENCH_STAGE(fwd_constraint), SINEW_BENCH_STAGE(integrate),
   };
 }
 #undef SINEW_BENCH_STAGE

@@ -36,10 +36,9 @@ inline int parse_int(const std::string& flag, const std::string& v, long lo = 0,
     size_t pos = 0;
     const long x = std::stol(v, &pos);
     if (pos == v.size() && x >= lo && x <= hi) return int(x);
-  } catch (const std::exception&) {
-  }
-  throw UsageError(flag + " takes an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" +
-                   v + "'");
+  } catch (const std::exception&) {}
+  throw UsageError(flag + " takes an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v +
+                   "'");
 }
 
 /// The value of `--option key=value`, split.
@@ -57,16 +56,21 @@ inline void apply_options(Model<double>& m, const std::vector<std::pair<std::str
 /// A source of random controls: each call fills `out` with `rows` x nu controls, every one drawn
 /// uniformly from its actuator's ctrlrange ([-1, 1] for an actuator without one), continuing one
 /// generator seeded with `seed` (so a long run draws its controls step by step, not all up front).
-inline std::function<void(std::vector<double>& out, size_t rows)> random_controls(const Model<double>& m, uint64_t seed) {
+inline std::function<void(std::vector<double>& out, size_t rows)> random_controls(const Model<double>& m,
+                                                                                  uint64_t seed) {
   const int nu = m.nu;
   std::vector<double> lo(size_t(nu), -1.0), hi(size_t(nu), 1.0);
   for (int u = 0; u < nu; ++u)
-    if (m.actuator_ctrllimited[u]) { lo[u] = m.actuator_ctrlrange[2 * u]; hi[u] = m.actuator_ctrlrange[2 * u + 1]; }
+    if (m.actuator_ctrllimited[u]) {
+      lo[u] = m.actuator_ctrlrange[2 * u];
+      hi[u] = m.actuator_ctrlrange[2 * u + 1];
+    }
   auto rng = std::make_shared<std::mt19937_64>(seed);
   return [=](std::vector<double>& out, size_t rows) {
     std::uniform_real_distribution<double> u01(0.0, 1.0);
     out.resize(rows * size_t(nu));
-    for (size_t k = 0; k < out.size(); ++k) out[k] = lo[k % size_t(nu)] + (hi[k % size_t(nu)] - lo[k % size_t(nu)]) * u01(*rng);
+    for (size_t k = 0; k < out.size(); ++k)
+      out[k] = lo[k % size_t(nu)] + (hi[k % size_t(nu)] - lo[k % size_t(nu)]) * u01(*rng);
   };
 }
 

@@ -43,14 +43,18 @@ int usage() {
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
-  std::string model_path = argv[1], bvh, smplh, body_model, deepmimic, urdf, map_path, out, up, ground = "frame", backend = "omp";
+  std::string model_path = argv[1], bvh, smplh, body_model, deepmimic, urdf, map_path, out, up, ground = "frame",
+              backend = "omp";
   double fps = 0, scale = 0, urdf_scale = 0.25;
   int threads = 0, chunks = 0;
   bool per_segment = false, orient_from_rest = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     auto val = [&]() -> std::string {
-      if (i + 1 >= argc) { std::cerr << "sinew-retarget: " << a << " needs a value\n"; std::exit(2); }
+      if (i + 1 >= argc) {
+        std::cerr << "sinew-retarget: " << a << " needs a value\n";
+        std::exit(2);
+      }
       return argv[++i];
     };
     if (a == "--bvh") bvh = val();
@@ -70,17 +74,37 @@ int main(int argc, char** argv) {
     else if (a == "--ground") ground = val();
     else if (a == "--chunks") chunks = std::atoi(val().c_str());
     else if (a == "--backend") backend = val();
-    else { std::cerr << "sinew-retarget: unknown option " << a << "\n"; return usage(); }
+    else {
+      std::cerr << "sinew-retarget: unknown option " << a << "\n";
+      return usage();
+    }
   }
-  if (int(!bvh.empty()) + int(!smplh.empty()) + int(!deepmimic.empty()) != 1 || map_path.empty() || out.empty()) return usage();
-  if (deepmimic.empty() != urdf.empty()) { std::cerr << "sinew-retarget: --deepmimic and --urdf go together\n"; return 2; }
-  if (!(urdf_scale > 0)) { std::cerr << "sinew-retarget: --urdf-scale takes a positive number\n"; return 2; }
-  if (!up.empty() && up != "y" && up != "z") { std::cerr << "sinew-retarget: --up takes y or z\n"; return 2; }
-  if (ground != "none" && ground != "frame" && ground != "clip") { std::cerr << "sinew-retarget: --ground takes none, frame or clip\n"; return 2; }
-  if (backend != "omp" && backend != "cuda") { std::cerr << "sinew-retarget: --backend takes omp or cuda\n"; return 2; }
+  if (int(!bvh.empty()) + int(!smplh.empty()) + int(!deepmimic.empty()) != 1 || map_path.empty() || out.empty())
+    return usage();
+  if (deepmimic.empty() != urdf.empty()) {
+    std::cerr << "sinew-retarget: --deepmimic and --urdf go together\n";
+    return 2;
+  }
+  if (!(urdf_scale > 0)) {
+    std::cerr << "sinew-retarget: --urdf-scale takes a positive number\n";
+    return 2;
+  }
+  if (!up.empty() && up != "y" && up != "z") {
+    std::cerr << "sinew-retarget: --up takes y or z\n";
+    return 2;
+  }
+  if (ground != "none" && ground != "frame" && ground != "clip") {
+    std::cerr << "sinew-retarget: --ground takes none, frame or clip\n";
+    return 2;
+  }
+  if (backend != "omp" && backend != "cuda") {
+    std::cerr << "sinew-retarget: --backend takes omp or cuda\n";
+    return 2;
+  }
 #if !SINEW_WITH_CUDA
   if (backend == "cuda") {
-    std::cerr << "sinew-retarget: --backend cuda: this build has no CUDA backend (configure with SINEW_ENABLE_CUDA=ON)\n";
+    std::cerr
+        << "sinew-retarget: --backend cuda: this build has no CUDA backend (configure with SINEW_ENABLE_CUDA=ON)\n";
     return 2;
   }
 #endif
@@ -97,21 +121,24 @@ int main(int argc, char** argv) {
       const sinew::DeepMimicMotion clip = sinew::load_deepmimic_motion(deepmimic);
       src = sinew::source_from_deepmimic(sinew::load_deepmimic_skeleton(urdf, urdf_scale), clip);
       opt.source_up = 'y';
-      std::printf("DeepMimic clip: %d frames (loop %s), %d at %g Hz\n", clip.nframe, clip.loop.empty() ? "-" : clip.loop.c_str(),
-                  src.nframe, src.fps);
+      std::printf("DeepMimic clip: %d frames (loop %s), %d at %g Hz\n", clip.nframe,
+                  clip.loop.empty() ? "-" : clip.loop.c_str(), src.nframe, src.fps);
     } else {
       const sinew::SmplhBodyModel bm = sinew::load_smplh_body_model(body_model);  // first: the licensing note
       const sinew::SmplhSequence seq = sinew::load_amass_sequence(smplh);
       src = sinew::source_from_smplh(bm, seq);
       opt.source_up = 'z';
-      if (!seq.gender.empty()) std::printf("AMASS sequence: %d frames at %g Hz, gender %s\n", seq.nframe, seq.fps, seq.gender.c_str());
+      if (!seq.gender.empty())
+        std::printf("AMASS sequence: %d frames at %g Hz, gender %s\n", seq.nframe, seq.fps, seq.gender.c_str());
     }
     if (!up.empty()) opt.source_up = up[0];
     opt.scale = scale;
     opt.per_segment_scale = per_segment;
     opt.orient_from_rest = orient_from_rest;
     opt.nchunk = chunks;
-    opt.ground = ground == "none" ? sinew::GroundMode::none : ground == "clip" ? sinew::GroundMode::whole_clip : sinew::GroundMode::per_frame;
+    opt.ground = ground == "none"   ? sinew::GroundMode::none
+                 : ground == "clip" ? sinew::GroundMode::whole_clip
+                                    : sinew::GroundMode::per_frame;
     sinew::exec::OpenMP pol;
     pol.threads = threads;
     const auto map = sinew::load_keypoint_map(map_path);

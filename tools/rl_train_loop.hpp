@@ -33,7 +33,8 @@ inline std::string fmt_time(double s) {
 
 /// Trains on backend `e` (the model and its motions at the control rate, kinematics filled),
 /// writing DIR/config.json, DIR/log.csv, DIR/checkpoint.npz every K updates and DIR/final.npz.
-template <class T, class E> int train(E e, const Args& a, const rl::TrainConfig& cfg, const Model<double>& model, const Trajectory& ref) {
+template <class T, class E>
+int train(E e, const Args& a, const rl::TrainConfig& cfg, const Model<double>& model, const Trajectory& ref) {
   rl::PpoTrainer<T, E> tr(e, model, ref, cfg);
   if (!a.resume.empty()) tr.load(a.resume, rl::PpoTrainer<T, E>::Load::resume);
   if (!a.init.empty()) tr.load(a.init, rl::PpoTrainer<T, E>::Load::init);
@@ -50,8 +51,11 @@ template <class T, class E> int train(E e, const Args& a, const rl::TrainConfig&
     log << "\n";
   }
   const bool tty = isatty(2);
-  std::fprintf(stderr, "sinew-train: %s, %d motion clip(s), %d worlds x %d steps per update, observation %d, actions %d, %s, %lld updates\n",
-               cfg.model.c_str(), ref.nclip(), cfg.nworld, cfg.nsteps, tr.nobs(), tr.nu(), cfg.precision.c_str(), tr.total_updates());
+  std::fprintf(stderr,
+               "sinew-train: %s, %d motion clip(s), %d worlds x %d steps per update, observation %d, actions %d, %s, "
+               "%lld updates\n",
+               cfg.model.c_str(), ref.nclip(), cfg.nworld, cfg.nsteps, tr.nobs(), tr.nu(), cfg.precision.c_str(),
+               tr.total_updates());
   while (tr.env_steps() < cfg.total_steps) {
     const rl::UpdateLog l = tr.update();
     const auto v = rl::log_values(l);
@@ -70,20 +74,22 @@ template <class T, class E> int train(E e, const Args& a, const rl::TrainConfig&
       std::string b(size_t(fill), '#');
       b.append(size_t(bar - fill), '.');
       std::fprintf(stderr, "%s[%s] %5.1f%%  %lld steps  %.0f steps/s  reward %.3f  episode %.0f  std %.3f  ETA %s%s",
-                   tty ? "\r" : "", b.c_str(), 100 * std::min(1.0, frac), tr.env_steps(), l.steps_per_s, l.reward, l.episode_length, l.std,
-                   fmt_time(eta).c_str(), tty ? "   " : "\n");
+                   tty ? "\r" : "", b.c_str(), 100 * std::min(1.0, frac), tr.env_steps(), l.steps_per_s, l.reward,
+                   l.episode_length, l.std, fmt_time(eta).c_str(), tty ? "   " : "\n");
       std::fflush(stderr);
     }
   }
   if (!a.quiet && tty) std::fprintf(stderr, "\n");
   const OverflowTally over = overflow_tally(tr.env().data().noverflow());
   if (over.passes > 0)
-    std::fprintf(stderr, "sinew-train: warning: contacts or constraint rows did not fit in %lld forward pass(es) of %d "
-                 "world(s) (dropped and counted: the model's capacity nconmax %d, njmax %d)\n", over.passes, over.worlds,
-                 model.nconmax, model.njmax);
+    std::fprintf(stderr,
+                 "sinew-train: warning: contacts or constraint rows did not fit in %lld forward pass(es) of %d "
+                 "world(s) (dropped and counted: the model's capacity nconmax %d, njmax %d)\n",
+                 over.passes, over.worlds, model.nconmax, model.njmax);
   tr.save((dir / "checkpoint.npz").string());
   tr.save((dir / "final.npz").string());
-  std::printf("log: %s\ncheckpoint: %s\nfinal: %s\n", (dir / "log.csv").c_str(), (dir / "checkpoint.npz").c_str(), (dir / "final.npz").c_str());
+  std::printf("log: %s\ncheckpoint: %s\nfinal: %s\n", (dir / "log.csv").c_str(), (dir / "checkpoint.npz").c_str(),
+              (dir / "final.npz").c_str());
   return 0;
 }
 

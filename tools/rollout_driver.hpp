@@ -25,7 +25,7 @@ struct Request {
   std::vector<double> ctrl;                ///< nworld x nstep x nu (empty: zero)
   /// Alternative to ctrl: fills nworld x nu controls for each step in turn (e.g. random ones)
   std::function<void(std::vector<double>&, size_t rows)> ctrl_source;
-  int key = -1;                            ///< keyframe to reset to, or -1 for qpos0
+  int key = -1;  ///< keyframe to reset to, or -1 for qpos0
 };
 
 /// Writes the dense rows x nv matrix of a sparse field with the given row structure.
@@ -40,9 +40,9 @@ void densify(const S& values, const int* rowadr, const int* rownnz, const int* c
 struct Result {
   std::map<std::string, std::vector<double>> values;
   std::map<std::string, int> dims;
-  std::vector<int> status;  ///< per world, after the last step
+  std::vector<int> status;     ///< per world, after the last step
   std::vector<int> noverflow;  ///< per world, forward passes whose contacts or rows did not all fit
-  double seconds = 0;       ///< time spent in forward+integrate, recording excluded
+  double seconds = 0;          ///< time spent in forward+integrate, recording excluded
 };
 
 /// Values per world of a recordable field, or -1 when unknown.
@@ -51,7 +51,8 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
   if (f == "ten_J") return s.ntendon * s.nv;
   if (f == "actuator_moment") return s.nu * s.nv;
   DataLayoutInfo info(s);
-#define SINEW_X(name, count) if (f == #name) return info.name##_n;
+#define SINEW_X(name, count) \
+  if (f == #name) return info.name##_n;
   SINEW_DATA_REAL_FIELDS(SINEW_X)
   SINEW_DATA_INT_FIELDS(SINEW_X)
 #undef SINEW_X
@@ -139,10 +140,15 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
             const DataLayoutInfo& info = hv.info;
             size_t off = 0;
             bool is_int = false;
-#define SINEW_X(name, count) if (f == #name) off = info.name##_off;
+#define SINEW_X(name, count) \
+  if (f == #name) off = info.name##_off;
             SINEW_DATA_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
-#define SINEW_X(name, count) if (f == #name) { off = info.name##_off; is_int = true; }
+#define SINEW_X(name, count) \
+  if (f == #name) {          \
+    off = info.name##_off;   \
+    is_int = true;           \
+  }
             SINEW_DATA_INT_FIELDS(SINEW_X)
 #undef SINEW_X
             if (is_int) {

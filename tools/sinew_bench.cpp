@@ -75,22 +75,24 @@ void print_json(const sinew::Model<double>& m, const RunInfo& run, const Request
   const std::string &model_path = run.model_path, &backend = run.backend, &precision = run.precision,
                     &layout = run.layout;
   const auto& options = run.options;
-  std::printf("{\"engine\": \"sinew\", \"model\": %s, \"model_name\": %s, \"nq\": %d, \"nv\": %d, \"nu\": %d, "
-              "\"na\": %d, \"nbody\": %d, \"ngeom\": %d, \"ntendon\": %d, \"nconmax\": %d, \"njmax\": %d, "
-              "\"timestep\": %g, \"integrator\": \"%s\", \"backend\": \"%s\", \"precision\": \"%s\", "
-              "\"layout\": \"%s\", \"device\": %s, \"nworld\": %d, \"steps\": %d, \"warmup\": %d, \"seed\": %llu, "
-              "\"autoreset\": %s, \"options\": [",
-              sinew::cli::json_string(model_path).c_str(), sinew::cli::json_string(m.name).c_str(), m.nq, m.nv, m.nu, m.na, m.nbody,
-              m.ngeom, m.ntendon, m.nconmax, m.njmax, m.opt.timestep, integrator_name(m.opt.integrator),
-              backend.c_str(), precision.c_str(), layout.c_str(), sinew::cli::json_string(r.device).c_str(), rq.nworld,
-              rq.nstep, rq.warmup, static_cast<unsigned long long>(rq.seed), rq.autoreset ? "true" : "false");
+  std::printf(
+      "{\"engine\": \"sinew\", \"model\": %s, \"model_name\": %s, \"nq\": %d, \"nv\": %d, \"nu\": %d, "
+      "\"na\": %d, \"nbody\": %d, \"ngeom\": %d, \"ntendon\": %d, \"nconmax\": %d, \"njmax\": %d, "
+      "\"timestep\": %g, \"integrator\": \"%s\", \"backend\": \"%s\", \"precision\": \"%s\", "
+      "\"layout\": \"%s\", \"device\": %s, \"nworld\": %d, \"steps\": %d, \"warmup\": %d, \"seed\": %llu, "
+      "\"autoreset\": %s, \"options\": [",
+      sinew::cli::json_string(model_path).c_str(), sinew::cli::json_string(m.name).c_str(), m.nq, m.nv, m.nu, m.na,
+      m.nbody, m.ngeom, m.ntendon, m.nconmax, m.njmax, m.opt.timestep, integrator_name(m.opt.integrator),
+      backend.c_str(), precision.c_str(), layout.c_str(), sinew::cli::json_string(r.device).c_str(), rq.nworld,
+      rq.nstep, rq.warmup, static_cast<unsigned long long>(rq.seed), rq.autoreset ? "true" : "false");
   for (size_t i = 0; i < options.size(); ++i)
     std::printf("%s%s", i ? ", " : "", sinew::cli::json_string(options[i].first + "=" + options[i].second).c_str());
-  std::printf("], \"seconds\": %.9g, \"steps_per_second\": %.9g, \"ms_per_step\": %.9g, \"us_per_world_step\": %.9g, "
-              "\"model_bytes\": %zu, \"data_bytes\": %zu, \"extra_bytes\": %zu, \"device_bytes\": %lld, "
-              "\"resets\": %lld, \"nonfinite_end\": %d, \"overflow\": %lld, \"overflow_worlds\": %d, \"stages\": [",
-              r.seconds, sps, step_ms, us_ws, r.model_bytes, r.data_bytes, r.extra_bytes, r.device_bytes, r.resets,
-              r.nonfinite_end, r.overflow, r.overflow_worlds);
+  std::printf(
+      "], \"seconds\": %.9g, \"steps_per_second\": %.9g, \"ms_per_step\": %.9g, \"us_per_world_step\": %.9g, "
+      "\"model_bytes\": %zu, \"data_bytes\": %zu, \"extra_bytes\": %zu, \"device_bytes\": %lld, "
+      "\"resets\": %lld, \"nonfinite_end\": %d, \"overflow\": %lld, \"overflow_worlds\": %d, \"stages\": [",
+      r.seconds, sps, step_ms, us_ws, r.model_bytes, r.data_bytes, r.extra_bytes, r.device_bytes, r.resets,
+      r.nonfinite_end, r.overflow, r.overflow_worlds);
   for (size_t i = 0; i < r.stages.size(); ++i)
     std::printf("%s{\"name\": \"%s\", \"ms_per_step\": %.9g}", i ? ", " : "", r.stages[i].name.c_str(),
                 1e3 * r.stages[i].seconds / rq.nstep);
@@ -113,14 +115,16 @@ void print_text(const sinew::Model<double>& m, const RunInfo& run, const Request
   std::printf("  options   timestep %g, integrator %s, iterations %d, ls_iterations %d", m.opt.timestep,
               integrator_name(m.opt.integrator), m.opt.iterations, m.opt.ls_iterations);
   for (const auto& [k, v] : options) std::printf(", %s=%s", k.c_str(), v.c_str());
-  std::printf("\n  run       %s, %s, layout %s, %d worlds x %d steps (after %d warm-up steps), seed %llu, autoreset %s\n",
-              backend.c_str(), precision.c_str(), layout.c_str(), rq.nworld, rq.nstep, rq.warmup,
-              static_cast<unsigned long long>(rq.seed), rq.autoreset ? "on" : "off");
+  std::printf(
+      "\n  run       %s, %s, layout %s, %d worlds x %d steps (after %d warm-up steps), seed %llu, autoreset %s\n",
+      backend.c_str(), precision.c_str(), layout.c_str(), rq.nworld, rq.nstep, rq.warmup,
+      static_cast<unsigned long long>(rq.seed), rq.autoreset ? "on" : "off");
   std::printf("  device    %s\n", r.device.c_str());
-  std::printf("  memory    Model %.2f MiB, Data %.2f MiB (%.1f KiB per world), benchmark buffers %.2f MiB", mb(r.model_bytes),
-              mb(r.data_bytes), double(r.data_bytes) / 1024.0 / rq.nworld, mb(r.extra_bytes));
+  std::printf("  memory    Model %.2f MiB, Data %.2f MiB (%.1f KiB per world), benchmark buffers %.2f MiB",
+              mb(r.model_bytes), mb(r.data_bytes), double(r.data_bytes) / 1024.0 / rq.nworld, mb(r.extra_bytes));
   if (r.device_bytes >= 0) std::printf(", device memory in use %.1f MiB", mb(size_t(r.device_bytes)));
-  std::printf("\n  speed     %.6g world-steps/s: %.4g ms per batched step, %.4g us per world-step\n", sps, step_ms, us_ws);
+  std::printf("\n  speed     %.6g world-steps/s: %.4g ms per batched step, %.4g us per world-step\n", sps, step_ms,
+              us_ws);
   if (!r.stages.empty()) {
     std::printf("  stages    (each a separate batched call, ms per step, share of their sum)\n");
     for (const auto& st : r.stages)
@@ -133,12 +137,15 @@ void print_text(const sinew::Model<double>& m, const RunInfo& run, const Request
                 100.0 * double(r.resets) / (wsteps * (rq.stages ? 2 : 1) + double(rq.warmup) * rq.nworld),
                 rq.autoreset ? " and were reset to their start state" : "");
   if (r.nonfinite_end > 0)
-    std::printf("  warning   %d worlds are flagged non-finite at the end (skipped by later steps: the timing "
-                "flatters the model)\n", r.nonfinite_end);
+    std::printf(
+        "  warning   %d worlds are flagged non-finite at the end (skipped by later steps: the timing "
+        "flatters the model)\n",
+        r.nonfinite_end);
   if (r.overflow > 0)
-    std::printf("  warning   contacts or constraint rows did not fit in %lld forward passes of %d worlds, warm-up "
-                "included (dropped and counted; capacity nconmax %d, njmax %d: raise them with --nconmax / --njmax)\n",
-                r.overflow, r.overflow_worlds, m.nconmax, m.njmax);
+    std::printf(
+        "  warning   contacts or constraint rows did not fit in %lld forward passes of %d worlds, warm-up "
+        "included (dropped and counted; capacity nconmax %d, njmax %d: raise them with --nconmax / --njmax)\n",
+        r.overflow, r.overflow_worlds, m.nconmax, m.njmax);
 }
 
 }  // namespace
@@ -189,7 +196,8 @@ int main(int argc, char** argv) {
     if (precision != "double" && precision != "float")
       throw cli::UsageError("unknown precision '" + precision + "' (double or float)");
     if (layout.empty()) layout = backend == "cuda" ? "inner" : "outer";
-    if (layout != "outer" && layout != "inner") throw cli::UsageError("unknown layout '" + layout + "' (outer or inner)");
+    if (layout != "outer" && layout != "inner")
+      throw cli::UsageError("unknown layout '" + layout + "' (outer or inner)");
     if (backend == "cuda" && layout != "inner")
       throw cli::UsageError("--backend cuda runs world-innermost only (--layout inner)");
     if (threads > 0 && backend != "omp") throw cli::UsageError("--threads applies to --backend omp only");
@@ -222,7 +230,8 @@ int main(int argc, char** argv) {
       rq.key = Model<double>::find(m.key_names, keyframe);
       if (rq.key < 0 && keyframe.find_first_not_of("0123456789") == std::string::npos) rq.key = std::stoi(keyframe);
       if (rq.key < 0 || rq.key >= m.nkey)
-        throw std::invalid_argument("model has no keyframe '" + keyframe + "' (" + std::to_string(m.nkey) + " keyframes)");
+        throw std::invalid_argument("model has no keyframe '" + keyframe + "' (" + std::to_string(m.nkey) +
+                                    " keyframes)");
     }
     cli::random_controls(m, rq.seed)(rq.ctrl, size_t(rq.nworld));
 
@@ -233,9 +242,11 @@ int main(int argc, char** argv) {
       r = bench::run_cuda(m, rq, fl);
 #endif
     } else if (fl) {
-      r = inner ? run_host<float, WorldInner>(backend, threads, m, rq) : run_host<float, WorldOuter>(backend, threads, m, rq);
+      r = inner ? run_host<float, WorldInner>(backend, threads, m, rq)
+                : run_host<float, WorldOuter>(backend, threads, m, rq);
     } else {
-      r = inner ? run_host<double, WorldInner>(backend, threads, m, rq) : run_host<double, WorldOuter>(backend, threads, m, rq);
+      r = inner ? run_host<double, WorldInner>(backend, threads, m, rq)
+                : run_host<double, WorldOuter>(backend, threads, m, rq);
     }
 
     const RunInfo run{model_path, backend, precision, layout, options};

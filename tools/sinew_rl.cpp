@@ -27,19 +27,21 @@ using rlcli::Args;
 
 #if defined(SINEW_WITH_CUDA)
 namespace sinew::rlcli {
-int train_cuda(const Args& a, const rl::TrainConfig& cfg, const Model<double>& model, const Trajectory& ref);  // sinew_rl_cuda.cu
+int train_cuda(const Args& a, const rl::TrainConfig& cfg, const Model<double>& model,
+               const Trajectory& ref);  // sinew_rl_cuda.cu
 }
 #endif
 
 namespace {
-
 
 const char* train_usage =
     "usage: sinew-train --model M.xml --motion F.npz [--motion G.npz ...] --out DIR [--preset arm|bimanual|fullbody]\n"
     "                   [--steps N] [--nworld W] [--seed S] [--backend omp|cuda] [--precision float|double]\n"
     "                   [--threads K] [--resume CKPT] [--init CKPT] [--set name=value ...] [--quiet]\n"
     "       sinew-train --help        lists every hyper-parameter with its preset value\n";
-const char* eval_usage = "usage: sinew-eval --checkpoint CKPT --model M.xml --motion F.npz [--motion G.npz ...] --out DIR [--set name=value ...]\n";
+const char* eval_usage =
+    "usage: sinew-eval --checkpoint CKPT --model M.xml --motion F.npz [--motion G.npz ...] --out DIR [--set name=value "
+    "...]\n";
 
 Args parse(int argc, char** argv, bool eval) {
   Args a;
@@ -58,17 +60,17 @@ Args parse(int argc, char** argv, bool eval) {
     else if (k == "--checkpoint" && eval) a.checkpoint = val();
     else if (k == "--set") a.sets.push_back(val());
     else if (k == "--quiet") a.quiet = true;
-    else if (!eval && (k == "--steps" || k == "--nworld" || k == "--seed" || k == "--backend" || k == "--precision" || k == "--threads")) {
-      static const std::pair<const char*, const char*> names[] = {{"--steps", "total_steps"}, {"--nworld", "nworld"}, {"--seed", "seed"},
-                                                                 {"--backend", "backend"}, {"--precision", "precision"}, {"--threads", "threads"}};
+    else if (!eval && (k == "--steps" || k == "--nworld" || k == "--seed" || k == "--backend" || k == "--precision" ||
+                       k == "--threads")) {
+      static const std::pair<const char*, const char*> names[] = {
+          {"--steps", "total_steps"}, {"--nworld", "nworld"},       {"--seed", "seed"},
+          {"--backend", "backend"},   {"--precision", "precision"}, {"--threads", "threads"}};
       for (auto [f, n] : names)
         if (k == f) a.direct.push_back({n, val()});
-    } else
-      throw std::invalid_argument("unknown argument '" + k + "'");
+    } else throw std::invalid_argument("unknown argument '" + k + "'");
   }
   return a;
 }
-
 
 std::string json_num(double v) {
   if (!std::isfinite(v)) return "null";
@@ -93,22 +95,28 @@ template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<do
   const fs::path dir(a.out);
   auto clip_json = [](const rl::ClipMetrics& m, bool overall, double early) {
     std::string o = "{";
-    if (!overall) o += "\"clip\": " + std::to_string(m.clip) + ", \"frames\": " + std::to_string(m.frames) + ", \"length\": " + std::to_string(m.length) + ", ";
+    if (!overall)
+      o += "\"clip\": " + std::to_string(m.clip) + ", \"frames\": " + std::to_string(m.frames) +
+           ", \"length\": " + std::to_string(m.length) + ", ";
     o += "\"early_termination\": " + (overall ? json_num(early) : std::string(m.early_termination ? "true" : "false"));
     if (!overall) o += ", \"termination_reason\": " + std::to_string(m.reason);
     o += ", \"joint_rmse\": " + json_num(m.joint_rmse) + ", \"joint_r\": " + json_num(m.joint_r) +
-         ", \"joint_r_excluded\": " + std::to_string(m.joint_r_excluded) + ", \"site_error\": " + json_num(m.site_error) +
-         ", \"root_error\": " + json_num(m.root_error) + ", \"mean_activation\": " + json_num(m.mean_activation) + "}";
+         ", \"joint_r_excluded\": " + std::to_string(m.joint_r_excluded) +
+         ", \"site_error\": " + json_num(m.site_error) + ", \"root_error\": " + json_num(m.root_error) +
+         ", \"mean_activation\": " + json_num(m.mean_activation) + "}";
     return o;
   };
   std::ofstream js(dir / "metrics.json");
-  js << "{\"checkpoint\": " << cli::json_string(a.checkpoint) << ", \"model\": " << cli::json_string(a.model) << ", \"clips\": [";
+  js << "{\"checkpoint\": " << cli::json_string(a.checkpoint) << ", \"model\": " << cli::json_string(a.model)
+     << ", \"clips\": [";
   for (size_t i = 0; i < R.clips.size(); ++i) js << (i ? ",\n  " : "\n  ") << clip_json(R.clips[i], false, 0);
-  js << "],\n \"overall\": " << clip_json(R.overall, true, R.early_rate) << ",\n \"capacity_overflow\": " << R.overflow << "}\n";
+  js << "],\n \"overall\": " << clip_json(R.overall, true, R.early_rate) << ",\n \"capacity_overflow\": " << R.overflow
+     << "}\n";
   if (R.overflow > 0)
-    std::fprintf(stderr, "sinew-eval: warning: contacts or constraint rows did not fit in %lld forward pass(es) (dropped "
-                 "and counted: the model's capacity nconmax %d, njmax %d is too small for this motion)\n", R.overflow,
-                 model.nconmax, model.njmax);
+    std::fprintf(stderr,
+                 "sinew-eval: warning: contacts or constraint rows did not fit in %lld forward pass(es) (dropped "
+                 "and counted: the model's capacity nconmax %d, njmax %d is too small for this motion)\n",
+                 R.overflow, model.nconmax, model.njmax);
   std::vector<std::pair<std::string, NpyBlob>> extra;
   const size_t nf = size_t(R.rollout.nframe());
   if (model.na) {
@@ -124,11 +132,14 @@ template <class T> int evaluate_cmd(const Args& a, rl::TrainConfig cfg, Model<do
   fill_kinematics(e, model, rollout);  // body and site poses: what sinew-gait and sinew-render read
   save_trajectory((dir / "rollout.npz").string(), rollout, extra);
   save_trajectory((dir / "reference.npz").string(), ref);  // what the rollout is measured against (control rate)
-  std::printf("clips %zu: early_termination %.3f  joint_r %.4f (%d joints left out)  joint_rmse %.4f  site_error %.4f m  root_error %s  mean_activation %.3f\n",
-              R.clips.size(), R.early_rate, R.overall.joint_r, R.overall.joint_r_excluded, R.overall.joint_rmse, R.overall.site_error,
-              std::isnan(R.overall.root_error) ? "n/a" : (json_num(R.overall.root_error) + " m").c_str(), R.overall.mean_activation);
-  std::printf("metrics: %s\nrollout: %s\nreference: %s\n", (dir / "metrics.json").c_str(), (dir / "rollout.npz").c_str(),
-              (dir / "reference.npz").c_str());
+  std::printf(
+      "clips %zu: early_termination %.3f  joint_r %.4f (%d joints left out)  joint_rmse %.4f  site_error %.4f m  "
+      "root_error %s  mean_activation %.3f\n",
+      R.clips.size(), R.early_rate, R.overall.joint_r, R.overall.joint_r_excluded, R.overall.joint_rmse,
+      R.overall.site_error, std::isnan(R.overall.root_error) ? "n/a" : (json_num(R.overall.root_error) + " m").c_str(),
+      R.overall.mean_activation);
+  std::printf("metrics: %s\nrollout: %s\nreference: %s\n", (dir / "metrics.json").c_str(),
+              (dir / "rollout.npz").c_str(), (dir / "reference.npz").c_str());
   return 0;
 }
 
@@ -140,20 +151,26 @@ void print_params(rl::TrainConfig cfg) {
 int run(int argc, char** argv) {
   std::string prog = fs::path(argv[0]).filename().string();
   bool eval = prog.find("eval") != std::string::npos;
-  if (argc > 1 && std::string(argv[1]) == "eval") { eval = true; --argc; ++argv; }
+  if (argc > 1 && std::string(argv[1]) == "eval") {
+    eval = true;
+    --argc;
+    ++argv;
+  }
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       std::printf("%s", eval ? eval_usage : train_usage);
       if (!eval) {
         std::string p = "arm";
-        for (int j = 1; j + 1 < argc; ++j) if (!std::strcmp(argv[j], "--preset")) p = argv[j + 1];
+        for (int j = 1; j + 1 < argc; ++j)
+          if (!std::strcmp(argv[j], "--preset")) p = argv[j + 1];
         print_params(rl::preset(p));
       }
       return 0;
     }
   const Args a = parse(argc, argv, eval);
   if (a.model.empty() || a.out.empty() || a.motions.empty() || (eval && a.checkpoint.empty()))
-    throw std::invalid_argument(eval ? "--checkpoint, --model, --motion and --out are required" : "--model, --motion and --out are required");
+    throw std::invalid_argument(eval ? "--checkpoint, --model, --motion and --out are required"
+                                     : "--model, --motion and --out are required");
   if (!a.resume.empty() && !a.init.empty()) throw std::invalid_argument("--resume and --init exclude each other");
   rl::TrainConfig cfg;
   const std::string from = eval ? a.checkpoint : a.resume;
@@ -172,9 +189,12 @@ int run(int argc, char** argv) {
   if (eval) cfg.backend = "omp";
   const bool cuda = cfg.backend == "cuda";
   if (cuda && cfg.precision != "float")
-    throw std::invalid_argument("--backend cuda trains in float only (--precision float); double runs on --backend omp");
+    throw std::invalid_argument(
+        "--backend cuda trains in float only (--precision float); double runs on --backend omp");
 #if !defined(SINEW_WITH_CUDA)
-  if (cuda) throw std::invalid_argument("--backend cuda: this sinew-train was built without CUDA (configure with -DSINEW_ENABLE_CUDA=ON); use omp");
+  if (cuda)
+    throw std::invalid_argument(
+        "--backend cuda: this sinew-train was built without CUDA (configure with -DSINEW_ENABLE_CUDA=ON); use omp");
 #endif
   Model<double> model = load_mjcf(cfg.model);
   rl::prepare_model(model, cfg);
@@ -184,7 +204,8 @@ int run(int argc, char** argv) {
   if (cuda) return rlcli::train_cuda(a, cfg, model, ref);
 #endif
   const exec::OpenMP e{cfg.backend == "serial" ? 1 : cfg.threads};
-  return cfg.precision == "double" ? rlcli::train<double>(e, a, cfg, model, ref) : rlcli::train<float>(e, a, cfg, model, ref);
+  return cfg.precision == "double" ? rlcli::train<double>(e, a, cfg, model, ref)
+                                   : rlcli::train<float>(e, a, cfg, model, ref);
 }
 
 }  // namespace

@@ -7,7 +7,8 @@ namespace sinew::rlcli {
 
 int train_cuda(const Args& a, const rl::TrainConfig& cfg, const Model<double>& model, const Trajectory& ref) {
   int ndev = 0;
-  if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev == 0) throw std::runtime_error("--backend cuda: no CUDA device available");
+  if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev == 0)
+    throw std::runtime_error("--backend cuda: no CUDA device available");
   return train<float>(exec::Cuda{}, a, cfg, model, ref);
 }
 

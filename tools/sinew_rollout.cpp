@@ -39,20 +39,19 @@ Result run_cuda(const Model<double>& m, const Request& rq, bool use_float);
 namespace {
 
 [[noreturn]] void usage_error(const std::string& msg) {
-  std::cerr << "sinew-rollout: " << msg << "\n"
-            << "usage: sinew-rollout MODEL.xml --steps N [--nworld W] [--qpos0 F.npy] [--qvel0 F.npy]\n"
-               "         [--act0 F.npy] [--ctrl F.npy | --random-ctrl SEED] [--keyframe NAME] [--option key=value ...]\n"
-               "         [--backend serial|omp|cuda] [--precision double|float] [--nconmax C] [--fields a,b,...]\n"
-               "         --out DIR\n";
+  std::cerr
+      << "sinew-rollout: " << msg << "\n"
+      << "usage: sinew-rollout MODEL.xml --steps N [--nworld W] [--qpos0 F.npy] [--qvel0 F.npy]\n"
+         "         [--act0 F.npy] [--ctrl F.npy | --random-ctrl SEED] [--keyframe NAME] [--option key=value ...]\n"
+         "         [--backend serial|omp|cuda] [--precision double|float] [--nconmax C] [--fields a,b,...]\n"
+         "         --out DIR\n";
   std::exit(1);
 }
 
 int parse_int(const std::string& flag, const std::string& v) {
   try {
     return sinew::cli::parse_int(flag, v);
-  } catch (const sinew::cli::UsageError& e) {
-    usage_error(e.what());
-  }
+  } catch (const sinew::cli::UsageError& e) { usage_error(e.what()); }
 }
 
 /// Reads a per-world array of `dim` values: shape (dim,) broadcast, or (nworld, dim).
@@ -77,7 +76,8 @@ std::vector<double> read_ctrl(const std::string& path, int nworld, int nstep, in
     for (int k = 0; k < nworld * n; ++k) out.insert(out.end(), a.values.begin(), a.values.end());
   } else if (a.shape.size() == 2 && a.shape[0] == size_t(n) && a.shape[1] == size_t(nu)) {
     for (int w = 0; w < nworld; ++w) out.insert(out.end(), a.values.begin(), a.values.end());
-  } else if (a.shape.size() == 3 && a.shape[0] == size_t(nworld) && a.shape[1] == size_t(n) && a.shape[2] == size_t(nu)) {
+  } else if (a.shape.size() == 3 && a.shape[0] == size_t(nworld) && a.shape[1] == size_t(n) &&
+             a.shape[2] == size_t(nu)) {
     out = a.values;
   } else {
     usage_error("--ctrl " + path + ": expected shape (nu,), (N, nu) or (W, N, nu) with nu=" + std::to_string(nu) +
@@ -128,9 +128,7 @@ int main(int argc, char** argv) {
     else if (a == "--option") {
       try {
         options.push_back(cli::parse_option(next()));
-      } catch (const cli::UsageError& e) {
-        usage_error(e.what());
-      }
+      } catch (const cli::UsageError& e) { usage_error(e.what()); }
     } else if (a == "-h" || a == "--help") {
       usage_error("help");
     } else if (!a.empty() && a[0] == '-') {
@@ -217,15 +215,19 @@ int main(int argc, char** argv) {
     }
     int bad = 0;
     for (int st : res.status) bad += st != STATUS_OK;
-    std::printf("sinew-rollout: %s: %d world(s) x %d step(s), backend %s, %s; %.3f s simulated in %.3f s wall "
-                "(%.0f steps/s); %d world(s) flagged non-finite or diverged (status.npy)\n",
-                model_path.c_str(), nworld, nstep, backend.c_str(), precision.c_str(), nstep * m.opt.timestep,
-                res.seconds, res.seconds > 0 ? double(nworld) * nstep / res.seconds : 0.0, bad);
+    std::printf(
+        "sinew-rollout: %s: %d world(s) x %d step(s), backend %s, %s; %.3f s simulated in %.3f s wall "
+        "(%.0f steps/s); %d world(s) flagged non-finite or diverged (status.npy)\n",
+        model_path.c_str(), nworld, nstep, backend.c_str(), precision.c_str(), nstep * m.opt.timestep, res.seconds,
+        res.seconds > 0 ? double(nworld) * nstep / res.seconds : 0.0, bad);
     const OverflowTally over = overflow_tally(res.noverflow);
     if (over.passes > 0)
-      std::fprintf(stderr, "sinew-rollout: warning: contacts or constraint rows did not fit in %lld forward pass(es) of %d "
-                   "world(s) (dropped and counted in nconoverflow / nefcoverflow; capacity nconmax %d, njmax %d: raise it "
-                   "with --nconmax)\n", over.passes, over.worlds, m.nconmax, m.njmax);
+      std::fprintf(
+          stderr,
+          "sinew-rollout: warning: contacts or constraint rows did not fit in %lld forward pass(es) of %d "
+          "world(s) (dropped and counted in nconoverflow / nefcoverflow; capacity nconmax %d, njmax %d: raise it "
+          "with --nconmax)\n",
+          over.passes, over.worlds, m.nconmax, m.njmax);
     return bad ? 2 : 0;
   } catch (const ModelError& e) {
     std::cerr << e.what() << "\n";

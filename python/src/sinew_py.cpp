@@ -75,7 +75,8 @@ template <class T> class Batch {
  public:
   Batch(const PyModel& pm, int nworld, std::optional<int> threads)
       : model_(pm.m.template cast<T>()), source_(&pm), exec_{threads.value_or(0)} {
-    if (nworld <= 0) throw nb::value_error(("Batch: nworld must be a positive integer, got " + std::to_string(nworld)).c_str());
+    if (nworld <= 0)
+      throw nb::value_error(("Batch: nworld must be a positive integer, got " + std::to_string(nworld)).c_str());
     if (threads && *threads < 0) throw nb::value_error("Batch: threads must be None or >= 0");
     sinew::compile_capacities(model_);  // opt.disableflags may have been set since the model was loaded
     data_ = sinew::Data<T, sinew::WorldOuter, sinew::HostSpace>(model_, nworld);
@@ -101,11 +102,16 @@ template <class T> class Batch {
     sinew::forward(exec_, mv, dv);
   }
   void reset(std::optional<nb::ndarray<const bool, nb::ndim<1>, nb::c_contig, nb::device::cpu>> mask, int key) {
-    if (key >= model_.nkey) throw nb::index_error(("Batch.reset: keyframe " + std::to_string(key) + " out of range (the model has " + std::to_string(model_.nkey) + ")").c_str());
+    if (key >= model_.nkey)
+      throw nb::index_error(("Batch.reset: keyframe " + std::to_string(key) + " out of range (the model has " +
+                             std::to_string(model_.nkey) + ")")
+                                .c_str());
     std::vector<unsigned char> m;
     if (mask) {
       if (mask->shape(0) != size_t(nworld()))
-        throw nb::value_error(("Batch.reset: mask has " + std::to_string(mask->shape(0)) + " entries, nworld is " + std::to_string(nworld())).c_str());
+        throw nb::value_error(("Batch.reset: mask has " + std::to_string(mask->shape(0)) + " entries, nworld is " +
+                               std::to_string(nworld()))
+                                  .c_str());
       m.assign(mask->data(), mask->data() + nworld());
     }
     sync_options();
@@ -152,8 +158,9 @@ template <class T> class Batch {
     model_.opt = source_->m.opt.template cast<T>();
     if (model_.nconmax == 0 && model_.nconmax_pairs > 0 && !model_.opt.disabled(sinew::DSBL_CONTACT) &&
         !model_.opt.disabled(sinew::DSBL_CONSTRAINT))
-      throw nb::value_error("Batch: contacts were disabled when this Batch was made, so its worlds have no contact "
-                            "capacity; make a new Batch after enabling them");
+      throw nb::value_error(
+          "Batch: contacts were disabled when this Batch was made, so its worlds have no contact "
+          "capacity; make a new Batch after enabling them");
   }
 
   Model<T> model_;
@@ -171,7 +178,8 @@ template <class T> void bind_batch(nb::module_& m, const char* name) {
       .def("step", &Batch<T>::step, "nstep"_a = 1)
       .def("forward", &Batch<T>::forward)
       .def("reset", &Batch<T>::reset, "mask"_a = nb::none(), "key"_a = -1)
-      .def("field", [](nb::handle self, const std::string& name) { return nb::cast<Batch<T>&>(self).field(self, name); })
+      .def("field",
+           [](nb::handle self, const std::string& name) { return nb::cast<Batch<T>&>(self).field(self, name); })
       .def_static("field_names", &Batch<T>::field_names);
 }
 
@@ -183,7 +191,9 @@ class PyEnv {
   PyEnv(const PyModel& pm, const std::vector<std::string>& motions, int num_envs, const std::string& preset,
         const std::vector<std::pair<std::string, std::string>>& params)
       : model_(pm.m), cfg_(sinew::rl::preset(preset)) {
-    if (num_envs <= 0) throw nb::value_error(("ImitationEnv: num_envs must be a positive integer, got " + std::to_string(num_envs)).c_str());
+    if (num_envs <= 0)
+      throw nb::value_error(
+          ("ImitationEnv: num_envs must be a positive integer, got " + std::to_string(num_envs)).c_str());
     for (const auto& [k, v] : params) cfg_.set(k, v);
     cfg_.nworld = num_envs;
     cfg_.model = model_.name.empty() ? "the model" : model_.name;
@@ -203,7 +213,8 @@ class PyEnv {
     if (actions.shape(0) != size_t(env_->nworld()) || actions.shape(1) != size_t(env_->nu()))
       throw nb::value_error(("ImitationEnv.step: actions must have shape (" + std::to_string(env_->nworld()) + ", " +
                              std::to_string(env_->nu()) + "), got (" + std::to_string(actions.shape(0)) + ", " +
-                             std::to_string(actions.shape(1)) + ")").c_str());
+                             std::to_string(actions.shape(1)) + ")")
+                                .c_str());
     const float* a = actions.data();
     nb::gil_scoped_release release;
     env_->step(a);
@@ -244,8 +255,9 @@ class PyEnv {
 
  private:
   void make() {
-    env_ = std::make_unique<Env>(sinew::exec::OpenMP{cfg_.threads}, model_, ref_, cfg_.nworld, sinew::rl::env_config(cfg_),
-                                 sinew::rl::reward_from<float>(cfg_), sinew::rl::PpoTrainer<float, sinew::exec::OpenMP>::termination(cfg_, false));
+    env_ = std::make_unique<Env>(sinew::exec::OpenMP{cfg_.threads}, model_, ref_, cfg_.nworld,
+                                 sinew::rl::env_config(cfg_), sinew::rl::reward_from<float>(cfg_),
+                                 sinew::rl::PpoTrainer<float, sinew::exec::OpenMP>::termination(cfg_, false));
     env_->reset();
   }
   Model<double> model_;
@@ -272,7 +284,8 @@ nb::object trainer_actions(const PyModel& pm, const std::vector<std::string>& mo
   using Tr = sinew::rl::PpoTrainer<float, sinew::exec::OpenMP>;
   Tr tr(sinew::exec::OpenMP{cfg.threads}, m, ref, cfg);
   tr.load(checkpoint, Tr::Load::evaluate);
-  if (obs.shape(1) != size_t(tr.nobs())) throw nb::value_error("trainer_actions: observation size differs from the policy's");
+  if (obs.shape(1) != size_t(tr.nobs()))
+    throw nb::value_error("trainer_actions: observation size differs from the policy's");
   const size_t n = obs.shape(0), nu = size_t(tr.nu());
   float* out = new float[n * nu];
   nb::capsule owner(out, [](void* q) noexcept { delete[] static_cast<float*>(q); });
@@ -298,7 +311,8 @@ nb::dict trajectory_dict(const sinew::Trajectory& t) {
   d["frequency"] = t.frequency;
   d["joint_names"] = t.joint_names;
   d["jnt_type"] = owned_array(t.jnt_type, {t.jnt_type.size()});
-  d["split_points"] = owned_array(std::vector<int64_t>(t.split_points.begin(), t.split_points.end()), {t.split_points.size()});
+  d["split_points"] =
+      owned_array(std::vector<int64_t>(t.split_points.begin(), t.split_points.end()), {t.split_points.size()});
   if (t.has_kinematics()) {
     d["body_names"] = t.body_names;
     d["site_names"] = t.site_names;
@@ -324,13 +338,15 @@ sinew::Trajectory trajectory_from(F64 qpos, F64 qvel, double frequency, const st
   if (qvel.shape(0) != n) throw nb::value_error("trajectory: qpos and qvel have different frame counts");
   int nq = 0, nv = 0;
   for (int type : jnt_type) {
-    if (type < sinew::JNT_FREE || type > sinew::JNT_HINGE) throw nb::value_error(("trajectory: jnt_type " + std::to_string(type) + " is not a joint type (0..3)").c_str());
+    if (type < sinew::JNT_FREE || type > sinew::JNT_HINGE)
+      throw nb::value_error(("trajectory: jnt_type " + std::to_string(type) + " is not a joint type (0..3)").c_str());
     nq += sinew::detail::joint_nq(type);
     nv += sinew::detail::joint_nv(type);
   }
   if (nq != t.nq || nv != t.nv)
-    throw nb::value_error(("trajectory: jnt_type gives nq " + std::to_string(nq) + ", nv " + std::to_string(nv) + "; qpos and qvel have " +
-                           std::to_string(t.nq) + ", " + std::to_string(t.nv)).c_str());
+    throw nb::value_error(("trajectory: jnt_type gives nq " + std::to_string(nq) + ", nv " + std::to_string(nv) +
+                           "; qpos and qvel have " + std::to_string(t.nq) + ", " + std::to_string(t.nv))
+                              .c_str());
   if (split_points.size() < 2 || split_points.front() != 0 || size_t(split_points.back()) != n)
     throw nb::value_error("trajectory: split_points must start at 0 and end at the frame count");
   for (size_t i = 1; i < split_points.size(); ++i)
@@ -359,9 +375,10 @@ nb::dict reference(const PyModel& pm, const std::vector<std::string>& motions, c
 /// (nframe x njoint x 3, source axes) and optional world rotations (nframe x njoint x 9).
 nb::tuple retarget_py(const PyModel& pm, const std::vector<std::string>& names, const std::vector<int>& parent,
                       nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::device::cpu> pos,
-                      std::optional<nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::device::cpu>> rot, double fps,
-                      const std::string& map_text, const std::string& map_file, const std::string& up, double scale, bool per_segment,
-                      const std::string& ground, int chunks, int threads, double frequency) {
+                      std::optional<nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::device::cpu>> rot,
+                      double fps, const std::string& map_text, const std::string& map_file, const std::string& up,
+                      double scale, bool per_segment, const std::string& ground, int chunks, int threads,
+                      double frequency) {
   sinew::SourceMotion src;
   src.names = names;
   src.parent = parent;
@@ -370,25 +387,32 @@ nb::tuple retarget_py(const PyModel& pm, const std::vector<std::string>& names, 
   const size_t J = names.size();
   if (parent.size() != J) throw nb::value_error("retarget: names and parents differ in length");
   for (size_t j = 0; j < J; ++j)
-    if (parent[j] < -1 || parent[j] >= int(j)) throw nb::value_error(("retarget: parent of joint " + std::to_string(j) + " must be -1 or an earlier joint").c_str());
-  if (pos.shape(1) != J || pos.shape(2) != 3) throw nb::value_error("retarget: positions must have shape (nframe, njoint, 3)");
+    if (parent[j] < -1 || parent[j] >= int(j))
+      throw nb::value_error(
+          ("retarget: parent of joint " + std::to_string(j) + " must be -1 or an earlier joint").c_str());
+  if (pos.shape(1) != J || pos.shape(2) != 3)
+    throw nb::value_error("retarget: positions must have shape (nframe, njoint, 3)");
   if (!(fps > 0)) throw nb::value_error("retarget: fps must be positive");
   src.pos.assign(pos.data(), pos.data() + pos.size());
   if (rot) {
-    if (rot->shape(0) != pos.shape(0) || rot->shape(1) != J || rot->shape(2) != 9) throw nb::value_error("retarget: rotations must have shape (nframe, njoint, 9)");
+    if (rot->shape(0) != pos.shape(0) || rot->shape(1) != J || rot->shape(2) != 9)
+      throw nb::value_error("retarget: rotations must have shape (nframe, njoint, 9)");
     src.rot.assign(rot->data(), rot->data() + rot->size());
   }
   for (double x : src.pos)
     if (!std::isfinite(x)) throw nb::value_error("retarget: the source positions are not all finite");
   sinew::RetargetOptions opt;
   if (up != "y" && up != "z") throw nb::value_error("retarget: up takes 'y' or 'z'");
-  if (ground != "none" && ground != "frame" && ground != "clip") throw nb::value_error("retarget: ground takes 'none', 'frame' or 'clip'");
+  if (ground != "none" && ground != "frame" && ground != "clip")
+    throw nb::value_error("retarget: ground takes 'none', 'frame' or 'clip'");
   if (chunks <= 0) throw nb::value_error("retarget: chunks must be positive");
   opt.source_up = up[0];
   opt.scale = scale;
   opt.per_segment_scale = per_segment;
   opt.nchunk = chunks;
-  opt.ground = ground == "none" ? sinew::GroundMode::none : ground == "clip" ? sinew::GroundMode::whole_clip : sinew::GroundMode::per_frame;
+  opt.ground = ground == "none"   ? sinew::GroundMode::none
+               : ground == "clip" ? sinew::GroundMode::whole_clip
+                                  : sinew::GroundMode::per_frame;
   const auto map = sinew::parse_keypoint_map(map_text, map_file);
   sinew::exec::OpenMP pol;
   pol.threads = threads;
@@ -401,14 +425,25 @@ nb::tuple retarget_py(const PyModel& pm, const std::vector<std::string>& names, 
   }
   const auto& M = r.metrics;
   nb::dict met;
-  met["nframe"] = M.nframe; met["fps"] = M.fps; met["scale"] = M.scale; met["nkeypoint"] = M.nkeypoint;
-  met["joint_limit_violation_rate"] = M.joint_limit_violation_rate; met["max_limit_violation"] = M.max_limit_violation;
-  met["worst_limit_joint"] = M.worst_limit_joint; met["max_coupling_error"] = M.max_coupling_error;
-  met["max_penetration"] = M.max_penetration; met["mean_penetration"] = M.mean_penetration;
-  met["max_ground_lift"] = M.max_ground_lift; met["tendon_jump_rate"] = M.tendon_jump_rate;
-  met["position_rmse"] = M.position_rmse; met["max_position_error"] = M.max_position_error;
-  met["orientation_rmse"] = M.orientation_rmse; met["max_orientation_error"] = M.max_orientation_error;
-  met["ms_per_frame"] = M.ms_per_frame; met["warnings"] = M.warnings; met["report"] = M.report();
+  met["nframe"] = M.nframe;
+  met["fps"] = M.fps;
+  met["scale"] = M.scale;
+  met["nkeypoint"] = M.nkeypoint;
+  met["joint_limit_violation_rate"] = M.joint_limit_violation_rate;
+  met["max_limit_violation"] = M.max_limit_violation;
+  met["worst_limit_joint"] = M.worst_limit_joint;
+  met["max_coupling_error"] = M.max_coupling_error;
+  met["max_penetration"] = M.max_penetration;
+  met["mean_penetration"] = M.mean_penetration;
+  met["max_ground_lift"] = M.max_ground_lift;
+  met["tendon_jump_rate"] = M.tendon_jump_rate;
+  met["position_rmse"] = M.position_rmse;
+  met["max_position_error"] = M.max_position_error;
+  met["orientation_rmse"] = M.orientation_rmse;
+  met["max_orientation_error"] = M.max_orientation_error;
+  met["ms_per_frame"] = M.ms_per_frame;
+  met["warnings"] = M.warnings;
+  met["report"] = M.report();
   return nb::make_tuple(trajectory_dict(r.trajectory), met);
 }
 
@@ -440,53 +475,60 @@ NB_MODULE(_sinew, m) {
       .def_rw("enableflags", &Opt::enableflags)
       .def_ro("solver", &Opt::solver)
       .def_ro("cone", &Opt::cone)
-      .def_prop_rw("gravity", [](const Opt& o) { return std::vector<double>(o.gravity, o.gravity + 3); },
-                   [](Opt& o, const std::vector<double>& g) {
-                     if (g.size() != 3) throw nb::value_error("opt.gravity takes 3 values");
-                     for (int i = 0; i < 3; ++i) o.gravity[i] = g[size_t(i)];
-                   })
-      .def_prop_rw("wind", [](const Opt& o) { return std::vector<double>(o.wind, o.wind + 3); },
-                   [](Opt& o, const std::vector<double>& g) {
-                     if (g.size() != 3) throw nb::value_error("opt.wind takes 3 values");
-                     for (int i = 0; i < 3; ++i) o.wind[i] = g[size_t(i)];
-                   });
+      .def_prop_rw(
+          "gravity", [](const Opt& o) { return std::vector<double>(o.gravity, o.gravity + 3); },
+          [](Opt& o, const std::vector<double>& g) {
+            if (g.size() != 3) throw nb::value_error("opt.gravity takes 3 values");
+            for (int i = 0; i < 3; ++i) o.gravity[i] = g[size_t(i)];
+          })
+      .def_prop_rw(
+          "wind", [](const Opt& o) { return std::vector<double>(o.wind, o.wind + 3); },
+          [](Opt& o, const std::vector<double>& g) {
+            if (g.size() != 3) throw nb::value_error("opt.wind takes 3 values");
+            for (int i = 0; i < 3; ++i) o.wind[i] = g[size_t(i)];
+          });
 
   auto model = nb::class_<PyModel>(m, "Model");
   model.def_static("from_xml_path", &from_path, "path"_a)
       .def_static("from_xml_string", &from_string, "xml"_a, "base_dir"_a = ".")
-      .def("apply_option", [](PyModel& p, const std::string& k, const std::string& v) { sinew::apply_option(p.m, k, v); }, "key"_a, "value"_a)
+      .def(
+          "apply_option",
+          [](PyModel& p, const std::string& k, const std::string& v) { sinew::apply_option(p.m, k, v); }, "key"_a,
+          "value"_a)
       .def_ro("warnings", &PyModel::warnings)
-      .def_prop_ro("opt", [](PyModel& p) -> Opt& { return p.m.opt; }, nb::rv_policy::reference_internal)
+      .def_prop_ro(
+          "opt", [](PyModel& p) -> Opt& { return p.m.opt; }, nb::rv_policy::reference_internal)
       .def_prop_ro("name", [](const PyModel& p) { return p.m.name; });
 #define SIZE(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
-  SIZE(nq) SIZE(nv) SIZE(nu) SIZE(na) SIZE(nbody) SIZE(njnt) SIZE(ngeom) SIZE(nsite) SIZE(nmesh) SIZE(nkey)
-  SIZE(ntendon) SIZE(neq) SIZE(nsensor) SIZE(nsensordata) SIZE(nmuscle) SIZE(nM) SIZE(nconmax) SIZE(njmax) SIZE(nconmax_pairs) SIZE(narena)
+  SIZE(nq)
+  SIZE(nv) SIZE(nu) SIZE(na) SIZE(nbody) SIZE(njnt) SIZE(ngeom) SIZE(nsite) SIZE(nmesh) SIZE(nkey) SIZE(ntendon)
+      SIZE(neq) SIZE(nsensor) SIZE(nsensordata) SIZE(nmuscle) SIZE(nM) SIZE(nconmax) SIZE(njmax) SIZE(nconmax_pairs)
+          SIZE(narena)
 #undef SIZE
 #define NAMES(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
-  NAMES(body_names) NAMES(jnt_names) NAMES(geom_names) NAMES(site_names) NAMES(mesh_names) NAMES(key_names)
-  NAMES(actuator_names) NAMES(tendon_names) NAMES(sensor_names)
+              NAMES(body_names) NAMES(jnt_names) NAMES(geom_names) NAMES(site_names) NAMES(mesh_names) NAMES(key_names)
+                  NAMES(actuator_names) NAMES(tendon_names) NAMES(sensor_names)
 #undef NAMES
-#define SINEW_X(name, count, dim)                                                      \
-  model.def_prop_ro(#name, [](nb::handle self) {                                       \
-    const PyModel& p = nb::cast<const PyModel&>(self);                                 \
-    return model_array(self, p.m.name, p.m.count, std::string(#dim) == "1");           \
+#define SINEW_X(name, count, dim)                                            \
+  model.def_prop_ro(#name, [](nb::handle self) {                             \
+    const PyModel& p = nb::cast<const PyModel&>(self);                       \
+    return model_array(self, p.m.name, p.m.count, std::string(#dim) == "1"); \
   });
-  SINEW_MODEL_INT_FIELDS(SINEW_X)
-  SINEW_MODEL_REAL_FIELDS(SINEW_X)
+                      SINEW_MODEL_INT_FIELDS(SINEW_X) SINEW_MODEL_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
 
-  nb::class_<PyEnv>(m, "ImitationEnv")
-      .def(nb::init<const PyModel&, const std::vector<std::string>&, int, const std::string&,
-                    const std::vector<std::pair<std::string, std::string>>&>(),
-           "model"_a, "motions"_a, "num_envs"_a, "preset"_a, "params"_a)
-      .def("reseed", &PyEnv::reseed)
-      .def("reset", &PyEnv::reset)
-      .def("step", &PyEnv::step)
-      .def("out", &PyEnv::out)
-      .def_prop_ro("num_envs", &PyEnv::num_envs)
-      .def_prop_ro("nobs", &PyEnv::nobs)
-      .def_prop_ro("nu", &PyEnv::nu)
-      .def("config_json", &PyEnv::config_json);
+                          nb::class_<PyEnv>(m, "ImitationEnv")
+                              .def(nb::init<const PyModel&, const std::vector<std::string>&, int, const std::string&,
+                                            const std::vector<std::pair<std::string, std::string>>&>(),
+                                   "model"_a, "motions"_a, "num_envs"_a, "preset"_a, "params"_a)
+                              .def("reseed", &PyEnv::reseed)
+                              .def("reset", &PyEnv::reset)
+                              .def("step", &PyEnv::step)
+                              .def("out", &PyEnv::out)
+                              .def_prop_ro("num_envs", &PyEnv::num_envs)
+                              .def_prop_ro("nobs", &PyEnv::nobs)
+                              .def_prop_ro("nu", &PyEnv::nu)
+                              .def("config_json", &PyEnv::config_json);
   m.attr("reward_term_names") = sinew::rl::default_term_names();
   // Batch.status bits (model/enums.hpp)
   m.attr("STATUS_OK") = int(sinew::STATUS_OK);
@@ -495,12 +537,13 @@ NB_MODULE(_sinew, m) {
   m.attr("STATUS_BADQVEL") = int(sinew::STATUS_BADQVEL);
   m.attr("STATUS_BADQACC") = int(sinew::STATUS_BADQACC);
   m.def("reference", &reference, "model"_a, "motions"_a, "preset"_a, "params"_a);
-  m.def("resample", [](F64 qpos, F64 qvel, double frequency, const std::vector<int64_t>& split_points, const std::vector<int>& jnt_type,
-                       const std::vector<std::string>& joint_names, double new_frequency) {
-    const sinew::Trajectory t = trajectory_from(qpos, qvel, frequency, split_points, jnt_type, joint_names);
-    if (!(new_frequency > 0) || !(frequency > 0)) throw nb::value_error("resample: frequencies must be positive");
-    return trajectory_dict(sinew::resample(t, new_frequency));
-  });
+  m.def("resample",
+        [](F64 qpos, F64 qvel, double frequency, const std::vector<int64_t>& split_points,
+           const std::vector<int>& jnt_type, const std::vector<std::string>& joint_names, double new_frequency) {
+          const sinew::Trajectory t = trajectory_from(qpos, qvel, frequency, split_points, jnt_type, joint_names);
+          if (!(new_frequency > 0) || !(frequency > 0)) throw nb::value_error("resample: frequencies must be positive");
+          return trajectory_dict(sinew::resample(t, new_frequency));
+        });
   m.def("retarget", &retarget_py);
   m.def("bvh_source", &bvh_source, "path"_a);
   m.def("_trainer_actions", &trainer_actions, "model"_a, "motions"_a, "checkpoint"_a, "obs"_a);

@@ -20,7 +20,8 @@ Model<double> load(const std::string& actuators, const std::string& extra = "") 
   return sinew::load_mjcf_string("<mujoco>" + extra +
                                      "<worldbody><body><joint name=\"j\" range=\"-1 0.5\"/><geom size=\".1\"/>"
                                      "<body pos=\"0 0 -0.3\"><joint name=\"k\"/><geom size=\".1\"/></body></body>"
-                                     "</worldbody><actuator>" + actuators + "</actuator></mujoco>",
+                                     "</worldbody><actuator>" +
+                                     actuators + "</actuator></mujoco>",
                                  ".", &w);
 }
 }  // namespace
@@ -144,8 +145,8 @@ TEST_CASE("actuator errors name file and line") {
   CHECK_THROWS_WITH_AS(load("<muscle joint=\"k\" lengthrange=\"0 1\" lmin=\"1.2\"/>"),
                        doctest::Contains("lmin<1<lmax required in muscle"), sinew::ModelError);
   CHECK_THROWS_WITH_AS(sinew::load_mjcf_string("<mujoco><compiler autolimits=\"false\"/><worldbody><body>"
-                                                "<joint name=\"k\"/><geom size=\".1\"/></body></worldbody><actuator>"
-                                                "<motor joint=\"k\" ctrlrange=\"0 1\"/></actuator></mujoco>"),
+                                               "<joint name=\"k\"/><geom size=\".1\"/></body></worldbody><actuator>"
+                                               "<motor joint=\"k\" ctrlrange=\"0 1\"/></actuator></mujoco>"),
                        doctest::Contains("actuator has `ctrlrange` but not `ctrllimited`"), sinew::ModelError);
   CHECK_THROWS_WITH_AS(load("<position joint=\"k\" kv=\"1\" dampratio=\"1\"/>"),
                        doctest::Contains("kv and dampratio cannot both be defined"), sinew::ModelError);

@@ -32,9 +32,12 @@ TEST_CASE("muscle gain and bias match MuJoCo 3.4.0 bit for bit") {
 
 TEST_CASE("muscle activation dynamics match MuJoCo 3.4.0, hard and smooth switching") {
   // ctrl, act, tausmooth, mju_muscleDynamics
-  const double ref[][4] = {{0.8, 0.2, 0.0, 75.00000000000001}, {0.1, 0.7, 0.0, -23.249999999999996},
-                           {1.5, -0.1, 0.0, 220.0},            {0.5, 0.45, 0.3, 3.043457405986184},
-                           {0.2, 0.5, 0.3, -9.375},             {0.9, 1.3, 0.2, -20.0}};
+  const double ref[][4] = {{0.8, 0.2, 0.0, 75.00000000000001},
+                           {0.1, 0.7, 0.0, -23.249999999999996},
+                           {1.5, -0.1, 0.0, 220.0},
+                           {0.5, 0.45, 0.3, 3.043457405986184},
+                           {0.2, 0.5, 0.3, -9.375},
+                           {0.9, 1.3, 0.2, -20.0}};
   for (const auto& r : ref) {
     const double dyn[3] = {0.01, 0.04, r[2]};
     CHECK(sinew::muscle_dynamics(r[0], r[1], dyn) == r[3]);
@@ -79,8 +82,9 @@ TEST_CASE("d gain / d velocity against central finite differences") {
   for (double len : {0.12, 0.2, 0.26, 0.33})
     for (double vel : {-0.6, -0.2, -0.01, 0.01, 0.05, 0.09}) {
       const double h = 1e-7;
-      const double fd = (sinew::muscle_gain(len, vel + h, kLR, kAcc0, kPrm) -
-                         sinew::muscle_gain(len, vel - h, kLR, kAcc0, kPrm)) / (2 * h);
+      const double fd =
+          (sinew::muscle_gain(len, vel + h, kLR, kAcc0, kPrm) - sinew::muscle_gain(len, vel - h, kLR, kAcc0, kPrm)) /
+          (2 * h);
       const double an = sinew::muscle_gain_vel(len, vel, kLR, kAcc0, kPrm);
       CHECK(an == doctest::Approx(fd).epsilon(1e-6).scale(1.0));
     }

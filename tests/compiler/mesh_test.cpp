@@ -26,8 +26,7 @@ const double kZero[3] = {0, 0, 0};
 const double kIdQ[4] = {1, 0, 0, 0};
 
 // unit cube [0,1]^3, outward counter-clockwise triangles
-const std::vector<double> kCubeV = {0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0,
-                                    0, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1};
+const std::vector<double> kCubeV = {0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1};
 const std::vector<int> kCubeF = {0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4,
                                  1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7};
 // right-corner tetrahedron
@@ -74,18 +73,14 @@ void write_ascii_stl(const fs::path& p, const std::vector<double>& v, const std:
   o << "endsolid test\n";
 }
 
-sinew::CompiledMesh compile(const sinew::MeshSource& s, sinew::MeshInertia mode,
-                            const double* scale = kOne) {
+sinew::CompiledMesh compile(const sinew::MeshSource& s, sinew::MeshInertia mode, const double* scale = kOne) {
   return sinew::compile_mesh(s, scale, mode, kZero, kIdQ, "test.xml: <mesh>");
 }
 
-std::string error_of(const sinew::MeshSource& s, sinew::MeshInertia mode,
-                     const double* scale = kOne) {
+std::string error_of(const sinew::MeshSource& s, sinew::MeshInertia mode, const double* scale = kOne) {
   try {
     compile(s, mode, scale);
-  } catch (const sinew::ModelError& e) {
-    return e.what();
-  }
+  } catch (const sinew::ModelError& e) { return e.what(); }
   return "";
 }
 
@@ -215,9 +210,7 @@ TEST_CASE("STL errors name the file") {
   auto err = [](const fs::path& p) {
     try {
       sinew::read_stl(p.string());
-    } catch (const sinew::ModelError& e) {
-      return std::string(e.what());
-    }
+    } catch (const sinew::ModelError& e) { return std::string(e.what()); }
     return std::string();
   };
   std::string missing = err(d / "missing.stl");
@@ -285,9 +278,8 @@ TEST_CASE("convex inertia integrates the hull, not the faces") {
   // non-convex solid; the hull is the cube.
   std::vector<double> v = kCubeV;
   v.insert(v.end(), {0.5, 0.5, 0.5});
-  std::vector<int> f = {0, 2, 1, 0, 3, 2, 0, 1, 5, 0, 5, 4, 1, 2, 6, 1, 6, 5,
-                        2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7,
-                        4, 5, 8, 5, 6, 8, 6, 7, 8, 7, 4, 8};
+  std::vector<int> f = {0, 2, 1, 0, 3, 2, 0, 1, 5, 0, 5, 4, 1, 2, 6, 1, 6, 5, 2, 3, 7,
+                        2, 7, 6, 3, 0, 4, 3, 4, 7, 4, 5, 8, 5, 6, 8, 6, 7, 8, 7, 4, 8};
   auto exact = compile(sinew::inline_mesh(v, f), sinew::MeshInertia::exact);
   auto convex = compile(sinew::inline_mesh(v, f), sinew::MeshInertia::convex);
   CHECK(exact.volume == doctest::Approx(1.0 - 1.0 / 6).epsilon(1e-14));  // minus a pyramid

@@ -12,7 +12,8 @@ using namespace sinew;
 TEST_CASE("constraint: a joint limit row, its sign, and the force that holds the limit") {
   const Model<double> m = load_mjcf_string(R"(<mujoco><compiler angle="radian"/><worldbody>
     <body><joint axis="0 1 0" range="-0.5 0.5"/><inertial pos="0 0 -0.4" mass="2" diaginertia="0.01 0.03 0.02"/></body>
-    </worldbody></mujoco>)", ".");
+    </worldbody></mujoco>)",
+                                           ".");
   Data<double> data(m, 1);
   const auto d = data.view().world(0);
   data.set("qpos", 0, {0.2});

@@ -28,7 +28,10 @@ int passed = 0, failed = 0;
 
 void check(bool ok, const std::string& what) {
   if (ok) ++passed;
-  else { ++failed; std::printf("FAILED: %s\n", what.c_str()); }
+  else {
+    ++failed;
+    std::printf("FAILED: %s\n", what.c_str());
+  }
 }
 
 const char* kTree = R"(
@@ -129,8 +132,10 @@ void env_parity() {
   cudaError_t err = cudaDeviceSynchronize();
   check(err == cudaSuccess, std::string("env: CUDA error: ") + cudaGetErrorString(err));
   char buf[256];
-  std::snprintf(buf, sizeof buf, "env: max |cpu - gpu| observation %.3g (scale %.3g), reward %.3g (scale %.3g), "
-                "terminations differing %d", eo, so, er, sr, term_diff);
+  std::snprintf(buf, sizeof buf,
+                "env: max |cpu - gpu| observation %.3g (scale %.3g), reward %.3g (scale %.3g), "
+                "terminations differing %d",
+                eo, so, er, sr, term_diff);
   std::printf("%s\n", buf);
   check(eo <= 1e-3 * so && er <= 1e-3 * sr && term_diff == 0, buf);
 }

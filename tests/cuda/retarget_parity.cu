@@ -50,7 +50,10 @@ struct Tally {
   int passed = 0, failed = 0;
   void check(bool ok, const std::string& what) {
     if (ok) ++passed;
-    else { ++failed; std::printf("FAILED: %s\n", what.c_str()); }
+    else {
+      ++failed;
+      std::printf("FAILED: %s\n", what.c_str());
+    }
   }
 };
 
@@ -64,8 +67,8 @@ double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) 
 /// rounding: nvcc contracts multiply-adds, so an iterate can differ in its last bits and the
 /// Levenberg-Marquardt loop may stop one step earlier or later (step_tol 1e-10 rad or m, on a
 /// problem whose condition number is about 1e3): 1e-7 rad or m. Integer metrics must match.
-RetargetMetrics compare(Tally& t, const char* name, const Model<double>& m, const SourceMotion& src, const std::vector<KeypointMap>& map,
-             RetargetOptions opt, const std::vector<double>* exact) {
+RetargetMetrics compare(Tally& t, const char* name, const Model<double>& m, const SourceMotion& src,
+                        const std::vector<KeypointMap>& map, RetargetOptions opt, const std::vector<double>* exact) {
   opt.nchunk = 64;
   const RetargetResult c = retarget(exec::serial, m, src, map, opt);
   const RetargetResult g = retarget(exec::Cuda{}, m, src, map, opt);
@@ -107,7 +110,8 @@ int retarget_parity() {
     auto hands_feet = [](const std::string& n) { return n.rfind("hand", 0) == 0 || n.rfind("foot", 0) == 0; };
     RetargetOptions opt;
     opt.source_up = 'z';
-    const RetargetMetrics mc = compare(t, "skeleton.xml", m, src, own_keypoints(m, hands_feet), opt, nullptr);  // lifted: not exact
+    const RetargetMetrics mc =
+        compare(t, "skeleton.xml", m, src, own_keypoints(m, hands_feet), opt, nullptr);  // lifted: not exact
     t.check(mc.max_ground_lift > 0.01, "skeleton.xml: the motion should need the ground correction");
   }
   {
@@ -116,7 +120,8 @@ int retarget_parity() {
     const SourceMotion src = test::model_source(m, ref.qpos, ref.frequency, 0.8);
     RetargetOptions opt;
     opt.source_up = 'z';
-    compare(t, "arm.xml + arm_reach.npz", m, src, own_keypoints(m, [](const std::string&) { return false; }), opt, &ref.qpos);
+    compare(t, "arm.xml + arm_reach.npz", m, src, own_keypoints(m, [](const std::string&) { return false; }), opt,
+            &ref.qpos);
   }
   std::printf("retarget parity: %d passed, %d failed\n", t.passed, t.failed);
   return t.failed;

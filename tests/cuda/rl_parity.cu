@@ -25,7 +25,8 @@ namespace {
 int failed = 0;
 
 /// max |a - b| <= tol * max(max |a|, 1e-30); prints the figures either way.
-template <class A, class B> void near(const std::string& what, const std::vector<A>& a, const std::vector<B>& b, double tol) {
+template <class A, class B>
+void near(const std::string& what, const std::vector<A>& a, const std::vector<B>& b, double tol) {
   double e = a.size() == b.size() ? 0.0 : INFINITY, scale = 1e-30;
   for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
     const double x = double(a[k]), y = double(b[k]);
@@ -33,7 +34,8 @@ template <class A, class B> void near(const std::string& what, const std::vector
     scale = std::max(scale, std::fabs(x));
   }
   const bool ok = e <= tol * scale;
-  std::printf("%srl: %s: max |cpu - gpu| = %.3g (scale %.3g, tol %.3g relative)\n", ok ? "" : "FAILED: ", what.c_str(), e, scale, tol);
+  std::printf("%srl: %s: max |cpu - gpu| = %.3g (scale %.3g, tol %.3g relative)\n", ok ? "" : "FAILED: ", what.c_str(),
+              e, scale, tol);
   if (!ok) ++failed;
 }
 
@@ -62,14 +64,17 @@ template <class T> void mlp_parity(bool layernorm, double tol) {
   thrust::device_vector<T> xd(x.begin(), x.end()), doutd(dout.begin(), dout.end()), dxd(x.size());
   const T* yh = h.forward(exec::serial, x.data(), batch);
   const std::vector<T> yh_v(yh, yh + batch * out);
-  const std::vector<T> yd_v = device_to_host(d.forward(exec::Cuda{}, thrust::raw_pointer_cast(xd.data()), batch), size_t(batch * out));
+  const std::vector<T> yd_v =
+      device_to_host(d.forward(exec::Cuda{}, thrust::raw_pointer_cast(xd.data()), batch), size_t(batch * out));
   std::vector<T> dxh(x.size());
   h.backward(exec::serial, dout.data(), dxh.data());
   d.backward(exec::Cuda{}, thrust::raw_pointer_cast(doutd.data()), thrust::raw_pointer_cast(dxd.data()));
   cudaDeviceSynchronize();
-  const std::string tag = std::string(sizeof(T) == 8 ? "double" : "float") + (layernorm ? " MLP with LayerNorm" : " MLP");
+  const std::string tag =
+      std::string(sizeof(T) == 8 ? "double" : "float") + (layernorm ? " MLP with LayerNorm" : " MLP");
   near(tag + " forward", yh_v, yd_v, tol);
-  near(tag + " parameter gradients", std::vector<T>(h.grad(), h.grad() + h.nparam()), device_to_host(d.grad(), d.nparam()), tol);
+  near(tag + " parameter gradients", std::vector<T>(h.grad(), h.grad() + h.nparam()),
+       device_to_host(d.grad(), d.nparam()), tol);
   near(tag + " input gradients", dxh, device_to_host(thrust::raw_pointer_cast(dxd.data()), dxd.size()), tol);
 }
 
@@ -93,7 +98,8 @@ void optimizer_parity(bool muon) {
     od.step(exec::Cuda{}, thrust::raw_pointer_cast(pd.data()), thrust::raw_pointer_cast(gd.data()), 1e-2);
   }
   cudaDeviceSynchronize();
-  near(std::string(muon ? "Muon" : "Adam") + ": parameters after 3 steps", ph, device_to_host(thrust::raw_pointer_cast(pd.data()), n), 1e-12);
+  near(std::string(muon ? "Muon" : "Adam") + ": parameters after 3 steps", ph,
+       device_to_host(thrust::raw_pointer_cast(pd.data()), n), 1e-12);
 }
 
 /// Two PPO updates on both backends (double). The rollouts differ only by the environment's
@@ -120,10 +126,14 @@ void trainer_parity(const std::string& optimizer) {
     const UpdateLog lh = h.update(), ld = d.update();
     const std::string tag = optimizer + " PPO update " + std::to_string(u + 1);
     near(tag + ": reward, policy and value loss, KL, clip fraction, grad norm, std",
-         std::vector<double>{lh.reward, lh.policy_loss, lh.value_loss, lh.approx_kl, lh.clip_fraction, lh.grad_norm, lh.std},
-         std::vector<double>{ld.reward, ld.policy_loss, ld.value_loss, ld.approx_kl, ld.clip_fraction, ld.grad_norm, ld.std}, 1e-7);
+         std::vector<double>{lh.reward, lh.policy_loss, lh.value_loss, lh.approx_kl, lh.clip_fraction, lh.grad_norm,
+                             lh.std},
+         std::vector<double>{ld.reward, ld.policy_loss, ld.value_loss, ld.approx_kl, ld.clip_fraction, ld.grad_norm,
+                             ld.std},
+         1e-7);
     if (lh.episodes != ld.episodes || lh.dropped != ld.dropped) {
-      std::printf("FAILED: rl: %s: episodes %lld vs %lld, dropped %lld vs %lld\n", tag.c_str(), lh.episodes, ld.episodes, lh.dropped, ld.dropped);
+      std::printf("FAILED: rl: %s: episodes %lld vs %lld, dropped %lld vs %lld\n", tag.c_str(), lh.episodes,
+                  ld.episodes, lh.dropped, ld.dropped);
       ++failed;
     }
   }

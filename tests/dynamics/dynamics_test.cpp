@@ -16,7 +16,8 @@ using namespace sinew;
 TEST_CASE("dynamics: a pendulum's mass matrix is I + m l^2 and its bias force m g l sin q") {
   const Model<double> m = load_mjcf_string(R"(<mujoco><option gravity="0 0 -9.81"/><worldbody>
     <body><joint axis="0 1 0"/><inertial pos="0 0 -0.4" mass="2" diaginertia="0.01 0.03 0.02"/></body>
-    </worldbody></mujoco>)", ".");
+    </worldbody></mujoco>)",
+                                           ".");
   Data<double> data(m, 1);
   for (double q : {0.0, 0.3, 1.2}) {
     data.set("qpos", 0, {q});

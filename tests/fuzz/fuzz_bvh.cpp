@@ -16,7 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const sinew::Bvh b = sinew::parse_bvh(std::string(reinterpret_cast<const char*>(data), size), "fuzz.bvh");
     std::vector<double> pos(b.joints.size() * 3), rot(b.joints.size() * 9);
     for (int f = 0; f < b.nframe && f < 64; ++f) sinew::bvh_frame_pose(b, f, pos.data(), rot.data());
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   return 0;
 }

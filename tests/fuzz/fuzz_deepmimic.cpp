@@ -33,8 +33,9 @@ const char* kUrdf = R"(<robot name="h">
 </robot>)";
 
 std::string clip() {
-  const std::string f = "[0.05, 0, 0.9, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0.1, 1, 0, 0, 0, 1, 0, 0, 0, 0.1, "
-                        "1, 0, 0, 0, 0.1, 1, 0, 0, 0, 1, 0, 0, 0, 0.1]";
+  const std::string f =
+      "[0.05, 0, 0.9, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0.1, 1, 0, 0, 0, 1, 0, 0, 0, 0.1, "
+      "1, 0, 0, 0, 0.1, 1, 0, 0, 0, 1, 0, 0, 0, 0.1]";
   return "{\"Loop\": \"wrap\", \"Frames\": [" + f + ", " + f + "]}";
 }
 }  // namespace
@@ -50,7 +51,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const sinew::DeepMimicMotion m = sinew::parse_deepmimic_motion(text, "fuzz.txt");
       sinew::source_from_deepmimic(sk, m);
     }
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   return 0;
 }

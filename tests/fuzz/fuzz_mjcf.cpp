@@ -16,8 +16,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     std::vector<sinew::Diagnostic> warnings;
-    sinew::load_mjcf_string(std::string(reinterpret_cast<const char*>(data), size), "/nonexistent-sinew-fuzz", &warnings);
-  } catch (const std::exception&) {
-  }
+    sinew::load_mjcf_string(std::string(reinterpret_cast<const char*>(data), size), "/nonexistent-sinew-fuzz",
+                            &warnings);
+  } catch (const std::exception&) {}
   return 0;
 }

@@ -19,8 +19,7 @@ void touch(const sinew::NpyBlob& b) {
   try {
     if (b.is_string()) b.as_strings();
     else if (!b.is_object()) b.as_double();
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
 }
 }  // namespace
 
@@ -32,7 +31,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
       for (const auto& [name, blob] : sinew::read_npz_bytes(p, size, "fuzz.npz")) touch(blob);
     }
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   return 0;
 }

@@ -33,8 +33,8 @@ sinew::SmplhBodyModel tiny_body_model() {
   return bm;
 }
 
-const char* const kKeys[] = {"v_template", "shapedirs", "J_regressor", "kintree_table", "poses", "trans",
-                             "betas", "mocap_framerate", "mocap_frame_rate", "gender"};
+const char* const kKeys[] = {"v_template", "shapedirs", "J_regressor",     "kintree_table",    "poses",
+                             "trans",      "betas",     "mocap_framerate", "mocap_frame_rate", "gender"};
 
 std::map<std::string, sinew::NpyBlob> arrays_of(const uint8_t* data, size_t size) {
   const char* p = reinterpret_cast<const char*>(data);
@@ -43,13 +43,13 @@ std::map<std::string, sinew::NpyBlob> arrays_of(const uint8_t* data, size_t size
   size_t at = 0;
   while (at + 5 <= size) {
     const size_t key = data[at] % (sizeof(kKeys) / sizeof(kKeys[0]));
-    const size_t len = size_t(data[at + 1]) | size_t(data[at + 2]) << 8 | size_t(data[at + 3]) << 16 | size_t(data[at + 4]) << 24;
+    const size_t len =
+        size_t(data[at + 1]) | size_t(data[at + 2]) << 8 | size_t(data[at + 3]) << 16 | size_t(data[at + 4]) << 24;
     at += 5;
     const size_t n = len < size - at ? len : size - at;
     try {
       out[kKeys[key]] = sinew::NpyBlob::parse(p + at, n, std::string("fuzz/") + kKeys[key] + ".npy");
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     at += n;
   }
   return out;
@@ -71,17 +71,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::vector<double> rot;
         (void)sinew::smplh_joint_positions(bm, s, &rot);
       }
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     try {
       sinew::SmplhSequence s = sinew::amass_sequence_from(arrays, "fuzz.npz");
       if (s.nframe <= 256) {
         std::vector<double> rot;
         (void)sinew::smplh_joint_positions(tiny_body_model(), s, &rot);
       }
-    } catch (const std::exception&) {
-    }
-  } catch (const std::exception&) {
-  }
+    } catch (const std::exception&) {}
+  } catch (const std::exception&) {}
   return 0;
 }

@@ -21,7 +21,9 @@ namespace {
 #endif
 const std::string kRoot = SINEW_SOURCE_DIR;  // repository root
 
-std::string tmp_path(const std::string& name) { return "/tmp/sinew_imitation_" + std::to_string(::getpid()) + "_" + name; }
+std::string tmp_path(const std::string& name) {
+  return "/tmp/sinew_imitation_" + std::to_string(::getpid()) + "_" + name;
+}
 
 // A floating body with a ball-jointed limb: free root, ball and hinge joints.
 const char* kFreeXml = R"(<mujoco model="float">
@@ -58,13 +60,23 @@ void analytic(double t, double* q, double* v) {
   const quat<double> r0 = axis_angle_quat(vec3<double>{0, 0, 1}, 0.3);
   const quat<double> r = mul(r0, axis_angle_quat(kW0 * (1 / norm(kW0)), norm(kW0) * t));
   const quat<double> h = axis_angle_quat(kW1 * (1 / norm(kW1)), norm(kW1) * t);
-  q[0] = 0.1 + kV.x * t; q[1] = -0.2 + kV.y * t; q[2] = 1.0 + kV.z * t;
+  q[0] = 0.1 + kV.x * t;
+  q[1] = -0.2 + kV.y * t;
+  q[2] = 1.0 + kV.z * t;
   r.store(q + 3);
   h.store(q + 7);
   q[11] = 0.2 + 0.8 * t;
   if (v) {
-    v[0] = kV.x; v[1] = kV.y; v[2] = kV.z; v[3] = kW0.x; v[4] = kW0.y; v[5] = kW0.z;
-    v[6] = kW1.x; v[7] = kW1.y; v[8] = kW1.z; v[9] = 0.8;
+    v[0] = kV.x;
+    v[1] = kV.y;
+    v[2] = kV.z;
+    v[3] = kW0.x;
+    v[4] = kW0.y;
+    v[5] = kW0.z;
+    v[6] = kW1.x;
+    v[7] = kW1.y;
+    v[8] = kW1.z;
+    v[9] = 0.8;
   }
 }
 
@@ -115,7 +127,10 @@ TEST_CASE("trajectory npz: write/read round trip, and numpy reads it") {
 }
 
 TEST_CASE("trajectory npz: reads numpy.savez and numpy.savez_compressed files with LocoMuJoCo's keys") {
-  if (!python_numpy()) { MESSAGE("python3 with numpy not found: skipped"); return; }
+  if (!python_numpy()) {
+    MESSAGE("python3 with numpy not found: skipped");
+    return;
+  }
   for (const char* fn : {"savez", "savez_compressed"}) {
     const std::string p = tmp_path(std::string(fn) + ".npz");
     const std::string py =
@@ -124,13 +139,16 @@ TEST_CASE("trajectory npz: reads numpy.savez and numpy.savez_compressed files wi
         "rng=np.random.default_rng(0)\n"
         "qpos=np.arange(N*3,dtype=np.float64).reshape(N,3)*0.01\n"
         "qvel=np.ones((N,3))*0.5\n"
-        "np." + std::string(fn) + "('" + p + "', qpos=qpos, qvel=qvel, xpos=rng.random((N,6,3)), xquat=rng.random((N,6,4)),"
+        "np." +
+        std::string(fn) + "('" + p +
+        "', qpos=qpos, qvel=qvel, xpos=rng.random((N,6,3)), xquat=rng.random((N,6,4)),"
         " cvel=rng.random((N,6,6)), subtree_com=rng.random((N,6,3)), site_xpos=rng.random((N,17,3)),"
         " site_xmat=rng.random((N,17,9)), split_points=np.array([0,25,40]),"
         " joint_names=['shoulder_flex','elbow_flex','pronation'], frequency=30.0, njnt=3,"
         " jnt_type=np.array([3,3,3]), body_names=['world','thorax','humerus','forearm','radius','hand'],"
         " site_names=None, metadata=None)\n"
-        "np.save('" + p + ".xpos.npy', np.load('" + p + "', allow_pickle=True)['xpos'])\n";
+        "np.save('" +
+        p + ".xpos.npy', np.load('" + p + "', allow_pickle=True)['xpos'])\n";
     std::ofstream(p + ".py") << py;
     REQUIRE(std::system(("python3 " + p + ".py").c_str()) == 0);
     const Trajectory t = load_trajectory(p);
@@ -225,16 +243,20 @@ TEST_CASE("reward terms match their formulas; reward is the sum of weights at th
   }
   SUBCASE("joint velocities (root excluded), root position with the reset offset, root local velocity") {
     std::vector<double> q = q0, v = v0;
-    v[6] += 0.3; v[9] -= 0.6;   // hip and knee
-    v[0] += 0.4;                // root linear x (world): local 6-D error has norm 0.4
-    v[5] += 0.2;                // root angular z (local)
-    q[0] += 0.5; q[1] -= 0.25; q[2] += 0.1;
+    v[6] += 0.3;
+    v[9] -= 0.6;  // hip and knee
+    v[0] += 0.4;  // root linear x (world): local 6-D error has norm 0.4
+    v[5] += 0.2;  // root angular z (local)
+    q[0] += 0.5;
+    q[1] -= 0.25;
+    q[2] += 0.1;
     set_state(env, 0, q, v);
     auto c = env.context(0);
     CHECK(JointVelTerm<double>{}.distance(c) == doctest::Approx((0.09 + 0.36) / 4).epsilon(1e-12));
     CHECK(RootVelTerm<double>{}.distance(c) == doctest::Approx((0.16 + 0.04) / 6).epsilon(1e-12));
     CHECK(RootPosTerm<double>{}.distance(c) == doctest::Approx((0.25 + 0.0625 + 0.01) / 3).epsilon(1e-12));
-    c.root_offset[0] = 0.5; c.root_offset[1] = -0.25;  // xy offset at reset removed
+    c.root_offset[0] = 0.5;
+    c.root_offset[1] = -0.25;  // xy offset at reset removed
     CHECK(RootPosTerm<double>{}.distance(c) == doctest::Approx(0.01 / 3).epsilon(1e-12));
   }
   SUBCASE("site terms: pelvis-relative positions, rotations and local velocities against a direct computation") {
@@ -252,7 +274,8 @@ TEST_CASE("reward terms match their formulas; reward is the sum of weights at th
       // [w; v + w x (p - com)] rotated into the site frame
       const double r[3] = {p[0] - com[0], p[1] - com[1], p[2] - com[2]};
       const double w[3] = {cvel[0], cvel[1], cvel[2]};
-      const double l[3] = {cvel[3] + w[1] * r[2] - w[2] * r[1], cvel[4] + w[2] * r[0] - w[0] * r[2], cvel[5] + w[0] * r[1] - w[1] * r[0]};
+      const double l[3] = {cvel[3] + w[1] * r[2] - w[2] * r[1], cvel[4] + w[2] * r[0] - w[0] * r[2],
+                           cvel[5] + w[0] * r[1] - w[1] * r[0]};
       for (int i = 0; i < 3; ++i) {
         ang[i] = R[i] * w[0] + R[3 + i] * w[1] + R[6 + i] * w[2];
         lin[i] = R[i] * l[0] + R[3 + i] * l[1] + R[6 + i] * l[2];
@@ -260,21 +283,30 @@ TEST_CASE("reward terms match their formulas; reward is the sum of weights at th
     };
     auto rotvec_rel = [&](const double* R0, const double* R, double* out) {
       mat3<double> a, b;
-      for (int k = 0; k < 9; ++k) { a.m[k] = R0[k]; b.m[k] = R[k]; }
+      for (int k = 0; k < 9; ++k) {
+        a.m[k] = R0[k];
+        b.m[k] = R[k];
+      }
       const vec3<double> rv = mat_to_rotvec(transpose(a) * b);
-      out[0] = rv.x; out[1] = rv.y; out[2] = rv.z;
+      out[0] = rv.x;
+      out[1] = rv.y;
+      out[2] = rv.z;
     };
     double sp[3][3], sR[3][9], sa[3][3], sl[3][3], rp[3][3], rR[3][9], ra[3][3], rl[3][3];
     for (int i = 0; i < 3; ++i) {
       const int s = sites[i], b = m.site_bodyid[size_t(s)], root = m.body_rootid[size_t(b)];
       double cv[6], com[3];
-      for (int k = 0; k < 3; ++k) { sp[i][k] = wd.site_xpos[3 * s + k]; com[k] = wd.subtree_com[3 * root + k]; }
+      for (int k = 0; k < 3; ++k) {
+        sp[i][k] = wd.site_xpos[3 * s + k];
+        com[k] = wd.subtree_com[3 * root + k];
+      }
       for (int k = 0; k < 9; ++k) sR[i][k] = wd.site_xmat[9 * s + k];
       for (int k = 0; k < 6; ++k) cv[k] = wd.cvel[6 * b + k];
       vel(cv, com, sp[i], sR[i], sa[i], sl[i]);
       for (int k = 0; k < 3; ++k) rp[i][k] = ref.site_xpos[size_t((f * m.nsite + s) * 3 + k)];
       for (int k = 0; k < 9; ++k) rR[i][k] = ref.site_xmat[size_t((f * m.nsite + s) * 9 + k)];
-      vel(&ref.cvel[size_t((f * m.nbody + b) * 6)], &ref.subtree_com[size_t((f * m.nbody + root) * 3)], rp[i], rR[i], ra[i], rl[i]);
+      vel(&ref.cvel[size_t((f * m.nbody + b) * 6)], &ref.subtree_com[size_t((f * m.nbody + root) * 3)], rp[i], rR[i],
+          ra[i], rl[i]);
     }
     for (int i = 1; i < 3; ++i) {
       double a[3], b[3];
@@ -401,7 +433,7 @@ TEST_CASE("environment: RSI, per-world reset, auto-reset of a diverged world, ot
   int ended = 0;
   for (int s = 0; s < 60; ++s) {
     for (size_t k = 0; k < act.size(); ++k) act[k] = std::sin(0.1 * s + double(k)) * 1.3;  // some out of bounds
-    if (s == 10) {  // world 3 of `b` diverges
+    if (s == 10) {                                                                         // world 3 of `b` diverges
       auto q = b.data().get("qpos", 3);
       q[0] = NAN;
       b.data().set("qpos", 3, q);
@@ -452,10 +484,12 @@ TEST_CASE("observation: every block at its offset (free root, touch, goals with 
   env.reset();
   const int f = env.frame_host()[0];
   std::vector<double> q(ref.qpos.begin() + 12 * f, ref.qpos.begin() + 12 * f + 12), v(10, 0.0);
-  q[0] += 0.2; q[2] -= 0.1;
+  q[0] += 0.2;
+  q[2] -= 0.1;
   mul(quat<double>::load(q.data() + 3), axis_angle_quat(vec3<double>{0, 0, 1}, 0.4)).store(q.data() + 3);
   q[11] += 0.3;
-  v[3] = 0.5; v[9] = -1.0;
+  v[3] = 0.5;
+  v[9] = -1.0;
   set_state(env, 0, q, v);
   std::vector<double> obs(size_t(env.nobs()));
   write_observation(env.context(0), free_cfg().obs, obs.data());
@@ -472,13 +506,15 @@ TEST_CASE("observation: every block at its offset (free root, touch, goals with 
     const int fj = std::min(f + 3 * j, 49);
     auto site = [&](int s, int k) { return ref.site_xpos[size_t((fj * m.nsite + s) * 3 + k)]; };
     for (int i = 1; i < 3; ++i)
-      for (int k = 0; k < 3; ++k) CHECK(obs[size_t(o++)] == doctest::Approx(site(sites[i], k) - site(sites[0], k)).epsilon(1e-14));
+      for (int k = 0; k < 3; ++k)
+        CHECK(obs[size_t(o++)] == doctest::Approx(site(sites[i], k) - site(sites[0], k)).epsilon(1e-14));
     const double* qr = &ref.qpos[size_t(12 * fj)];
     const vec3<double> dp = rotate(conj(r), vec3<double>{qr[0] - q[0], qr[1] - q[1], qr[2] - q[2]});
     CHECK(obs[size_t(o++)] == doctest::Approx(dp.x).epsilon(1e-12));
     CHECK(obs[size_t(o++)] == doctest::Approx(dp.y).epsilon(1e-12));
     CHECK(obs[size_t(o++)] == doctest::Approx(dp.z).epsilon(1e-12));
-    const double ang = std::sqrt(obs[size_t(o)] * obs[size_t(o)] + obs[size_t(o + 1)] * obs[size_t(o + 1)] + obs[size_t(o + 2)] * obs[size_t(o + 2)]);
+    const double ang = std::sqrt(obs[size_t(o)] * obs[size_t(o)] + obs[size_t(o + 1)] * obs[size_t(o + 1)] +
+                                 obs[size_t(o + 2)] * obs[size_t(o + 2)]);
     CHECK(ang == doctest::Approx(imitation::quat_angle(r, quat<double>::load(qr + 3))).epsilon(1e-10));
     CHECK(ang > 0.3);
     o += 3;
@@ -542,7 +578,8 @@ TEST_CASE("touch sensors reach the observation; action-rate and activation penal
   env.step(a2.data());
   REQUIRE(env.episode_steps_host() == std::vector<int>{2, 2});  // no world ended (its reset clears the rate)
   CHECK(env.context(0).action_rate == doctest::Approx(1.0 * 1.0 + 0.4 * 0.4).epsilon(1e-15));
-  CHECK(env.context(1).action_rate == doctest::Approx(1.0 + 0.4 * 0.4).epsilon(1e-15));  // 1 -> 0 and NaN -> 0 counted as 0
+  CHECK(env.context(1).action_rate ==
+        doctest::Approx(1.0 + 0.4 * 0.4).epsilon(1e-15));  // 1 -> 0 and NaN -> 0 counted as 0
   // the box rests on the floor: its base site's touch sensor carries about its weight
   const std::vector<double> sd = env.data().get("sensordata", 0);
   CHECK(sd[0] > 5.0);
@@ -563,7 +600,8 @@ TEST_CASE("touch sensors reach the observation; action-rate and activation penal
 TEST_CASE("MyoFullBody: MuscleMimic's mimic sites added at run time, the full observation, float worlds on OpenMP") {
   // the model comes from the musclemimic-models wheel (tests/setup.sh installs it); never copied here
   std::string path;
-  if (FILE* p = popen("python3 -c 'import musclemimic_models as m; print(m.get_xml_path(\"myofullbody\"))' 2>/dev/null", "r")) {
+  if (FILE* p = popen("python3 -c 'import musclemimic_models as m; print(m.get_xml_path(\"myofullbody\"))' 2>/dev/null",
+                      "r")) {
     char buf[4096] = {0};
     if (std::fgets(buf, sizeof buf, p)) path = buf;
     pclose(p);
@@ -596,7 +634,8 @@ TEST_CASE("MyoFullBody: MuscleMimic's mimic sites added at run time, the full ob
   CHECK(env.nobs() == 5 + 122 + 122 + 6 + 5 * 416 + 4 + 5 * (16 * 3 + 6) + 1 + 16 * 12);
   CHECK(env.nobs() == 2802);
   env.reset();
-  for (int w = 0; w < nw; ++w) CHECK(default_mimic_reward<float>()(env.context(w), nullptr) == doctest::Approx(1.21).epsilon(1e-4));
+  for (int w = 0; w < nw; ++w)
+    CHECK(default_mimic_reward<float>()(env.context(w), nullptr) == doctest::Approx(1.21).epsilon(1e-4));
   std::vector<float> act(size_t(nw) * size_t(env.nu()), 0.0f);
   float touch = 0;
   for (int s = 0; s < 20; ++s) {  // the keyframe holds the feet just above the floor: they land within ~50 ms

@@ -14,7 +14,8 @@ namespace {
 Model<double> faller(const char* integrator) {
   Model<double> m = load_mjcf_string(R"(<mujoco><option timestep="0.01" gravity="0 0 -9.81"/><worldbody>
     <body pos="0 0 10"><freejoint/><geom type="sphere" size="0.1" contype="0" conaffinity="0"/></body>
-    </worldbody></mujoco>)", ".");
+    </worldbody></mujoco>)",
+                                     ".");
   apply_option(m, "integrator", integrator);
   return m;
 }
@@ -40,7 +41,8 @@ TEST_CASE("integrate: Euler and RK4 on a free fall, a ball joint's quaternion") 
   }
   {
     Model<double> m = load_mjcf_string(R"(<mujoco><option timestep="0.001" gravity="0 0 0"/><worldbody>
-      <body><joint type="ball"/><geom type="sphere" size="0.1"/></body></worldbody></mujoco>)", ".");
+      <body><joint type="ball"/><geom type="sphere" size="0.1"/></body></worldbody></mujoco>)",
+                                       ".");
     Data<double> data(m, 1);
     const auto d = data.view().world(0);
     reset_world(m.view(), d, -1);

@@ -27,9 +27,7 @@ std::string error_of(const std::string& xml, const std::string& dir = ".") {
   std::vector<sinew::Diagnostic> w;
   try {
     load_mjcf_string(xml, dir, &w);
-  } catch (const sinew::ModelError& e) {
-    return e.what();
-  }
+  } catch (const sinew::ModelError& e) { return e.what(); }
   return "";
 }
 
@@ -69,11 +67,12 @@ TEST_CASE("orientation forms") {
 TEST_CASE("defaults and childclass") {
   auto m = load_mjcf_string(
       "<mujoco><default><geom density='100'/><joint damping='1'/>"
-      "<default class='a'><joint damping='5' armature='0.1'/><default class='b'><geom density='10'/></default></default>"
+      "<default class='a'><joint damping='5' armature='0.1'/><default class='b'><geom "
+      "density='10'/></default></default>"
       "</default><worldbody><body childclass='b'><joint/><geom size='1'/><geom class='main' size='1' pos='1 0 0'/>"
       "</body></worldbody></mujoco>",
       ".", nullptr);
-  CHECK(m.dof_damping[0] == 5);     // from a, via b
+  CHECK(m.dof_damping[0] == 5);  // from a, via b
   CHECK(m.dof_armature[0] == doctest::Approx(0.1));
   const double vol = 4.0 / 3.0 * M_PI;
   CHECK(m.body_mass[1] == doctest::Approx(10 * vol + 100 * vol).epsilon(1e-12));
@@ -91,9 +90,7 @@ TEST_CASE("includes with relative paths and original locations") {
   std::string err;
   try {
     sinew::load_mjcf(kData + "/inc_main.xml");
-  } catch (const sinew::ModelError& e) {
-    err = e.what();
-  }
+  } catch (const sinew::ModelError& e) { err = e.what(); }
   // the unknown attribute sits two includes deep: its own file and line are named
   CHECK(err.find("sub/inc_leaf.xml:2") != std::string::npos);
   CHECK(err.find("bogus") != std::string::npos);
@@ -110,13 +107,12 @@ TEST_CASE("includes are bounded: no device files, self-includes by any path, inc
   auto error = [](const std::string& path) {
     try {
       sinew::load_mjcf(path);
-    } catch (const sinew::ModelError& e) {
-      return std::string(e.what());
-    }
+    } catch (const sinew::ModelError& e) { return std::string(e.what()); }
     return std::string();
   };
   const std::string zero = write("zero.xml", "<mujoco>\n<include file=\"/dev/zero\"/>\n</mujoco>\n");
-  CHECK(error(zero).find("zero.xml:2: <include>: error: included file '/dev/zero' is not a regular file") != std::string::npos);
+  CHECK(error(zero).find("zero.xml:2: <include>: error: included file '/dev/zero' is not a regular file") !=
+        std::string::npos);
   const std::string self = write("self.xml", "<mujoco>\n<include file=\"./self.xml\"/>\n</mujoco>\n");
   CHECK(error(self).find("recursive include of") != std::string::npos);
   // 2^20 expansions of a tiny file: stopped at the include limit, not after minutes
@@ -130,10 +126,12 @@ TEST_CASE("includes are bounded: no device files, self-includes by any path, inc
 }
 
 TEST_CASE("out-of-range numbers are errors, not undefined casts (face=\"9e9\", condim=\"nan\")") {
-  CHECK(error_of("<mujoco><asset><mesh name=\"m\" vertex=\"0 0 0 1 0 0 0 1 0 0 0 1\" face=\"0 1 9e9\"/></asset></mujoco>")
-            .find("vertex indices must be non-negative integers") != std::string::npos);
-  const std::string pair = "<mujoco><worldbody><geom name=\"a\" size=\"1\"/><geom name=\"b\" size=\"1\"/></worldbody>"
-                           "<contact><pair geom1=\"a\" geom2=\"b\" condim=\"nan\"/></contact></mujoco>";
+  CHECK(
+      error_of("<mujoco><asset><mesh name=\"m\" vertex=\"0 0 0 1 0 0 0 1 0 0 0 1\" face=\"0 1 9e9\"/></asset></mujoco>")
+          .find("vertex indices must be non-negative integers") != std::string::npos);
+  const std::string pair =
+      "<mujoco><worldbody><geom name=\"a\" size=\"1\"/><geom name=\"b\" size=\"1\"/></worldbody>"
+      "<contact><pair geom1=\"a\" geom2=\"b\" condim=\"nan\"/></contact></mujoco>";
   CHECK(error_of(pair).find("condim must be 1, 3, 4 or 6") != std::string::npos);
 }
 
@@ -153,7 +151,9 @@ TEST_CASE("errors name file, line and element") {
   e = error_of("<mujoco>\n<worldbody><composite type='grid' count='2 2 1'/></worldbody></mujoco>");
   CHECK(e.find("not supported") != std::string::npos);
   CHECK(e.find("<composite>") != std::string::npos);
-  e = error_of("<mujoco><worldbody><body><freejoint/><body><freejoint/><geom size='1'/></body><geom size='1'/></body></worldbody></mujoco>");
+  e = error_of(
+      "<mujoco><worldbody><body><freejoint/><body><freejoint/><geom size='1'/></body><geom "
+      "size='1'/></body></worldbody></mujoco>");
   CHECK(e.find("free joint can only be used on top level") != std::string::npos);
   e = error_of("<mujoco><worldbody><geom type='capsule' size='0.1 -1'/></worldbody></mujoco>");
   CHECK(e.find("size 1 must be positive") != std::string::npos);
@@ -168,11 +168,12 @@ TEST_CASE("errors name file, line and element") {
 
 TEST_CASE("primitive geom inertia matches MuJoCo's formulas") {
   const double r = 0.1, hh = 0.3, rho = 1000;
-  auto m = load("<body><geom type='capsule' size='0.1 0.3'/></body>"
-                "<body><geom type='cylinder' size='0.1 0.3'/></body>"
-                "<body><geom type='box' size='0.1 0.2 0.3'/></body>"
-                "<body><geom type='ellipsoid' size='0.1 0.2 0.3'/></body>"
-                "<body><geom type='sphere' size='0.1'/></body>");
+  auto m = load(
+      "<body><geom type='capsule' size='0.1 0.3'/></body>"
+      "<body><geom type='cylinder' size='0.1 0.3'/></body>"
+      "<body><geom type='box' size='0.1 0.2 0.3'/></body>"
+      "<body><geom type='ellipsoid' size='0.1 0.2 0.3'/></body>"
+      "<body><geom type='sphere' size='0.1'/></body>");
   // capsule: cylinder plus two hemispheres
   double h = 2 * hh, vol = M_PI * (r * r * h + 4 * r * r * r / 3), mass = rho * vol;
   double ms = mass * 4 * r / (4 * r + 3 * h), mc = mass - ms;
@@ -196,8 +197,9 @@ TEST_CASE("primitive geom inertia matches MuJoCo's formulas") {
 }
 
 TEST_CASE("topology, qpos0 and the sparse mass-matrix layout") {
-  auto m = load("<body pos='0 0 1'><freejoint/><geom size='0.1'/>"
-                "<body><joint type='ball'/><geom size='0.1'/><body><joint ref='90'/><geom size='0.1'/></body></body></body>");
+  auto m = load(
+      "<body pos='0 0 1'><freejoint/><geom size='0.1'/>"
+      "<body><joint type='ball'/><geom size='0.1'/><body><joint ref='90'/><geom size='0.1'/></body></body></body>");
   CHECK(m.nq == 12);
   CHECK(m.nv == 10);
   CHECK(m.qpos0[2] == 1);
@@ -233,7 +235,8 @@ TEST_CASE("actuators, equalities and sensors compile; only sensors Sinew does no
       "<mujoco><default><geom contype='0' conaffinity='0'/></default>"
       "<worldbody><body><joint name='j'/><geom size='1'/><site name='s'/></body>"
       "<body><joint name='k'/><geom size='1'/></body></worldbody>"
-      "<actuator><motor joint='j'/><muscle joint='j' lengthrange='0 1'/><position joint='j' timeconst='0.1'/></actuator>"
+      "<actuator><motor joint='j'/><muscle joint='j' lengthrange='0 1'/><position joint='j' "
+      "timeconst='0.1'/></actuator>"
       "<equality><joint joint1='j' joint2='k'/><joint joint1='k' joint2='j'/></equality>"
       "<sensor><jointpos joint='j'/><e_kinetic name='ek'/><jointvel joint='k'/></sensor></mujoco>",
       ".", &w);
@@ -244,7 +247,8 @@ TEST_CASE("actuators, equalities and sensors compile; only sensors Sinew does no
   CHECK(m.nsensordata == 3);
   CHECK(m.sensor_adr == std::vector<int>{0, 1, 2});
   REQUIRE(w.size() == 1);  // only the kinetic-energy sensor warns
-  CHECK(w[0].message.find("1 sensors Sinew does not compute read NaN in sensordata: <e_kinetic> 'ek'") != std::string::npos);
+  CHECK(w[0].message.find("1 sensors Sinew does not compute read NaN in sensordata: <e_kinetic> 'ek'") !=
+        std::string::npos);
 }
 
 TEST_CASE("joint limits, friction loss and <statistic meaninertia> load without warnings") {
@@ -277,8 +281,9 @@ TEST_CASE("MSH meshes: read as MuJoCo's legacy binary format, sizes checked befo
   const std::vector<float> v{0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1};
   const std::vector<int32_t> f{0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3};
   write("tet.msh", {4, 0, 0, 4}, v, f);
-  const std::string xml = "<mujoco><asset><mesh name='t' file='tet.msh'/></asset><worldbody><body><freejoint/>"
-                          "<geom type='mesh' mesh='t'/></body></worldbody></mujoco>";
+  const std::string xml =
+      "<mujoco><asset><mesh name='t' file='tet.msh'/></asset><worldbody><body><freejoint/>"
+      "<geom type='mesh' mesh='t'/></body></worldbody></mujoco>";
   std::vector<sinew::Diagnostic> w;
   const Model<double> m = load_mjcf_string(xml, dir.string(), &w);
   CHECK(m.nmeshvert == 4);
@@ -317,14 +322,16 @@ TEST_CASE("height fields: elevation rows flipped and normalized; bad binary and 
     const int32_t head[2] = {1000, 1000};  // claims 4 MB, holds 8 bytes
     o.write(reinterpret_cast<const char*>(head), sizeof head);
   }
-  const std::string bad = error_of("<mujoco><asset><hfield file='bad.bin' size='1 1 1 1'/></asset></mujoco>", dir.string());
+  const std::string bad =
+      error_of("<mujoco><asset><hfield file='bad.bin' size='1 1 1 1'/></asset></mujoco>", dir.string());
   CHECK(bad.find("unexpected file size") != std::string::npos);
   CHECK(bad.find("bad.bin") != std::string::npos);
   {
     std::ofstream o(dir / "t.png", std::ios::binary);
     o << "\x89PNG\r\n\x1a\n truncated";
   }
-  const std::string png = error_of("<mujoco><asset><hfield file='t.png' size='1 1 1 1'/></asset></mujoco>", dir.string());
+  const std::string png =
+      error_of("<mujoco><asset><hfield file='t.png' size='1 1 1 1'/></asset></mujoco>", dir.string());
   CHECK(png.find("error decoding PNG file") != std::string::npos);
   CHECK(png.find("t.png") != std::string::npos);
   CHECK(error_of("<mujoco><asset><hfield nrow='2' ncol='2' size='1 1 1 1' elevation='1 2 3'/></asset></mujoco>")

@@ -17,9 +17,7 @@ std::string error_of(const std::string& path) {
   try {
     if (path.size() > 4 && path.compare(path.size() - 4, 4, ".npy") == 0) read_npy_file(path);
     else read_npz(path);
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
+  } catch (const std::runtime_error& e) { return e.what(); }
   return "";
 }
 }  // namespace
@@ -45,7 +43,8 @@ TEST_CASE("npz: numpy's stored, deflate and zip64 archives read; write round-tri
 
 TEST_CASE("npz: corrupt files are clear errors naming the file and the fault") {
   const std::string c = kFuzz + "crashes/";
-  CHECK(error_of(c + "strings_overflow.npy").find("data holds 80 bytes, the header's shape and dtype need 8000000") != std::string::npos);
+  CHECK(error_of(c + "strings_overflow.npy").find("data holds 80 bytes, the header's shape and dtype need 8000000") !=
+        std::string::npos);
   CHECK(error_of(c + "header_4gb.npy").find("header_4gb.npy: truncated .npy header") != std::string::npos);
   CHECK(error_of(c + "shape_huge.npy").find("shape dimension too large") != std::string::npos);
   CHECK(error_of(c + "declares_4gb.npz").find("declares_4gb.npz:a.npy: declared size exceeds") != std::string::npos);

@@ -42,7 +42,9 @@ TEST_CASE("kinematics: a two-link arm's tip follows its closed form; point_jac i
       const double h = 1e-7;
       for (int j = 0; j < 2; ++j) {
         const vec3<double> col = point_jac(d, j, off);
-        const vec3<double> fd = (tip_at(m, data, a + (j == 0) * h, b + (j == 1) * h) - tip_at(m, data, a - (j == 0) * h, b - (j == 1) * h)) * (0.5 / h);
+        const vec3<double> fd = (tip_at(m, data, a + (j == 0) * h, b + (j == 1) * h) -
+                                 tip_at(m, data, a - (j == 0) * h, b - (j == 1) * h)) *
+                                (0.5 / h);
         tip_at(m, data, a, b);
         CHECK(col.x == doctest::Approx(fd.x).epsilon(1e-6));
         CHECK(col.z == doctest::Approx(fd.z).epsilon(1e-6));

@@ -43,8 +43,12 @@ static_assert(!sinew::MuscleModel<degroote2016_test::NotAMuscle>);
 
 namespace {
 
-struct Row2 { double x, full, rounded; };
-struct Row1 { double x, y; };
+struct Row2 {
+  double x, full, rounded;
+};
+struct Row1 {
+  double x, y;
+};
 
 // fl(lM~): full-precision (authors' code) and rounded (supplement) coefficients.
 const Row2 kFl[] = {
@@ -67,9 +71,14 @@ const Row1 kFpe[] = {{0.20, 8.2855324218362949e-18}, {0.80, 0.004827949993831450
 const Row1 kFt[] = {{0.9900, -0.082108595846158539}, {1.0000, -0.01175075667752834}, {1.0100, 0.088091769675818443},
                     {1.0300, 0.43083321655816453},   {1.0474, 1.0017744285626899},   {1.0600, 1.6955838025119812}};
 // da/dt(e, a) with tau_act = 0.015, tau_deact = 0.060, b = 0.1.
-struct RowA { double e, a, dadt; };
-const RowA kAct[] = {{1, 0, 77.062582997393079},     {0, 1, -33.333333333333336}, {0.5, 0.2, 14.814905534007609},
-                     {0.2, 0.7, -16.996482516141896}, {1, 0.99, 0.33334528862216972}};
+struct RowA {
+  double e, a, dadt;
+};
+const RowA kAct[] = {{1, 0, 77.062582997393079},
+                     {0, 1, -33.333333333333336},
+                     {0.5, 0.2, 14.814905534007609},
+                     {0.2, 0.7, -16.996482516141896},
+                     {1, 0.99, 0.33334528862216972}};
 
 template <class F> double central_diff(F f, double x, double h) { return (f(x + h) - f(x - h)) / (2 * h); }
 
@@ -111,7 +120,8 @@ TEST_CASE("degroote2016: spot values cross-checked by hand") {
   // fl peaks near 1 at the optimal length (exactly 1 only with OpenSim's modified b11).
   CHECK(dg::active_force_length(1.0) == doctest::Approx(1.0).epsilon(6e-4));
   // OpenSim's b11 = 0.8150671134243542 restores fl(1) = 1: check it by scaling the first term.
-  CHECK(dg::active_force_length(1.0) + (0.8150671134243542 / dg::b11 - 1) * dg::gauss_like(1.0, dg::b11, dg::b21, dg::b31, dg::b41) ==
+  CHECK(dg::active_force_length(1.0) +
+            (0.8150671134243542 / dg::b11 - 1) * dg::gauss_like(1.0, dg::b11, dg::b21, dg::b31, dg::b41) ==
         doctest::Approx(1.0).epsilon(1e-12));
   // fv(0) ~ 1 and fv(-1) ~ 0 (to the fit's accuracy); fv is increasing (d1 d2 > 0).
   CHECK(dg::force_velocity(0.0) == doctest::Approx(1.0).epsilon(2.2e-3));
@@ -128,12 +138,15 @@ TEST_CASE("degroote2016: spot values cross-checked by hand") {
     CHECK(dg::tendon_force_length(ca, 1.0) == doctest::Approx(0.2 * std::exp(0.175) - 0.25).epsilon(1e-12));
   }
   // Tendon strain at F~T = 1 and its inverse kT_from_strain.
-  CHECK(dg::tendon_strain_at_one(35.0, dg::tendon_shift_authors(35.0)) == doctest::Approx(0.047359470392808856).epsilon(1e-12));
-  CHECK(dg::tendon_strain_at_one(35.0, dg::tendon_shift_zero_at_slack(35.0)) == doctest::Approx(0.047089611252396864).epsilon(1e-12));
+  CHECK(dg::tendon_strain_at_one(35.0, dg::tendon_shift_authors(35.0)) ==
+        doctest::Approx(0.047359470392808856).epsilon(1e-12));
+  CHECK(dg::tendon_strain_at_one(35.0, dg::tendon_shift_zero_at_slack(35.0)) ==
+        doctest::Approx(0.047089611252396864).epsilon(1e-12));
   CHECK(dg::kT_from_strain(0.047089611252396864) == doctest::Approx(35.0).epsilon(1e-9));
   CHECK(dg::kT_from_strain(0.049) < 35.0);  // more compliant tendon, smaller kT
   // Inverses round-trip.
-  for (double v : {-1.0, -0.7, -0.2, 0.0, 0.3, 0.9}) CHECK(dg::force_velocity_inverse(dg::force_velocity(v)) == doctest::Approx(v).scale(1).epsilon(1e-12));
+  for (double v : {-1.0, -0.7, -0.2, 0.0, 0.3, 0.9})
+    CHECK(dg::force_velocity_inverse(dg::force_velocity(v)) == doctest::Approx(v).scale(1).epsilon(1e-12));
   const auto c = dg::make_tendon_curve(35.0, dg::tendon_shift_zero_at_slack(35.0));
   for (double f : {0.0, 0.1, 0.5, 1.0, 2.5}) {
     CHECK(dg::tendon_force_length(c, dg::tendon_length_from_force(c, f)) == doctest::Approx(f).scale(1).epsilon(1e-12));
@@ -146,17 +159,22 @@ TEST_CASE("degroote2016: curve derivatives match central differences") {
   const double h = 1e-6;
   for (double l = 0.25; l < 2.9; l += 0.05) {
     CHECK(dg::active_force_length_derivative(l) ==
-          doctest::Approx(central_diff([](double x) { return dg::active_force_length(x); }, l, h)).epsilon(1e-6).scale(1e-7));
+          doctest::Approx(central_diff([](double x) { return dg::active_force_length(x); }, l, h))
+              .epsilon(1e-6)
+              .scale(1e-7));
     CHECK(dg::passive_force_length_derivative(l) ==
-          doctest::Approx(central_diff([](double x) { return dg::passive_force_length(x); }, l, h)).epsilon(1e-6).scale(1e-7));
+          doctest::Approx(central_diff([](double x) { return dg::passive_force_length(x); }, l, h))
+              .epsilon(1e-6)
+              .scale(1e-7));
   }
   for (double v = -1.5; v <= 1.5; v += 0.05)
     CHECK(dg::force_velocity_derivative(v) ==
           doctest::Approx(central_diff([](double x) { return dg::force_velocity(x); }, v, h)).epsilon(1e-6));
   const auto c = dg::make_tendon_curve(35.0, 0.0);
   for (double lt = 0.97; lt <= 1.07; lt += 0.005)
-    CHECK(dg::tendon_force_length_derivative(c, lt) ==
-          doctest::Approx(central_diff([&](double x) { return dg::tendon_force_length(c, x); }, lt, 1e-7)).epsilon(1e-6));
+    CHECK(
+        dg::tendon_force_length_derivative(c, lt) ==
+        doctest::Approx(central_diff([&](double x) { return dg::tendon_force_length(c, x); }, lt, 1e-7)).epsilon(1e-6));
 }
 
 TEST_CASE("degroote2016: activation step responses follow the time constants") {
@@ -176,7 +194,8 @@ TEST_CASE("degroote2016: activation step responses follow the time constants") {
   for (double a : {0.3, 0.632, 0.9})
     CHECK(integrate(1.0, 0.0, a, 1e6) == doctest::Approx(ta * (-1.5 * a - 2 * std::log(1 - a))).epsilon(1e-3));
   for (double a : {0.7, 0.368, 0.1})
-    CHECK(integrate(0.0, 1.0, a, 1e6) == doctest::Approx(2 * td * std::log(2 * a / (0.5 + 1.5 * a)) * -1.0).epsilon(1e-3));
+    CHECK(integrate(0.0, 1.0, a, 1e6) ==
+          doctest::Approx(2 * td * std::log(2 * a / (0.5 + 1.5 * a)) * -1.0).epsilon(1e-3));
   // Initial rates: 1/(0.5 ta) from rest, 2/td from full activation (effective time constants
   // 0.5 tau_act and 0.5 tau_deact).
   CHECK(dg::activation_derivative(1.0, 0.0, ta, td, 1e6) == doctest::Approx(1 / (0.5 * ta)));
@@ -184,7 +203,8 @@ TEST_CASE("degroote2016: activation step responses follow the time constants") {
   // The published b = 0.1 is a soft switch: on a unit step the rate is a blend weighted
   // 0.5 +- 0.5 tanh(0.1) of the two, i.e. activation is slower and deactivation faster.
   const double f = 0.5 * std::tanh(0.1);
-  CHECK(dg::activation_derivative(1.0, 0.0, ta, td, 0.1) == doctest::Approx((f + 0.5) / (0.5 * ta) + (0.5 - f) * 0.5 / td));
+  CHECK(dg::activation_derivative(1.0, 0.0, ta, td, 0.1) ==
+        doctest::Approx((f + 0.5) / (0.5 * ta) + (0.5 - f) * 0.5 / td));
   CHECK(integrate(1.0, 0.0, 0.632, 0.1) > integrate(1.0, 0.0, 0.632, 1e6));
   CHECK(integrate(0.0, 1.0, 0.368, 0.1) < integrate(0.0, 1.0, 0.368, 1e6));
 }
@@ -254,7 +274,7 @@ TEST_CASE("degroote2016: regularisation of a*fl -> 0") {
   double x[2] = {0.0, 0.8}, xdot[2];
   const auto f0 = DeGroote2016::fiber_state(p, lmt, 0.0, x);
   CHECK(f0.fiber_velocity_norm == doctest::Approx(p.max_fiber_velocity));  // saturated: fiber lengthens at the cap
-  for (int i = 0; i < 200000; ++i) {  // 0.2 s at 1 us
+  for (int i = 0; i < 200000; ++i) {                                       // 0.2 s at 1 us
     DeGroote2016::state_derivative(p, 0.0, lmt, 0.0, x, xdot);
     REQUIRE(std::isfinite(xdot[1]));
     x[0] += 1e-6 * xdot[0];
@@ -281,7 +301,8 @@ TEST_CASE("degroote2016: dforce_dvelocity") {
   for (double lmt : {0.37, 0.38, 0.395})
     for (double v : {-0.5, -0.1, 0.0, 0.2}) {
       auto f = [&](double vel) { return DeGroote2016::force(rigid, lmt, vel, x); };
-      CHECK(DeGroote2016::dforce_dvelocity(rigid, lmt, v, x) == doctest::Approx(central_diff(f, v, 1e-7)).epsilon(1e-6));
+      CHECK(DeGroote2016::dforce_dvelocity(rigid, lmt, v, x) ==
+            doctest::Approx(central_diff(f, v, 1e-7)).epsilon(1e-6));
     }
   const auto compliant = sinew::make_degroote2016_params(800.0, 0.08, 0.3, 0.015, 0.06);
   const double xc[2] = {0.7, 0.4};
@@ -320,7 +341,8 @@ TEST_CASE("degroote2016: MuJoCo mapping agrees in the rigid-tendon limit") {
   const auto ps = DeGroote2016::from_mujoco(mj.gainprm, mj.gainprm, mj.dynprm, lr_short, mj.acc0);
   CHECK(ps.tendon_slack_length == doctest::Approx(0.01 * ps.optimal_fiber_length));
   o.use_mujoco_vmax = true;
-  CHECK(DeGroote2016::from_mujoco(mj.gainprm, mj.gainprm, mj.dynprm, mj.lengthrange, mj.acc0, o).max_contraction_velocity == 1.5);
+  CHECK(DeGroote2016::from_mujoco(mj.gainprm, mj.gainprm, mj.dynprm, mj.lengthrange, mj.acc0, o)
+            .max_contraction_velocity == 1.5);
 }
 
 TEST_CASE("mujoco policy: matches muscle_gain/muscle_bias/muscle_dynamics") {
@@ -334,7 +356,8 @@ TEST_CASE("mujoco policy: matches muscle_gain/muscle_bias/muscle_dynamics") {
                          sinew::muscle_bias(len, mj.lengthrange, mj.acc0, mj.gainprm);
         CHECK(MujocoMuscle::force(p, len, vel, &act) == f);
         auto fv = [&](double v) { return MujocoMuscle::force(p, len, v, &act); };
-        CHECK(MujocoMuscle::dforce_dvelocity(p, len, vel, &act) == doctest::Approx(central_diff(fv, vel, 1e-8)).epsilon(1e-5).scale(1e-3));
+        CHECK(MujocoMuscle::dforce_dvelocity(p, len, vel, &act) ==
+              doctest::Approx(central_diff(fv, vel, 1e-8)).epsilon(1e-5).scale(1e-3));
         double ad;
         MujocoMuscle::state_derivative(p, 0.7, len, vel, &act, &ad);
         CHECK(ad == sinew::muscle_dynamics(0.7, act, mj.dynprm));
@@ -359,7 +382,8 @@ TEST_CASE("degroote2016: float agrees with double") {
           // the tendon-force rate (kT (F + A) vmax lopt / lTs).
           const double scale = 35 * (ft + 0.24) * 0.10 * 10 / 0.20;
           CHECK(std::abs(df[1] - dd[1]) <= 1e-4 * scale);
-          CHECK(DeGroote2016::force(pf, float(lmt), float(vel), xf) == doctest::Approx(DeGroote2016::force(pd, lmt, vel, xd)).epsilon(1e-6));
+          CHECK(DeGroote2016::force(pf, float(lmt), float(vel), xf) ==
+                doctest::Approx(DeGroote2016::force(pd, lmt, vel, xd)).epsilon(1e-6));
           double sd[2];
           float sf[2];
           DeGroote2016::init_state(pd, lmt, vel, a, sd);
@@ -377,9 +401,10 @@ template <class T> void check_extremes() {
   orig.rigid_tendon = true;
   open.pennation_at_optimal = T(1.2);
   open.tendon_kT = T(5000);
-  const sinew::DeGroote2016Params<T> ps[] = {sinew::make_degroote2016_params(T(1000), T(0.1), T(0.2), T(0.015), T(0.06), oc),
-                                             sinew::make_degroote2016_params(T(1000), T(0.1), T(0.2), T(0.015), T(0.06), orig),
-                                             sinew::make_degroote2016_params(T(1000), T(0.1), T(0.2), T(0.015), T(0.06), open)};
+  const sinew::DeGroote2016Params<T> ps[] = {
+      sinew::make_degroote2016_params(T(1000), T(0.1), T(0.2), T(0.015), T(0.06), oc),
+      sinew::make_degroote2016_params(T(1000), T(0.1), T(0.2), T(0.015), T(0.06), orig),
+      sinew::make_degroote2016_params(T(1000), T(0.1), T(0.2), T(0.015), T(0.06), open)};
   int bad = 0;
   for (const auto& p : ps)
     for (T len : vals)
@@ -391,7 +416,8 @@ template <class T> void check_extremes() {
             DeGroote2016::state_derivative(p, a, len, vel, x, xd);
             DeGroote2016::init_state(p, len, vel, a, s);
             const T f = DeGroote2016::force(p, len, vel, x), g = DeGroote2016::dforce_dvelocity(p, len, vel, x);
-            if (!(std::isfinite(xd[0]) && std::isfinite(xd[1]) && std::isfinite(s[1]) && std::isfinite(f) && std::isfinite(g)))
+            if (!(std::isfinite(xd[0]) && std::isfinite(xd[1]) && std::isfinite(s[1]) && std::isfinite(f) &&
+                  std::isfinite(g)))
               ++bad;
           }
   CHECK(bad == 0);
@@ -425,15 +451,17 @@ TEST_CASE("select: glob, spec parsing and kind-sorted ranges") {
   CHECK(!sinew::glob_match("gas", "gasmed_r"));
   CHECK(sinew::glob_match("*", ""));
 
-  const auto rules = sinew::parse_muscle_model_spec(
-      "degroote2016: class=leg* | names=bic*\n mujoco: names=soleus_l", Models::names, Models::size);
+  const auto rules = sinew::parse_muscle_model_spec("degroote2016: class=leg* | names=bic*\n mujoco: names=soleus_l",
+                                                    Models::names, Models::size);
   REQUIRE(rules.size() == 3);
   CHECK(rules[0].kind == 1);
   CHECK(rules[0].field == sinew::MuscleMatch::cls);
   CHECK(rules[2].kind == 0);
   CHECK_THROWS_AS(sinew::parse_muscle_model_spec("hill: all", Models::names, Models::size), std::invalid_argument);
-  CHECK_THROWS_AS(sinew::parse_muscle_model_spec("degroote2016 all", Models::names, Models::size), std::invalid_argument);
-  CHECK_THROWS_AS(sinew::parse_muscle_model_spec("degroote2016: colour=red", Models::names, Models::size), std::invalid_argument);
+  CHECK_THROWS_AS(sinew::parse_muscle_model_spec("degroote2016 all", Models::names, Models::size),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(sinew::parse_muscle_model_spec("degroote2016: colour=red", Models::names, Models::size),
+                  std::invalid_argument);
 
   // 7 actuators: 5 muscles (0, 1, 3, 4, 6), a motor (2) and a position servo (5).
   const std::vector<int> muscles = {0, 1, 3, 4, 6};

@@ -212,7 +212,8 @@ TEST_CASE("muscle models: bad custom text is a ModelError at its file and line")
     CHECK(thrown);
   }
   // other custom entries are still ignored
-  CHECK_NOTHROW((void)load_mjcf_string(legs("<custom><text name=\"other\" data=\"x\"/><numeric name=\"n\" data=\"1\"/></custom>")));
+  CHECK_NOTHROW((void)load_mjcf_string(
+      legs("<custom><text name=\"other\" data=\"x\"/><numeric name=\"n\" data=\"1\"/></custom>")));
 }
 
 TEST_CASE("muscle models: selection from code, last rule wins, and back to MuJoCo restores the model") {
@@ -253,9 +254,9 @@ TEST_CASE("muscle models: selection from code, last rule wins, and back to MuJoC
   DeGroote2016Options<double> o;
   o.tendon_kT = 100;
   const size_t u = 0;
-  const auto p = DeGroote2016::from_mujoco(&b.actuator_gainprm[10 * u], &b.actuator_biasprm[10 * u],
-                                           &b.actuator_dynprm[10 * u], &b.actuator_lengthrange[2 * u],
-                                           b.actuator_acc0[u], o);
+  const auto p =
+      DeGroote2016::from_mujoco(&b.actuator_gainprm[10 * u], &b.actuator_biasprm[10 * u], &b.actuator_dynprm[10 * u],
+                                &b.actuator_lengthrange[2 * u], b.actuator_acc0[u], o);
   set_muscle_params<DeGroote2016>(b, 0, p);
   set_muscle_model(b, "names=vastus", kDG);
   CHECK(muscle_params<DeGroote2016>(b, 0).tendon.kT == 100);
@@ -314,7 +315,8 @@ TEST_CASE("muscle models: the MuJoCo-kind path is bit-identical to the unmodifie
     Data<double> a(compiled, 3), b(legacy, 3);
     random_run(exec::serial, compiled, a, 1000, 7);
     random_run(exec::serial, legacy, b, 1000, 7);
-    for (const char* f : {"qpos", "qvel", "act", "act_dot", "actuator_force", "qacc"}) CHECK(a.get_all(f) == b.get_all(f));
+    for (const char* f : {"qpos", "qvel", "act", "act_dot", "actuator_force", "qacc"})
+      CHECK(a.get_all(f) == b.get_all(f));
   }
 }
 
@@ -329,7 +331,8 @@ TEST_CASE("muscle models: mixed MuJoCo and De Groote muscles, 2000 steps at 2 ms
         Data<double> d(*mm, 8);
         random_run(exec::omp, *mm, d, 2000, 11);
         for (int s : d.status()) CHECK(s == STATUS_OK);
-        for (const char* f : {"qpos", "qvel", "act", "act_dot", "actuator_force", "qacc"}) CHECK(all_finite(d.get_all(f)));
+        for (const char* f : {"qpos", "qvel", "act", "act_dot", "actuator_force", "qacc"})
+          CHECK(all_finite(d.get_all(f)));
         // tendon forces stay physical: within [0, 2] (F~T cannot exceed about 1.8 = fv max)
         const auto act = d.get_all("act");
         for (int w = 0; w < 8; ++w)
@@ -399,10 +402,10 @@ Model<double> with_degroote(const Model<double>& base, const DeGroote2016Options
   for (int i = 0; i < m.nu; ++i) {
     const size_t u = size_t(i);
     if (m.actuator_musclekind[u] != kDG) continue;
-    set_muscle_params<DeGroote2016>(m, i,
-                                    DeGroote2016::from_mujoco(&m.actuator_gainprm[10 * u], &m.actuator_biasprm[10 * u],
-                                                              &m.actuator_dynprm[10 * u], &m.actuator_lengthrange[2 * u],
-                                                              m.actuator_acc0[u], o));
+    set_muscle_params<DeGroote2016>(
+        m, i,
+        DeGroote2016::from_mujoco(&m.actuator_gainprm[10 * u], &m.actuator_biasprm[10 * u], &m.actuator_dynprm[10 * u],
+                                  &m.actuator_lengthrange[2 * u], m.actuator_acc0[u], o));
   }
   return m;
 }
@@ -413,10 +416,11 @@ TEST_CASE("muscle models: rigid-tendon limit of the compliant muscle in the engi
   // arm.xml's, where MuJoCo's ranges give tendons shorter than 1% of L0 (floored)
   const Model<double> base = load_mjcf_string(legs());
   DeGroote2016Options<double> stiff, firm, rigid, normal;
-  stiff.tendon_kT = 3000;                                   // strain 5e-10 at F0
-  firm.tendon_kT = degroote2016::kT_from_strain(1e-3);       // strain 0.1 % at F0
+  stiff.tendon_kT = 3000;                               // strain 5e-10 at F0
+  firm.tendon_kT = degroote2016::kT_from_strain(1e-3);  // strain 0.1 % at F0
   rigid.rigid_tendon = true;
-  const Model<double> ms = with_degroote(base, stiff), mr = with_degroote(base, rigid), mn = with_degroote(base, normal);
+  const Model<double> ms = with_degroote(base, stiff), mr = with_degroote(base, rigid),
+                      mn = with_degroote(base, normal);
   const Model<double> mf = with_degroote(base, firm);
   double worst_firm = 0;
   CHECK(ms.na == base.na + ms.nmuscle);
@@ -444,7 +448,7 @@ TEST_CASE("muscle models: rigid-tendon limit of the compliant muscle in the engi
     }
   }
   MESSAGE("rigid limit: kT 3000 vs rigid max |dF|/F0 = " << worst << ", 0.1 % strain " << worst_firm
-                                                          << "; rigid De Groote vs MuJoCo " << worst_mj);
+                                                         << "; rigid De Groote vs MuJoCo " << worst_mj);
   CHECK(worst_mj < 0.05);  // measured 0.02
 }
 
@@ -547,7 +551,7 @@ TEST_CASE("muscle models: reset, keyframes and Data sizes follow na") {
   CHECK(act[1] == muscle_state_unset<double>());
   forward(exec::serial, m.view(), d.view());
   const auto act1 = d.get("act", 0);
-  CHECK(act1[1] > 0);   // equilibrium tendon force at act 0.1, finite and pulling
+  CHECK(act1[1] > 0);  // equilibrium tendon force at act 0.1, finite and pulling
   CHECK(act1[1] < 1.2);
   reset(exec::serial, m.view(), d.view());
   CHECK(d.get("act", 1)[1] == muscle_state_unset<double>());
@@ -638,7 +642,8 @@ TEST_CASE("muscle models: physiological tendons, fast eccentric motion stays bou
                           << excess << ", max MTU lengthening " << vmtu << " vmax");
     CHECK(finite);
     for (int st : d.status()) CHECK(st == STATUS_OK);
-    for (const char* fld : {"qpos", "qvel", "act", "act_dot", "actuator_force", "qacc"}) CHECK(all_finite(d.get_all(fld)));
+    for (const char* fld : {"qpos", "qvel", "act", "act_dot", "actuator_force", "qacc"})
+      CHECK(all_finite(d.get_all(fld)));
     CHECK(excess <= 0.0);
     CHECK(ftmin >= -0.2384);  // never below the tendon curve's asymptote -(A + D) (slack tendon)
   }

@@ -29,7 +29,9 @@ namespace {
 #endif
 const std::string kRoot = SINEW_SOURCE_DIR;
 
-std::string tmp_path(const std::string& name) { return "/tmp/sinew_retarget_" + std::to_string(::getpid()) + "_" + name; }
+std::string tmp_path(const std::string& name) {
+  return "/tmp/sinew_retarget_" + std::to_string(::getpid()) + "_" + name;
+}
 
 Model<double> load_quiet(const std::string& path) {
   std::vector<Diagnostic> w;
@@ -78,7 +80,8 @@ double quat_angle(const double* a, const double* b) {
 
 /// Largest joint error between two qpos sequences: hinge and slide differences, ball and free-root
 /// rotations as quaternion angles, and with `root_pos` the free root's translation too.
-double worst_joint_error(const Model<double>& m, const std::vector<double>& a_all, const std::vector<double>& b_all, bool root_pos) {
+double worst_joint_error(const Model<double>& m, const std::vector<double>& a_all, const std::vector<double>& b_all,
+                         bool root_pos) {
   double worst = 0;
   const size_t N = a_all.size() / size_t(m.nq);
   for (size_t f = 0; f < N; ++f) {
@@ -116,7 +119,9 @@ Bvh model_to_bvh(const Model<double>& model, const std::vector<double>& qpos, do
   const mat3<double> C{{0, 1, 0, 0, 0, 1, 1, 0, 0}};  // model Z-up -> BVH Y-up: (x, y, z) -> (y, z, x)
   std::vector<mat3<double>> G(static_cast<size_t>(nb));
   for (int b = 1; b < nb; ++b)
-    G[size_t(b)] = !turn_frames ? mat3<double>::identity() : quat_to_mat(mul(axis_angle_quat(vec3<double>{0, 0, 1}, 0.3 * b), axis_angle_quat(vec3<double>{1, 0, 0}, -0.2 * b)));
+    G[size_t(b)] = !turn_frames ? mat3<double>::identity()
+                                : quat_to_mat(mul(axis_angle_quat(vec3<double>{0, 0, 1}, 0.3 * b),
+                                                  axis_angle_quat(vec3<double>{1, 0, 0}, -0.2 * b)));
   std::vector<std::vector<double>> xpos(static_cast<size_t>(N)), xmat(xpos), sxpos(xpos);
   Data<double> d(model.sizes(), 1);
   const auto w = d.view().world(0);
@@ -127,18 +132,22 @@ Bvh model_to_bvh(const Model<double>& model, const std::vector<double>& qpos, do
     for (int i = 0; i < 9 * nb; ++i) xmat[size_t(f)].push_back(w.xmat[i]);
     for (int i = 0; i < 3 * model.nsite; ++i) sxpos[size_t(f)].push_back(w.site_xpos[i]);
   }
-  auto Rw = [&](int f, int b) { return C * mat3<double>::load(xmat[size_t(f)].data() + 9 * b) * transpose(C) * G[size_t(b)]; };
+  auto Rw = [&](int f, int b) {
+    return C * mat3<double>::load(xmat[size_t(f)].data() + 9 * b) * transpose(C) * G[size_t(b)];
+  };
   auto X = [&](int f, int b) { return vec3<double>::load(xpos[size_t(f)].data() + 3 * b); };
   Bvh bvh;
   bvh.frame_time = 1 / fps;
   bvh.nframe = N;
   std::vector<int> jid(size_t(nb), -1);
-  const std::vector<int> root_ch{BVH_XPOS, BVH_YPOS, BVH_ZPOS, BVH_ZROT, BVH_XROT, BVH_YROT}, rot_ch{BVH_ZROT, BVH_XROT, BVH_YROT};
+  const std::vector<int> root_ch{BVH_XPOS, BVH_YPOS, BVH_ZPOS, BVH_ZROT, BVH_XROT, BVH_YROT},
+      rot_ch{BVH_ZROT, BVH_XROT, BVH_YROT};
   for (int b = 1; b < nb; ++b) {
     const int p = model.body_parentid[size_t(b)];
     double off[3] = {0, 0, 0};
     if (p > 0) (ratio * (transpose(Rw(0, p)) * (C * (X(0, b) - X(0, p))))).store(off);
-    jid[size_t(b)] = bvh.add_joint(model.body_names[size_t(b)], p > 0 ? jid[size_t(p)] : -1, off, p > 0 ? rot_ch : root_ch);
+    jid[size_t(b)] =
+        bvh.add_joint(model.body_names[size_t(b)], p > 0 ? jid[size_t(p)] : -1, off, p > 0 ? rot_ch : root_ch);
     for (const std::string& s : sites) {
       const int sid = Model<double>::find(model.site_names, s);
       if (model.site_bodyid[size_t(sid)] != b) continue;
@@ -199,9 +208,11 @@ foot_l_end toe_l 2.0
 /// Synthetic SMPL-H-shaped body model: 52 joints, one vertex per joint, J_regressor = I,
 /// shapedirs moving every vertex, kintree_table as uint32 (root parent 4294967295), parents
 /// a binary-ish tree (parent(i) = (i - 1) / 2).
-void write_body_model(const std::string& path, std::vector<double>& vt, std::vector<double>& sd, std::vector<int>& parents) {
+void write_body_model(const std::string& path, std::vector<double>& vt, std::vector<double>& sd,
+                      std::vector<int>& parents) {
   const int J = 52, V = 52, B = 2;
-  vt.resize(V * 3); sd.resize(V * 3 * B);
+  vt.resize(V * 3);
+  sd.resize(V * 3 * B);
   for (int i = 0; i < V; ++i)
     for (int c = 0; c < 3; ++c) {
       vt[size_t(3 * i + c)] = 0.1 * i * (c + 1) + 0.01 * c;
@@ -238,14 +249,20 @@ TEST_CASE("retarget: BVH parse, forward kinematics and write round trip") {
   CHECK(b.fps() == doctest::Approx(30).epsilon(1e-5));
   std::vector<double> p = bvh_joint_positions(b);
   // frame 0: translation only
-  CHECK(p[0] == 1); CHECK(p[1] == 2); CHECK(p[2] == 3);
-  CHECK(p[3] == doctest::Approx(11)); CHECK(p[7] == doctest::Approx(-18));
+  CHECK(p[0] == 1);
+  CHECK(p[1] == 2);
+  CHECK(p[2] == 3);
+  CHECK(p[3] == doctest::Approx(11));
+  CHECK(p[7] == doctest::Approx(-18));
   // frame 1: root Yrotation 90 turns the thigh offset (10,0,0) to (0,0,-10); the thigh's
   // Xrotation 90 then turns the end offset (0,-20,0) to (0,0,-20) in the thigh frame, i.e.
   // Ry(90) (0,0,-20) = (-20,0,0) in the world.
   const double* q = p.data() + 9;
-  CHECK(q[3] == doctest::Approx(0).scale(1)); CHECK(q[5] == doctest::Approx(-10));
-  CHECK(q[6] == doctest::Approx(-20)); CHECK(q[7] == doctest::Approx(0).scale(1)); CHECK(q[8] == doctest::Approx(-10));
+  CHECK(q[3] == doctest::Approx(0).scale(1));
+  CHECK(q[5] == doctest::Approx(-10));
+  CHECK(q[6] == doctest::Approx(-20));
+  CHECK(q[7] == doctest::Approx(0).scale(1));
+  CHECK(q[8] == doctest::Approx(-10));
 
   const std::string path = tmp_path("rt.bvh");
   save_bvh(path, b);
@@ -274,7 +291,8 @@ TEST_CASE("retarget: malformed BVH files name file, line and the problem") {
   expect_error(replace("0 0 0 0 0 90 90 0 0", "0 0 0 0 0 90 90 0"), 20, "has 8 values, the hierarchy has 9");
   expect_error(replace("1 2 3 0", "1 nan 3 0"), 19, "non-finite value 'nan'");
   expect_error(replace("1 2 3 0", "1 2x 3 0"), 19, "expected a number");
-  expect_error(replace("Xrotation Yrotation Zrotation", "Xrotation Wrotation Zrotation"), 9, "unknown channel 'Wrotation'");
+  expect_error(replace("Xrotation Yrotation Zrotation", "Xrotation Wrotation Zrotation"), 9,
+               "unknown channel 'Wrotation'");
   expect_error(replace("CHANNELS 3 Xrot", "CHANNELS 7 Xrot"), 9, "channel count");
   expect_error(replace("Frame Time: 0.0333333", "Frame Time: 0"), 18, "Frame Time must be positive");
   expect_error(replace("    }\n  }\n}\nMOTION", "    }\n  }\nMOTION"), 14, "is not closed");
@@ -292,9 +310,10 @@ TEST_CASE("retarget: SMPL-H forward kinematics on a synthetic body model") {
   write_body_model(bm_path, vt, sd, parents);
   const int N = 2;
   std::vector<double> poses(size_t(N) * 156, 0.0), trans{1, 2, 3, 0, 0, 0}, betas(16, 0.0);
-  betas[0] = 0.5; betas[1] = -1.0;  // the model has 2 shape directions: the other 14 are ignored
+  betas[0] = 0.5;
+  betas[1] = -1.0;  // the model has 2 shape directions: the other 14 are ignored
   betas[5] = 100.0;
-  poses[2] = M_PI / 2;       // frame 0: root 90 deg about z
+  poses[2] = M_PI / 2;          // frame 0: root 90 deg about z
   poses[3 * 1 + 0] = M_PI / 2;  // joint 1: 90 deg about x
   const double rate = 60;
   const std::vector<std::string> gender{"male"};
@@ -311,7 +330,8 @@ TEST_CASE("retarget: SMPL-H forward kinematics on a synthetic body model") {
   REQUIRE(bm.njoint == 52);
   CHECK(bm.parents == parents);
   const std::vector<double> J = smplh_rest_joints(bm, seq.betas);
-  for (int i = 0; i < 52 * 3; ++i) CHECK(J[size_t(i)] == doctest::Approx(vt[size_t(i)] + 0.5 * sd[size_t(2 * i)] - sd[size_t(2 * i + 1)]));
+  for (int i = 0; i < 52 * 3; ++i)
+    CHECK(J[size_t(i)] == doctest::Approx(vt[size_t(i)] + 0.5 * sd[size_t(2 * i)] - sd[size_t(2 * i + 1)]));
   const std::vector<double> p = smplh_joint_positions(bm, seq);
   auto Jv = [&](int j) { return vec3<double>::load(J.data() + 3 * j); };
   auto Pv = [&](int f, int j) { return vec3<double>::load(p.data() + (size_t(f) * 52 + size_t(j)) * 3); };
@@ -375,7 +395,8 @@ TEST_CASE("retarget: IK honours joint limits and joint couplings") {
   for (int f = 0; f < 3; ++f) {
     double* qf = q.data() + size_t(f) * size_t(m.nq);
     qf[13] = -0.4;
-    qf[7] = 0.4; qf[8] = 0.4;
+    qf[7] = 0.4;
+    qf[8] = 0.4;
     qf[29] = 2.9;
   }
   const SourceMotion src = model_source(m, q, 30);
@@ -386,10 +407,10 @@ TEST_CASE("retarget: IK honours joint limits and joint couplings") {
   CHECK(r.metrics.max_coupling_error < 1e-12);
   for (int f = 0; f < 3; ++f) {
     const double* qf = r.qpos.data() + size_t(f) * size_t(m.nq);
-    CHECK(qf[13] == 0.0);         // elbow held at its lower bound
-    CHECK(qf[29] == 2.6);         // knee at its upper bound
+    CHECK(qf[13] == 0.0);  // elbow held at its lower bound
+    CHECK(qf[29] == 2.6);  // knee at its upper bound
     CHECK(qf[8] == doctest::Approx(0.5 * qf[7]).epsilon(1e-14));
-    CHECK(qf[7] > 0.3);           // the spine still bends toward the targets
+    CHECK(qf[7] > 0.3);  // the spine still bends toward the targets
   }
   CHECK(r.metrics.position_rmse > 1e-3);  // the targets cannot be reached exactly
   // without limits and couplings the same targets are matched
@@ -420,7 +441,8 @@ TEST_CASE("retarget: ground-penetration correction lifts free roots") {
   for (int f = 0; f < 4; ++f) {
     const double lift = fixed.qpos[size_t(f) * size_t(m.nq) + 2] - raw.qpos[size_t(f) * size_t(m.nq) + 2];
     CHECK(lift > 0);
-    for (int i = 3; i < m.nq; ++i) CHECK(fixed.qpos[size_t(f) * size_t(m.nq) + size_t(i)] == raw.qpos[size_t(f) * size_t(m.nq) + size_t(i)]);
+    for (int i = 3; i < m.nq; ++i)
+      CHECK(fixed.qpos[size_t(f) * size_t(m.nq) + size_t(i)] == raw.qpos[size_t(f) * size_t(m.nq) + size_t(i)]);
   }
   opt.ground = GroundMode::whole_clip;
   const RetargetResult clip = retarget(exec::serial, m, src, parse_keypoint_map(kSkeletonMap), opt);
@@ -457,12 +479,16 @@ TEST_CASE("retarget: ground-penetration correction lifts free roots") {
         else if (sh == "capsule") pl = vec3<double>{0, 0, std::copysign(s[1], u.z)} + s[0] * u;
         else {
           const double rr = std::sqrt(u.x * u.x + u.y * u.y);
-          pl = rr > 0 ? vec3<double>{s[0] * u.x / rr, s[0] * u.y / rr, std::copysign(s[1], u.z)} : vec3<double>{0, 0, std::copysign(s[1], u.z)};
+          pl = rr > 0 ? vec3<double>{s[0] * u.x / rr, s[0] * u.y / rr, std::copysign(s[1], u.z)}
+                      : vec3<double>{0, 0, std::copysign(s[1], u.z)};
         }
         lo = std::min(lo, (get3(w.geom_xpos, 0) + R * pl).z);
       }
     SourceMotion src1;
-    src1.names = {"s"}; src1.parent = {-1}; src1.nframe = 1; src1.fps = 30;
+    src1.names = {"s"};
+    src1.parent = {-1};
+    src1.nframe = 1;
+    src1.fps = 30;
     src1.pos = {w.site_xpos[0], w.site_xpos[1], w.site_xpos[2]};
     const RetargetResult rr = retarget(exec::serial, b, src1, parse_keypoint_map("s s\n"), model_frame_options());
     // 400 x 400 sampled directions find the lowest surface point to within ~1e-5 m
@@ -511,7 +537,8 @@ TEST_CASE("retarget: round trip skeleton.xml -> BVH of other proportions -> skel
       else worst_angle = std::max(worst_angle, std::fabs(a[adr] - b[adr]));
     }
   }
-  MESSAGE("round trip: worst joint angle error " << worst_angle << " rad, worst root position error " << worst_root << " m");
+  MESSAGE("round trip: worst joint angle error " << worst_angle << " rad, worst root position error " << worst_root
+                                                 << " m");
   CHECK(worst_angle < 1e-6);
   CHECK(worst_root < 1e-7);
   CHECK(r.metrics.position_rmse < 1e-7);
@@ -562,7 +589,8 @@ TEST_CASE("retarget: per-segment scaling recovers a skeleton of non-uniform prop
   // with one uniform scale the same source cannot be matched: the IK spreads the residual
   opt.per_segment_scale = false;
   const RetargetResult u = retarget(exec::omp, m, src, map, opt);
-  MESSAGE("uniform scale on the same source: worst error " << worst_angle(u) << ", keypoint RMSE " << u.metrics.position_rmse);
+  MESSAGE("uniform scale on the same source: worst error " << worst_angle(u) << ", keypoint RMSE "
+                                                           << u.metrics.position_rmse);
   CHECK(worst_angle(u) > 1e-2);
   CHECK(u.metrics.position_rmse > 1e-3);
   CHECK(u.metrics.max_segment_scale == 0);
@@ -603,7 +631,8 @@ TEST_CASE("retarget: orientation targets recover the twist of a straight limb") 
   const RetargetResult r = retarget(exec::omp, m, src, parse_keypoint_map(oriented), opt);
   MESSAGE(r.metrics.report());
   const double wo = worst_angle(r);
-  MESSAGE("straight-arm twist: worst joint angle error " << wp << " rad with positions only, " << wo << " with orientation targets");
+  MESSAGE("straight-arm twist: worst joint angle error " << wp << " rad with positions only, " << wo
+                                                         << " with orientation targets");
   CHECK(wp > 0.1);
   CHECK(wo < 1e-6);  // the round trips' tolerance (see there)
   CHECK(r.metrics.norient == 2);
@@ -640,9 +669,7 @@ TEST_CASE("retarget: keypoint map orientation weights") {
   auto error_of = [](const std::string& t) {
     try {
       parse_keypoint_map(t, "m.txt");
-    } catch (const ModelError& e) {
-      return std::string(e.what());
-    }
+    } catch (const ModelError& e) { return std::string(e.what()); }
     return std::string("no error");
   };
   CHECK(error_of("a b 1 2").find("m.txt:1") != std::string::npos);
@@ -659,7 +686,8 @@ TEST_CASE("retarget: round trip of arm_reach.npz through a BVH onto the fixed-ba
   save_bvh(path, model_to_bvh(m, ref.qpos, ref.frequency, ratio, {0.3, -0.1, 0.2}, {"fingertip"}));
   const SourceMotion src = source_from_bvh(load_bvh(path));
   std::remove(path.c_str());
-  const auto map = parse_keypoint_map("thorax thorax\nhumerus humerus\nforearm forearm\nradius radius\nhand hand\nhand_end fingertip\n");
+  const auto map = parse_keypoint_map(
+      "thorax thorax\nhumerus humerus\nforearm forearm\nradius radius\nhand hand\nhand_end fingertip\n");
   const RetargetResult r = retarget(exec::omp, m, src, map);
   MESSAGE(r.metrics.report());
   CHECK(r.metrics.scale == doctest::Approx(1 / ratio).epsilon(1e-9));
@@ -709,11 +737,18 @@ std::string deepmimic_urdf(const std::string& knee_type = "revolute") {
 std::vector<double> deepmimic_frame(double dt, double yaw, double hip_angle, double knee) {
   std::vector<double> f{dt, 1, 0.9, 0, std::cos(yaw / 2), 0, std::sin(yaw / 2), 0};
   auto id = [&] { f.insert(f.end(), {1, 0, 0, 0}); };
-  id(); id();                                                                  // chest, neck
+  id();
+  id();                                                                         // chest, neck
   f.insert(f.end(), {std::cos(hip_angle / 2), 0, 0, std::sin(hip_angle / 2)});  // right hip
-  f.push_back(knee);                                                           // right knee
-  id(); id(); f.push_back(0);                                                  // right ankle, shoulder, elbow
-  id(); f.push_back(0); id(); id(); f.push_back(0);                            // left hip, knee, ankle, shoulder, elbow
+  f.push_back(knee);                                                            // right knee
+  id();
+  id();
+  f.push_back(0);  // right ankle, shoulder, elbow
+  id();
+  f.push_back(0);
+  id();
+  id();
+  f.push_back(0);  // left hip, knee, ankle, shoulder, elbow
   return f;
 }
 
@@ -733,9 +768,7 @@ std::string deepmimic_json(const std::vector<std::vector<double>>& frames) {
 std::string deepmimic_error(const std::string& text) {
   try {
     parse_deepmimic_motion(text, "clip.txt");
-  } catch (const ModelError& e) {
-    return e.what();
-  }
+  } catch (const ModelError& e) { return e.what(); }
   return "";
 }
 }  // namespace
@@ -747,7 +780,7 @@ TEST_CASE("retarget: DeepMimic skeleton and forward kinematics against hand-comp
   CHECK(sk.joints[0].parent == -1);
   CHECK(sk.joints[size_t(sk.find("right_knee"))].value_adr == 19);  // 3 + 4 + chest 4 + neck 4 + hip 4
   CHECK(sk.joints[size_t(sk.find("left_elbow"))].value_adr == 42);
-  CHECK(sk.joints[size_t(sk.find("right_knee"))].axis[2] == 1.0);  // normalized
+  CHECK(sk.joints[size_t(sk.find("right_knee"))].axis[2] == 1.0);   // normalized
   CHECK(sk.joints[size_t(sk.find("right_hip"))].offset[2] == 0.5);  // scaled
 
   // Frame 1 of a two-frame clip: root yawed 90 deg about Y, right hip 90 deg about Z, knee -0.5 rad.
@@ -787,8 +820,9 @@ TEST_CASE("retarget: DeepMimic skeleton and forward kinematics against hand-comp
 TEST_CASE("retarget: DeepMimic clips of unequal frame durations are resampled at the median rate") {
   const DeepMimicSkeleton sk = parse_deepmimic_skeleton(deepmimic_urdf(), "h.urdf", 0.5);
   // Durations 0.1, 0.2 (a dropped frame), 0.1: times 0, 0.1, 0.3, 0.4 -> 5 frames at 10 Hz.
-  const DeepMimicMotion m = parse_deepmimic_motion(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0), deepmimic_frame(0.2, 0, 0, 0.2),
-                                                                   deepmimic_frame(0.1, 0, 1.0, 0.6), deepmimic_frame(0, 0, 1.0, 0.8)}));
+  const DeepMimicMotion m =
+      parse_deepmimic_motion(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0), deepmimic_frame(0.2, 0, 0, 0.2),
+                                             deepmimic_frame(0.1, 0, 1.0, 0.6), deepmimic_frame(0, 0, 1.0, 0.8)}));
   const DeepMimicMotion u = deepmimic_uniform(m);
   REQUIRE(u.nframe == 5);
   CHECK(u.frame(1)[19] == doctest::Approx(0.2));
@@ -811,10 +845,12 @@ TEST_CASE("retarget: malformed DeepMimic motions and skeletons name the file and
   CHECK(deepmimic_error("{\n\"Frames\": [\n[1, 2,\n]}").find("clip.txt:4: error: JSON error") != std::string::npos);
   CHECK(deepmimic_error("[1, 2]").find("JSON object") != std::string::npos);
   CHECK(deepmimic_error("{\"Loop\": \"wrap\"}").find("\"Frames\"") != std::string::npos);
-  CHECK(deepmimic_error(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0)})).find("at least 2 frames") != std::string::npos);
+  CHECK(deepmimic_error(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0)})).find("at least 2 frames") !=
+        std::string::npos);
   std::vector<double> shortf = deepmimic_frame(0.1, 0, 0, 0);
   shortf.pop_back();
-  CHECK(deepmimic_error(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0), shortf})).find("frame 1: expected an array of 44 numbers") != std::string::npos);
+  CHECK(deepmimic_error(deepmimic_json({deepmimic_frame(0.1, 0, 0, 0), shortf}))
+            .find("frame 1: expected an array of 44 numbers") != std::string::npos);
   std::vector<double> zq = deepmimic_frame(0.1, 0, 0, 0);
   zq[8] = zq[9] = zq[10] = zq[11] = 0;  // the chest's quaternion
   CHECK(deepmimic_error(deepmimic_json({zq, zq})).find("frame 0, columns 8-11: zero quaternion") != std::string::npos);
@@ -825,16 +861,15 @@ TEST_CASE("retarget: malformed DeepMimic motions and skeletons name the file and
   CHECK(deepmimic_error(str_value).find("frame 0, column 0: not a number") != std::string::npos);
 
   // durations that would resample into ~1e12 frames are refused (fuzz/crashes/deepmimic/uneven_1e12.txt)
-  const DeepMimicMotion uneven = parse_deepmimic_motion(deepmimic_json(
-      {deepmimic_frame(1e-9, 0, 0, 0), deepmimic_frame(1e-9, 0, 0, 0), deepmimic_frame(1e3, 0, 0, 0), deepmimic_frame(0, 0, 0, 0)}));
+  const DeepMimicMotion uneven =
+      parse_deepmimic_motion(deepmimic_json({deepmimic_frame(1e-9, 0, 0, 0), deepmimic_frame(1e-9, 0, 0, 0),
+                                             deepmimic_frame(1e3, 0, 0, 0), deepmimic_frame(0, 0, 0, 0)}));
   CHECK_THROWS_WITH_AS(deepmimic_uniform(uneven), doctest::Contains("frame durations are too uneven"), ModelError);
 
   auto skel_error = [](const std::string& text) -> std::string {
     try {
       parse_deepmimic_skeleton(text, "h.urdf");
-    } catch (const ModelError& e) {
-      return e.what();
-    }
+    } catch (const ModelError& e) { return e.what(); }
     return "";
   };
   CHECK(skel_error(deepmimic_urdf()).empty());
@@ -842,7 +877,8 @@ TEST_CASE("retarget: malformed DeepMimic motions and skeletons name the file and
   std::string no_neck = deepmimic_urdf();
   no_neck.replace(no_neck.find("name=\"neck\""), 11, "name=\"nek\"");
   CHECK(skel_error(no_neck).find("'neck' of DeepMimic's motion layout is missing") != std::string::npos);
-  CHECK(skel_error("<robot><joint name=\"a\" type=\"prismatic\"/></robot>").find("h.urdf:1: <joint>: error: joint 'a': type 'prismatic'") != std::string::npos);
+  CHECK(skel_error("<robot><joint name=\"a\" type=\"prismatic\"/></robot>")
+            .find("h.urdf:1: <joint>: error: joint 'a': type 'prismatic'") != std::string::npos);
   CHECK(skel_error("<robot><joint").find("h.urdf:1: error: XML error") != std::string::npos);
   CHECK(skel_error("<notrobot/>").find("not a URDF") != std::string::npos);
   std::string bad_xyz = deepmimic_urdf();
@@ -851,12 +887,15 @@ TEST_CASE("retarget: malformed DeepMimic motions and skeletons name the file and
   // A second root (a parent link nobody makes) is named.
   std::string two_roots = deepmimic_urdf();
   two_roots.replace(two_roots.find("<parent link=\"chest\"/><child link=\"neck\""), 22, "<parent link=\"torso\"/>");
-  CHECK(skel_error(two_roots).find("two root joints: 'root' and 'neck' hang from links ('base', 'torso')") != std::string::npos);
+  CHECK(skel_error(two_roots).find("two root joints: 'root' and 'neck' hang from links ('base', 'torso')") !=
+        std::string::npos);
   std::string twice = deepmimic_urdf();
   twice.replace(twice.find("name=\"neck\""), 11, "name=\"chest\"");
   CHECK(skel_error(twice).find("repeated joint name 'chest'") != std::string::npos);
   // a revolute joint without <axis> turns about x, URDF's default
   std::string no_axis = deepmimic_urdf();
   no_axis.replace(no_axis.find("<axis xyz=\"0 0 2\"/>"), 19, "");
-  CHECK(parse_deepmimic_skeleton(no_axis).joints[size_t(parse_deepmimic_skeleton(no_axis).find("right_knee"))].axis[0] == 1.0);
+  CHECK(
+      parse_deepmimic_skeleton(no_axis).joints[size_t(parse_deepmimic_skeleton(no_axis).find("right_knee"))].axis[0] ==
+      1.0);
 }

@@ -26,7 +26,8 @@ std::vector<double> randn(size_t n, unsigned long long seed, double scale = 1.0)
 }
 
 /// sum(dout . net(x)) for the gradient checks.
-double mlp_objective(Mlp<double, HostSpace>& net, const std::vector<double>& x, int batch, const std::vector<double>& dout) {
+double mlp_objective(Mlp<double, HostSpace>& net, const std::vector<double>& x, int batch,
+                     const std::vector<double>& dout) {
   const double* y = net.forward(exec::serial, x.data(), batch);
   double s = 0;
   for (size_t i = 0; i < dout.size(); ++i) s += dout[i] * y[i];
@@ -74,7 +75,8 @@ void check_mlp_gradients(bool layernorm) {
   CHECK(worst < 1e-7);
 }
 
-sinew::Trajectory arm_motion(const Model<double>& m, double sh0, double sh1, double el0, double el1, double pr1, double seconds) {
+sinew::Trajectory arm_motion(const Model<double>& m, double sh0, double sh1, double el0, double el1, double pr1,
+                             double seconds) {
   const double fps = 30;
   const int n = int(seconds * fps) + 1;
   std::vector<double> q(size_t(n) * size_t(m.nq), 0.0);
@@ -139,7 +141,8 @@ TEST_CASE("rl: Adam's step follows its formula") {
     for (int i = 0; i < 3; ++i) {
       m[size_t(i)] = b1 * m[size_t(i)] + (1 - b1) * (*g)[size_t(i)];
       v[size_t(i)] = b2 * v[size_t(i)] + (1 - b2) * (*g)[size_t(i)] * (*g)[size_t(i)];
-      q[size_t(i)] -= lr * (m[size_t(i)] / (1 - std::pow(b1, t))) / (std::sqrt(v[size_t(i)] / (1 - std::pow(b2, t))) + eps);
+      q[size_t(i)] -=
+          lr * (m[size_t(i)] / (1 - std::pow(b1, t))) / (std::sqrt(v[size_t(i)] / (1 - std::pow(b2, t))) + eps);
     }
   }
   for (int i = 0; i < 3; ++i) CHECK(p[size_t(i)] == doctest::Approx(q[size_t(i)]).epsilon(1e-14));
@@ -205,7 +208,8 @@ TEST_CASE("rl: GAE on a hand-worked example with a termination, a truncation and
   const std::vector<double> r = {1, 2, 3, 4, 5}, v = {1, 1, 2, 2, 3}, boot = {0, 10, 0, 0, 0}, last = {4};
   const std::vector<unsigned char> term = {0, 0, 0, 1, 0}, done = {0, 1, 0, 1, 0};
   std::vector<double> adv(5), ret(5);
-  GaeFn<double>{r.data(), v.data(), boot.data(), last.data(), term.data(), done.data(), adv.data(), ret.data(), 5, 1, g, l}(0);
+  GaeFn<double>{r.data(),   v.data(),   boot.data(), last.data(), term.data(), done.data(),
+                adv.data(), ret.data(), 5,           1,           g,           l}(0);
   // by hand: d4 = 5 + 0.5*4 - 3 = 4; A4 = 4
   //          d3 = 4 - 2 = 2 (terminated); A3 = 2
   //          d2 = 3 + 0.5*2 - 2 = 2; A2 = 2 + 0.25*2 = 2.5
@@ -220,28 +224,37 @@ TEST_CASE("rl: GAE on a hand-worked example with a termination, a truncation and
 
 TEST_CASE("rl: the PPO loss gradient against central differences (clipped and unclipped samples)") {
   const int B = 6, nu = 3;
-  std::vector<double> mean = randn(size_t(B * nu), 31, 0.5), act = randn(size_t(B * nu), 32), log_std = {-0.3, 0.1, 0.2};
+  std::vector<double> mean = randn(size_t(B * nu), 31, 0.5), act = randn(size_t(B * nu), 32),
+                      log_std = {-0.3, 0.1, 0.2};
   std::vector<double> value = randn(size_t(B), 33), ret = randn(size_t(B), 34), v_old = randn(size_t(B), 35, 0.1),
                       adv = randn(size_t(B), 36), logp_old(static_cast<size_t>(B));
   std::vector<unsigned char> valid = {1, 1, 1, 0, 1, 1};
   for (int i = 0; i < B; ++i)  // old log-probabilities near the new ones: some ratios in, some out of the clip range
-    logp_old[size_t(i)] = gaussian_log_prob(act.data() + i * nu, mean.data() + i * nu, log_std.data(), nu) + 0.3 * normal01(37, 0, i);
+    logp_old[size_t(i)] =
+        gaussian_log_prob(act.data() + i * nu, mean.data() + i * nu, log_std.data(), nu) + 0.3 * normal01(37, 0, i);
   for (int i = 0; i < B; ++i) v_old[size_t(i)] += value[size_t(i)] + (i % 2 ? 0.5 : 0.0);  // some value clips active
   double astat[3] = {0, 0, 0};
   for (int i = 0; i < B; ++i)
-    if (valid[size_t(i)]) { astat[0] += 1; astat[1] += adv[size_t(i)]; astat[2] += adv[size_t(i)] * adv[size_t(i)]; }
+    if (valid[size_t(i)]) {
+      astat[0] += 1;
+      astat[1] += adv[size_t(i)];
+      astat[2] += adv[size_t(i)] * adv[size_t(i)];
+    }
   PpoCoefficients c{0.2, 0.2, 0.5, 0.01};
   auto loss = [&](std::vector<double>& dm, std::vector<double>& dv, std::vector<double>& dls) {
-    dm.assign(size_t(B * nu), 0); dv.assign(size_t(B), 0);
+    dm.assign(size_t(B * nu), 0);
+    dv.assign(size_t(B), 0);
     std::vector<double> rows(size_t(B * nu)), st(size_t(B * ppo_nstat));
-    PpoLossFn<double> f{mean.data(), value.data(), log_std.data(), act.data(), logp_old.data(), adv.data(), ret.data(), v_old.data(),
-                        valid.data(), astat, dm.data(), dv.data(), rows.data(), st.data(), nu, c};
+    PpoLossFn<double> f{
+        mean.data(),  value.data(), log_std.data(), act.data(), logp_old.data(), adv.data(), ret.data(), v_old.data(),
+        valid.data(), astat,        dm.data(),      dv.data(),  rows.data(),     st.data(),  nu,         c};
     for (int i = 0; i < B; ++i) f(i);
     dls.assign(size_t(nu), -c.entropy_coef);
     for (int i = 0; i < B; ++i)
       for (int u = 0; u < nu; ++u) dls[size_t(u)] += rows[size_t(i * nu + u)];
     double L = 0;
-    for (int i = 0; i < B; ++i) L += (st[size_t(i * ppo_nstat + 1)] + c.value_coef * st[size_t(i * ppo_nstat + 2)]) / astat[0];
+    for (int i = 0; i < B; ++i)
+      L += (st[size_t(i * ppo_nstat + 1)] + c.value_coef * st[size_t(i * ppo_nstat + 2)]) / astat[0];
     return L - c.entropy_coef * gaussian_entropy(log_std.data(), nu);
   };
   std::vector<double> dm, dv, dls, t1, t2, t3;
@@ -298,7 +311,8 @@ TEST_CASE("rl: running mean and variance equal the two-pass statistics of every 
     CHECK(var[size_t(j)] == doctest::Approx(v).epsilon(1e-12));
   }
   // normalization: (x - mean) / sqrt(var + 1e-8), clipped
-  std::vector<double> x = {mean[0] + 100 * std::sqrt(var[0]), mean[1], mean[2] - std::sqrt(var[2] + normalizer_eps)}, y(3);
+  std::vector<double> x = {mean[0] + 100 * std::sqrt(var[0]), mean[1], mean[2] - std::sqrt(var[2] + normalizer_eps)},
+                      y(3);
   normalize(exec::serial, rms, x.data(), y.data(), 1, 5.0);
   CHECK(y[0] == 5.0);
   CHECK(y[1] == doctest::Approx(0.0).scale(1));
@@ -316,11 +330,14 @@ TEST_CASE("rl: configuration by name, JSON round trip, and clear errors for bad 
   d.apply_json(c.to_json());
   CHECK(d.to_json() == c.to_json());
   auto msg = [&](auto f) {
-    try { f(); } catch (const std::exception& e) { return std::string(e.what()); }
+    try {
+      f();
+    } catch (const std::exception& e) { return std::string(e.what()); }
     return std::string();
   };
   CHECK(msg([&] { c.set("learning_rate", "1"); }).find("unknown hyper-parameter 'learning_rate'") != std::string::npos);
-  CHECK(msg([&] { c.set("lr", "fast"); }).find("parameter 'lr' takes a finite number, got 'fast'") != std::string::npos);
+  CHECK(msg([&] { c.set("lr", "fast"); }).find("parameter 'lr' takes a finite number, got 'fast'") !=
+        std::string::npos);
   CHECK(msg([&] { c.set("nworld", "-3"); }).find("parameter 'nworld' takes an integer") != std::string::npos);
   CHECK(msg([&] { c.set("optimizer", "sgd"); }).find("'sgd' is not one of muon, adam") != std::string::npos);
   CHECK(msg([&] { c.set("layernorm", "maybe"); }).find("'layernorm' takes true or false") != std::string::npos);
@@ -328,7 +345,9 @@ TEST_CASE("rl: configuration by name, JSON round trip, and clear errors for bad 
   CHECK(msg([&] { preset("leg"); }).find("unknown preset 'leg'") != std::string::npos);
 }
 
-TEST_CASE("rl: same seed, same log; checkpoint round trip and bit-identical resume; mismatched checkpoints are named errors") {
+TEST_CASE(
+    "rl: same seed, same log; checkpoint round trip and bit-identical resume; mismatched checkpoints are named "
+    "errors") {
   const Model<double> m = load_mjcf(kRoot + "/models/arm.xml");
   const Trajectory ref = control_rate(m, load_trajectory(kRoot + "/models/arm_reach.npz"));
   const TrainConfig cfg = small_arm_config();
@@ -350,7 +369,7 @@ TEST_CASE("rl: same seed, same log; checkpoint round trip and bit-identical resu
   const std::string ck = "/tmp/sinew_rl_test_ck.npz";
   const auto a = run(4, 2, ck, "");
   const auto b = run(4, 2, "", "");
-  CHECK(a.first == b.first);    // same seed, same log (bitwise)
+  CHECK(a.first == b.first);  // same seed, same log (bitwise)
   CHECK(a.second == b.second);
   const auto one = run(4, 1, "", "");
   CHECK(one.first == a.first);  // and the same on one thread
@@ -370,14 +389,13 @@ TEST_CASE("rl: same seed, same log; checkpoint round trip and bit-identical resu
     try {
       PpoTrainer<float, exec::OpenMP> tr(exec::omp, m, ref, other);
       tr.load(ck, PpoTrainer<float, exec::OpenMP>::Load::init);
-    } catch (const std::exception& e) {
-      return std::string(e.what());
-    }
+    } catch (const std::exception& e) { return std::string(e.what()); }
     return std::string();
   };
   TrainConfig wider = cfg;
   wider.actor_hidden = "32,16";
-  CHECK(msg(wider).find("'actor.layer0.weight' has shape (16, 121), this network needs (32, 121)") != std::string::npos);
+  CHECK(msg(wider).find("'actor.layer0.weight' has shape (16, 121), this network needs (32, 121)") !=
+        std::string::npos);
   TrainConfig fewer = cfg;
   fewer.nfuture = 1;
   CHECK(msg(fewer).find("checkpoint observation size 121") != std::string::npos);
@@ -423,9 +441,9 @@ TEST_CASE("rl: the arm preset learns a reaching motion it was not tuned on (fixe
     if (last.update == 1) first = last;
   }
   const EvalResult r = evaluate(exec::omp, m, ref, tr);
-  MESSAGE("arm learning: reward " << first.reward << " -> " << last.reward << ", joint_r " << r.overall.joint_r << ", joint_rmse "
-          << r.overall.joint_rmse << ", site_error " << r.overall.site_error << ", early " << r.early_rate << ", "
-          << last.steps_per_s << " env steps/s");
+  MESSAGE("arm learning: reward " << first.reward << " -> " << last.reward << ", joint_r " << r.overall.joint_r
+                                  << ", joint_rmse " << r.overall.joint_rmse << ", site_error " << r.overall.site_error
+                                  << ", early " << r.early_rate << ", " << last.steps_per_s << " env steps/s");
   CHECK(r.early_rate == 0);
   CHECK(r.overall.joint_r >= 0.95);
   CHECK(r.overall.joint_rmse <= 0.1);

@@ -17,7 +17,8 @@ namespace {
 bool inside(int type, const double* s, vec3<double> p, double eps) {
   switch (type) {
     case GEOM_SPHERE: return std::sqrt(dot(p, p)) <= s[0] + eps;
-    case GEOM_ELLIPSOID: return std::sqrt(p.x * p.x / (s[0] * s[0]) + p.y * p.y / (s[1] * s[1]) + p.z * p.z / (s[2] * s[2])) <= 1 + eps;
+    case GEOM_ELLIPSOID:
+      return std::sqrt(p.x * p.x / (s[0] * s[0]) + p.y * p.y / (s[1] * s[1]) + p.z * p.z / (s[2] * s[2])) <= 1 + eps;
     case GEOM_CAPSULE: {
       const double z = std::max(-s[1], std::min(s[1], p.z));
       return std::sqrt(p.x * p.x + p.y * p.y + (p.z - z) * (p.z - z)) <= s[0] + eps;
@@ -29,7 +30,8 @@ bool inside(int type, const double* s, vec3<double> p, double eps) {
 
 }  // namespace
 
-TEST_CASE("ray against the site volumes: the first hit is on the surface, no earlier point is inside, misses never enter") {
+TEST_CASE(
+    "ray against the site volumes: the first hit is on the surface, no earlier point is inside, misses never enter") {
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> u(-1, 1);
   const double size[3] = {0.3, 0.2, 0.45};
@@ -66,7 +68,8 @@ TEST_CASE("ray against the site volumes: the first hit is on the surface, no ear
     CHECK(hits > 400);
     CHECK(misses > 400);
     CHECK(starts_inside > 100);
-    MESSAGE("geom type " << type << ": " << hits << " hits (" << starts_inside << " from inside), " << misses << " misses");
+    MESSAGE("geom type " << type << ": " << hits << " hits (" << starts_inside << " from inside), " << misses
+                         << " misses");
   }
 }
 
@@ -77,8 +80,9 @@ TEST_CASE("sensor compilation: MuJoCo's layout, checks and errors with file and 
       "</body></worldbody><sensor>\n";
   std::vector<Diagnostic> w;
   const Model<double> m = load_mjcf_string(
-      head + "<touch name='t' site='s' cutoff='3'/><framequat objtype='body' objname='b'/><ballquat joint='bj'/>"
-             "<framepos objtype='site' objname='s' reftype='xbody' refname='c'/><subtreecom body='c'/></sensor></mujoco>",
+      head +
+          "<touch name='t' site='s' cutoff='3'/><framequat objtype='body' objname='b'/><ballquat joint='bj'/>"
+          "<framepos objtype='site' objname='s' reftype='xbody' refname='c'/><subtreecom body='c'/></sensor></mujoco>",
       ".", &w);
   CHECK(m.nsensor == 5);
   CHECK(m.nsensordata == 1 + 4 + 4 + 3 + 3);
@@ -92,8 +96,10 @@ TEST_CASE("sensor compilation: MuJoCo's layout, checks and errors with file and 
   // sizes of kinds Sinew does not compute, as MuJoCo lays them out (NaN, named in the warning)
   w.clear();
   const Model<double> u = load_mjcf_string(
-      head + "<user dim='4'/><contact geom1='g' data='force torque' num='3'/><framepos objtype='camera' objname='cam'/>"
-             "<clock/></sensor></mujoco>", ".", &w);
+      head +
+          "<user dim='4'/><contact geom1='g' data='force torque' num='3'/><framepos objtype='camera' objname='cam'/>"
+          "<clock/></sensor></mujoco>",
+      ".", &w);
   CHECK(u.sensor_dim == std::vector<int>{4, 18, 3, 1});
   CHECK(u.nsensordata == 26);
   REQUIRE(w.size() == 1);
@@ -103,19 +109,20 @@ TEST_CASE("sensor compilation: MuJoCo's layout, checks and errors with file and 
   auto error_of = [&](const std::string& body) {
     try {
       load_mjcf_string(head + body + "</sensor></mujoco>", ".");
-    } catch (const ModelError& e) {
-      return std::string(e.what());
-    }
+    } catch (const ModelError& e) { return std::string(e.what()); }
     return std::string("no error");
   };
-  CHECK(error_of("<tactile geom='g' mesh='m'/>").find("<string>:2: <tactile>: error: sensor <tactile> is not supported") != std::string::npos);
-  CHECK(error_of("<framequat objtype='body' objname='b' cutoff='1'/>").find("cutoff applied to axis or quaternion") != std::string::npos);
+  CHECK(error_of("<tactile geom='g' mesh='m'/>")
+            .find("<string>:2: <tactile>: error: sensor <tactile> is not supported") != std::string::npos);
+  CHECK(error_of("<framequat objtype='body' objname='b' cutoff='1'/>").find("cutoff applied to axis or quaternion") !=
+        std::string::npos);
   CHECK(error_of("<touch site='s' noise='-1'/>").find("negative noise") != std::string::npos);
   CHECK(error_of("<touch site=''/>").find("needs attribute 'site'") != std::string::npos);
   CHECK(error_of("<user/>").find("positive 'dim'") != std::string::npos);
   CHECK(error_of("<jointpos joint='bj'/>").find("joint must be slide or hinge") != std::string::npos);
   CHECK(error_of("<touch site='nosuch'/>").find("unknown site 'nosuch'") != std::string::npos);
-  CHECK(error_of("<framepos objtype='light' objname='b'/>").find("must be body, xbody, geom, site or camera") != std::string::npos);
+  CHECK(error_of("<framepos objtype='light' objname='b'/>").find("must be body, xbody, geom, site or camera") !=
+        std::string::npos);
 }
 
 TEST_CASE("sensordata: computed values, NaN for what Sinew does not compute, cutoff, RK4 keeps the first evaluation") {

@@ -97,7 +97,10 @@ std::vector<double> random_qpos(const Model<double>& m, std::mt19937& rng) {
       }
       const int qa = t == JNT_FREE ? a + 3 : a;
       double n = 0;
-      for (int k = 0; k < 4; ++k) { q[size_t(qa + k)] = g(rng); n += q[size_t(qa + k)] * q[size_t(qa + k)]; }
+      for (int k = 0; k < 4; ++k) {
+        q[size_t(qa + k)] = g(rng);
+        n += q[size_t(qa + k)] * q[size_t(qa + k)];
+      }
       for (int k = 0; k < 4; ++k) q[size_t(qa + k)] /= std::sqrt(n);
     } else if (m.jnt_limited[size_t(j)]) {
       const double lo = m.jnt_range[size_t(2 * j)], hi = m.jnt_range[size_t(2 * j + 1)];
@@ -220,11 +223,13 @@ TEST_CASE("tendon: compiler validation names the tendon's line") {
   fails_with(R"(<spatial><geom geom="g"/><site site="s1"/></spatial>)", "not bracketed by sites");
   fails_with(R"(<spatial><site site="s0"/></spatial>)", "at least two objects");
   fails_with(R"(<spatial><site site="zz"/><site site="s1"/></spatial>)", "site 'zz' not found");
-  fails_with(R"(<spatial><site site="s0"/><geom geom="g" sidesite="q"/><site site="s1"/></spatial>)", "side site 'q' not found");
+  fails_with(R"(<spatial><site site="s0"/><geom geom="g" sidesite="q"/><site site="s1"/></spatial>)",
+             "side site 'q' not found");
   fails_with(R"(<spatial><site site="s1"/><site site="s1"/></spatial>)", "is repeated");
   fails_with(R"(<spatial><site site="s0"/><site site="s1"/><pulley divisor="2"/></spatial>)", "ends with pulley");
-  fails_with(R"(<spatial><site site="s0"/><site site="s1"/><pulley divisor="0"/><site site="s0"/><site site="s2"/></spatial>)",
-             "zero divisor");
+  fails_with(
+      R"(<spatial><site site="s0"/><site site="s1"/><pulley divisor="0"/><site site="s0"/><site site="s2"/></spatial>)",
+      "zero divisor");
   fails_with(R"(<spatial armature="1"><site site="s0"/><geom geom="g"/><site site="s1"/></spatial>)",
              "geom wrapping not supported by tendon armature");
   fails_with(R"(<spatial springlength="1 0"><site site="s0"/><site site="s1"/></spatial>)", "invalid springlength");
@@ -233,7 +238,8 @@ TEST_CASE("tendon: compiler validation names the tendon's line") {
   fails_with(R"(<fixed><joint joint="j"/></fixed>)", "requires attribute 'coef'");
 
   // accepted: springlength with one value is a pair; limited auto from the range
-  const Model<double> m = load(R"(<spatial range="0 2" springlength="0.7" stiffness="1"><site site="s0"/><site site="s1"/></spatial>)");
+  const Model<double> m =
+      load(R"(<spatial range="0 2" springlength="0.7" stiffness="1"><site site="s0"/><site site="s1"/></spatial>)");
   CHECK(m.tendon_limited[0] == 1);
   CHECK(m.tendon_lengthspring[0] == 0.7);
   CHECK(m.tendon_lengthspring[1] == 0.7);

@@ -31,9 +31,11 @@ TEST_CASE_TEMPLATE("wrap: a segment clear of the geom does not wrap", T, float, 
   // passes 1 m away from a sphere of radius 0.1
   CHECK(wrap<T>(w, {T(-1), T(1), T(0)}, {T(1), T(1), T(0)}, vec3<T>::zero(), I, T(0.1), WRAP_SPHERE, nullptr) == T(-1));
   // same for a cylinder (only the cross-section matters)
-  CHECK(wrap<T>(w, {T(-1), T(1), T(-3)}, {T(1), T(1), T(3)}, vec3<T>::zero(), I, T(0.1), WRAP_CYLINDER, nullptr) == T(-1));
+  CHECK(wrap<T>(w, {T(-1), T(1), T(-3)}, {T(1), T(1), T(3)}, vec3<T>::zero(), I, T(0.1), WRAP_CYLINDER, nullptr) ==
+        T(-1));
   // an end point inside the sphere: no wrap
-  CHECK(wrap<T>(w, {T(0.05), T(0), T(0)}, {T(1), T(0), T(0)}, vec3<T>::zero(), I, T(0.1), WRAP_SPHERE, nullptr) == T(-1));
+  CHECK(wrap<T>(w, {T(0.05), T(0), T(0)}, {T(1), T(0), T(0)}, vec3<T>::zero(), I, T(0.1), WRAP_SPHERE, nullptr) ==
+        T(-1));
 }
 
 TEST_CASE_TEMPLATE("wrap: symmetric sphere wrap has the textbook arc", T, float, double) {

@@ -44,13 +44,13 @@ int main(int argc, char** argv) {
     std::istringstream in(line);
     std::string path, mode;
     double scale[3], refpos[3], refquat[4];
-    if (!(in >> path >> scale[0] >> scale[1] >> scale[2] >> mode >> refpos[0] >> refpos[1] >>
-          refpos[2] >> refquat[0] >> refquat[1] >> refquat[2] >> refquat[3]))
+    if (!(in >> path >> scale[0] >> scale[1] >> scale[2] >> mode >> refpos[0] >> refpos[1] >> refpos[2] >> refquat[0] >>
+          refquat[1] >> refquat[2] >> refquat[3]))
       continue;
     try {
       sinew::MeshSource src = sinew::read_stl(path);
-      sinew::CompiledMesh m = sinew::compile_mesh(src, scale, sinew::parse_mesh_inertia(mode, path),
-                                                  refpos, refquat, path);
+      sinew::CompiledMesh m =
+          sinew::compile_mesh(src, scale, sinew::parse_mesh_inertia(mode, path), refpos, refquat, path);
       vertnum.push_back(m.nvert());
       vert.insert(vert.end(), m.vert.begin(), m.vert.end());
       pos.insert(pos.end(), m.pos, m.pos + 3);

@@ -26,23 +26,23 @@ int main(int argc, char** argv) {
     auto shape = [](int count, int dim) {
       return dim == 1 ? std::vector<size_t>{size_t(count)} : std::vector<size_t>{size_t(count), size_t(dim)};
     };
-#define SINEW_X(name, count, dim)                                                        \
-  {                                                                                      \
-    std::vector<int32_t> v(m.name.begin(), m.name.end());                                \
-    sinew::write_npy(dir + "/" #name ".npy", v.data(), shape(m.count, int(dim)));        \
+#define SINEW_X(name, count, dim)                                                 \
+  {                                                                               \
+    std::vector<int32_t> v(m.name.begin(), m.name.end());                         \
+    sinew::write_npy(dir + "/" #name ".npy", v.data(), shape(m.count, int(dim))); \
   }
     SINEW_MODEL_INT_FIELDS(SINEW_X)
 #undef SINEW_X
-#define SINEW_X(name, count, dim) \
-  sinew::write_npy(dir + "/" #name ".npy", m.name.data(), shape(m.count, int(dim)));
+#define SINEW_X(name, count, dim) sinew::write_npy(dir + "/" #name ".npy", m.name.data(), shape(m.count, int(dim)));
     SINEW_MODEL_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
     std::ofstream s(dir + "/sizes.txt");
-    s << "nq " << m.nq << "\nnv " << m.nv << "\nnu " << m.nu << "\nna " << m.na << "\nnbody " << m.nbody
-      << "\nnjnt " << m.njnt << "\nngeom " << m.ngeom << "\nnsite " << m.nsite << "\nnmesh " << m.nmesh
-      << "\nnmeshvert " << m.nmeshvert << "\nnmeshface " << m.nmeshface << "\nnmeshgraph " << m.nmeshgraph << "\nnhfield " << m.nhfield << "\nnhfielddata " << m.nhfielddata << "\nnkey " << m.nkey
-      << "\nntree " << m.ntree << "\nnM " << m.nM << "\nntendon " << m.ntendon << "\nneq " << m.neq
-      << "\nnpair " << m.npair << "\nnexclude " << m.nexclude << "\nnsensor " << m.nsensor << "\n";
+    s << "nq " << m.nq << "\nnv " << m.nv << "\nnu " << m.nu << "\nna " << m.na << "\nnbody " << m.nbody << "\nnjnt "
+      << m.njnt << "\nngeom " << m.ngeom << "\nnsite " << m.nsite << "\nnmesh " << m.nmesh << "\nnmeshvert "
+      << m.nmeshvert << "\nnmeshface " << m.nmeshface << "\nnmeshgraph " << m.nmeshgraph << "\nnhfield " << m.nhfield
+      << "\nnhfielddata " << m.nhfielddata << "\nnkey " << m.nkey << "\nntree " << m.ntree << "\nnM " << m.nM
+      << "\nntendon " << m.ntendon << "\nneq " << m.neq << "\nnpair " << m.npair << "\nnexclude " << m.nexclude
+      << "\nnsensor " << m.nsensor << "\n";
     // options, for comparison with mjModel.opt
     s << "opt.timestep " << m.opt.timestep << "\nopt.integrator " << m.opt.integrator << "\nopt.iterations "
       << m.opt.iterations << "\nopt.disableflags " << m.opt.disableflags << "\nopt.enableflags " << m.opt.enableflags

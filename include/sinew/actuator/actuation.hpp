@@ -60,7 +60,8 @@ template <class T> SINEW_INLINE T next_activation(const ModelView<T>& m, int i, 
 }
 
 /// Control of actuator i as the actuation stage uses it (clamped; 0 when any control is bad).
-template <class T, class L> SINEW_INLINE T actuator_ctrl(const ModelView<T>& m, const WorldData<T, L>& d, int i, bool bad) {
+template <class T, class L>
+SINEW_INLINE T actuator_ctrl(const ModelView<T>& m, const WorldData<T, L>& d, int i, bool bad) {
   if (bad) return T(0);
   T c = d.ctrl[i];
   if (!m.opt.disabled(DSBL_CLAMPCTRL) && m.actuator_ctrllimited[i]) {
@@ -264,7 +265,8 @@ SINEW_HD inline void actuation_world(const ModelView<T>& m, const WorldData<T, L
       const int t = m.actuator_trnid[2 * i];
       if (!m.tendon_actfrclimited[t]) continue;
       bool first = true;  // handle each tendon once, at its first actuator
-      for (int j = 0; j < i && first; ++j) first = !(m.actuator_trntype[j] == TRN_TENDON && m.actuator_trnid[2 * j] == t);
+      for (int j = 0; j < i && first; ++j)
+        first = !(m.actuator_trntype[j] == TRN_TENDON && m.actuator_trnid[2 * j] == t);
       if (!first) continue;
       T total = T(0);
       for (int j = i; j < nu; ++j)

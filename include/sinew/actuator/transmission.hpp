@@ -47,7 +47,8 @@ template <class T, class L> SINEW_HD inline void transmission_world(const ModelV
   }
 }
 
-template <class T, class L> SINEW_HD inline void actuator_velocity_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+template <class T, class L>
+SINEW_HD inline void actuator_velocity_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   const bool off = m.opt.disabled(DSBL_ACTUATION);
   for (int i = 0; i < m.size.nu; ++i) {
     T v = T(0);

@@ -21,7 +21,8 @@ namespace sinew::collision {
 
 /// Sphere g1 against box g2 (half sizes g2.size): at most one contact, normal from the sphere
 /// toward the box, position halfway between the two surfaces.
-template <class T> SINEW_INLINE int sphere_box(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+template <class T>
+SINEW_INLINE int sphere_box(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
   const T r = g1.size.x;
   const vec3<T> c = mul_transpose(g2.mat, g1.pos - g2.pos);  // sphere center in the box frame
   const T h[3] = {g2.size.x, g2.size.y, g2.size.z}, cc[3] = {c.x, c.y, c.z};
@@ -37,7 +38,10 @@ template <class T> SINEW_INLINE int sphere_box(PreContact<T>* con, T margin, con
     int k = 0;
     for (int i = 0; i < 6; ++i) {
       const T gap = std::fabs((i % 2 ? T(1) : T(-1)) * h[i / 2] - cc[i / 2]);
-      if (best > gap) { best = gap; k = i; }
+      if (best > gap) {
+        best = gap;
+        k = i;
+      }
     }
     T e[3] = {T(0), T(0), T(0)};
     e[k / 2] = k % 2 ? T(-1) : T(1);
@@ -58,7 +62,8 @@ template <class T> SINEW_INLINE int sphere_box(PreContact<T>* con, T margin, con
 
 /// Capsule g1 (radius size.x, half length size.y along its z axis) against box g2: mjc_CapsuleBox,
 /// at most 2 contacts (sphere-box contacts of spheres of the capsule's radius on its segment).
-template <class T> SINEW_INLINE int capsule_box(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+template <class T>
+SINEW_INLINE int capsule_box(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
   const T radius = g1.size.x, halflength = g1.size.y;
   const T size[3] = {g2.size.x, g2.size.y, g2.size.z};
   const vec3<T> p3 = mul_transpose(g2.mat, g1.pos - g2.pos);  // capsule center in the box frame
@@ -77,13 +82,25 @@ template <class T> SINEW_INLINE int capsule_box(PreContact<T>* con, T margin, co
     for (int k = 0; k < 3; ++k) c[k] = t[k] = pos[k] + halfaxis[k] * T(i);
     int nclamp = 0, face = -1;
     for (int k = 0; k < 3; ++k) {
-      if (t[k] < -size[k]) { ++nclamp; face = k; t[k] = -size[k]; }
-      else if (t[k] > size[k]) { ++nclamp; face = k; t[k] = size[k]; }
+      if (t[k] < -size[k]) {
+        ++nclamp;
+        face = k;
+        t[k] = -size[k];
+      } else if (t[k] > size[k]) {
+        ++nclamp;
+        face = k;
+        t[k] = size[k];
+      }
     }
     if (nclamp > 1) continue;
     for (int k = 0; k < 3; ++k) t[k] -= c[k];
     const T dist = dot3(t, t);
-    if (dist < bestdist) { bestdist = dist; bestsegmentpos = T(i); cltype = -2 + i; clface = face; }
+    if (dist < bestdist) {
+      bestdist = dist;
+      bestsegmentpos = T(i);
+      cltype = -2 + i;
+      clface = face;
+    }
   }
 
   // the capsule's segment against each of the box's 12 edges (closest points of two segments)
@@ -102,13 +119,32 @@ template <class T> SINEW_INLINE int capsule_box(PreContact<T>* con, T margin, co
       const T idet = T(1) / det;
       T x1 = (mc * u - mb * v) * idet, x2 = (ma * v - mb * u) * idet;  // edge, segment parameters
       int s1 = 1, s2 = 1;  // 0, 2: clamped to the lower or upper end; 1: inside
-      if (x1 > T(1)) { x1 = T(1); s1 = 2; x2 = (v - mb) * (T(1) / mc); }
-      else if (x1 < T(-1)) { x1 = T(-1); s1 = 0; x2 = (v + mb) * (T(1) / mc); }
+      if (x1 > T(1)) {
+        x1 = T(1);
+        s1 = 2;
+        x2 = (v - mb) * (T(1) / mc);
+      } else if (x1 < T(-1)) {
+        x1 = T(-1);
+        s1 = 0;
+        x2 = (v + mb) * (T(1) / mc);
+      }
       if (x2 > T(1) || x2 < T(-1)) {
-        if (x2 > T(1)) { x2 = T(1); s2 = 2; x1 = (u - mb) * (T(1) / ma); }
-        else { x2 = T(-1); s2 = 0; x1 = (u + mb) * (T(1) / ma); }
-        if (x1 > T(1)) { x1 = T(1); s1 = 2; }
-        else if (x1 < T(-1)) { x1 = T(-1); s1 = 0; }
+        if (x2 > T(1)) {
+          x2 = T(1);
+          s2 = 2;
+          x1 = (u - mb) * (T(1) / ma);
+        } else {
+          x2 = T(-1);
+          s2 = 0;
+          x1 = (u + mb) * (T(1) / ma);
+        }
+        if (x1 > T(1)) {
+          x1 = T(1);
+          s1 = 2;
+        } else if (x1 < T(-1)) {
+          x1 = T(-1);
+          s1 = 0;
+        }
       }
       for (int k = 0; k < 3; ++k) dif[k] = (corner[k] - pos[k]) + halfaxis[k] * -x2;
       dif[j] += size[j] * x1;
@@ -137,9 +173,14 @@ template <class T> SINEW_INLINE int capsule_box(PreContact<T>* con, T margin, co
     } else {
       T mul, de, dp;
       if (c1 == 1 || c1 == 2 || c1 == 4) {
-        mul = T(1); de = T(1) - bestsegmentpos; dp = T(1) + bestsegmentpos;
+        mul = T(1);
+        de = T(1) - bestsegmentpos;
+        dp = T(1) + bestsegmentpos;
       } else {
-        mul = T(-1); c1 = 7 - c1; dp = T(1) - bestsegmentpos; de = T(1) + bestsegmentpos;
+        mul = T(-1);
+        c1 = 7 - c1;
+        dp = T(1) - bestsegmentpos;
+        de = T(1) + bestsegmentpos;
       }
       const int ax = c1 == 1 ? 0 : (c1 == 2 ? 1 : 2);
       const int ax1 = c1 == 1 ? 1 : (c1 == 2 ? 2 : 0);
@@ -169,8 +210,13 @@ template <class T> SINEW_INLINE int capsule_box(PreContact<T>* con, T margin, co
       if (std::fabs(axis[ax1]) > std::fabs(axis[ax2])) ax1 = ax2;  // the face at the lower angle
       ax2 = 3 - ax - ax1;
       T mul;
-      if (c1 & (1 << ax2)) { mul = T(1); secondpos = T(1) - bestsegmentpos; }
-      else { mul = T(-1); secondpos = T(1) + bestsegmentpos; }
+      if (c1 & (1 << ax2)) {
+        mul = T(1);
+        secondpos = T(1) - bestsegmentpos;
+      } else {
+        mul = T(-1);
+        secondpos = T(1) + bestsegmentpos;
+      }
       T e1 = T(2) * size[ax2] / std::fabs(halfaxis[ax2]);
       if (e1 < secondpos) secondpos = e1;
       const T e2 = (((axisdir & (1 << ax)) != 0) == ((c1 & (1 << ax2)) != 0)) ? T(1) - bestboxpos : T(1) + bestboxpos;
@@ -215,12 +261,16 @@ namespace box_detail {
 template <class T> SINEW_INLINE void mul_mat_vec(T r[3], const T m[9], const T v[3]) {
   const T a = m[0] * v[0] + m[1] * v[1] + m[2] * v[2], b = m[3] * v[0] + m[4] * v[1] + m[5] * v[2],
           c = m[6] * v[0] + m[7] * v[1] + m[8] * v[2];
-  r[0] = a; r[1] = b; r[2] = c;
+  r[0] = a;
+  r[1] = b;
+  r[2] = c;
 }
 template <class T> SINEW_INLINE void mul_matT_vec(T r[3], const T m[9], const T v[3]) {
   const T a = m[0] * v[0] + m[3] * v[1] + m[6] * v[2], b = m[1] * v[0] + m[4] * v[1] + m[7] * v[2],
           c = m[2] * v[0] + m[5] * v[1] + m[8] * v[2];
-  r[0] = a; r[1] = b; r[2] = c;
+  r[0] = a;
+  r[1] = b;
+  r[2] = c;
 }
 template <class T> SINEW_INLINE void mul_matT_mat(T r[9], const T a[9], const T b[9]) {
   for (int i = 0; i < 3; ++i)
@@ -228,27 +278,76 @@ template <class T> SINEW_INLINE void mul_matT_mat(T r[9], const T a[9], const T 
 }
 template <class T> SINEW_INLINE void mul_mat_matT(T r[9], const T a[9], const T b[9]) {
   for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) r[3 * i + j] = a[3 * i] * b[3 * j] + a[3 * i + 1] * b[3 * j + 1] + a[3 * i + 2] * b[3 * j + 2];
+    for (int j = 0; j < 3; ++j)
+      r[3 * i + j] = a[3 * i] * b[3 * j] + a[3 * i + 1] * b[3 * j + 1] + a[3 * i + 2] * b[3 * j + 2];
 }
 template <class T> SINEW_INLINE void transpose3(T r[9], const T m[9]) {
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) r[3 * i + j] = m[3 * j + i];
 }
-template <class T> SINEW_INLINE void add_scl(T r[3], const T* v, T s) { r[0] += v[0] * s; r[1] += v[1] * s; r[2] += v[2] * s; }
-template <class T> SINEW_INLINE void copy3(T r[3], const T* v) { r[0] = v[0]; r[1] = v[1]; r[2] = v[2]; }
+template <class T> SINEW_INLINE void add_scl(T r[3], const T* v, T s) {
+  r[0] += v[0] * s;
+  r[1] += v[1] * s;
+  r[2] += v[2] * s;
+}
+template <class T> SINEW_INLINE void copy3(T r[3], const T* v) {
+  r[0] = v[0];
+  r[1] = v[1];
+  r[2] = v[2];
+}
 template <class T> SINEW_INLINE T dot3(const T* a, const T* b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 /// rotmore (a face of a box turned to +z) and its permutation form (i0..i2 with signs f0..f2)
 template <class T> SINEW_INLINE void face_frame(int face, T rotmore[9], int idx[3], T f[3]) {
   for (int i = 0; i < 9; ++i) rotmore[i] = T(0);
-  idx[0] = 0; idx[1] = 1; idx[2] = 2;
+  idx[0] = 0;
+  idx[1] = 1;
+  idx[2] = 2;
   f[0] = f[1] = f[2] = T(1);
   switch (face) {
-    case 0: rotmore[2] = -1; rotmore[4] = 1; rotmore[6] = 1; idx[0] = 2; f[0] = -1; idx[2] = 0; break;
-    case 1: rotmore[0] = 1; rotmore[5] = -1; rotmore[7] = 1; idx[1] = 2; f[1] = -1; idx[2] = 1; break;
-    case 2: rotmore[0] = 1; rotmore[4] = 1; rotmore[8] = 1; break;
-    case 3: rotmore[2] = 1; rotmore[4] = 1; rotmore[6] = -1; idx[0] = 2; idx[2] = 0; f[2] = -1; break;
-    case 4: rotmore[0] = 1; rotmore[5] = 1; rotmore[7] = -1; idx[1] = 2; idx[2] = 1; f[2] = -1; break;
-    default: rotmore[0] = -1; rotmore[4] = 1; rotmore[8] = -1; f[0] = -1; f[2] = -1; break;
+    case 0:
+      rotmore[2] = -1;
+      rotmore[4] = 1;
+      rotmore[6] = 1;
+      idx[0] = 2;
+      f[0] = -1;
+      idx[2] = 0;
+      break;
+    case 1:
+      rotmore[0] = 1;
+      rotmore[5] = -1;
+      rotmore[7] = 1;
+      idx[1] = 2;
+      f[1] = -1;
+      idx[2] = 1;
+      break;
+    case 2:
+      rotmore[0] = 1;
+      rotmore[4] = 1;
+      rotmore[8] = 1;
+      break;
+    case 3:
+      rotmore[2] = 1;
+      rotmore[4] = 1;
+      rotmore[6] = -1;
+      idx[0] = 2;
+      idx[2] = 0;
+      f[2] = -1;
+      break;
+    case 4:
+      rotmore[0] = 1;
+      rotmore[5] = 1;
+      rotmore[7] = -1;
+      idx[1] = 2;
+      idx[2] = 1;
+      f[2] = -1;
+      break;
+    default:
+      rotmore[0] = -1;
+      rotmore[4] = 1;
+      rotmore[8] = -1;
+      f[0] = -1;
+      f[2] = -1;
+      break;
   }
 }
 /// Writes n contacts: dist depth[i] (the face path's 2 * (depth / 2) is the same number), position
@@ -271,7 +370,8 @@ SINEW_INLINE void emit(PreContact<T>* con, int n, T (*points)[3], const T* depth
 inline constexpr int kBoxBoxMax = 24;  ///< most contacts mjc_BoxBox returns for one pair
 
 /// mjc_BoxBox itself, before the collision driver's filter (box_box).
-template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+template <class T>
+SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
   using namespace box_detail;
   const T* mat1 = g1.mat.m;
   const T* mat2 = g2.mat.m;
@@ -279,11 +379,16 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
   const T size1[3] = {g1.size.x, g1.size.y, g1.size.z}, size2[3] = {g2.size.x, g2.size.y, g2.size.z};
   constexpr int N = kBoxBoxMax;
   T pos12[3], pos21[3], rot[9], rott[9], rotabs[9], rottabs[9], tmp1[3], tmp2[3], plen1[3], plen2[3];
-  T rotmore[9], p[3], r[9], s[3], ss[3], lp[3], rt[9], points[N][3], depth[N], pts[6][3], ppts2[4][2], pu[4][3], axi[3][3];
+  T rotmore[9], p[3], r[9], s[3], ss[3], lp[3], rt[9], points[N][3], depth[N], pts[6][3], ppts2[4][2], pu[4][3],
+      axi[3][3];
   T lines[4][6], linesu[4][6], clnorm[3] = {T(0), T(0), T(0)}, rnorm[3];
   int idx[3] = {0, 1, 2};  // face_frame sets both before they are used
   T f[3] = {T(1), T(1), T(1)};
-  const auto rotaxis = [&](T* res, const T* in) { res[0] = in[idx[0]] * f[0]; res[1] = in[idx[1]] * f[1]; res[2] = in[idx[2]] * f[2]; };
+  const auto rotaxis = [&](T* res, const T* in) {
+    res[0] = in[idx[0]] * f[0];
+    res[1] = in[idx[1]] * f[1];
+    res[2] = in[idx[2]] * f[2];
+  };
   const auto rotmatx = [&](T* res, const T* in) {
     for (int i = 0; i < 3; ++i)
       for (int k = 0; k < 3; ++k) res[3 * i + k] = in[3 * idx[i] + k] * f[i];
@@ -296,7 +401,10 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
   mul_matT_vec(pos12, mat2, tmp1);
   mul_matT_mat(rot, mat1, mat2);
   transpose3(rott, rot);
-  for (int i = 0; i < 9; ++i) { rotabs[i] = std::fabs(rot[i]); rottabs[i] = std::fabs(rott[i]); }
+  for (int i = 0; i < 9; ++i) {
+    rotabs[i] = std::fabs(rot[i]);
+    rottabs[i] = std::fabs(rott[i]);
+  }
   mul_mat_vec(plen2, rotabs, size2);
   mul_matT_vec(plen1, rotabs, size1);
   T penetration = margin;
@@ -307,20 +415,35 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
     const T c1 = -std::fabs(pos21[i]) + size1[i] + plen2[i];
     const T c2 = -std::fabs(pos12[i]) + size2[i] + plen1[i];
     if (c1 < -margin || c2 < -margin) return 0;
-    if (c1 < penetration) { penetration = c1; code = i + 3 * (pos21[i] < T(0)) + 0; }
-    if (c2 < penetration) { penetration = c2; code = i + 3 * (pos12[i] < T(0)) + 6; }
+    if (c1 < penetration) {
+      penetration = c1;
+      code = i + 3 * (pos21[i] < T(0)) + 0;
+    }
+    if (c2 < penetration) {
+      penetration = c2;
+      code = i + 3 * (pos12[i] < T(0)) + 6;
+    }
   }
   // edge-edge axes
   for (int i = 0; i < 3; ++i) {
     for (int j = 0; j < 3; ++j) {
       tmp2[0] = tmp2[1] = tmp2[2] = T(0);
-      if (i == 0) { tmp2[1] = -rott[3 * j + 2]; tmp2[2] = +rott[3 * j + 1]; }
-      else if (i == 1) { tmp2[0] = +rott[3 * j + 2]; tmp2[2] = -rott[3 * j + 0]; }
-      else { tmp2[0] = -rott[3 * j + 1]; tmp2[1] = +rott[3 * j + 0]; }
+      if (i == 0) {
+        tmp2[1] = -rott[3 * j + 2];
+        tmp2[2] = +rott[3 * j + 1];
+      } else if (i == 1) {
+        tmp2[0] = +rott[3 * j + 2];
+        tmp2[2] = -rott[3 * j + 0];
+      } else {
+        tmp2[0] = -rott[3 * j + 1];
+        tmp2[1] = +rott[3 * j + 0];
+      }
       const T c1 = std::sqrt(tmp2[0] * tmp2[0] + tmp2[1] * tmp2[1] + tmp2[2] * tmp2[2]);  // mju_normalize3
       if (c1 < min_val<T>()) continue;  // (normalize3 would set (1,0,0); the axis is skipped)
       const T inv = T(1) / c1;
-      tmp2[0] *= inv; tmp2[1] *= inv; tmp2[2] *= inv;
+      tmp2[0] *= inv;
+      tmp2[1] *= inv;
+      tmp2[2] *= inv;
       const T c2 = dot3(pos21, tmp2);
       T c3 = T(0);
       for (int k = 0; k < 3; ++k)
@@ -384,9 +507,17 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
       pts[4][c] = pts[0][c] + pts[2][c];
       pts[5][c] = pts[3][c] + pts[2][c];
     }
-    const auto set_line = [&](const T* a, const T* b) { copy3(lines[k], a); copy3(lines[k] + 3, b); ++k; };
+    const auto set_line = [&](const T* a, const T* b) {
+      copy3(lines[k], a);
+      copy3(lines[k] + 3, b);
+      ++k;
+    };
     if (m > 1) set_line(pts[0], pts[1]);
-    if (m > 2) { set_line(pts[0], pts[2]); set_line(pts[3], pts[2]); set_line(pts[4], pts[1]); }
+    if (m > 2) {
+      set_line(pts[0], pts[2]);
+      set_line(pts[3], pts[2]);
+      set_line(pts[4], pts[1]);
+    }
     for (int i = 0; i < k; ++i) {
       for (int q = 0; q < 2; ++q) {
         const T a = lines[i][0 + q], b = lines[i][3 + q], c = lines[i][1 - q], d = lines[i][4 - q];
@@ -446,8 +577,14 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
   const int q1 = code / 3, q2 = code % 3;
   int ax1 = q2 == 0 ? 1 : (q2 == 1 ? 0 : 1), ax2 = q2 == 2 ? 0 : 2;
   int pax1 = q1 == 0 ? 1 : (q1 == 1 ? 0 : 1), pax2 = q1 == 2 ? 0 : 2;
-  if (rotabs[3 * q1 + ax1] < rotabs[3 * q1 + ax2]) { ax1 = ax2; ax2 = 3 - q2 - ax1; }
-  if (rottabs[3 * q2 + pax1] < rottabs[3 * q2 + pax2]) { pax1 = pax2; pax2 = 3 - q1 - pax1; }
+  if (rotabs[3 * q1 + ax1] < rotabs[3 * q1 + ax2]) {
+    ax1 = ax2;
+    ax2 = 3 - q2 - ax1;
+  }
+  if (rottabs[3 * q2 + pax1] < rottabs[3 * q2 + pax2]) {
+    pax1 = pax2;
+    pax2 = 3 - q1 - pax1;
+  }
   const int clface = (cle1 & (1 << pax2)) ? pax2 : pax2 + 3;
   face_frame(clface, rotmore, idx, f);
   rotaxis(p, pos21);
@@ -471,7 +608,10 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
   edge(0, size2[ax1] * ((cle2 & (1 << ax1)) ? T(1) : T(-1)));
   edge(2, size2[ax1] * ((cle2 & (1 << ax1)) ? T(-1) : T(1)));
   copy3(axi[0], points[0]);
-  for (int c = 0; c < 3; ++c) { axi[1][c] = points[1][c] - points[0][c]; axi[2][c] = points[2][c] - points[0][c]; }
+  for (int c = 0; c < 3; ++c) {
+    axi[1][c] = points[1][c] - points[0][c];
+    axi[2][c] = points[2][c] - points[0][c];
+  }
   if (std::fabs(rnorm[2]) < min_val<T>()) return 0;
   const T innorm = (T(1) / rnorm[2]) * (in ? T(-1) : T(1));
   for (int i = 0; i < 4; ++i) {
@@ -482,17 +622,36 @@ template <class T> SINEW_INLINE int box_box_raw(PreContact<T>* con, T margin, co
     ppts2[i][1] = points[i][1];
   }
   copy3(pts[0], points[0]);
-  for (int c = 0; c < 3; ++c) { pts[1][c] = points[1][c] - points[0][c]; pts[2][c] = points[2][c] - points[0][c]; }
+  for (int c = 0; c < 3; ++c) {
+    pts[1][c] = points[1][c] - points[0][c];
+    pts[2][c] = points[2][c] - points[0][c];
+  }
   int k = 0;
   n = 0;
-  copy3(lines[k], pts[0]); copy3(lines[k] + 3, pts[1]);
-  copy3(linesu[k], axi[0]); copy3(linesu[k] + 3, axi[1]); ++k;
-  copy3(lines[k], pts[0]); copy3(lines[k] + 3, pts[2]);
-  copy3(linesu[k], axi[0]); copy3(linesu[k] + 3, axi[2]); ++k;
-  for (int c = 0; c < 3; ++c) { lines[k][c] = pts[0][c] + pts[1][c]; linesu[k][c] = axi[0][c] + axi[1][c]; }
-  copy3(lines[k] + 3, pts[2]); copy3(linesu[k] + 3, axi[2]); ++k;
-  for (int c = 0; c < 3; ++c) { lines[k][c] = pts[0][c] + pts[2][c]; linesu[k][c] = axi[0][c] + axi[2][c]; }
-  copy3(lines[k] + 3, pts[1]); copy3(linesu[k] + 3, axi[1]); ++k;
+  copy3(lines[k], pts[0]);
+  copy3(lines[k] + 3, pts[1]);
+  copy3(linesu[k], axi[0]);
+  copy3(linesu[k] + 3, axi[1]);
+  ++k;
+  copy3(lines[k], pts[0]);
+  copy3(lines[k] + 3, pts[2]);
+  copy3(linesu[k], axi[0]);
+  copy3(linesu[k] + 3, axi[2]);
+  ++k;
+  for (int c = 0; c < 3; ++c) {
+    lines[k][c] = pts[0][c] + pts[1][c];
+    linesu[k][c] = axi[0][c] + axi[1][c];
+  }
+  copy3(lines[k] + 3, pts[2]);
+  copy3(linesu[k] + 3, axi[2]);
+  ++k;
+  for (int c = 0; c < 3; ++c) {
+    lines[k][c] = pts[0][c] + pts[2][c];
+    linesu[k][c] = axi[0][c] + axi[2][c];
+  }
+  copy3(lines[k] + 3, pts[1]);
+  copy3(linesu[k] + 3, axi[1]);
+  ++k;
   for (int i = 0; i < k; ++i) {
     for (int q = 0; q < 2; ++q) {
       const T a = lines[i][0 + q], b = lines[i][3 + q], c = lines[i][1 - q], d = lines[i][4 - q];
@@ -599,7 +758,8 @@ template <class T> SINEW_INLINE int outside_box(const vec3<T>& point, const Geom
 /// Box g1 against box g2 as MuJoCo's collision driver returns it: mjc_BoxBox, then its filter
 /// (mj_collideGeoms): contacts outside one box (its half sizes plus the margin, 1 % wider) and not
 /// inside the other are dropped, and of contacts at the same position only the last is kept.
-template <class T> SINEW_INLINE int box_box(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+template <class T>
+SINEW_INLINE int box_box(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
   const int num = box_box_raw(con, margin, g1, g2);
   bool bad[kBoxBoxMax];
   const T ratio = T(1.01);

@@ -60,7 +60,10 @@ template <class T> SINEW_INLINE vec3<T> support(Obj<T>& o, const vec3<T>& dir) {
       T best = dot(vec3<T>::load(g.vert + 3 * istart), dir);
       for (int i = istart + 1; i < istart + 3; ++i) {
         const T v = dot(vec3<T>::load(g.vert + 3 * i), dir);
-        if (v > best) { ib = i; best = v; }
+        if (v > best) {
+          ib = i;
+          best = v;
+        }
       }
       r = vec3<T>::load(g.vert + 3 * ib);
       break;
@@ -95,7 +98,8 @@ template <class T> SINEW_INLINE vec3<T> support(Obj<T>& o, const vec3<T>& dir) {
     case K_BOX: {
       const vec3<T> l = mul_transpose(g.mat, dir);
       r = g.mat * vec3<T>{l.x >= T(0) ? g.size.x : -g.size.x, l.y >= T(0) ? g.size.y : -g.size.y,
-                          l.z >= T(0) ? g.size.z : -g.size.z} + g.pos;
+                          l.z >= T(0) ? g.size.z : -g.size.z} +
+          g.pos;
       o.vertindex = (l.x >= T(0) ? 1 : 0) | (l.y >= T(0) ? 2 : 0) | (l.z >= T(0) ? 4 : 0);
       break;
     }
@@ -114,7 +118,10 @@ template <class T> SINEW_INLINE vec3<T> support(Obj<T>& o, const vec3<T>& dir) {
           prev = im;
           for (int i = edgeadr[im], sub; (sub = edge[i]) >= 0; ++i) {
             const T v = dot(l, vec3<T>::load(g.vert + 3 * globalid[sub]));
-            if (v > best) { best = v; im = sub; }
+            if (v > best) {
+              best = v;
+              im = sub;
+            }
           }
         }
         o.meshindex = im;
@@ -131,7 +138,10 @@ template <class T> SINEW_INLINE vec3<T> support(Obj<T>& o, const vec3<T>& dir) {
       }
       for (int i = 0; i < g.nvert; ++i) {
         const T v = dot(l, vec3<T>::load(g.vert + 3 * i));
-        if (v > best) { best = v; ib = i; }
+        if (v > best) {
+          best = v;
+          ib = i;
+        }
       }
       o.vertindex = ib;
       r = g.mat * vec3<T>::load(g.vert + 3 * ib) + g.pos;

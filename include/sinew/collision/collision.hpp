@@ -33,7 +33,8 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
     const int g1 = m.collision_pair[3 * k], g2 = m.collision_pair[3 * k + 1], ip = m.collision_pair[3 * k + 2];
     // MuJoCo 3.4: a pair's margin and gap are the larger of the geoms' (not their sum); a contact
     // exists when dist <= margin, and includemargin = margin - gap
-    T margin = ip >= 0 ? m.pair_margin[ip] : (m.geom_margin[g1] > m.geom_margin[g2] ? m.geom_margin[g1] : m.geom_margin[g2]);
+    T margin =
+        ip >= 0 ? m.pair_margin[ip] : (m.geom_margin[g1] > m.geom_margin[g2] ? m.geom_margin[g1] : m.geom_margin[g2]);
     if (ovr) margin = m.opt.o_margin;
     const T gap = ip >= 0 ? m.pair_gap[ip] : (m.geom_gap[g1] > m.geom_gap[g2] ? m.geom_gap[g1] : m.geom_gap[g2]);
     // bounding-sphere test (mj_filterSphere)
@@ -74,7 +75,10 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
       if (ip >= 0) {
         dim = m.pair_dim[ip];
         for (int i = 0; i < 2; ++i) solref[i] = m.pair_solref[2 * ip + i];
-        for (int i = 0; i < 5; ++i) { solimp[i] = m.pair_solimp[5 * ip + i]; fri[i] = m.pair_friction[5 * ip + i]; }
+        for (int i = 0; i < 5; ++i) {
+          solimp[i] = m.pair_solimp[5 * ip + i];
+          fri[i] = m.pair_friction[5 * ip + i];
+        }
         if (m.pair_solreffriction[2 * ip] != T(0) || m.pair_solreffriction[2 * ip + 1] != T(0))
           for (int i = 0; i < 2; ++i) solreffriction[i] = m.pair_solreffriction[2 * ip + i];
       } else {
@@ -100,17 +104,28 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
             for (int i = 0; i < 2; ++i) solref[i] = mix * r1[i] + (T(1) - mix) * r2[i];
           else
             for (int i = 0; i < 2; ++i) solref[i] = r1[i] < r2[i] ? r1[i] : r2[i];
-          for (int i = 0; i < 5; ++i) solimp[i] = mix * m.geom_solimp[5 * g1 + i] + (T(1) - mix) * m.geom_solimp[5 * g2 + i];
+          for (int i = 0; i < 5; ++i)
+            solimp[i] = mix * m.geom_solimp[5 * g1 + i] + (T(1) - mix) * m.geom_solimp[5 * g2 + i];
           for (int i = 0; i < 3; ++i) {
             const T a = m.geom_friction[3 * g1 + i], b = m.geom_friction[3 * g2 + i];
             f3[i] = a > b ? a : b;
           }
         }
-        fri[0] = f3[0]; fri[1] = f3[0]; fri[2] = f3[1]; fri[3] = f3[2]; fri[4] = f3[2];
+        fri[0] = f3[0];
+        fri[1] = f3[0];
+        fri[2] = f3[1];
+        fri[3] = f3[2];
+        fri[4] = f3[2];
       }
       if (ovr) {
-        for (int i = 0; i < 2; ++i) { solref[i] = m.opt.o_solref[i]; solreffriction[i] = m.opt.o_solref[i]; }
-        for (int i = 0; i < 5; ++i) { solimp[i] = m.opt.o_solimp[i]; fri[i] = m.opt.o_friction[i]; }
+        for (int i = 0; i < 2; ++i) {
+          solref[i] = m.opt.o_solref[i];
+          solreffriction[i] = m.opt.o_solref[i];
+        }
+        for (int i = 0; i < 5; ++i) {
+          solimp[i] = m.opt.o_solimp[i];
+          fri[i] = m.opt.o_friction[i];
+        }
       }
       for (int i = 0; i < 5; ++i) fri[i] = fri[i] > T(1e-5) ? fri[i] : T(1e-5);  // mjMINMU
     };
@@ -130,16 +145,22 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
       make_frame(pc.normal, pc.tangent, fr);
       for (int i = 0; i < 9; ++i) d.contact_frame[9 * c + i] = fr[i];
       d.contact_includemargin[c] = margin - gap;
-      for (int i = 0; i < 5; ++i) { d.contact_friction[5 * c + i] = fri[i]; d.contact_solimp[5 * c + i] = solimp[i]; }
-      for (int i = 0; i < 2; ++i) { d.contact_solref[2 * c + i] = solref[i]; d.contact_solreffriction[2 * c + i] = solreffriction[i]; }
+      for (int i = 0; i < 5; ++i) {
+        d.contact_friction[5 * c + i] = fri[i];
+        d.contact_solimp[5 * c + i] = solimp[i];
+      }
+      for (int i = 0; i < 2; ++i) {
+        d.contact_solref[2 * c + i] = solref[i];
+        d.contact_solreffriction[2 * c + i] = solreffriction[i];
+      }
       d.contact_dim[c] = dim;
       d.contact_geom[2 * c] = g1;
       d.contact_geom[2 * c + 1] = g2;
     };
     if (G1.type == GEOM_HFIELD) {
       const int h = m.geom_dataid[g1];
-      const HFieldPose<T> H{G1.pos, G1.mat, m.hfield_size + 4 * h, m.hfield_nrow[h], m.hfield_ncol[h],
-                            m.hfield_data + m.hfield_adr[h]};
+      const HFieldPose<T> H{G1.pos,           G1.mat,           m.hfield_size + 4 * h,
+                            m.hfield_nrow[h], m.hfield_ncol[h], m.hfield_data + m.hfield_adr[h]};
       hfield_convex(H, G2, rb2, mg, m.opt.ccd_tolerance, m.opt.ccd_iterations, write);
       continue;
     }

@@ -46,8 +46,8 @@ namespace ccd {
 // ------------------------------------------------------------------------------------ EPA
 
 template <class T> struct Face {
-  vec3<T> v;   ///< projection of the origin on the face (its outward normal times |v|)
-  T dist2;     ///< |v|^2
+  vec3<T> v;  ///< projection of the origin on the face (its outward normal times |v|)
+  T dist2;    ///< |v|^2
   int vert[3];
   int adj[3];  ///< neighbour across edge (vert[i], vert[i+1])
   int index;   ///< slot in the candidate map; -1 not a candidate; -2 deleted
@@ -77,8 +77,12 @@ template <class T> SINEW_INLINE int add_support(Polytope<T>& pt, Obj<T>& o1, Obj
 /// when the origin's projection is undefined).
 template <class T> SINEW_INLINE T attach(Polytope<T>& pt, int a, int b, int c, int n0, int n1, int n2) {
   Face<T>& f = pt.faces[pt.nfaces++];
-  f.vert[0] = a; f.vert[1] = b; f.vert[2] = c;
-  f.adj[0] = n0; f.adj[1] = n1; f.adj[2] = n2;
+  f.vert[0] = a;
+  f.vert[1] = b;
+  f.vert[2] = c;
+  f.adj[0] = n0;
+  f.adj[1] = n1;
+  f.adj[2] = n2;
   if (!project_origin_plane(f.v, pt.verts[c].w, pt.verts[b].w, pt.verts[a].w)) {
     f.dist2 = T(0);
     f.index = -1;
@@ -89,16 +93,20 @@ template <class T> SINEW_INLINE T attach(Polytope<T>& pt, int a, int b, int c, i
   return f.dist2;
 }
 
-template <class T> SINEW_INLINE void tri_coords(T lam[3], const vec3<T>& a, const vec3<T>& b, const vec3<T>& c, const vec3<T>& p) {
+template <class T>
+SINEW_INLINE void tri_coords(T lam[3], const vec3<T>& a, const vec3<T>& b, const vec3<T>& c, const vec3<T>& p) {
   T M[3], C[3];
   tri_minors(M, a, b, c);
   int i, j;
   const T mmax = pick_plane(M, i, j);
   tri_areas(C, a, b, c, p, i, j);
-  lam[0] = C[0] / mmax; lam[1] = C[1] / mmax; lam[2] = C[2] / mmax;
+  lam[0] = C[0] / mmax;
+  lam[1] = C[1] / mmax;
+  lam[2] = C[2] / mmax;
 }
 
-template <class T> SINEW_INLINE bool point_in_triangle(const vec3<T>& a, const vec3<T>& b, const vec3<T>& c, const vec3<T>& p) {
+template <class T>
+SINEW_INLINE bool point_in_triangle(const vec3<T>& a, const vec3<T>& b, const vec3<T>& c, const vec3<T>& p) {
   T l[3];
   tri_coords(l, a, b, c, p);
   if (l[0] < T(0) || l[1] < T(0) || l[2] < T(0)) return false;
@@ -106,18 +114,23 @@ template <class T> SINEW_INLINE bool point_in_triangle(const vec3<T>& a, const v
   return norm(q - p) < min_val<T>();
 }
 
-template <class T> SINEW_INLINE bool same_side(const vec3<T>& p0, const vec3<T>& p1, const vec3<T>& p2, const vec3<T>& p3) {
+template <class T>
+SINEW_INLINE bool same_side(const vec3<T>& p0, const vec3<T>& p1, const vec3<T>& p2, const vec3<T>& p3) {
   const vec3<T> n = cross(p1 - p0, p2 - p0);
   const T d1 = dot(n, p3 - p0), d2 = dot(n, -p0);
   return (d1 > T(0) && d2 > T(0)) || (d1 < T(0) && d2 < T(0));
 }
 
-template <class T> SINEW_INLINE bool origin_in_tetra(const vec3<T>& a, const vec3<T>& b, const vec3<T>& c, const vec3<T>& d) {
+template <class T>
+SINEW_INLINE bool origin_in_tetra(const vec3<T>& a, const vec3<T>& b, const vec3<T>& c, const vec3<T>& d) {
   return same_side(a, b, c, d) && same_side(b, c, d, a) && same_side(c, d, a, b) && same_side(d, a, b, c);
 }
 
 template <class T> SINEW_INLINE void map_initial(Polytope<T>& pt, int n) {
-  for (int i = 0; i < n; ++i) { pt.map[i] = i; pt.faces[i].index = i; }
+  for (int i = 0; i < n; ++i) {
+    pt.map[i] = i;
+    pt.faces[i].index = i;
+  }
   pt.nmap = n;
 }
 
@@ -142,9 +155,12 @@ template <class T> SINEW_INLINE int polytope3(Polytope<T>& pt, Status<T>& st, Ob
 }
 
 /// Restarts from the triangle (a, b, c) of the polytope (the origin lies on its plane).
-template <class T> SINEW_INLINE int retry_triangle(Polytope<T>& pt, Status<T>& st, Obj<T>& o1, Obj<T>& o2, int a, int b, int c) {
+template <class T>
+SINEW_INLINE int retry_triangle(Polytope<T>& pt, Status<T>& st, Obj<T>& o1, Obj<T>& o2, int a, int b, int c) {
   const Vert<T> va = pt.verts[a], vb = pt.verts[b], vc = pt.verts[c];
-  st.simplex[0] = va; st.simplex[1] = vb; st.simplex[2] = vc;
+  st.simplex[0] = va;
+  st.simplex[1] = vb;
+  st.simplex[2] = vc;
   st.nsimplex = 3;
   pt.nfaces = 0;
   pt.nverts = 0;
@@ -158,7 +174,10 @@ template <class T> SINEW_INLINE int polytope2(Polytope<T>& pt, Status<T>& st, Ob
   T small = maxval<T>();
   int k = 0;
   for (int i = 0; i < 3; ++i)
-    if (std::fabs(df[i]) < small) { small = std::fabs(df[i]); k = i; }
+    if (std::fabs(df[i]) < small) {
+      small = std::fabs(df[i]);
+      k = i;
+    }
   vec3<T> e = vec3<T>::zero();
   e[k] = T(1);
   const vec3<T> d1 = cross(e, df);
@@ -167,9 +186,15 @@ template <class T> SINEW_INLINE int polytope2(Polytope<T>& pt, Status<T>& st, Ob
   const T u1 = df.x / ln, u2 = df.y / ln, u3 = df.z / ln;
   const T sn = T(0.86602540378), cs = T(-0.5);
   mat3<T> R;
-  R.m[0] = cs + u1 * u1 * (1 - cs); R.m[1] = u1 * u2 * (1 - cs) - u3 * sn; R.m[2] = u1 * u3 * (1 - cs) + u2 * sn;
-  R.m[3] = u2 * u1 * (1 - cs) + u3 * sn; R.m[4] = cs + u2 * u2 * (1 - cs); R.m[5] = u2 * u3 * (1 - cs) - u1 * sn;
-  R.m[6] = u1 * u3 * (1 - cs) - u2 * sn; R.m[7] = u2 * u3 * (1 - cs) + u1 * sn; R.m[8] = cs + u3 * u3 * (1 - cs);
+  R.m[0] = cs + u1 * u1 * (1 - cs);
+  R.m[1] = u1 * u2 * (1 - cs) - u3 * sn;
+  R.m[2] = u1 * u3 * (1 - cs) + u2 * sn;
+  R.m[3] = u2 * u1 * (1 - cs) + u3 * sn;
+  R.m[4] = cs + u2 * u2 * (1 - cs);
+  R.m[5] = u2 * u3 * (1 - cs) - u1 * sn;
+  R.m[6] = u1 * u3 * (1 - cs) - u2 * sn;
+  R.m[7] = u2 * u3 * (1 - cs) + u1 * sn;
+  R.m[8] = cs + u3 * u3 * (1 - cs);
   const vec3<T> d2 = R * d1, d3 = R * d2;
   const int i1 = add_vert(pt, st.simplex[0]), i2 = add_vert(pt, st.simplex[1]);
   const int i3 = add_support(pt, o1, o2, d1, norm(d1));
@@ -213,15 +238,22 @@ template <class T> SINEW_INLINE void delete_face(Polytope<T>& pt, int f) {
   F.index = -2;
 }
 
-template <class T> SINEW_INLINE int edge_of(const Face<T>& f, int v) { return f.vert[0] == v ? 0 : (f.vert[1] == v ? 1 : 2); }
+template <class T> SINEW_INLINE int edge_of(const Face<T>& f, int v) {
+  return f.vert[0] == v ? 0 : (f.vert[1] == v ? 1 : 2);
+}
 
 /// Deletes every face visible from w connected to `start` (itself deleted) and lists the horizon
 /// edges (face, edge) in the order of a depth-first search that crosses edges start.adj[0..3),
 /// then each deleted face's other two edges in turn: a closed loop around the hole.
 template <class T> SINEW_INLINE int horizon(Polytope<T>& pt, int start, const vec3<T>& w, int* hf, int* he) {
   int ne = 0;
-  auto visible = [&](int f) { const Face<T>& F = pt.faces[f]; return dot(F.v, w) - F.dist2 > min_val<T>(); };
-  struct Frame { int f, e, k; };
+  auto visible = [&](int f) {
+    const Face<T>& F = pt.faces[f];
+    return dot(F.v, w) - F.dist2 > min_val<T>();
+  };
+  struct Frame {
+    int f, e, k;
+  };
   Frame stack[kCcdMaxFaces];
   auto explore = [&](int f0, int e0) {
     // returns whether f0 was visible (and explored)
@@ -231,7 +263,10 @@ template <class T> SINEW_INLINE int horizon(Polytope<T>& pt, int start, const ve
     stack[0] = {f0, e0, 1};
     while (top >= 0) {
       Frame& fr = stack[top];
-      if (fr.k > 2) { --top; continue; }
+      if (fr.k > 2) {
+        --top;
+        continue;
+      }
       const int i = (fr.e + fr.k) % 3;
       ++fr.k;
       const int a = pt.faces[fr.f].adj[i];
@@ -241,7 +276,9 @@ template <class T> SINEW_INLINE int horizon(Polytope<T>& pt, int start, const ve
           delete_face(pt, a);
           stack[++top] = {a, ae, 1};
         } else if (ne < kCcdMaxFaces) {
-          hf[ne] = a; he[ne] = ae; ++ne;
+          hf[ne] = a;
+          he[ne] = ae;
+          ++ne;
         }
       }
     }
@@ -253,7 +290,11 @@ template <class T> SINEW_INLINE int horizon(Polytope<T>& pt, int start, const ve
     const int a = S.adj[q];
     if (q > 0 && pt.faces[a].index <= -2) continue;
     const int ae = edge_of(pt.faces[a], S.vert[(q + 1) % 3]);
-    if (!explore(a, ae) && ne < kCcdMaxFaces) { hf[ne] = a; he[ne] = ae; ++ne; }
+    if (!explore(a, ae) && ne < kCcdMaxFaces) {
+      hf[ne] = a;
+      he[ne] = ae;
+      ++ne;
+    }
   }
   return ne;
 }
@@ -279,20 +320,32 @@ template <class T> SINEW_INLINE bool epa(Status<T>& st, Polytope<T>& pt, Obj<T>&
     const int prev = face;
     T lower2 = maxlimit<T>();
     for (int i = 0; i < pt.nmap; ++i)
-      if (pt.faces[pt.map[i]].dist2 < lower2) { face = pt.map[i]; lower2 = pt.faces[face].dist2; }
-    if (lower2 > upper2 || face < 0) { face = prev; break; }
+      if (pt.faces[pt.map[i]].dist2 < lower2) {
+        face = pt.map[i];
+        lower2 = pt.faces[face].dist2;
+      }
+    if (lower2 > upper2 || face < 0) {
+      face = prev;
+      break;
+    }
     if (lower2 <= T(0)) break;
     if (pt.nverts >= kCcdMaxVerts) break;
     const T lower = std::sqrt(lower2);
     const int wi = add_support(pt, o1, o2, pt.faces[face].v, lower);
     const vec3<T> w = pt.verts[wi].w;
     const T up = dot(pt.faces[face].v, w) / lower;
-    if (up < upper) { upper = up; upper2 = upper * upper; }
+    if (up < upper) {
+      upper = up;
+      upper2 = upper * upper;
+    }
     if (upper - lower < tol) break;
     if (discrete) {  // a repeated support point: converged
       bool rep = false;
       for (int i = 0; i < pt.nverts - 1; ++i)
-        if (pt.verts[wi].i1 == pt.verts[i].i1 && pt.verts[wi].i2 == pt.verts[i].i2) { rep = true; break; }
+        if (pt.verts[wi].i1 == pt.verts[i].i1 && pt.verts[wi].i2 == pt.verts[i].i2) {
+          rep = true;
+          break;
+        }
       if (rep) break;
     }
     const int ne = horizon(pt, face, w, hf, he);
@@ -359,13 +412,23 @@ template <class T> SINEW_INLINE T ccd(Status<T>& st, Obj<T>& o1, Obj<T>& o2, T t
     const int k1 = o1.kind, k2 = o2.kind;
     const T m1 = o1.margin, m2 = o2.margin;
     T r1 = T(0), r2 = T(0);
-    if (c1) { r1 = g1.size.x + T(0.5) * m1; o1.kind = k1 == K_SPHERE ? K_POINT : K_LINE; o1.margin = T(0); }
-    if (c2) { r2 = g2.size.x + T(0.5) * m2; o2.kind = k2 == K_SPHERE ? K_POINT : K_LINE; o2.margin = T(0); }
+    if (c1) {
+      r1 = g1.size.x + T(0.5) * m1;
+      o1.kind = k1 == K_SPHERE ? K_POINT : K_LINE;
+      o1.margin = T(0);
+    }
+    if (c2) {
+      r2 = g2.size.x + T(0.5) * m2;
+      o2.kind = k2 == K_SPHERE ? K_POINT : K_LINE;
+      o2.margin = T(0);
+    }
     st.cutoff = r1 + r2;
     gjk(st, o1, o2, discrete);
     st.cutoff = T(0);
-    o1.kind = k1; o1.margin = m1;
-    o2.kind = k2; o2.margin = m2;
+    o1.kind = k1;
+    o1.margin = m1;
+    o2.kind = k2;
+    o2.margin = m2;
     if (st.dist > tol) {  // the cores are apart: inflate by radius + margin/2
       inflate(st, r1, r2);
       if (st.dist > st.cutoff) st.dist = maxlimit<T>();
@@ -394,7 +457,8 @@ template <class T> SINEW_INLINE T ccd(Status<T>& st, Obj<T>& o1, Obj<T>& o2, T t
 /// mjc_Convex (native CCD, one contact) for geoms g1, g2 in MuJoCo's order (type1 <= type2).
 /// tol, iterations: opt.ccd_tolerance, opt.ccd_iterations (clamped to kCcdMaxIter).
 template <class T>
-SINEW_INLINE int convex_pair(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2, T tol, int iterations) {
+SINEW_INLINE int convex_pair(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2, T tol,
+                             int iterations) {
   ccd::Obj<T> o1{&g1, ccd::full_kind<T>(g1.type), margin, -1, -1};
   ccd::Obj<T> o2{&g2, ccd::full_kind<T>(g2.type), margin, -1, -1};
   ccd::Status<T> st;

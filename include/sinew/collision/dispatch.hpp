@@ -14,19 +14,31 @@ namespace sinew::collision {
 inline constexpr int kMaxNarrow = kBoxBoxMax;  ///< most contacts collide() writes for one pair
 
 enum PairFunc : int {
-  PF_NONE = 0,         ///< MuJoCo has no function either (plane-plane, plane-hfield): never collides
-  PF_UNSUPPORTED = -1, ///< MuJoCo collides it, Sinew does not yet
-  PF_PLANE_SPHERE = 1, PF_PLANE_CAPSULE, PF_PLANE_ELLIPSOID, PF_PLANE_CYLINDER, PF_PLANE_BOX,
-  PF_SPHERE_SPHERE, PF_SPHERE_CAPSULE, PF_CAPSULE_CAPSULE, PF_CONVEX, PF_SPHERE_BOX, PF_SPHERE_CYLINDER,
+  PF_NONE = 0,          ///< MuJoCo has no function either (plane-plane, plane-hfield): never collides
+  PF_UNSUPPORTED = -1,  ///< MuJoCo collides it, Sinew does not yet
+  PF_PLANE_SPHERE = 1,
+  PF_PLANE_CAPSULE,
+  PF_PLANE_ELLIPSOID,
+  PF_PLANE_CYLINDER,
+  PF_PLANE_BOX,
+  PF_SPHERE_SPHERE,
+  PF_SPHERE_CAPSULE,
+  PF_CAPSULE_CAPSULE,
+  PF_CONVEX,
+  PF_SPHERE_BOX,
+  PF_SPHERE_CYLINDER,
   PF_HFIELD,  ///< height field against a convex geom (hfield.hpp; collision_world calls it itself)
-  PF_PLANE_MESH, PF_CAPSULE_BOX, PF_BOX_BOX
+  PF_PLANE_MESH,
+  PF_CAPSULE_BOX,
+  PF_BOX_BOX
 };
 
 /// Function for types t1 <= t2.
 SINEW_INLINE int pair_func(int t1, int t2) {
   if (t1 == GEOM_PLANE) {
     switch (t2) {
-      case GEOM_PLANE: case GEOM_HFIELD: return PF_NONE;
+      case GEOM_PLANE:
+      case GEOM_HFIELD: return PF_NONE;
       case GEOM_SPHERE: return PF_PLANE_SPHERE;
       case GEOM_CAPSULE: return PF_PLANE_CAPSULE;
       case GEOM_ELLIPSOID: return PF_PLANE_ELLIPSOID;
@@ -57,12 +69,16 @@ SINEW_INLINE int pair_func(int t1, int t2) {
 
 SINEW_INLINE int pair_maxcontact(int t1, int t2) {
   switch (pair_func(t1, t2)) {
-    case PF_PLANE_CAPSULE: case PF_CAPSULE_CAPSULE: case PF_CAPSULE_BOX: return 2;
-    case PF_PLANE_CYLINDER: case PF_PLANE_BOX: return 4;
+    case PF_PLANE_CAPSULE:
+    case PF_CAPSULE_CAPSULE:
+    case PF_CAPSULE_BOX: return 2;
+    case PF_PLANE_CYLINDER:
+    case PF_PLANE_BOX: return 4;
     case PF_PLANE_MESH: return 3;
     case PF_BOX_BOX: return kBoxBoxMax;
     case PF_HFIELD: return kMaxConPair;
-    case PF_NONE: case PF_UNSUPPORTED: return 0;
+    case PF_NONE:
+    case PF_UNSUPPORTED: return 0;
     default: return 1;
   }
 }
@@ -70,8 +86,8 @@ SINEW_INLINE int pair_maxcontact(int t1, int t2) {
 /// Runs the narrowphase of a pair (g1.type <= g2.type); returns the number of contacts written
 /// to con (at most pair_maxcontact, <= kMaxNarrow). ccd_tol, ccd_iter: opt.ccd_tolerance, opt.ccd_iterations.
 template <class T>
-SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2, T ccd_tol = T(1e-6),
-                         int ccd_iter = 35) {
+SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2,
+                         T ccd_tol = T(1e-6), int ccd_iter = 35) {
   switch (pair_func(g1.type, g2.type)) {
     case PF_PLANE_SPHERE: return plane_sphere(con, margin, g1, g2);
     case PF_PLANE_CAPSULE: return plane_capsule(con, margin, g1, g2);

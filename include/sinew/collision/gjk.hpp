@@ -10,7 +10,8 @@ namespace sinew::collision {
 namespace ccd {
 
 template <class T> SINEW_INLINE bool equal3(const vec3<T>& a, const vec3<T>& b) {
-  return std::fabs(a.x - b.x) < min_val<T>() && std::fabs(a.y - b.y) < min_val<T>() && std::fabs(a.z - b.z) < min_val<T>();
+  return std::fabs(a.x - b.x) < min_val<T>() && std::fabs(a.y - b.y) < min_val<T>() &&
+         std::fabs(a.z - b.z) < min_val<T>();
 }
 
 template <class T> SINEW_INLINE T det3(const vec3<T>& a, const vec3<T>& b, const vec3<T>& c) {
@@ -24,17 +25,24 @@ template <class T> SINEW_INLINE int sign2(T a, T b) {
 }
 
 /// Projection of the origin on the plane through a, b, c; returns false when degenerate.
-template <class T> SINEW_INLINE bool project_origin_plane(vec3<T>& res, const vec3<T>& a, const vec3<T>& b, const vec3<T>& c) {
+template <class T>
+SINEW_INLINE bool project_origin_plane(vec3<T>& res, const vec3<T>& a, const vec3<T>& b, const vec3<T>& c) {
   const vec3<T> ba = b - a, ca = c - a, cb = c - b;
   vec3<T> n = cross(cb, ba);
   T nv = dot(n, b), nn = dot(n, n);
   if (nn == T(0)) return false;
-  if (nv != T(0) && nn > min_val<T>()) { res = (nv / nn) * n; return true; }
+  if (nv != T(0) && nn > min_val<T>()) {
+    res = (nv / nn) * n;
+    return true;
+  }
   n = cross(ba, ca);
   nv = dot(n, a);
   nn = dot(n, n);
   if (nn == T(0)) return false;
-  if (nv != T(0) && nn > min_val<T>()) { res = (nv / nn) * n; return true; }
+  if (nv != T(0) && nn > min_val<T>()) {
+    res = (nv / nn) * n;
+    return true;
+  }
   n = cross(ca, cb);
   nv = dot(n, c);
   nn = dot(n, n);
@@ -51,11 +59,19 @@ template <class T> SINEW_INLINE void closest1(T lam[2], const vec3<T>& a, const 
   int k = 0;
   for (int i = 0; i < 3; ++i) {
     const T m = a[i] - b[i];
-    if (std::fabs(m) >= std::fabs(mu)) { mu = m; k = i; }
+    if (std::fabs(m) >= std::fabs(mu)) {
+      mu = m;
+      k = i;
+    }
   }
   const T c1 = p[k] - b[k], c2 = a[k] - p[k];
-  if (sign2(mu, c1) && sign2(mu, c2)) { lam[0] = c1 / mu; lam[1] = c2 / mu; }
-  else { lam[0] = T(0); lam[1] = T(1); }
+  if (sign2(mu, c1) && sign2(mu, c2)) {
+    lam[0] = c1 / mu;
+    lam[1] = c2 / mu;
+  } else {
+    lam[0] = T(0);
+    lam[1] = T(1);
+  }
 }
 
 /// The 2x2 minors of [a b c; 1 1 1] that pick the projection plane of a triangle.
@@ -67,7 +83,8 @@ template <class T> SINEW_INLINE void tri_minors(T M[3], const vec3<T>& a, const 
 
 /// Signed areas of (p, b, c), (p, c, a), (p, a, b) in the plane of axes (i, j).
 template <class T>
-SINEW_INLINE void tri_areas(T C[3], const vec3<T>& a, const vec3<T>& b, const vec3<T>& c, const vec3<T>& p, int i, int j) {
+SINEW_INLINE void tri_areas(T C[3], const vec3<T>& a, const vec3<T>& b, const vec3<T>& c, const vec3<T>& p, int i,
+                            int j) {
   C[0] = p[i] * b[j] + p[j] * c[i] + b[i] * c[j] - p[i] * c[j] - p[j] * b[i] - c[i] * b[j];
   C[1] = p[i] * c[j] + p[j] * a[i] + c[i] * a[j] - p[i] * a[j] - p[j] * c[i] - a[i] * c[j];
   C[2] = p[i] * a[j] + p[j] * b[i] + a[i] * b[j] - p[i] * b[j] - p[j] * a[i] - b[i] * a[j];
@@ -75,9 +92,18 @@ SINEW_INLINE void tri_areas(T C[3], const vec3<T>& a, const vec3<T>& b, const ve
 
 template <class T> SINEW_INLINE T pick_plane(const T M[3], int& i, int& j) {
   const T m0 = std::fabs(M[0]), m1 = std::fabs(M[1]), m2 = std::fabs(M[2]);
-  if (m0 >= m1 && m0 >= m2) { i = 1; j = 2; return M[0]; }
-  if (m1 >= m2) { i = 0; j = 2; return M[1]; }
-  i = 0; j = 1;
+  if (m0 >= m1 && m0 >= m2) {
+    i = 1;
+    j = 2;
+    return M[0];
+  }
+  if (m1 >= m2) {
+    i = 0;
+    j = 2;
+    return M[1];
+  }
+  i = 0;
+  j = 1;
   return M[2];
 }
 
@@ -96,7 +122,9 @@ template <class T> SINEW_INLINE void closest2(T lam[3], const vec3<T>& a, const 
   tri_areas(C, a, b, c, p, i, j);
   const int s0 = sign2(mmax, C[0]), s1 = sign2(mmax, C[1]), s2 = sign2(mmax, C[2]);
   if (s0 && s1 && s2) {
-    lam[0] = C[0] / mmax; lam[1] = C[1] / mmax; lam[2] = C[2] / mmax;
+    lam[0] = C[0] / mmax;
+    lam[1] = C[1] / mmax;
+    lam[2] = C[2] / mmax;
     return;
   }
   // the closest point is on an edge: the nearest of the edges opposite a vertex whose weight
@@ -113,7 +141,9 @@ template <class T> SINEW_INLINE void closest2(T lam[3], const vec3<T>& a, const 
     const vec3<T> x = l[0] * *V[E[e][0]] + l[1] * *V[E[e][1]];
     const T d = dot(x, x);
     if (first || d < best) {
-      lam[e] = T(0); lam[E[e][0]] = l[0]; lam[E[e][1]] = l[1];
+      lam[e] = T(0);
+      lam[E[e][0]] = l[0];
+      lam[E[e][1]] = l[1];
       best = d;
       first = false;
     }
@@ -176,7 +206,10 @@ template <class T> SINEW_INLINE int gjk_intersect(Status<T>& st, Obj<T>& o1, Obj
     d[1] = face_distance(n[1], s[p[0]], s[p[2]], s[p[3]]);
     d[2] = face_distance(n[2], s[p[1]], s[p[0]], s[p[3]]);
     d[3] = face_distance(n[3], s[p[0]], s[p[1]], s[p[2]]);
-    if (d[3] == T(0) || d[2] == T(0) || d[1] == T(0) || d[0] == T(0)) { st.iter = k; return -1; }
+    if (d[3] == T(0) || d[2] == T(0) || d[1] == T(0) || d[0] == T(0)) {
+      st.iter = k;
+      return -1;
+    }
     const int i = d[0] < d[1] ? 0 : 1, j = d[2] < d[3] ? 2 : 3;
     const int f = d[i] < d[j] ? i : j;
     if (d[f] > T(0)) {
@@ -186,9 +219,15 @@ template <class T> SINEW_INLINE int gjk_intersect(Status<T>& st, Obj<T>& o1, Obj
       return 1;
     }
     s[p[f]] = minkowski(o1, o2, n[f]);
-    if (dot(n[f], s[p[f]].w) < T(0)) { st.nsimplex = 0; st.iter = k; return 0; }
+    if (dot(n[f], s[p[f]].w) < T(0)) {
+      st.nsimplex = 0;
+      st.iter = k;
+      return 0;
+    }
     const int a = (f + 1) & 3, b = (f + 2) & 3;
-    const int t = p[a]; p[a] = p[b]; p[b] = t;
+    const int t = p[a];
+    p[a] = p[b];
+    p[b] = t;
   }
   st.iter = k;
   return -1;
@@ -220,13 +259,17 @@ template <class T> SINEW_INLINE void gjk(Status<T>& st, Obj<T>& o1, Obj<T>& o2, 
     }
     if (!get_dist) {
       if (dot(x, s) > T(0)) {
-        st.iter = k; st.nsimplex = 0; st.dist = maxlimit<T>();
+        st.iter = k;
+        st.nsimplex = 0;
+        st.dist = maxlimit<T>();
         return;
       }
     } else if (st.cutoff < maxlimit<T>()) {
       const T vs = dot(x, s), vv = dot(x, x);
       if (vs > T(0) && vs * vs / vv >= cut2) {
-        st.iter = k; st.nsimplex = 0; st.dist = maxlimit<T>();
+        st.iter = k;
+        st.nsimplex = 0;
+        st.dist = maxlimit<T>();
         return;
       }
     }
@@ -252,18 +295,26 @@ template <class T> SINEW_INLINE void gjk(Status<T>& st, Obj<T>& o1, Obj<T>& o2, 
       lam[n++] = lam[i];
     }
     if (n < 1) {
-      st.iter = k; st.nsimplex = 0; st.dist = maxlimit<T>();
+      st.iter = k;
+      st.nsimplex = 0;
+      st.dist = maxlimit<T>();
       return;
     }
     vec3<T> nx = vec3<T>::zero();
     for (int i = 0; i < n; ++i) nx += lam[i] * S[i].w;
     if (equal3(nx, x)) break;
     x = nx;
-    if (n == 4) { xn = T(0); break; }
+    if (n == 4) {
+      xn = T(0);
+      break;
+    }
   }
   if (n > 0) {
     vec3<T> p1 = vec3<T>::zero(), p2 = vec3<T>::zero();
-    for (int i = 0; i < n; ++i) { p1 += lam[i] * S[i].a; p2 += lam[i] * S[i].b; }
+    for (int i = 0; i < n; ++i) {
+      p1 += lam[i] * S[i].a;
+      p2 += lam[i] * S[i].b;
+    }
     st.x1 = p1;
     st.x2 = p2;
   }

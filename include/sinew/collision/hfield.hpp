@@ -38,8 +38,8 @@ SINEW_INLINE int hfield_convex(const HFieldPose<T>& h, const GeomPose<T>& g, T r
   // geom position in the hfield frame; bounding-sphere test against the hfield's box
   const vec3<T> pos = mul_transpose(h.mat, g.pos - h.pos);
   const T radius = rbound + margin;
-  if ((size0 < pos.x - radius) || (-size0 > pos.x + radius) || (size1 < pos.y - radius) ||
-      (-size1 > pos.y + radius) || (size2 < pos.z - radius) || (-size3 > pos.z + radius))
+  if ((size0 < pos.x - radius) || (-size0 > pos.x + radius) || (size1 < pos.y - radius) || (-size1 > pos.y + radius) ||
+      (size2 < pos.z - radius) || (-size3 > pos.z + radius))
     return 0;
   // the geom in the hfield frame
   GeomPose<T> rel = g;

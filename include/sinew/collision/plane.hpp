@@ -21,11 +21,13 @@ SINEW_INLINE int plane_sphere_raw(PreContact<T>* con, T margin, const GeomPose<T
   return 1;
 }
 
-template <class T> SINEW_INLINE int plane_sphere(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
+template <class T>
+SINEW_INLINE int plane_sphere(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
   return plane_sphere_raw(con, margin, pl, g.pos, g.size.x);
 }
 
-template <class T> SINEW_INLINE int plane_capsule(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
+template <class T>
+SINEW_INLINE int plane_capsule(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
   const vec3<T> axis = g.mat.col(2), seg = g.size.y * axis;
   const int n1 = plane_sphere_raw(con, margin, pl, g.pos + seg, g.size.x);
   const int n2 = plane_sphere_raw(con + n1, margin, pl, g.pos - seg, g.size.x);
@@ -34,7 +36,8 @@ template <class T> SINEW_INLINE int plane_capsule(PreContact<T>* con, T margin, 
   return n1 + n2;
 }
 
-template <class T> SINEW_INLINE int plane_box(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
+template <class T>
+SINEW_INLINE int plane_box(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
   const vec3<T> n = pl.mat.col(2);
   const T dist = dot(g.pos - pl.pos, n);
   int cnt = 0;
@@ -52,11 +55,15 @@ template <class T> SINEW_INLINE int plane_box(PreContact<T>* con, T margin, cons
   return cnt;
 }
 
-template <class T> SINEW_INLINE int plane_cylinder(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
+template <class T>
+SINEW_INLINE int plane_cylinder(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
   const vec3<T> n = pl.mat.col(2);
   vec3<T> axis = g.mat.col(2);
   T prjaxis = dot(n, axis);
-  if (prjaxis > T(0)) { axis = -axis; prjaxis = -prjaxis; }
+  if (prjaxis > T(0)) {
+    axis = -axis;
+    prjaxis = -prjaxis;
+  }
   const T dist0 = dot(g.pos - pl.pos, n);
   vec3<T> vec = prjaxis * axis - n;
   const T len = norm(vec);
@@ -100,7 +107,8 @@ template <class T> SINEW_INLINE vec3<T> ellipsoid_support(const GeomPose<T>& g, 
   return g.mat * t + g.pos;
 }
 
-template <class T> SINEW_INLINE int plane_ellipsoid(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
+template <class T>
+SINEW_INLINE int plane_ellipsoid(PreContact<T>* con, T margin, const GeomPose<T>& pl, const GeomPose<T>& g) {
   const vec3<T> n = pl.mat.col(2);
   const vec3<T> s = ellipsoid_support(g, -n);
   const T dist = dot(s - pl.pos, n);
@@ -135,7 +143,10 @@ SINEW_INLINE int plane_mesh(PreContact<T>* con, T margin, const GeomPose<T>& pl,
     T top = T(-1e10);
     for (int i = 0; i < g.nvert; ++i) {
       const T v = vdot(i);
-      if (v > top) { top = v; best = i; }
+      if (v > top) {
+        top = v;
+        best = i;
+      }
     }
     meshindex = best;
   } else {
@@ -145,7 +156,11 @@ SINEW_INLINE int plane_mesh(PreContact<T>* con, T margin, const GeomPose<T>& pl,
       change = false;
       for (int i = edgeadr[im], loc; (loc = edge[i]) >= 0; ++i) {
         const T v = vdot(globalid[loc]);
-        if (v > top) { top = v; im = loc; change = true; }
+        if (v > top) {
+          top = v;
+          im = loc;
+          change = true;
+        }
       }
     }
     meshindex = im;

@@ -13,8 +13,8 @@ namespace sinew::collision {
 /// Sphere (center p1, radius r1) against sphere (p2, r2); z axes a1, a2 pick the normal when the
 /// centers coincide (their cross product, MuJoCo's rule).
 template <class T>
-SINEW_INLINE int sphere_sphere_raw(PreContact<T>* con, T margin, vec3<T> p1, vec3<T> a1, T r1, vec3<T> p2,
-                                   vec3<T> a2, T r2) {
+SINEW_INLINE int sphere_sphere_raw(PreContact<T>* con, T margin, vec3<T> p1, vec3<T> a1, T r1, vec3<T> p2, vec3<T> a2,
+                                   T r2) {
   const vec3<T> dif = p2 - p1;
   const T cdist = norm(dif);
   if (cdist > margin + r1 + r2) return 0;
@@ -31,11 +31,13 @@ SINEW_INLINE int sphere_sphere_raw(PreContact<T>* con, T margin, vec3<T> p1, vec
   return 1;
 }
 
-template <class T> SINEW_INLINE int sphere_sphere(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+template <class T>
+SINEW_INLINE int sphere_sphere(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
   return sphere_sphere_raw(con, margin, g1.pos, g1.mat.col(2), g1.size.x, g2.pos, g2.mat.col(2), g2.size.x);
 }
 
-template <class T> SINEW_INLINE int sphere_capsule(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
+template <class T>
+SINEW_INLINE int sphere_capsule(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2) {
   const vec3<T> axis = g2.size.y * g2.mat.col(2);
   T x = dot(axis, g1.pos - g2.pos) / dot(axis, axis);
   if (x > T(1)) x = T(1);
@@ -57,10 +59,20 @@ SINEW_INLINE int capsule_capsule(PreContact<T>* con, T margin, const GeomPose<T>
   const T r1 = g1.size.x, r2 = g2.size.x;
   if (std::fabs(det) >= min_val<T>()) {
     T x1 = (mc * u - mb * v) / det, x2 = (ma * v - mb * u) / det;
-    if (x1 > T(1)) { x1 = T(1); x2 = (v - mb) / mc; }
-    else if (x1 < T(-1)) { x1 = T(-1); x2 = (v + mb) / mc; }
-    if (x2 > T(1)) { x2 = T(1); x1 = clip1((u - mb) / ma); }
-    else if (x2 < T(-1)) { x2 = T(-1); x1 = clip1((u + mb) / ma); }
+    if (x1 > T(1)) {
+      x1 = T(1);
+      x2 = (v - mb) / mc;
+    } else if (x1 < T(-1)) {
+      x1 = T(-1);
+      x2 = (v + mb) / mc;
+    }
+    if (x2 > T(1)) {
+      x2 = T(1);
+      x1 = clip1((u - mb) / ma);
+    } else if (x2 < T(-1)) {
+      x2 = T(-1);
+      x1 = clip1((u + mb) / ma);
+    }
     return sphere_sphere_raw(con, margin, g1.pos + x1 * axis1, z1, r1, g2.pos + x2 * axis2, z2, r2);
   }
   // parallel axes: up to two contacts from the segment ends
@@ -95,7 +107,10 @@ SINEW_INLINE int sphere_cylinder(PreContact<T>* con, T margin, const GeomPose<T>
       face.pos = g2.pos + height * axis;
     } else {
       face.pos = g2.pos + (-height) * axis;
-      for (int r = 0; r < 3; ++r) { face.mat(r, 0) = -g2.mat(r, 0); face.mat(r, 2) = -g2.mat(r, 2); }
+      for (int r = 0; r < 3; ++r) {
+        face.mat(r, 0) = -g2.mat(r, 0);
+        face.mat(r, 2) = -g2.mat(r, 2);
+      }
     }
     const int n = plane_sphere_raw(con, margin, face, g1.pos, g1.size.x);
     if (n) con->normal = T(-1) * con->normal;  // plane < sphere < cylinder in type order

@@ -41,9 +41,15 @@ template <class T> SINEW_INLINE void make_frame(vec3<T> n, vec3<T> t, T frame[9]
   t -= dot(n, t) * n;
   normalize(t);
   const vec3<T> b = cross(n, t);
-  frame[0] = n.x; frame[1] = n.y; frame[2] = n.z;
-  frame[3] = t.x; frame[4] = t.y; frame[5] = t.z;
-  frame[6] = b.x; frame[7] = b.y; frame[8] = b.z;
+  frame[0] = n.x;
+  frame[1] = n.y;
+  frame[2] = n.z;
+  frame[3] = t.x;
+  frame[4] = t.y;
+  frame[5] = t.z;
+  frame[6] = b.x;
+  frame[7] = b.y;
+  frame[8] = b.z;
 }
 
 }  // namespace sinew::collision

@@ -142,7 +142,6 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
     }
 }
 
-
 /// The actuator_* and moment row arrays for nu actuators.
 inline void allocate_actuators(Model<double>& m, int nu) {
   m.actuator_trntype.assign(size_t(nu), 0);
@@ -174,7 +173,8 @@ inline void allocate_actuators(Model<double>& m, int nu) {
 
 /// Resolves actuator a's transmission target (its id, returned), inheritrange and "auto" limits,
 /// and checks its ranges and muscle parameters, with mjCActuator::Compile's messages.
-inline int resolve_actuator(const Model<double>& m, ActuatorSpec& a, const SourceLocation& w, const std::string& label) {
+inline int resolve_actuator(const Model<double>& m, ActuatorSpec& a, const SourceLocation& w,
+                            const std::string& label) {
   // transmission target
   int id = -1;
   if (a.trntype == TRN_JOINT || a.trntype == TRN_JOINTINPARENT) {
@@ -209,15 +209,14 @@ inline int resolve_actuator(const Model<double>& m, ActuatorSpec& a, const Sourc
   a.forcelimited = resolve_limited(a.forcelimited, a.forcerange, a.autolimits, "force", w);
   a.ctrllimited = resolve_limited(a.ctrllimited, a.ctrlrange, a.autolimits, "ctrl", w);
   a.actlimited = resolve_limited(a.actlimited, a.actrange, a.autolimits, "act", w);
-  if (a.forcerange[0] >= a.forcerange[1] && a.forcelimited)
-    throw ModelError(w, "invalid force range for " + label);
+  if (a.forcerange[0] >= a.forcerange[1] && a.forcelimited) throw ModelError(w, "invalid force range for " + label);
   if (a.ctrlrange[0] >= a.ctrlrange[1] && a.ctrllimited) throw ModelError(w, "invalid control range for " + label);
   if (a.actrange[0] >= a.actrange[1] && a.actlimited) throw ModelError(w, "invalid activation range for " + label);
   if (a.actlimited && a.dyntype == DYN_NONE)
     throw ModelError(w, "actrange specified but dyntype is 'none' in " + label);
   for (int k = 0; k < 2; ++k) {
-    const double* prm = k == 0 ? (a.gaintype == GAIN_MUSCLE ? a.gainprm : nullptr)
-                               : (a.biastype == BIAS_MUSCLE ? a.biasprm : nullptr);
+    const double* prm =
+        k == 0 ? (a.gaintype == GAIN_MUSCLE ? a.gainprm : nullptr) : (a.biastype == BIAS_MUSCLE ? a.biasprm : nullptr);
     if (!prm) continue;
     if (prm[0] >= prm[1]) throw ModelError(w, "range[0]<range[1] required in muscle " + label);
     if (prm[4] >= 1 || prm[5] <= 1) throw ModelError(w, "lmin<1<lmax required in muscle " + label);
@@ -310,8 +309,8 @@ inline void compile_actuators(Model<double>& m) {
   for (const PendingElement& p : m.pending)
     if (p.section == "actuator") els.push_back(&p);
   if (int(els.size()) != m.nu)
-    throw std::logic_error("compile_actuators: " + std::to_string(els.size()) + " resolved actuators for nu = " +
-                           std::to_string(m.nu));
+    throw std::logic_error("compile_actuators: " + std::to_string(els.size()) +
+                           " resolved actuators for nu = " + std::to_string(m.nu));
   const int nu = m.nu;
   std::vector<ActuatorSpec> spec(static_cast<size_t>(nu));
   std::vector<SourceLocation> where(static_cast<size_t>(nu));

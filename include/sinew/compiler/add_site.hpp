@@ -30,7 +30,8 @@ inline int add_site(Model<double>& m, const std::string& name, const std::string
   double q[4] = {1, 0, 0, 0};
   if (quat) {
     const double n = std::sqrt(quat[0] * quat[0] + quat[1] * quat[1] + quat[2] * quat[2] + quat[3] * quat[3]);
-    if (!(n > 0) || !std::isfinite(n)) throw std::invalid_argument("add_site: the quaternion of '" + name + "' is zero or not finite");
+    if (!(n > 0) || !std::isfinite(n))
+      throw std::invalid_argument("add_site: the quaternion of '" + name + "' is zero or not finite");
     for (int k = 0; k < 4; ++k) q[k] = quat[k] / n;
   }
   m.site_names.push_back(name);

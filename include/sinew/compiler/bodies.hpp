@@ -23,9 +23,21 @@ struct CBody {
   double pos[3], quat[4], ipos[3], iquat[4], mass, inertia[3];
   int weldid, njnt, nv;
 };
-struct CGeom { double pos[3], quat[4], size[3]; int body; const GeomSpec* g; };
-struct CSite { double pos[3], quat[4], size[3]; int body; const SiteSpec* s; };
-struct CJoint { double pos[3], axis[3], range[2]; int limited, actfrclimited, body; const JointSpec* j; };
+struct CGeom {
+  double pos[3], quat[4], size[3];
+  int body;
+  const GeomSpec* g;
+};
+struct CSite {
+  double pos[3], quat[4], size[3];
+  int body;
+  const SiteSpec* s;
+};
+struct CJoint {
+  double pos[3], axis[3], range[2];
+  int limited, actfrclimited, body;
+  const JointSpec* j;
+};
 
 /// The first phase's output: bodies in MuJoCo's order (order[new id] = spec index, newid the
 /// inverse) and their elements in body order.
@@ -73,7 +85,8 @@ inline void body_inertial(const BodySpec& b, const CompilerSpec& cc, CBody& c) {
       compile_fail(b.where, std::string("error '") + e + "' in inertia alternative");
     }
   } else {
-    c.iquat[0] = 1; c.iquat[1] = c.iquat[2] = c.iquat[3] = 0;
+    c.iquat[0] = 1;
+    c.iquat[1] = c.iquat[2] = c.iquat[3] = 0;
   }
 }
 
@@ -88,7 +101,10 @@ inline void body_geoms(ModelSpec& s, const std::vector<CompiledMesh>& meshes, Bo
     CGeom cg;
     cg.body = id;
     cg.g = &g;
-    for (int i = 0; i < 3; ++i) { cg.pos[i] = g.pos[i]; cg.size[i] = g.size[i]; }
+    for (int i = 0; i < 3; ++i) {
+      cg.pos[i] = g.pos[i];
+      cg.size[i] = g.size[i];
+    }
     if (g.condim != 1 && g.condim != 3 && g.condim != 4 && g.condim != 6)
       detail::compile_fail(g.where, "invalid condim in geom");
     if (g.type == GEOM_MESH && g.mesh < 0) detail::compile_fail(g.where, "mesh geom must have a valid mesh");
@@ -96,7 +112,8 @@ inline void body_geoms(ModelSpec& s, const std::vector<CompiledMesh>& meshes, Bo
     if (g.type == GEOM_SDF) detail::compile_fail(g.where, "sdf geoms are not supported");
     if (g.type == GEOM_PLANE && c.weldid != 0) detail::compile_fail(g.where, "plane only allowed in static bodies");
     if (g.mesh >= 0 && g.type != GEOM_MESH)
-      detail::compile_fail(g.where, "fitting a primitive geom to a mesh (mesh attribute on a non-mesh geom) is not supported");
+      detail::compile_fail(g.where,
+                           "fitting a primitive geom to a mesh (mesh attribute on a non-mesh geom) is not supported");
     if (!std::isnan(g.fromto[0])) {
       if (g.mesh >= 0) detail::compile_fail(g.where, "fromto cannot be used with mesh geom");
       detail::apply_fromto(g.fromto, g.type, cg.pos, cg.quat, cg.size, g.where, "geom");
@@ -104,7 +121,8 @@ inline void body_geoms(ModelSpec& s, const std::vector<CompiledMesh>& meshes, Bo
       detail::compile_fail(g.where, std::string("orientation specification error '") + e + "' in geom");
     }
     if (g.mesh >= 0) {
-      if (g.shellinertia) detail::compile_fail(g.where, "for mesh geoms, inertia should be specified in the mesh asset");
+      if (g.shellinertia)
+        detail::compile_fail(g.where, "for mesh geoms, inertia should be specified in the mesh asset");
       apply_mesh_frame(meshes[size_t(g.mesh)], cg.pos, cg.quat);
     }
     detail::check_size(cg.size, g.type, g.where, "geom");
@@ -122,7 +140,8 @@ inline void body_geoms(ModelSpec& s, const std::vector<CompiledMesh>& meshes, Bo
     g.cinertia[0] = g.cinertia[1] = g.cinertia[2] = 0;
     const bool infer = use_geoms && g.group >= cc.inertiagrouprange[0] && g.group <= cc.inertiagrouprange[1];
     if (infer) {
-      double vol = g.type == GEOM_MESH ? meshes[size_t(g.mesh)].volume_ref() : geom_volume(g.type, cg.size, g.shellinertia);
+      double vol =
+          g.type == GEOM_MESH ? meshes[size_t(g.mesh)].volume_ref() : geom_volume(g.type, cg.size, g.shellinertia);
       double density = g.density;
       auto set_inertia = [&]() {
         if (g.type == GEOM_MESH) mesh_geom_inertia(meshes[size_t(g.mesh)], g.cmass, g.cinertia);
@@ -162,7 +181,10 @@ inline void inertia_from_geoms(const BodySpec& b, const CompilerSpec& cc, int id
     }
     if (sel.size() == 1) {
       const CGeom& cg = t.geoms[sel[0]];
-      for (int i = 0; i < 3; ++i) { c.ipos[i] = cg.pos[i]; c.inertia[i] = cg.g->cinertia[i]; }
+      for (int i = 0; i < 3; ++i) {
+        c.ipos[i] = cg.pos[i];
+        c.inertia[i] = cg.g->cinertia[i];
+      }
       for (int i = 0; i < 4; ++i) c.iquat[i] = cg.quat[i];
       c.mass = cg.g->cmass;
     } else if (sel.size() > 1) {
@@ -183,7 +205,8 @@ inline void inertia_from_geoms(const BodySpec& b, const CompilerSpec& cc, int id
         for (int j = 0; j < 6; ++j) tot[j] = tot[j] + i0[j] + i1[j];
       }
       if (!full_inertia_principal(tot, c.iquat, c.inertia))
-        detail::compile_fail(b.where, "error 'inertia must have positive eigenvalues' in alternative for principal axes");
+        detail::compile_fail(b.where,
+                             "error 'inertia must have positive eigenvalues' in alternative for principal axes");
     }
     // no geoms selected: MuJoCo leaves mass, ipos and inertia as they were
   }
@@ -221,7 +244,8 @@ inline bool align_free(const BodySpec& b, const CompilerSpec& cc, size_t g0, CBo
     frame_accum(c.pos, c.quat, c.ipos, c.iquat);
     frame_invert(ipinv, iqinv, c.ipos, c.iquat);
     c.ipos[0] = c.ipos[1] = c.ipos[2] = 0;
-    c.iquat[0] = 1; c.iquat[1] = c.iquat[2] = c.iquat[3] = 0;
+    c.iquat[0] = 1;
+    c.iquat[1] = c.iquat[2] = c.iquat[3] = 0;
     for (size_t k = g0; k < t.geoms.size(); ++k) frame_accum_child(ipinv, iqinv, t.geoms[k].pos, t.geoms[k].quat);
   }
   return align;
@@ -239,8 +263,12 @@ inline void body_joints(const ModelSpec& s, const BodySpec& b, int id, int pid, 
     CJoint cj;
     cj.j = &j;
     cj.body = id;
-    for (int i = 0; i < 3; ++i) { cj.pos[i] = j.pos[i]; cj.axis[i] = j.axis[i]; }
-    cj.range[0] = j.range[0]; cj.range[1] = j.range[1];
+    for (int i = 0; i < 3; ++i) {
+      cj.pos[i] = j.pos[i];
+      cj.axis[i] = j.axis[i];
+    }
+    cj.range[0] = j.range[0];
+    cj.range[1] = j.range[1];
     cj.limited = j.limited;
     cj.actfrclimited = j.actfrclimited;
     if (j.type == JNT_FREE) {
@@ -250,8 +278,9 @@ inline void body_joints(const ModelSpec& s, const BodySpec& b, int id, int pid, 
     } else if (cj.limited == 2) {
       bool hasrange = !(j.range[0] == 0 && j.range[1] == 0);
       if (!cc.autolimits && hasrange)
-        detail::compile_fail(j.where, "joint has `range` but not `limited`. set the autolimits=\"true\" compiler option, "
-                                      "specify `limited` explicitly (\"true\" or \"false\"), or remove the `range` attribute.");
+        detail::compile_fail(j.where,
+                             "joint has `range` but not `limited`. set the autolimits=\"true\" compiler option, "
+                             "specify `limited` explicitly (\"true\" or \"false\"), or remove the `range` attribute.");
     }
     bool limited = cj.limited == 1 || (cj.limited == 2 && cj.range[0] < cj.range[1]);
     if (limited) {
@@ -268,9 +297,10 @@ inline void body_joints(const ModelSpec& s, const BodySpec& b, int id, int pid, 
     } else if (cj.actfrclimited == 2) {
       bool hasrange = !(j.actfrcrange[0] == 0 && j.actfrcrange[1] == 0);
       if (!cc.autolimits && hasrange)
-        detail::compile_fail(j.where, "joint has `actuatorfrcrange` but not `actuatorfrclimited`. set the autolimits=\"true\" "
-                                      "compiler option, specify `actuatorfrclimited` explicitly (\"true\" or \"false\"), or "
-                                      "remove the `actuatorfrcrange` attribute.");
+        detail::compile_fail(j.where,
+                             "joint has `actuatorfrcrange` but not `actuatorfrclimited`. set the autolimits=\"true\" "
+                             "compiler option, specify `actuatorfrclimited` explicitly (\"true\" or \"false\"), or "
+                             "remove the `actuatorfrcrange` attribute.");
     }
     bool afl = cj.actfrclimited == 1 || (cj.actfrclimited == 2 && j.actfrcrange[0] < j.actfrcrange[1]);
     if (afl && j.actfrcrange[0] >= j.actfrcrange[1])
@@ -308,7 +338,10 @@ inline void body_sites(const ModelSpec& s, const BodySpec& b, int id, bool align
     CSite cs;
     cs.body = id;
     cs.s = &st;
-    for (int i = 0; i < 3; ++i) { cs.pos[i] = st.pos[i]; cs.size[i] = st.size[i]; }
+    for (int i = 0; i < 3; ++i) {
+      cs.pos[i] = st.pos[i];
+      cs.size[i] = st.size[i];
+    }
     if (st.type == GEOM_MESH || st.type == GEOM_HFIELD || st.type == GEOM_PLANE || st.type == GEOM_SDF)
       detail::compile_fail(st.where, "meshes, hfields and planes not allowed in site");
     if (!std::isnan(st.fromto[0])) detail::apply_fromto(st.fromto, st.type, cs.pos, cs.quat, cs.size, st.where, "site");

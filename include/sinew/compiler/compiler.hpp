@@ -42,7 +42,8 @@ inline void emit(const std::vector<Diagnostic>& w, std::vector<Diagnostic>* out)
   }
 }
 
-inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model_dir, std::vector<Diagnostic>* warnings) {
+inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model_dir,
+                               std::vector<Diagnostic>* warnings) {
   Parser p;
   p.model_dir = model_dir;
   try {
@@ -98,8 +99,8 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     compile_muscle_models(m, muscle_kinds_after(m, rules, &matched));
     for (size_t j = 0; j < rules.size(); ++j)
       if (matched[j] == 0)
-        p.warnings.push_back(Diagnostic{t.where, "sinew:muscle_model: rule '" + rules[j].pattern +
-                                                     "' (model '" + DefaultMuscleModels::names[rules[j].kind] +
+        p.warnings.push_back(Diagnostic{t.where, "sinew:muscle_model: rule '" + rules[j].pattern + "' (model '" +
+                                                     DefaultMuscleModels::names[rules[j].kind] +
                                                      "') matches no muscle"});
   }
   // De Groote muscles whose MuJoCo range implies a tendon shorter than min_tendon_fraction L0
@@ -111,11 +112,11 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     const double L0 = (lr[1] - lr[0]) / (gp[1] - gp[0]), raw = lr[0] - gp[0] * L0;
     const double lts = muscle_params<DeGroote2016>(m, i).tendon_slack_length;
     if (raw < lts)
-      p.warnings.push_back(Diagnostic{p.muscle_spec.front().where,
-                                      "degroote2016 muscle '" + m.actuator_names[size_t(i)] + "': the MuJoCo range " +
-                                          "implies a tendon slack length of " + std::to_string(raw) +
-                                          " m; floored at " + std::to_string(lts) +
-                                          " m (fiber lengths then differ from MuJoCo's)"});
+      p.warnings.push_back(
+          Diagnostic{p.muscle_spec.front().where, "degroote2016 muscle '" + m.actuator_names[size_t(i)] +
+                                                      "': the MuJoCo range " + "implies a tendon slack length of " +
+                                                      std::to_string(raw) + " m; floored at " + std::to_string(lts) +
+                                                      " m (fiber lengths then differ from MuJoCo's)"});
   }
   emit(p.warnings, warnings);
   return m;
@@ -152,7 +153,9 @@ inline void apply_option(Model<double>& m, const std::string& key, const std::st
   mjcf::Attrs a;
   a.node = &n;
   a.entries.push_back({k, value, &n});
-  auto fail = [&](const std::string& w) { throw ModelError(SourceLocation{"apply_option", 0, "option"}, "option '" + key + "': " + w); };
+  auto fail = [&](const std::string& w) {
+    throw ModelError(SourceLocation{"apply_option", 0, "option"}, "option '" + key + "': " + w);
+  };
   Option<double> o = m.opt;
   try {
     if (flag) {

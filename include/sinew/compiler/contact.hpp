@@ -51,9 +51,12 @@ inline std::string geom_label(const Model<double>& m, int g) {
   return (n.empty() ? "#" + std::to_string(g) : "'" + n + "'") + " (" + geom_type_name(m.geom_type[size_t(g)]) + ")";
 }
 
-
 /// An explicit <pair>, its geoms ordered by body and its signature (b1 << 16) + b2.
-struct Pair { int g1, g2, sig, dim; double solref[2], solreffriction[2], solimp[5], margin, gap, friction[5]; const PendingElement* src; };
+struct Pair {
+  int g1, g2, sig, dim;
+  double solref[2], solreffriction[2], solimp[5], margin, gap, friction[5];
+  const PendingElement* src;
+};
 
 /// Reads a resolved <pair> element (MuJoCo's defaults where unset).
 inline Pair read_pair(const Model<double>& m, const PendingElement& p) {
@@ -68,9 +71,14 @@ inline Pair read_pair(const Model<double>& m, const PendingElement& p) {
   const double cd = real(p, "condim", 3);
   q.dim = cd == 1 || cd == 3 || cd == 4 || cd == 6 ? int(cd) : 0;  // no cast of NaN or 9e9 (undefined)
   if (q.dim != 1 && q.dim != 3 && q.dim != 4 && q.dim != 6) fail(p, "pair: condim must be 1, 3, 4 or 6");
-  q.friction[0] = 1; q.friction[1] = 1; q.friction[2] = 0.005; q.friction[3] = 1e-4; q.friction[4] = 1e-4;
+  q.friction[0] = 1;
+  q.friction[1] = 1;
+  q.friction[2] = 0.005;
+  q.friction[3] = 1e-4;
+  q.friction[4] = 1e-4;
   reals(p, "friction", q.friction, 5);
-  q.solref[0] = 0.02; q.solref[1] = 1;
+  q.solref[0] = 0.02;
+  q.solref[1] = 1;
   reals(p, "solref", q.solref, 2);
   reals(p, "solreffriction", q.solreffriction, 2);
   const double si[5] = {0.9, 0.95, 0.001, 0.5, 2};
@@ -79,7 +87,10 @@ inline Pair read_pair(const Model<double>& m, const PendingElement& p) {
   q.margin = real(p, "margin", 0);
   q.gap = real(p, "gap", 0);
   int b1 = m.geom_bodyid[size_t(q.g1)], b2 = m.geom_bodyid[size_t(q.g2)];
-  if (b1 > b2) { std::swap(q.g1, q.g2); std::swap(b1, b2); }
+  if (b1 > b2) {
+    std::swap(q.g1, q.g2);
+    std::swap(b1, b2);
+  }
   q.sig = (b1 << 16) + b2;
   q.src = &p;
   return q;
@@ -101,7 +112,9 @@ inline std::vector<int> body_pairs(const Model<double>& m) {
     if (m.geom_type[size_t(g)] == GEOM_PLANE) plane[size_t(b)] = true;
   }
   auto can = [&](int b) { return btype[size_t(b)] != 0 || baff[size_t(b)] != 0; };
-  auto compat = [&](int b1, int b2) { return (btype[size_t(b1)] & baff[size_t(b2)]) || (btype[size_t(b2)] & baff[size_t(b1)]); };
+  auto compat = [&](int b1, int b2) {
+    return (btype[size_t(b1)] & baff[size_t(b2)]) || (btype[size_t(b2)] & baff[size_t(b1)]);
+  };
   auto weld = [&](int b) { return m.body_weldid[size_t(b)]; };
   auto pweld = [&](int b) { return m.body_weldid[size_t(m.body_parentid[size_t(weld(b))])]; };
   std::vector<int> sigs;
@@ -157,17 +170,32 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
 
   m.npair = int(pairs.size());
   m.nexclude = int(excl.size());
-  m.pair_dim.assign(pairs.size(), 0); m.pair_geom1.assign(pairs.size(), 0); m.pair_geom2.assign(pairs.size(), 0);
+  m.pair_dim.assign(pairs.size(), 0);
+  m.pair_geom1.assign(pairs.size(), 0);
+  m.pair_geom2.assign(pairs.size(), 0);
   m.pair_signature.assign(pairs.size(), 0);
-  m.pair_solref.assign(2 * pairs.size(), 0); m.pair_solreffriction.assign(2 * pairs.size(), 0);
-  m.pair_solimp.assign(5 * pairs.size(), 0); m.pair_margin.assign(pairs.size(), 0); m.pair_gap.assign(pairs.size(), 0);
+  m.pair_solref.assign(2 * pairs.size(), 0);
+  m.pair_solreffriction.assign(2 * pairs.size(), 0);
+  m.pair_solimp.assign(5 * pairs.size(), 0);
+  m.pair_margin.assign(pairs.size(), 0);
+  m.pair_gap.assign(pairs.size(), 0);
   m.pair_friction.assign(5 * pairs.size(), 0);
   for (size_t i = 0; i < pairs.size(); ++i) {
     const Pair& q = pairs[i];
-    m.pair_dim[i] = q.dim; m.pair_geom1[i] = q.g1; m.pair_geom2[i] = q.g2; m.pair_signature[i] = q.sig;
-    for (int k = 0; k < 2; ++k) { m.pair_solref[2 * i + k] = q.solref[k]; m.pair_solreffriction[2 * i + k] = q.solreffriction[k]; }
-    for (int k = 0; k < 5; ++k) { m.pair_solimp[5 * i + k] = q.solimp[k]; m.pair_friction[5 * i + k] = q.friction[k]; }
-    m.pair_margin[i] = q.margin; m.pair_gap[i] = q.gap;
+    m.pair_dim[i] = q.dim;
+    m.pair_geom1[i] = q.g1;
+    m.pair_geom2[i] = q.g2;
+    m.pair_signature[i] = q.sig;
+    for (int k = 0; k < 2; ++k) {
+      m.pair_solref[2 * i + k] = q.solref[k];
+      m.pair_solreffriction[2 * i + k] = q.solreffriction[k];
+    }
+    for (int k = 0; k < 5; ++k) {
+      m.pair_solimp[5 * i + k] = q.solimp[k];
+      m.pair_friction[5 * i + k] = q.friction[k];
+    }
+    m.pair_margin[i] = q.margin;
+    m.pair_gap[i] = q.gap;
   }
   m.exclude_signature = excl;
 
@@ -182,12 +210,15 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
     if (f == collision::PF_NONE) return;
     if (f == collision::PF_UNSUPPORTED) {
       const std::string what = geom_label(m, g1) + " - " + geom_label(m, g2) + (ip >= 0 ? " (explicit pair)" : "");
-      if (!unsupported) throw ModelError(ip >= 0 ? where(*pairs[size_t(ip)].src) : SourceLocation{"", 0, "geom"},
-                                         "collision between geoms " + what + " is not supported yet");
+      if (!unsupported)
+        throw ModelError(ip >= 0 ? where(*pairs[size_t(ip)].src) : SourceLocation{"", 0, "geom"},
+                         "collision between geoms " + what + " is not supported yet");
       unsupported->push_back(what);
       return;
     }
-    rows.push_back(g1); rows.push_back(g2); rows.push_back(ip);
+    rows.push_back(g1);
+    rows.push_back(g2);
+    rows.push_back(ip);
   };
   int pairadr = 0;
   for (const int sig : sigs) {
@@ -204,9 +235,8 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
           continue;
         bool merged = false;
         for (int k = startadr; k < pairadr; ++k)
-          if (m.pair_signature[size_t(k)] == sig &&
-              ((m.pair_geom1[size_t(k)] == g1 && m.pair_geom2[size_t(k)] == g2) ||
-               (m.pair_geom1[size_t(k)] == g2 && m.pair_geom2[size_t(k)] == g1)))
+          if (m.pair_signature[size_t(k)] == sig && ((m.pair_geom1[size_t(k)] == g1 && m.pair_geom2[size_t(k)] == g2) ||
+                                                     (m.pair_geom1[size_t(k)] == g2 && m.pair_geom2[size_t(k)] == g1)))
             merged = true;
         if (!merged) push(g1, g2, -1);
       }
@@ -215,7 +245,10 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
       std::vector<std::pair<int, int>> grp;
       for (size_t r = group; r < rows.size(); r += 3) grp.emplace_back(rows[r], rows[r + 1]);
       std::stable_sort(grp.begin(), grp.end());
-      for (size_t k = 0; k < grp.size(); ++k) { rows[group + 3 * k] = grp[k].first; rows[group + 3 * k + 1] = grp[k].second; }
+      for (size_t k = 0; k < grp.size(); ++k) {
+        rows[group + 3 * k] = grp[k].first;
+        rows[group + 3 * k + 1] = grp[k].second;
+      }
     }
   }
   for (; pairadr < m.npair; ++pairadr) push(m.pair_geom1[size_t(pairadr)], m.pair_geom2[size_t(pairadr)], pairadr);
@@ -224,8 +257,9 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
   m.collision_pair = rows;
   int nconmax = 0;
   for (int k = 0; k < m.ncollision; ++k)
-    nconmax += collision::pair_maxcontact(std::min(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]),
-                                          std::max(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]));
+    nconmax +=
+        collision::pair_maxcontact(std::min(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]),
+                                   std::max(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]));
   m.nconmax_pairs = nconmax;
   m.nconmax = nconmax;  // compile_capacities fits it to the model's memory
 }

@@ -69,9 +69,11 @@ template <class T> inline long long rows_without_contacts(const Model<T>& m) {
   long long n = 0;
   for (int i = 0; i < m.neq; ++i) n += m.eq_type[size_t(i)] == EQ_CONNECT ? 3 : m.eq_type[size_t(i)] == EQ_WELD ? 6 : 1;
   for (int i = 0; i < m.nv; ++i) n += m.dof_frictionloss[size_t(i)] > 0 ? 1 : 0;
-  for (int i = 0; i < m.ntendon; ++i) n += (m.tendon_frictionloss[size_t(i)] > 0 ? 1 : 0) + (m.tendon_limited[size_t(i)] ? 2 : 0);
+  for (int i = 0; i < m.ntendon; ++i)
+    n += (m.tendon_frictionloss[size_t(i)] > 0 ? 1 : 0) + (m.tendon_limited[size_t(i)] ? 2 : 0);
   for (int j = 0; j < m.njnt; ++j)
-    if (m.jnt_limited[size_t(j)]) n += m.jnt_type[size_t(j)] == JNT_BALL ? 1 : (m.jnt_type[size_t(j)] == JNT_FREE ? 0 : 2);
+    if (m.jnt_limited[size_t(j)])
+      n += m.jnt_type[size_t(j)] == JNT_BALL ? 1 : (m.jnt_type[size_t(j)] == JNT_FREE ? 0 : 2);
   return n;
 }
 /// The most rows one contact can have under the model's cone.
@@ -88,8 +90,7 @@ template <class T> inline int rows_per_contact(const Model<T>& m) {
 template <class T> inline long long data_bytes_at(const Model<T>& m, long long c) {
   const long long rows = rows_without_contacts(m) + c * rows_per_contact(m), nv = m.nv;
   const long long big = 2147483647LL;
-  if (c > big / 36 || rows > big || rows * std::max(nv, 4LL) > big ||
-      (m.opt.solver == SOL_PGS && rows * rows > big))
+  if (c > big / 36 || rows > big || rows * std::max(nv, 4LL) > big || (m.opt.solver == SOL_PGS && rows * rows > big))
     return -1;
   ModelSizes s = m.sizes();
   s.nconmax = int(c);
@@ -116,8 +117,8 @@ inline long long mujoco_arena_bytes(const ModelSizes& s) {
     a = 8LL * s.size_nstack;
   } else {
     const long long t = nj + s.neq + nv;
-    const long long objects = (long long)s.nq + s.nv + s.nu + s.na + s.nbody + s.njnt + s.ngeom + s.nsite + s.neq +
-                              s.ntendon + s.nwrap;
+    const long long objects =
+        (long long)s.nq + s.nv + s.nu + s.na + s.nbody + s.njnt + s.ngeom + s.nsite + s.neq + s.ntendon + s.nwrap;
     a = 8LL * std::max(1000LL, 5 * t * t + 20 * objects);
   }
   constexpr long long contact_bytes = 576;  // sizeof(mjContact) in MuJoCo 3.4
@@ -132,7 +133,8 @@ inline long long mujoco_arena_bytes(const ModelSizes& s) {
 /// cone. Lower it before creating Data to save memory (rows past it are dropped and counted in
 /// nefcoverflow).
 template <class T> inline void compile_constraint_sizes(Model<T>& m) {
-  const long long n = capacity_detail::rows_without_contacts(m) + (long long)m.nconmax * capacity_detail::rows_per_contact(m);
+  const long long n =
+      capacity_detail::rows_without_contacts(m) + (long long)m.nconmax * capacity_detail::rows_per_contact(m);
   if (capacity_detail::data_bytes_at(m, m.nconmax) < 0)
     throw std::length_error("the contact capacity " + std::to_string(m.nconmax) + " (" + std::to_string(n) +
                             " constraint rows) makes a Data field of 2^31 entries or more; lower nconmax");
@@ -194,7 +196,8 @@ inline int lookup(const PendingElement& p, const std::vector<std::string>& names
 /// Equality i's eq_* fields from its resolved element (defaults as mjs_defaultEquality).
 inline void read_equality(Model<double>& m, const PendingElement& p, size_t i) {
   double* data = &m.eq_data[NEQDATA * i];
-  data[1] = 1; data[10] = 1;  // mjs_defaultEquality
+  data[1] = 1;
+  data[10] = 1;  // mjs_defaultEquality
   double sr[2] = {0.02, 1}, si[5] = {0.9, 0.95, 0.001, 0.5, 2};
   reals(p, "solref", sr, 2);
   reals(p, "solimp", si, 5);
@@ -214,7 +217,10 @@ inline void read_equality(Model<double>& m, const PendingElement& p, size_t i) {
       m.eq_objtype[i] = OBJ_SITE;
       m.eq_obj1id[i] = lookup(p, m.site_names, "site1", "site", true);
       m.eq_obj2id[i] = lookup(p, m.site_names, "site2", "site", true);
-      if (weld) { reals(p, "anchor", data, 3); reals(p, "torquescale", data + 10, 1); }
+      if (weld) {
+        reals(p, "anchor", data, 3);
+        reals(p, "torquescale", data + 10, 1);
+      }
     } else {
       m.eq_objtype[i] = OBJ_BODY;
       m.eq_obj1id[i] = lookup(p, m.body_names, "body1", "body", true);
@@ -222,7 +228,10 @@ inline void read_equality(Model<double>& m, const PendingElement& p, size_t i) {
       m.eq_obj2id[i] = b2 < 0 ? 0 : b2;
       data[0] = data[1] = data[2] = 0;
       reals(p, "anchor", data, 3);
-      if (weld) { reals(p, "relpose", data + 3, 7); reals(p, "torquescale", data + 10, 1); }
+      if (weld) {
+        reals(p, "relpose", data + 3, 7);
+        reals(p, "torquescale", data + 10, 1);
+      }
     }
   } else if (p.kind == "joint") {
     m.eq_type[i] = EQ_JOINT;
@@ -255,8 +264,13 @@ inline void compile_equality(Model<double>& m) {
     if (p.section == "equality") eqs.push_back(&p);
   m.neq = int(eqs.size());
   const size_t ne = size_t(m.neq);
-  m.eq_type.assign(ne, 0); m.eq_obj1id.assign(ne, -1); m.eq_obj2id.assign(ne, -1); m.eq_objtype.assign(ne, 0);
-  m.eq_active0.assign(ne, 1); m.eq_solref.assign(2 * ne, 0.0); m.eq_solimp.assign(5 * ne, 0.0);
+  m.eq_type.assign(ne, 0);
+  m.eq_obj1id.assign(ne, -1);
+  m.eq_obj2id.assign(ne, -1);
+  m.eq_objtype.assign(ne, 0);
+  m.eq_active0.assign(ne, 1);
+  m.eq_solref.assign(2 * ne, 0.0);
+  m.eq_solimp.assign(5 * ne, 0.0);
   m.eq_data.assign(NEQDATA * ne, 0.0);
   m.dof_invweight0.assign(size_t(m.nv), 0.0);
   m.body_invweight0.assign(2 * size_t(m.nbody), 0.0);
@@ -295,7 +309,10 @@ inline void compile_equality(Model<double>& m) {
     const vec3<double> off = get3(d.xipos, b) - get3(d.subtree_com, m.body_rootid[size_t(b)]);
     for (int j = tendon_detail::last_dof(mv, b); j >= 0; j = m.dof_parentid[size_t(j)]) {
       const vec3<double> c = point_jac(d, j, off);
-      for (int r = 0; r < 3; ++r) { jac[size_t(r * nv + j)] = c[r]; jac[size_t((3 + r) * nv + j)] = d.cdof[6 * j + r]; }
+      for (int r = 0; r < 3; ++r) {
+        jac[size_t(r * nv + j)] = c[r];
+        jac[size_t((3 + r) * nv + j)] = d.cdof[6 * j + r];
+      }
     }
     double A[6];
     for (int r = 0; r < 6; ++r) A[r] = quad(&jac[size_t(r * nv)]);
@@ -314,7 +331,10 @@ inline void compile_equality(Model<double>& m) {
     }
     if (dnum == 6) {
       const double t = (A[0] + A[1] + A[2]) / 3, r = (A[3] + A[4] + A[5]) / 3;
-      for (int k = 0; k < 3; ++k) { m.dof_invweight0[size_t(id + k)] = t; m.dof_invweight0[size_t(id + 3 + k)] = r; }
+      for (int k = 0; k < 3; ++k) {
+        m.dof_invweight0[size_t(id + k)] = t;
+        m.dof_invweight0[size_t(id + 3 + k)] = r;
+      }
     } else if (dnum == 3) {
       const double t = (A[0] + A[1] + A[2]) / 3;
       for (int k = 0; k < 3; ++k) m.dof_invweight0[size_t(id + k)] = t;
@@ -327,7 +347,10 @@ inline void compile_equality(Model<double>& m) {
     double* data_i = &m.eq_data[NEQDATA * i];
     const int id1 = m.eq_obj1id[i], id2 = m.eq_obj2id[i];
     if (m.eq_type[i] == EQ_CONNECT) {
-      if (m.eq_objtype[i] == OBJ_SITE) { for (int k = 0; k < NEQDATA; ++k) data_i[k] = 0; continue; }
+      if (m.eq_objtype[i] == OBJ_SITE) {
+        for (int k = 0; k < NEQDATA; ++k) data_i[k] = 0;
+        continue;
+      }
       const vec3<double> pos = getm(d.xmat, id1) * vec3<double>::load(data_i) + get3(d.xpos, id1);
       const vec3<double> loc = mul_transpose(getm(d.xmat, id2), pos - get3(d.xpos, id2));
       loc.store(data_i + 3);
@@ -341,7 +364,9 @@ inline void compile_equality(Model<double>& m) {
       const vec3<double> pos = getm(d.xmat, id2) * vec3<double>::load(data_i) + get3(d.xpos, id2);
       const vec3<double> loc = mul_transpose(getm(d.xmat, id1), pos - get3(d.xpos, id1));
       loc.store(data_i + 3);
-      auto xq = [&](int b) { return quat<double>{d.xquat[4 * b], d.xquat[4 * b + 1], d.xquat[4 * b + 2], d.xquat[4 * b + 3]}; };
+      auto xq = [&](int b) {
+        return quat<double>{d.xquat[4 * b], d.xquat[4 * b + 1], d.xquat[4 * b + 2], d.xquat[4 * b + 3]};
+      };
       mul(conj(xq(id1)), xq(id2)).store(data_i + 6);
     }
   }

@@ -23,9 +23,7 @@ inline const char* resolve_orientation(double quat[4], const OrientSpec& o, bool
   using namespace cmath;
   for (int i = 0; i < 4; ++i) quat[i] = o.quat[i];
   switch (o.kind) {
-    case OrientSpec::QUAT:
-      normvec(quat, 4);
-      return nullptr;
+    case OrientSpec::QUAT: normvec(quat, 4); return nullptr;
     case OrientSpec::AXISANGLE: {
       double a[4] = {o.v[0], o.v[1], o.v[2], o.v[3]};
       if (degree) a[3] = a[3] / 180.0 * kPi;
@@ -42,7 +40,9 @@ inline const char* resolve_orientation(double quat[4], const OrientSpec& o, bool
       for (int i = 0; i < 6; ++i) x[i] = o.v[i];
       if (normvec(x, 3) < kEps) return "xaxis too small";
       double d = x[0] * x[3] + x[1] * x[4] + x[2] * x[5];
-      x[3] -= x[0] * d; x[4] -= x[1] * d; x[5] -= x[2] * d;
+      x[3] -= x[0] * d;
+      x[4] -= x[1] * d;
+      x[5] -= x[2] * d;
       if (normvec(x + 3, 3) < kEps) return "yaxis too small";
       double z[3];
       cross(z, x, x + 3);
@@ -60,7 +60,8 @@ inline const char* resolve_orientation(double quat[4], const OrientSpec& o, bool
       double e[3] = {o.v[0], o.v[1], o.v[2]};
       if (degree)
         for (double& x : e) x = x / 180.0 * kPi;
-      quat[0] = 1; quat[1] = quat[2] = quat[3] = 0;
+      quat[0] = 1;
+      quat[1] = quat[2] = quat[3] = 0;
       for (int i = 0; i < 3; ++i) {
         double r[4] = {std::cos(e[i] / 2), 0, 0, 0}, sa = std::sin(e[i] / 2);
         char c = seq[size_t(i)];
@@ -69,7 +70,7 @@ inline const char* resolve_orientation(double quat[4], const OrientSpec& o, bool
         else if (c == 'z' || c == 'Z') r[3] = sa;
         else return "euler sequence can only contain x, y, z, X, Y, Z";
         if (c == 'x' || c == 'y' || c == 'z') mulquat(quat, quat, r);  // intrinsic: post-multiply
-        else mulquat(quat, r, quat);                                     // extrinsic: pre-multiply
+        else mulquat(quat, r, quat);                                   // extrinsic: pre-multiply
       }
       normvec(quat, 4);
       return nullptr;
@@ -99,8 +100,10 @@ inline int geom_nsize(int type) {
     case GEOM_PLANE: return 3;
     case GEOM_HFIELD: return 0;
     case GEOM_SPHERE: return 1;
-    case GEOM_CAPSULE: case GEOM_CYLINDER: return 2;
-    case GEOM_ELLIPSOID: case GEOM_BOX: return 3;
+    case GEOM_CAPSULE:
+    case GEOM_CYLINDER: return 2;
+    case GEOM_ELLIPSOID:
+    case GEOM_BOX: return 3;
     default: return 0;
   }
 }
@@ -115,8 +118,8 @@ inline void check_size(const double* size, int type, const SourceLocation& w, co
 }
 
 // fromto -> pos, quat, size (shared by geoms and sites)
-inline void apply_fromto(const double* ft, int type, double* pos, double* quat, double* size,
-                         const SourceLocation& w, const char* what) {
+inline void apply_fromto(const double* ft, int type, double* pos, double* quat, double* size, const SourceLocation& w,
+                         const char* what) {
   if (type != GEOM_CAPSULE && type != GEOM_CYLINDER && type != GEOM_ELLIPSOID && type != GEOM_BOX)
     compile_fail(w, std::string("fromto requires capsule, cylinder, box or ellipsoid in ") + what);
   if (pos[0] || pos[1] || pos[2]) compile_fail(w, std::string("both pos and fromto defined in ") + what);

@@ -30,23 +30,37 @@ using uu::quat2mat;
 inline void mulmatvec(double* res, const double* m, const double* v) {
   double t[3] = {m[0] * v[0] + m[1] * v[1] + m[2] * v[2], m[3] * v[0] + m[4] * v[1] + m[5] * v[2],
                  m[6] * v[0] + m[7] * v[1] + m[8] * v[2]};
-  res[0] = t[0]; res[1] = t[1]; res[2] = t[2];
+  res[0] = t[0];
+  res[1] = t[1];
+  res[2] = t[2];
 }
 
 /// Rotates v by q (mjuu_rotVecQuat); res may alias v.
 inline void rotvec(double* res, const double* v, const double* q) {
-  if (v[0] == 0 && v[1] == 0 && v[2] == 0) { res[0] = res[1] = res[2] = 0; return; }
-  if (q[0] == 1 && q[1] == 0 && q[2] == 0 && q[3] == 0) { res[0] = v[0]; res[1] = v[1]; res[2] = v[2]; return; }
+  if (v[0] == 0 && v[1] == 0 && v[2] == 0) {
+    res[0] = res[1] = res[2] = 0;
+    return;
+  }
+  if (q[0] == 1 && q[1] == 0 && q[2] == 0 && q[3] == 0) {
+    res[0] = v[0];
+    res[1] = v[1];
+    res[2] = v[2];
+    return;
+  }
   double t[3] = {q[0] * v[0] + q[2] * v[2] - q[3] * v[1], q[0] * v[1] + q[3] * v[0] - q[1] * v[2],
                  q[0] * v[2] + q[1] * v[1] - q[2] * v[0]};
   double r[3] = {v[0] + 2 * (q[2] * t[2] - q[3] * t[1]), v[1] + 2 * (q[3] * t[0] - q[1] * t[2]),
                  v[2] + 2 * (q[1] * t[1] - q[2] * t[0])};
-  res[0] = r[0]; res[1] = r[1]; res[2] = r[2];
+  res[0] = r[0];
+  res[1] = r[1];
+  res[2] = r[2];
 }
 
 inline void cross(double* a, const double* b, const double* c) {
   double t[3] = {b[1] * c[2] - b[2] * c[1], b[2] * c[0] - b[0] * c[2], b[0] * c[1] - b[1] * c[0]};
-  a[0] = t[0]; a[1] = t[1]; a[2] = t[2];
+  a[0] = t[0];
+  a[1] = t[1];
+  a[2] = t[2];
 }
 
 /// pos, quat <- (pos, quat) * (childpos, childquat) (mjuu_frameaccum).
@@ -54,7 +68,9 @@ inline void frame_accum(double* pos, double* quat, const double* cpos, const dou
   double m[9], v[3];
   quat2mat(m, quat);
   mulmatvec(v, m, cpos);
-  pos[0] += v[0]; pos[1] += v[1]; pos[2] += v[2];
+  pos[0] += v[0];
+  pos[1] += v[1];
+  pos[2] += v[2];
   mulquat(quat, quat, cquat);
 }
 
@@ -71,7 +87,9 @@ inline void frame_invert(double* npos, double* nquat, const double* pos, const d
   double qn[4] = {quat[0], -quat[1], -quat[2], -quat[3]}, m[9];
   quat2mat(m, qn);
   mulmatvec(npos, m, pos);
-  npos[0] = -npos[0]; npos[1] = -npos[1]; npos[2] = -npos[2];
+  npos[0] = -npos[0];
+  npos[1] = -npos[1];
+  npos[2] = -npos[2];
   for (int i = 0; i < 4; ++i) nquat[i] = qn[i];
 }
 
@@ -80,10 +98,15 @@ inline void z2quat(double* q, const double* vec) {
   const double z[3] = {0, 0, 1};
   cross(q + 1, z, vec);
   double s = normvec(q + 1, 3);
-  if (s < 1e-10) { q[1] = 1; q[2] = q[3] = 0; }
+  if (s < 1e-10) {
+    q[1] = 1;
+    q[2] = q[3] = 0;
+  }
   double ang = std::atan2(s, vec[2]);
   q[0] = std::cos(ang / 2);
-  q[1] *= std::sin(ang / 2); q[2] *= std::sin(ang / 2); q[3] *= std::sin(ang / 2);
+  q[1] *= std::sin(ang / 2);
+  q[2] *= std::sin(ang / 2);
+  q[3] *= std::sin(ang / 2);
 }
 
 /// Quaternion of the frame whose columns are x, y, z (mjuu_frame2quat).
@@ -174,10 +197,8 @@ inline double geom_volume(int type, const double size[3], bool shell) {
     }
     case GEOM_HFIELD:
     case GEOM_BOX:
-      return shell ? 8 * (size[0] * size[1] + size[1] * size[2] + size[2] * size[0])
-                   : size[0] * size[1] * size[2] * 8;
-    default:
-      return 0;
+      return shell ? 8 * (size[0] * size[1] + size[1] * size[2] + size[2] * size[0]) : size[0] * size[1] * size[2] * 8;
+    default: return 0;
   }
 }
 
@@ -223,7 +244,9 @@ inline void geom_inertia(int type, const double size[3], double mass, bool shell
         I[0] = I[1] = mc * (6 * r * r + h * h) / 12;
         I[2] = mc * r * r;
         double idx = md * r * r / 4 + md * hh * hh, idz = md * r * r / 2;
-        I[0] += 2 * idx; I[1] += 2 * idx; I[2] += 2 * idz;
+        I[0] += 2 * idx;
+        I[1] += 2 * idx;
+        I[2] += 2 * idz;
       }
       return;
     }
@@ -266,8 +289,7 @@ inline void geom_inertia(int type, const double size[3], double mass, bool shell
       }
       return;
     }
-    default:
-      return;
+    default: return;
   }
 }
 
@@ -297,16 +319,16 @@ inline double fluid_added_mass_kappa(double dx, double dy, double dz) {
   static constexpr double w[15] = {0.01146766, 0.03154605, 0.05239501, 0.07032663, 0.08450236,
                                    0.09517529, 0.10221647, 0.10474107, 0.10221647, 0.09517529,
                                    0.08450236, 0.07032663, 0.05239501, 0.03154605, 0.01146766};
-  static constexpr double l[15] = {7.865151709349917e-08, 1.7347976913907274e-05, 0.0003548008144506193,
-                                   0.002846636252924549,  0.014094260903596077,   0.053063261727396636,
-                                   0.17041978741317773,   0.5,                    1.4036301548686991,
-                                   3.9353484827022642,    11.644841677041734,     39.53187807410903,
-                                   177.5711362220801,     1429.4772912937397,     54087.416549217705};
-  static constexpr double dl[15] = {5.538677720489877e-05, 0.002080868285293228, 0.016514126520723166,
-                                    0.07261900344370877,   0.23985243401862602,  0.6868318249020725,
-                                    1.8551129519182894,    5.0,                  14.060031152313941,
-                                    43.28941239611009,     156.58546376397112,   747.9826085305024,
-                                    5827.4042950027115,    116754.0197944512,    25482945.327264845};
+  static constexpr double l[15] = {
+      7.865151709349917e-08, 1.7347976913907274e-05, 0.0003548008144506193, 0.002846636252924549,
+      0.014094260903596077,  0.053063261727396636,   0.17041978741317773,   0.5,
+      1.4036301548686991,    3.9353484827022642,     11.644841677041734,    39.53187807410903,
+      177.5711362220801,     1429.4772912937397,     54087.416549217705};
+  static constexpr double dl[15] = {
+      5.538677720489877e-05, 0.002080868285293228, 0.016514126520723166, 0.07261900344370877,
+      0.23985243401862602,   0.6868318249020725,   1.8551129519182894,   5.0,
+      14.060031152313941,    43.28941239611009,    156.58546376397112,   747.9826085305024,
+      5827.4042950027115,    116754.0197944512,    25482945.327264845};
   const double ix2 = 1.0 / (dx * dx), iy2 = 1.0 / (dy * dy), iz2 = 1.0 / (dz * dz);
   const double scale = std::pow(dx * dx * dx * dy * dz, 0.4);  // l scaled by d^2 for stability
   double kappa = 0.0;
@@ -325,8 +347,13 @@ inline double fluid_added_mass_kappa(double dx, double dy, double dz) {
 inline void geom_fluid_coefs(int type, const double size[3], const double fluidcoef[5], double out[12]) {
   double dx = size[0], dy = size[1], dz = size[2];
   if (type == GEOM_SPHERE) dy = dz = size[0];
-  else if (type == GEOM_CAPSULE) { dy = size[0]; dz = size[1] + size[0]; }
-  else if (type == GEOM_CYLINDER) { dy = size[0]; dz = size[1]; }
+  else if (type == GEOM_CAPSULE) {
+    dy = size[0];
+    dz = size[1] + size[0];
+  } else if (type == GEOM_CYLINDER) {
+    dy = size[0];
+    dz = size[1];
+  }
   const double pi = 3.14159265358979323846, eps = 1e-14;  // mjPI, mjEPS (user_util.h)
   const double volume = 4.0 / 3.0 * pi * dx * dy * dz;
   const double kx = fluid_added_mass_kappa(dx, dy, dz);

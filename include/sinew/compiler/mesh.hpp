@@ -81,12 +81,12 @@ struct CompiledMesh {
   std::vector<int> hull;     ///< 3*nhullface, convex hull triangles when one was computed
   std::vector<int> graph;    ///< the convex hull graph (make_graph) when one was built (mesh_graph)
   MeshInertia mode = MeshInertia::legacy;
-  double volume = 0;         ///< volume (not meaningful for shell)
-  double surface = 0;        ///< surface area (computed for shell only, as MuJoCo)
-  double pos[3] = {0, 0, 0};       ///< centre of mass in the mesh-file frame (mesh_pos)
-  double quat[4] = {1, 0, 0, 0};   ///< principal frame in the mesh-file frame (mesh_quat)
-  double inertia[3] = {0, 0, 0};   ///< principal inertia per unit density (or area), decreasing
-  double boxsz[3] = {0, 0, 0};     ///< half-sizes of the equivalent inertia box
+  double volume = 0;                    ///< volume (not meaningful for shell)
+  double surface = 0;                   ///< surface area (computed for shell only, as MuJoCo)
+  double pos[3] = {0, 0, 0};            ///< centre of mass in the mesh-file frame (mesh_pos)
+  double quat[4] = {1, 0, 0, 0};        ///< principal frame in the mesh-file frame (mesh_quat)
+  double inertia[3] = {0, 0, 0};        ///< principal inertia per unit density (or area), decreasing
+  double boxsz[3] = {0, 0, 0};          ///< half-sizes of the equivalent inertia box
   double aamm[6] = {0, 0, 0, 0, 0, 0};  ///< processed vertices' box: min xyz, max xyz
 
   /// The volume a geom's mass refers to: surface for shell meshes, volume otherwise.
@@ -108,8 +108,7 @@ namespace detail {
 
 /// Area of triangle (v1, v2, v3); unit normal (if `normal`) and centroid (if `center`).
 /// Degenerate triangles (|cross| < mjMINVAL) have area 0 and a not-normalized normal.
-inline double mesh_triangle(double* normal, double* center, const double* v1, const double* v2,
-                            const double* v3) {
+inline double mesh_triangle(double* normal, double* center, const double* v1, const double* v2, const double* v3) {
   double local[3];
   double* n = normal ? normal : local;
   if (center) {
@@ -168,7 +167,10 @@ inline int* qhull_graph(const double* pts, int n, int maxhullvert, int* size, in
     int i = 0, adr = 0;
     FORALLvertices {
       const int pid = qh_pointid(qh, vertex->point);
-      if (pid < 0 || pid >= n) { *bad = 1; break; }
+      if (pid < 0 || pid >= n) {
+        *bad = 1;
+        break;
+      }
       vert_edgeadr[i] = adr;
       vert_globalid[i] = pid;
       const int start = adr;
@@ -177,7 +179,10 @@ inline int* qhull_graph(const double* pts, int n, int maxhullvert, int* size, in
         for (void** vp = &facet->vertices->e[0].p; (vertex1 = static_cast<vertexT*>(*vp)); ++vp) {
           ++cnt;
           const int pid1 = qh_pointid(qh, vertex1->point);
-          if (pid1 < 0 || pid1 >= n) { *bad = 1; break; }
+          if (pid1 < 0 || pid1 >= n) {
+            *bad = 1;
+            break;
+          }
           if (pid != pid1) {
             int j = start;
             while (j < adr && edge_localid[j] != pid1) ++j;
@@ -194,9 +199,15 @@ inline int* qhull_graph(const double* pts, int n, int maxhullvert, int* size, in
     if (!*bad) {
       FORALLfacets {
         int ii = 0, ind[3] = {0, 1, 2};
-        if (facet->toporient) { ind[0] = 1; ind[1] = 0; }
+        if (facet->toporient) {
+          ind[0] = 1;
+          ind[1] = 0;
+        }
         for (void** vp = &facet->vertices->e[0].p; (vertex1 = static_cast<vertexT*>(*vp)); ++vp) {
-          if (ii >= 3) { *bad = 2; break; }
+          if (ii >= 3) {
+            *bad = 2;
+            break;
+          }
           face_globalid[adr + ind[ii++]] = qh_pointid(qh, vertex1->point);
         }
         adr += 3;
@@ -286,9 +297,10 @@ inline void check_mesh(CompiledMesh& m, const MeshSource& src, const double scal
     std::stable_sort(halfedge.begin(), halfedge.end());
     auto it = std::adjacent_find(halfedge.begin(), halfedge.end());
     if (it != halfedge.end() && mode == MeshInertia::exact)
-      throw fail("faces of mesh have inconsistent orientation. Please check the faces containing "
-                 "the vertices " + std::to_string(it->first + 1) + " and " +
-                 std::to_string(it->second + 1) + ".");
+      throw fail(
+          "faces of mesh have inconsistent orientation. Please check the faces containing "
+          "the vertices " +
+          std::to_string(it->first + 1) + " and " + std::to_string(it->second + 1) + ".");
   }
 }
 
@@ -324,23 +336,20 @@ inline void mesh_com(CompiledMesh& m, MeshInertia mode, const std::vector<int>& 
   double facecen[3] = {0, 0, 0}, total_area = 0;
   for (size_t i = 0; i < m.face.size(); i += 3) {
     double center[3];
-    double area = mesh_triangle(nullptr, center, V + 3 * m.face[i], V + 3 * m.face[i + 1],
-                                V + 3 * m.face[i + 2]);
+    double area = mesh_triangle(nullptr, center, V + 3 * m.face[i], V + 3 * m.face[i + 1], V + 3 * m.face[i + 2]);
     for (int k = 0; k < 3; ++k) facecen[k] += area * center[k];
     total_area += area;
   }
   if (total_area >= minval)
     for (int k = 0; k < 3; ++k) facecen[k] /= total_area;
-  else
-    throw fail("mesh surface area is too small");
+  else throw fail("mesh surface area is too small");
 
   // volume (or surface) and centre of mass
   if (mode == MeshInertia::shell) {
     double surface = 0;
     for (size_t i = 0; i < m.face.size(); i += 3) {
       double center[3];
-      double area = mesh_triangle(nullptr, center, V + 3 * m.face[i], V + 3 * m.face[i + 1],
-                                  V + 3 * m.face[i + 2]);
+      double area = mesh_triangle(nullptr, center, V + 3 * m.face[i], V + 3 * m.face[i + 1], V + 3 * m.face[i + 2]);
       surface += area;
       for (int k = 0; k < 3; ++k) com[k] += area * (center[k] * 3.0 / 4.0 + facecen[k] / 4.0);
     }
@@ -376,9 +385,9 @@ inline void mesh_com(CompiledMesh& m, MeshInertia mode, const std::vector<int>& 
 /// Throws ModelError with MuJoCo's messages.
 /// needhull: a collision geom uses the mesh (MuJoCo's needhull_: the hull graph is built then,
 /// and whenever inertia is convex or faces are missing); maxhullvert: <mesh maxhullvert>, -1 all.
-inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], MeshInertia mode,
-                                 const double refpos[3], const double refquat[4],
-                                 const std::string& where, bool needhull = false, int maxhullvert = -1) {
+inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], MeshInertia mode, const double refpos[3],
+                                 const double refquat[4], const std::string& where, bool needhull = false,
+                                 int maxhullvert = -1) {
   auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
   using detail::mesh_triangle;
 
@@ -395,9 +404,7 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
   if (needhull || mode == MeshInertia::convex || m.face.empty()) {
     try {
       m.graph = detail::make_graph(m.vert, maxhullvert);
-    } catch (const std::runtime_error& e) {
-      throw fail(std::string("qhull error: ") + e.what());
-    }
+    } catch (const std::runtime_error& e) { throw fail(std::string("qhull error: ") + e.what()); }
     m.hull = detail::graph_faces(m.graph);
     if (m.face.empty()) m.face = m.hull;
   }
@@ -425,26 +432,21 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
     const double* G = vp(vc, FI[i + 2]);
     double normal[3], center[3];
     double area = mesh_triangle(normal, center, D, E, G);
-    double volume = shell ? area
-                          : (center[0] * normal[0] + center[1] * normal[1] + center[2] * normal[2]) * area / 3;
+    double volume = shell ? area : (center[0] * normal[0] + center[1] * normal[1] + center[2] * normal[2]) * area / 3;
     if (mode == MeshInertia::legacy) volume = std::abs(volume);
     total_volume += volume;
     const int C = shell ? 12 : 20;
     for (int j = 0; j < 6; ++j) {
       int a = kk[j][0], b = kk[j][1];
       Pm[j] += volume / C *
-               (2 * (D[a] * D[b] + E[a] * E[b] + G[a] * G[b]) + D[a] * E[b] + D[b] * E[a] +
-                D[a] * G[b] + D[b] * G[a] + E[a] * G[b] + E[b] * G[a]);
+               (2 * (D[a] * D[b] + E[a] * E[b] + G[a] * G[b]) + D[a] * E[b] + D[b] * E[a] + D[a] * G[b] + D[b] * G[a] +
+                E[a] * G[b] + E[b] * G[a]);
     }
   }
-  if (shell)
-    m.surface = total_volume;
-  else
-    m.volume = total_volume;
+  if (shell) m.surface = total_volume;
+  else m.volume = total_volume;
 
-  double full[9] = {Pm[1] + Pm[2], -Pm[3], -Pm[4],
-                    -Pm[3], Pm[0] + Pm[2], -Pm[5],
-                    -Pm[4], -Pm[5], Pm[0] + Pm[1]};
+  double full[9] = {Pm[1] + Pm[2], -Pm[3], -Pm[4], -Pm[3], Pm[0] + Pm[2], -Pm[5], -Pm[4], -Pm[5], Pm[0] + Pm[1]};
   double eigval[3], eigvec[9], q[4];
   eig3(eigval, eigvec, q, full);
 

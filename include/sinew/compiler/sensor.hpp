@@ -30,57 +30,56 @@ struct Kind {
 
 // element, type, datatype, needstage, dim, how the sensed object is named (mjCSensor::Compile)
 inline const Kind* kinds() {
-  static const Kind k[] = {
-      {"touch", SENS_TOUCH, DATATYPE_POSITIVE, STAGE_ACC, 1, "site"},
-      {"accelerometer", SENS_ACCELEROMETER, DATATYPE_REAL, STAGE_ACC, 3, "site"},
-      {"velocimeter", SENS_VELOCIMETER, DATATYPE_REAL, STAGE_VEL, 3, "site"},
-      {"gyro", SENS_GYRO, DATATYPE_REAL, STAGE_VEL, 3, "site"},
-      {"force", SENS_FORCE, DATATYPE_REAL, STAGE_ACC, 3, "site"},
-      {"torque", SENS_TORQUE, DATATYPE_REAL, STAGE_ACC, 3, "site"},
-      {"magnetometer", SENS_MAGNETOMETER, DATATYPE_REAL, STAGE_POS, 3, "site"},
-      {"rangefinder", SENS_RANGEFINDER, DATATYPE_POSITIVE, STAGE_POS, 1, "site"},
-      {"camprojection", SENS_CAMPROJECTION, DATATYPE_REAL, STAGE_POS, 2, "other"},
-      {"jointpos", SENS_JOINTPOS, DATATYPE_REAL, STAGE_POS, 1, "joint"},
-      {"jointvel", SENS_JOINTVEL, DATATYPE_REAL, STAGE_VEL, 1, "joint"},
-      {"tendonpos", SENS_TENDONPOS, DATATYPE_REAL, STAGE_POS, 1, "tendon"},
-      {"tendonvel", SENS_TENDONVEL, DATATYPE_REAL, STAGE_VEL, 1, "tendon"},
-      {"actuatorpos", SENS_ACTUATORPOS, DATATYPE_REAL, STAGE_POS, 1, "actuator"},
-      {"actuatorvel", SENS_ACTUATORVEL, DATATYPE_REAL, STAGE_VEL, 1, "actuator"},
-      {"actuatorfrc", SENS_ACTUATORFRC, DATATYPE_REAL, STAGE_ACC, 1, "actuator"},
-      {"jointactuatorfrc", SENS_JOINTACTFRC, DATATYPE_REAL, STAGE_ACC, 1, "joint"},
-      {"tendonactuatorfrc", SENS_TENDONACTFRC, DATATYPE_REAL, STAGE_ACC, 1, "tendon"},
-      {"ballquat", SENS_BALLQUAT, DATATYPE_QUATERNION, STAGE_POS, 4, "joint"},
-      {"ballangvel", SENS_BALLANGVEL, DATATYPE_REAL, STAGE_VEL, 3, "joint"},
-      {"jointlimitpos", SENS_JOINTLIMITPOS, DATATYPE_REAL, STAGE_POS, 1, "joint"},
-      {"jointlimitvel", SENS_JOINTLIMITVEL, DATATYPE_REAL, STAGE_VEL, 1, "joint"},
-      {"jointlimitfrc", SENS_JOINTLIMITFRC, DATATYPE_REAL, STAGE_ACC, 1, "joint"},
-      {"tendonlimitpos", SENS_TENDONLIMITPOS, DATATYPE_REAL, STAGE_POS, 1, "tendon"},
-      {"tendonlimitvel", SENS_TENDONLIMITVEL, DATATYPE_REAL, STAGE_VEL, 1, "tendon"},
-      {"tendonlimitfrc", SENS_TENDONLIMITFRC, DATATYPE_REAL, STAGE_ACC, 1, "tendon"},
-      {"framepos", SENS_FRAMEPOS, DATATYPE_REAL, STAGE_POS, 3, "frame"},
-      {"framequat", SENS_FRAMEQUAT, DATATYPE_QUATERNION, STAGE_POS, 4, "frame"},
-      {"framexaxis", SENS_FRAMEXAXIS, DATATYPE_AXIS, STAGE_POS, 3, "frame"},
-      {"frameyaxis", SENS_FRAMEYAXIS, DATATYPE_AXIS, STAGE_POS, 3, "frame"},
-      {"framezaxis", SENS_FRAMEZAXIS, DATATYPE_AXIS, STAGE_POS, 3, "frame"},
-      {"framelinvel", SENS_FRAMELINVEL, DATATYPE_REAL, STAGE_VEL, 3, "frame"},
-      {"frameangvel", SENS_FRAMEANGVEL, DATATYPE_REAL, STAGE_VEL, 3, "frame"},
-      {"framelinacc", SENS_FRAMELINACC, DATATYPE_REAL, STAGE_ACC, 3, "frame"},
-      {"frameangacc", SENS_FRAMEANGACC, DATATYPE_REAL, STAGE_ACC, 3, "frame"},
-      {"subtreecom", SENS_SUBTREECOM, DATATYPE_REAL, STAGE_POS, 3, "body"},
-      {"subtreelinvel", SENS_SUBTREELINVEL, DATATYPE_REAL, STAGE_VEL, 3, "body"},
-      {"subtreeangmom", SENS_SUBTREEANGMOM, DATATYPE_REAL, STAGE_VEL, 3, "body"},
-      {"insidesite", SENS_INSIDESITE, DATATYPE_POSITIVE, STAGE_POS, 1, "other"},
-      {"distance", SENS_GEOMDIST, DATATYPE_REAL, STAGE_POS, 1, "other"},
-      {"normal", SENS_GEOMNORMAL, DATATYPE_AXIS, STAGE_POS, 3, "other"},
-      {"fromto", SENS_GEOMFROMTO, DATATYPE_REAL, STAGE_POS, 6, "other"},
-      {"contact", SENS_CONTACT, DATATYPE_REAL, STAGE_ACC, 0, "other"},
-      {"e_potential", SENS_E_POTENTIAL, DATATYPE_REAL, STAGE_POS, 1, ""},
-      {"e_kinetic", SENS_E_KINETIC, DATATYPE_REAL, STAGE_VEL, 1, ""},
-      {"clock", SENS_CLOCK, DATATYPE_REAL, STAGE_POS, 1, ""},
-      {"tactile", SENS_TACTILE, DATATYPE_REAL, STAGE_ACC, 0, "other"},
-      {"user", SENS_USER, DATATYPE_REAL, STAGE_ACC, 0, "other"},
-      {"plugin", SENS_PLUGIN, DATATYPE_REAL, STAGE_ACC, 0, "other"},
-      {nullptr, 0, 0, 0, 0, nullptr}};
+  static const Kind k[] = {{"touch", SENS_TOUCH, DATATYPE_POSITIVE, STAGE_ACC, 1, "site"},
+                           {"accelerometer", SENS_ACCELEROMETER, DATATYPE_REAL, STAGE_ACC, 3, "site"},
+                           {"velocimeter", SENS_VELOCIMETER, DATATYPE_REAL, STAGE_VEL, 3, "site"},
+                           {"gyro", SENS_GYRO, DATATYPE_REAL, STAGE_VEL, 3, "site"},
+                           {"force", SENS_FORCE, DATATYPE_REAL, STAGE_ACC, 3, "site"},
+                           {"torque", SENS_TORQUE, DATATYPE_REAL, STAGE_ACC, 3, "site"},
+                           {"magnetometer", SENS_MAGNETOMETER, DATATYPE_REAL, STAGE_POS, 3, "site"},
+                           {"rangefinder", SENS_RANGEFINDER, DATATYPE_POSITIVE, STAGE_POS, 1, "site"},
+                           {"camprojection", SENS_CAMPROJECTION, DATATYPE_REAL, STAGE_POS, 2, "other"},
+                           {"jointpos", SENS_JOINTPOS, DATATYPE_REAL, STAGE_POS, 1, "joint"},
+                           {"jointvel", SENS_JOINTVEL, DATATYPE_REAL, STAGE_VEL, 1, "joint"},
+                           {"tendonpos", SENS_TENDONPOS, DATATYPE_REAL, STAGE_POS, 1, "tendon"},
+                           {"tendonvel", SENS_TENDONVEL, DATATYPE_REAL, STAGE_VEL, 1, "tendon"},
+                           {"actuatorpos", SENS_ACTUATORPOS, DATATYPE_REAL, STAGE_POS, 1, "actuator"},
+                           {"actuatorvel", SENS_ACTUATORVEL, DATATYPE_REAL, STAGE_VEL, 1, "actuator"},
+                           {"actuatorfrc", SENS_ACTUATORFRC, DATATYPE_REAL, STAGE_ACC, 1, "actuator"},
+                           {"jointactuatorfrc", SENS_JOINTACTFRC, DATATYPE_REAL, STAGE_ACC, 1, "joint"},
+                           {"tendonactuatorfrc", SENS_TENDONACTFRC, DATATYPE_REAL, STAGE_ACC, 1, "tendon"},
+                           {"ballquat", SENS_BALLQUAT, DATATYPE_QUATERNION, STAGE_POS, 4, "joint"},
+                           {"ballangvel", SENS_BALLANGVEL, DATATYPE_REAL, STAGE_VEL, 3, "joint"},
+                           {"jointlimitpos", SENS_JOINTLIMITPOS, DATATYPE_REAL, STAGE_POS, 1, "joint"},
+                           {"jointlimitvel", SENS_JOINTLIMITVEL, DATATYPE_REAL, STAGE_VEL, 1, "joint"},
+                           {"jointlimitfrc", SENS_JOINTLIMITFRC, DATATYPE_REAL, STAGE_ACC, 1, "joint"},
+                           {"tendonlimitpos", SENS_TENDONLIMITPOS, DATATYPE_REAL, STAGE_POS, 1, "tendon"},
+                           {"tendonlimitvel", SENS_TENDONLIMITVEL, DATATYPE_REAL, STAGE_VEL, 1, "tendon"},
+                           {"tendonlimitfrc", SENS_TENDONLIMITFRC, DATATYPE_REAL, STAGE_ACC, 1, "tendon"},
+                           {"framepos", SENS_FRAMEPOS, DATATYPE_REAL, STAGE_POS, 3, "frame"},
+                           {"framequat", SENS_FRAMEQUAT, DATATYPE_QUATERNION, STAGE_POS, 4, "frame"},
+                           {"framexaxis", SENS_FRAMEXAXIS, DATATYPE_AXIS, STAGE_POS, 3, "frame"},
+                           {"frameyaxis", SENS_FRAMEYAXIS, DATATYPE_AXIS, STAGE_POS, 3, "frame"},
+                           {"framezaxis", SENS_FRAMEZAXIS, DATATYPE_AXIS, STAGE_POS, 3, "frame"},
+                           {"framelinvel", SENS_FRAMELINVEL, DATATYPE_REAL, STAGE_VEL, 3, "frame"},
+                           {"frameangvel", SENS_FRAMEANGVEL, DATATYPE_REAL, STAGE_VEL, 3, "frame"},
+                           {"framelinacc", SENS_FRAMELINACC, DATATYPE_REAL, STAGE_ACC, 3, "frame"},
+                           {"frameangacc", SENS_FRAMEANGACC, DATATYPE_REAL, STAGE_ACC, 3, "frame"},
+                           {"subtreecom", SENS_SUBTREECOM, DATATYPE_REAL, STAGE_POS, 3, "body"},
+                           {"subtreelinvel", SENS_SUBTREELINVEL, DATATYPE_REAL, STAGE_VEL, 3, "body"},
+                           {"subtreeangmom", SENS_SUBTREEANGMOM, DATATYPE_REAL, STAGE_VEL, 3, "body"},
+                           {"insidesite", SENS_INSIDESITE, DATATYPE_POSITIVE, STAGE_POS, 1, "other"},
+                           {"distance", SENS_GEOMDIST, DATATYPE_REAL, STAGE_POS, 1, "other"},
+                           {"normal", SENS_GEOMNORMAL, DATATYPE_AXIS, STAGE_POS, 3, "other"},
+                           {"fromto", SENS_GEOMFROMTO, DATATYPE_REAL, STAGE_POS, 6, "other"},
+                           {"contact", SENS_CONTACT, DATATYPE_REAL, STAGE_ACC, 0, "other"},
+                           {"e_potential", SENS_E_POTENTIAL, DATATYPE_REAL, STAGE_POS, 1, ""},
+                           {"e_kinetic", SENS_E_KINETIC, DATATYPE_REAL, STAGE_VEL, 1, ""},
+                           {"clock", SENS_CLOCK, DATATYPE_REAL, STAGE_POS, 1, ""},
+                           {"tactile", SENS_TACTILE, DATATYPE_REAL, STAGE_ACC, 0, "other"},
+                           {"user", SENS_USER, DATATYPE_REAL, STAGE_ACC, 0, "other"},
+                           {"plugin", SENS_PLUGIN, DATATYPE_REAL, STAGE_ACC, 0, "other"},
+                           {nullptr, 0, 0, 0, 0, nullptr}};
   return k;
 }
 
@@ -93,11 +92,19 @@ inline void frame_object(const Model<double>& m, const PendingElement& p, const 
   const std::string* n = attr(p, nkey);
   if (!t || !n || n->empty()) fail(p, std::string("sensor needs both '") + tkey + "' and '" + nkey + "'");
   const std::vector<std::string>* names = nullptr;
-  if (*t == "body") { type = OBJ_BODY; names = &m.body_names; }
-  else if (*t == "xbody") { type = OBJ_XBODY; names = &m.body_names; }
-  else if (*t == "geom") { type = OBJ_GEOM; names = &m.geom_names; }
-  else if (*t == "site") { type = OBJ_SITE; names = &m.site_names; }
-  else if (*t == "camera") {  // Sinew keeps no cameras: the sensor is laid out and reads NaN
+  if (*t == "body") {
+    type = OBJ_BODY;
+    names = &m.body_names;
+  } else if (*t == "xbody") {
+    type = OBJ_XBODY;
+    names = &m.body_names;
+  } else if (*t == "geom") {
+    type = OBJ_GEOM;
+    names = &m.geom_names;
+  } else if (*t == "site") {
+    type = OBJ_SITE;
+    names = &m.site_names;
+  } else if (*t == "camera") {  // Sinew keeps no cameras: the sensor is laid out and reads NaN
     type = OBJ_CAMERA;
     id = -1;
     return;
@@ -190,8 +197,8 @@ inline void compile_sensors(Model<double>& m, std::vector<std::string>* unsuppor
     else if (at == "joint") {
       const int j = named("joint", m.jnt_names, OBJ_JOINT);
       const int jt = m.jnt_type[size_t(j)];
-      if ((k->type == SENS_JOINTPOS || k->type == SENS_JOINTVEL || k->type == SENS_JOINTACTFRC) &&
-          jt != JNT_HINGE && jt != JNT_SLIDE)
+      if ((k->type == SENS_JOINTPOS || k->type == SENS_JOINTVEL || k->type == SENS_JOINTACTFRC) && jt != JNT_HINGE &&
+          jt != JNT_SLIDE)
         fail(p, "joint must be slide or hinge in sensor");
       if ((k->type == SENS_BALLQUAT || k->type == SENS_BALLANGVEL) && jt != JNT_BALL)
         fail(p, "joint must be ball in sensor");
@@ -206,8 +213,10 @@ inline void compile_sensors(Model<double>& m, std::vector<std::string>* unsuppor
     const bool ref = m.sensor_reftype[s] != OBJ_UNKNOWN, camera = m.sensor_objtype[s] == OBJ_CAMERA;
     if (unsupported && sensor_reads_nan(k->type, m.sensor_objtype[s], m.sensor_reftype[s]))
       unsupported->push_back("<" + p.kind + ">" + (p.name.empty() ? " #" + std::to_string(i) : " '" + p.name + "'") +
-                             (ref ? " (relative to a reference frame)" : camera ? " (on a camera)" : "") + " at " +
-                             SourceLocation{p.file, p.line, ""}.str());
+                             (ref      ? " (relative to a reference frame)"
+                              : camera ? " (on a camera)"
+                                       : "") +
+                             " at " + SourceLocation{p.file, p.line, ""}.str());
   }
   m.nsensordata = adr;
   std::vector<PendingElement> rest;

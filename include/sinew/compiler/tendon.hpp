@@ -88,7 +88,8 @@ inline const std::string& required(const PendingElement& tendon, const PendingEl
 }
 
 /// The compiler's error for a range given without its `limited` flag when autolimits is off.
-inline void check_limited(const PendingElement& p, bool autolimits, const char* attr_prefix, int limited, bool hasrange) {
+inline void check_limited(const PendingElement& p, bool autolimits, const char* attr_prefix, int limited,
+                          bool hasrange) {
   if (!autolimits && limited == 2 && hasrange)
     fail(p, std::string("tendon has `") + attr_prefix + "range` but not `" + attr_prefix +
                 "limited`. set the autolimits=\"true\" compiler option, specify `" + attr_prefix +
@@ -102,18 +103,30 @@ namespace tendon_compile_detail {
 /// The tendon_*, wrap_* and ten_J row arrays for nten tendons with nwrap path elements.
 inline void allocate_tendons(Model<double>& m, int nten, int nwrap) {
   auto sz = [](int n, int dim) { return size_t(n) * size_t(dim); };
-  m.tendon_adr.assign(sz(nten, 1), 0); m.tendon_num.assign(sz(nten, 1), 0);
-  m.tendon_limited.assign(sz(nten, 1), 0); m.tendon_actfrclimited.assign(sz(nten, 1), 0);
+  m.tendon_adr.assign(sz(nten, 1), 0);
+  m.tendon_num.assign(sz(nten, 1), 0);
+  m.tendon_limited.assign(sz(nten, 1), 0);
+  m.tendon_actfrclimited.assign(sz(nten, 1), 0);
   m.tendon_group.assign(sz(nten, 1), 0);
-  m.ten_J_rowadr.assign(sz(nten, 1), 0); m.ten_J_rownnz.assign(sz(nten, 1), 0);
-  m.wrap_type.assign(sz(nwrap, 1), 0); m.wrap_objid.assign(sz(nwrap, 1), -1); m.wrap_prm.assign(sz(nwrap, 1), 0.0);
-  m.tendon_solref_lim.assign(sz(nten, 2), 0.0); m.tendon_solimp_lim.assign(sz(nten, 5), 0.0);
-  m.tendon_solref_fri.assign(sz(nten, 2), 0.0); m.tendon_solimp_fri.assign(sz(nten, 5), 0.0);
-  m.tendon_range.assign(sz(nten, 2), 0.0); m.tendon_actfrcrange.assign(sz(nten, 2), 0.0);
-  m.tendon_margin.assign(sz(nten, 1), 0.0); m.tendon_stiffness.assign(sz(nten, 1), 0.0);
-  m.tendon_damping.assign(sz(nten, 1), 0.0); m.tendon_armature.assign(sz(nten, 1), 0.0);
-  m.tendon_frictionloss.assign(sz(nten, 1), 0.0); m.tendon_lengthspring.assign(sz(nten, 2), 0.0);
-  m.tendon_length0.assign(sz(nten, 1), 0.0); m.tendon_invweight0.assign(sz(nten, 1), 0.0);
+  m.ten_J_rowadr.assign(sz(nten, 1), 0);
+  m.ten_J_rownnz.assign(sz(nten, 1), 0);
+  m.wrap_type.assign(sz(nwrap, 1), 0);
+  m.wrap_objid.assign(sz(nwrap, 1), -1);
+  m.wrap_prm.assign(sz(nwrap, 1), 0.0);
+  m.tendon_solref_lim.assign(sz(nten, 2), 0.0);
+  m.tendon_solimp_lim.assign(sz(nten, 5), 0.0);
+  m.tendon_solref_fri.assign(sz(nten, 2), 0.0);
+  m.tendon_solimp_fri.assign(sz(nten, 5), 0.0);
+  m.tendon_range.assign(sz(nten, 2), 0.0);
+  m.tendon_actfrcrange.assign(sz(nten, 2), 0.0);
+  m.tendon_margin.assign(sz(nten, 1), 0.0);
+  m.tendon_stiffness.assign(sz(nten, 1), 0.0);
+  m.tendon_damping.assign(sz(nten, 1), 0.0);
+  m.tendon_armature.assign(sz(nten, 1), 0.0);
+  m.tendon_frictionloss.assign(sz(nten, 1), 0.0);
+  m.tendon_lengthspring.assign(sz(nten, 2), 0.0);
+  m.tendon_length0.assign(sz(nten, 1), 0.0);
+  m.tendon_invweight0.assign(sz(nten, 1), 0.0);
 }
 
 /// Wrap object i of tendon t (path element c of p) into wrap_type / wrap_objid / wrap_prm at w.
@@ -181,13 +194,15 @@ inline void check_path(const Model<double>& m, const PendingElement& p, const st
     if (armature < 0) fail(p, label + ": tendon armature cannot be negative");
     switch (type(i)) {
       case WRAP_PULLEY:
-        if (i > 0 && type(i - 1) == WRAP_PULLEY) fail(p, label + ": consecutive pulleys (pos " + std::to_string(i) + ")");
+        if (i > 0 && type(i - 1) == WRAP_PULLEY)
+          fail(p, label + ": consecutive pulleys (pos " + std::to_string(i) + ")");
         if (i == num - 1) fail(p, label + ": path ends with pulley");
         break;
       case WRAP_SITE:
         if ((i == 0 || type(i - 1) == WRAP_PULLEY) && (i == num - 1 || type(i + 1) == WRAP_PULLEY))
           fail(p, label + ": site " + std::to_string(i) + " needs a neighbor that is not a pulley");
-        if (i < num - 1 && type(i + 1) == WRAP_SITE && m.wrap_objid[size_t(wadr + i)] == m.wrap_objid[size_t(wadr + i + 1)])
+        if (i < num - 1 && type(i + 1) == WRAP_SITE &&
+            m.wrap_objid[size_t(wadr + i)] == m.wrap_objid[size_t(wadr + i + 1)])
           fail(p, label + ": site " + std::to_string(i) + " is repeated");
         break;
       case WRAP_SPHERE:
@@ -196,8 +211,7 @@ inline void check_path(const Model<double>& m, const PendingElement& p, const st
           fail(p, label + ": geom at pos " + std::to_string(i) + " not bracketed by sites");
         if (armature > 0) fail(p, label + ": geom wrapping not supported by tendon armature");
         break;
-      default:
-        fail(p, label + ": joint wrap found in spatial path at pos " + std::to_string(i));
+      default: fail(p, label + ": joint wrap found in spatial path at pos " + std::to_string(i));
     }
   }
 }

@@ -38,7 +38,8 @@ namespace detail {
 /// MuJoCo's "repeated name 'x' in <kind>": names are unique per object type (empty names aside).
 inline void check_unique_names(const ModelSpec& s) {
   auto check = [](std::set<std::string>& seen, const std::string& name, const SourceLocation& where, const char* kind) {
-    if (!name.empty() && !seen.insert(name).second) compile_fail(where, std::string("repeated name '") + name + "' in " + kind);
+    if (!name.empty() && !seen.insert(name).second)
+      compile_fail(where, std::string("repeated name '") + name + "' in " + kind);
   };
   std::set<std::string> bodies, joints, geoms, sites, meshes, hfields, keys;
   for (const BodySpec& b : s.bodies) {
@@ -54,7 +55,8 @@ inline void check_unique_names(const ModelSpec& s) {
   std::map<std::string, std::set<std::string>> pending;
   for (const PendingElement& p : s.pending) {
     const std::string kind = p.section == "contact" ? p.kind : p.section;
-    if (kind == "tendon" || kind == "actuator" || kind == "equality" || kind == "sensor" || kind == "pair" || kind == "exclude")
+    if (kind == "tendon" || kind == "actuator" || kind == "equality" || kind == "sensor" || kind == "pair" ||
+        kind == "exclude")
       check(pending[kind], p.name, SourceLocation{p.file, p.line, p.kind}, kind.c_str());
   }
 }
@@ -93,14 +95,15 @@ inline std::vector<CompiledMesh> compile_meshes(const ModelSpec& s) {
         src = read_msh(ms.file);
       } else {
         src = read_stl(ms.file);
-        if (src.ascii) detail::compile_fail(ms.where, "ASCII STL file '" + ms.file + "' (MuJoCo accepts binary STL only)");
+        if (src.ascii)
+          detail::compile_fail(ms.where, "ASCII STL file '" + ms.file + "' (MuJoCo accepts binary STL only)");
       }
     } else {
       src.vert = ms.vertex;
       src.face = ms.face;
     }
-    meshes[i] = compile_mesh(src, ms.scale, ms.inertia, ms.refpos, ms.refquat, ms.where.str(),
-                             needhull[i] != 0, ms.maxhullvert);
+    meshes[i] = compile_mesh(src, ms.scale, ms.inertia, ms.refpos, ms.refquat, ms.where.str(), needhull[i] != 0,
+                             ms.maxhullvert);
   }
   return meshes;
 }
@@ -119,13 +122,17 @@ inline std::vector<HFieldSpec> compile_hfields(const ModelSpec& s) {
       h.nrow = ht;
       h.data.resize(size_t(w) * size_t(ht));
       for (int r = 0; r < ht; ++r)
-        for (int c = 0; c < w; ++c) h.data[size_t(r) * size_t(w) + size_t(c)] = float(px[size_t(c) + size_t(ht - 1 - r) * size_t(w)]);
+        for (int c = 0; c < w; ++c)
+          h.data[size_t(r) * size_t(w) + size_t(c)] = float(px[size_t(c) + size_t(ht - 1 - r) * size_t(w)]);
     } else if (!h.file.empty()) {
       h.data = read_hfield_file(h.file, h.where, &h.nrow, &h.ncol);
     }
     if (h.nrow < 1 || h.ncol < 1 || h.data.empty()) detail::compile_fail(h.where, "hfield not specified");
     float emin = 1E+10f, emax = -1E+10f;
-    for (float v : h.data) { emin = std::min(emin, v); emax = std::max(emax, v); }
+    for (float v : h.data) {
+      emin = std::min(emin, v);
+      emax = std::max(emax, v);
+    }
     if (emin > emax) detail::compile_fail(h.where, "invalid data range in hfield '" + h.file + "'");
     for (float& v : h.data) {
       v -= emin;
@@ -152,7 +159,11 @@ inline void set_sizes(Model<double>& m, const ModelSpec& s, const CompiledTree& 
   }
   m.nmeshvert = m.nmeshface = 0;
   m.nmeshgraph = 0;
-  for (auto& cm : meshes) { m.nmeshvert += cm.nvert(); m.nmeshface += cm.nface(); m.nmeshgraph += int(cm.graph.size()); }
+  for (auto& cm : meshes) {
+    m.nmeshvert += cm.nvert();
+    m.nmeshface += cm.nface();
+    m.nmeshgraph += int(cm.graph.size());
+  }
   m.nmat = int(s.material_rgba.size());
   m.nhfield = int(hfields.size());
   m.nhfielddata = 0;
@@ -160,7 +171,10 @@ inline void set_sizes(Model<double>& m, const ModelSpec& s, const CompiledTree& 
   m.nkey = int(s.keys.size());
   m.nu = s.nu;
   m.na = s.na;
-  m.ntendon = s.ntendon; m.neq = s.neq; m.npair = s.npair; m.nexclude = s.nexclude;
+  m.ntendon = s.ntendon;
+  m.neq = s.neq;
+  m.npair = s.npair;
+  m.nexclude = s.nexclude;
   m.nsensor = 0;  // compile_sensors lays them out
   // nM needs dof_parentid: computed below, after allocate (nM only sizes no array)
   m.allocate();
@@ -196,7 +210,8 @@ inline void write_bodies(Model<double>& m, const ModelSpec& s, const CompiledTre
     };
     if (b.joints.empty() || !light(t.cb[size_t(id)])) continue;
     bool ok = false;
-    for (int ch : b.children) ok = ok || (s.bodies[size_t(ch)].joints.empty() && !light(t.cb[size_t(t.newid[size_t(ch)])]));
+    for (int ch : b.children)
+      ok = ok || (s.bodies[size_t(ch)].joints.empty() && !light(t.cb[size_t(t.newid[size_t(ch)])]));
     if (!ok) detail::compile_fail(b.where, "mass and inertia of moving bodies must be larger than mjMINVAL");
   }
   for (int id = 0; id < nbody; ++id) {
@@ -286,9 +301,7 @@ inline void write_joint(Model<double>& m, const ModelSpec& s, const CompiledTree
       q0[0] = qs[0] = 1;
       q0[1] = q0[2] = q0[3] = qs[1] = qs[2] = qs[3] = 0;
       break;
-    default:
-      q0[0] = ref;
-      qs[0] = sref;
+    default: q0[0] = ref; qs[0] = sref;
   }
   int nd = j.type == JNT_FREE ? 6 : (j.type == JNT_BALL ? 3 : 1);
   if (m.body_dofadr[size_t(b)] < 0) m.body_dofadr[size_t(b)] = dadr;
@@ -303,7 +316,10 @@ inline void write_joint(Model<double>& m, const ModelSpec& s, const CompiledTree
     } else {
       parent = -1;
       for (int a = m.body_parentid[size_t(b)]; a > 0; a = m.body_parentid[size_t(a)])
-        if (body_lastdof[size_t(a)] >= 0) { parent = body_lastdof[size_t(a)]; break; }
+        if (body_lastdof[size_t(a)] >= 0) {
+          parent = body_lastdof[size_t(a)];
+          break;
+        }
     }
     m.dof_parentid[di] = parent;
     body_lastdof[size_t(b)] = int(di);
@@ -455,8 +471,11 @@ inline void write_keys(Model<double>& m, const ModelSpec& s) {
       if (t != JNT_FREE && t != JNT_BALL) continue;
       double* q = &m.key_qpos[k * size_t(m.nq) + size_t(m.jnt_qposadr[size_t(j)] + (t == JNT_FREE ? 3 : 0))];
       double n = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-      if (n < min_val<double>()) { q[0] = 1; q[1] = q[2] = q[3] = 0; }
-      else for (int i = 0; i < 4; ++i) q[i] /= n;
+      if (n < min_val<double>()) {
+        q[0] = 1;
+        q[1] = q[2] = q[3] = 0;
+      } else
+        for (int i = 0; i < 4; ++i) q[i] /= n;
     }
     fill("qvel", key.has_qvel, key.qvel, m.nv, m.key_qvel, nullptr);
     fill("act", key.has_act, key.act, m.na, m.key_act, nullptr);
@@ -485,7 +504,8 @@ inline Model<double> compile_model(ModelSpec& s) {
   detail::write_meshes(m, s, meshes);
   const int nbody = m.nbody;
   for (int id = 0; id < nbody; ++id) m.body_subtreemass[size_t(id)] = m.body_mass[size_t(id)];
-  for (int id = nbody - 1; id > 0; --id) m.body_subtreemass[size_t(m.body_parentid[size_t(id)])] += m.body_subtreemass[size_t(id)];
+  for (int id = nbody - 1; id > 0; --id)
+    m.body_subtreemass[size_t(m.body_parentid[size_t(id)])] += m.body_subtreemass[size_t(id)];
   detail::write_keys(m, s);
   m.actuator_names = s.actuator_names;
   m.tendon_names = s.tendon_names;

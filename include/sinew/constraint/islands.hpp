@@ -33,7 +33,10 @@ template <class T, class L> SINEW_INLINE void find_islands(const ModelView<T>& m
     for (int r = r0; r < r1; ++r)
       for (int x = 0; x < d.efc_J_rownnz[r]; ++x) {
         const int t = m.dof_treeid[d.efc_J_colind[r * nv + x]];
-        if (t0 < 0) { t0 = t; continue; }
+        if (t0 < 0) {
+          t0 = t;
+          continue;
+        }
         if (t == t0) continue;
         const int a = find_root(d, t0), b = find_root(d, t);
         if (a != b) d.sol_tree[a > b ? a : b] = a < b ? a : b;
@@ -59,11 +62,17 @@ template <class T, class L> SINEW_INLINE void find_islands(const ModelView<T>& m
   for (int k = 0; k < nisland; ++k) {
     d.island_dofadr[k] = pos;
     for (int i = 0; i < nv; ++i)
-      if (d.sol_tree[m.dof_treeid[i]] == k) { d.sol_dof2idof[i] = pos - d.island_dofadr[k]; d.island_dofind[pos++] = i; }
+      if (d.sol_tree[m.dof_treeid[i]] == k) {
+        d.sol_dof2idof[i] = pos - d.island_dofadr[k];
+        d.island_dofind[pos++] = i;
+      }
   }
   d.island_dofadr[nisland] = pos;
   for (int i = 0; i < nv; ++i)
-    if (m.dof_treeid[i] < 0 || d.sol_tree[m.dof_treeid[i]] < 0) { d.sol_dof2idof[i] = -1; d.island_dofind[pos++] = i; }
+    if (m.dof_treeid[i] < 0 || d.sol_tree[m.dof_treeid[i]] < 0) {
+      d.sol_dof2idof[i] = -1;
+      d.island_dofind[pos++] = i;
+    }
   // rows: island by island, ascending
   pos = 0;
   for (int k = 0; k < nisland; ++k) {

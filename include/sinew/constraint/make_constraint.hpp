@@ -45,7 +45,8 @@ template <class T, class L> SINEW_INLINE int reserve(const ModelView<T>& m, cons
   return r0;
 }
 
-template <class T, class L> SINEW_INLINE bool row_empty(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
+template <class T, class L>
+SINEW_INLINE bool row_empty(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
   const int nv = m.size.nv;
   for (int k = 0; k < size * nv; ++k)
     if (d.efc_J[r0 * nv + k] != T(0)) return false;
@@ -54,7 +55,8 @@ template <class T, class L> SINEW_INLINE bool row_empty(const ModelView<T>& m, c
 
 /// Commits rows [r0, r0+size) with pos, margin, frictionloss, type, id (mj_addConstraint).
 template <class T, class L>
-SINEW_INLINE void commit(const WorldData<T, L>& d, int r0, int size, const T* pos, const T* margin, T frictionloss, int type, int id) {
+SINEW_INLINE void commit(const WorldData<T, L>& d, int r0, int size, const T* pos, const T* margin, T frictionloss,
+                         int type, int id) {
   for (int i = 0; i < size; ++i) {
     d.efc_pos[r0 + i] = pos ? pos[i] : T(0);
     d.efc_margin[r0 + i] = margin ? margin[i] : T(0);
@@ -66,8 +68,13 @@ SINEW_INLINE void commit(const WorldData<T, L>& d, int r0, int size, const T* po
 }
 
 template <class T, class L>
-SINEW_INLINE void jac_col(const ModelView<T>&, const WorldData<T, L>& d, int j, bool on, vec3<T> off, vec3<T>& p, vec3<T>& r) {
-  if (!on) { p = vec3<T>::zero(); r = vec3<T>::zero(); return; }
+SINEW_INLINE void jac_col(const ModelView<T>&, const WorldData<T, L>& d, int j, bool on, vec3<T> off, vec3<T>& p,
+                          vec3<T>& r) {
+  if (!on) {
+    p = vec3<T>::zero();
+    r = vec3<T>::zero();
+    return;
+  }
   p = point_jac(d, j, off);
   r = vec3<T>{d.cdof[6 * j], d.cdof[6 * j + 1], d.cdof[6 * j + 2]};
 }
@@ -83,11 +90,13 @@ template <class T, class F> SINEW_INLINE void for_chain_pair(const ModelView<T>&
   }
 }
 
-template <class T, class L> SINEW_INLINE void zero_rows(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
+template <class T, class L>
+SINEW_INLINE void zero_rows(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
   for (int k = 0; k < size * m.size.nv; ++k) d.efc_J[r0 * m.size.nv + k] = T(0);
 }
 
-template <class T, class L> SINEW_INLINE void ten_row(const ModelView<T>& m, const WorldData<T, L>& d, int t, int row, T scale) {
+template <class T, class L>
+SINEW_INLINE void ten_row(const ModelView<T>& m, const WorldData<T, L>& d, int t, int row, T scale) {
   const int adr = m.ten_J_rowadr[t];
   for (int k = adr; k < adr + m.ten_J_rownnz[t]; ++k) d.efc_J[row * m.size.nv + m.ten_J_colind[k]] = scale * d.ten_J[k];
 }
@@ -95,14 +104,27 @@ template <class T, class L> SINEW_INLINE void ten_row(const ModelView<T>& m, con
 // ---- soft-constraint parameters (getsolparam, getimpedance, mj_makeImpedance) ----
 
 template <class T> SINEW_INLINE void impedance(const T* si, T pos, T margin, T& imp, T& impP) {
-  if (si[0] == si[1] || si[2] <= min_val<T>()) { imp = T(0.5) * (si[0] + si[1]); impP = T(0); return; }
+  if (si[0] == si[1] || si[2] <= min_val<T>()) {
+    imp = T(0.5) * (si[0] + si[1]);
+    impP = T(0);
+    return;
+  }
   T x = (pos - margin) / si[2], sgn = T(1);
-  if (x < T(0)) { x = -x; sgn = T(-1); }
-  if (x >= T(1) || x <= T(0)) { imp = x >= T(1) ? si[1] : si[0]; impP = T(0); return; }
+  if (x < T(0)) {
+    x = -x;
+    sgn = T(-1);
+  }
+  if (x >= T(1) || x <= T(0)) {
+    imp = x >= T(1) ? si[1] : si[0];
+    impP = T(0);
+    return;
+  }
   auto power = [](T a, T b) { return b == T(1) ? a : (b == T(2) ? a * a : T(std::pow(a, b))); };
   T y, yP;
-  if (si[4] == T(1)) { y = x; yP = T(1); }
-  else if (x <= si[3]) {
+  if (si[4] == T(1)) {
+    y = x;
+    yP = T(1);
+  } else if (x <= si[3]) {
     const T a = T(1) / power(si[3], si[4] - T(1));
     y = a * power(x, si[4]);
     yP = si[4] * a * power(x, si[4] - T(1));
@@ -122,12 +144,21 @@ template <class T, class L>
 SINEW_INLINE void finish(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int dim, const T* solref_in,
                          const T* solreffriction_in, const T* solimp_in, T pos, const T* fri) {
   T ref[2] = {solref_in[0], solref_in[1]}, reff[2] = {T(0), T(0)}, si[5];
-  if (solreffriction_in) { reff[0] = solreffriction_in[0]; reff[1] = solreffriction_in[1]; }
+  if (solreffriction_in) {
+    reff[0] = solreffriction_in[0];
+    reff[1] = solreffriction_in[1];
+  }
   for (int k = 0; k < 5; ++k) si[k] = solimp_in[k];
-  if ((ref[0] > T(0)) ^ (ref[1] > T(0))) { ref[0] = T(0.02); ref[1] = T(1); }
+  if ((ref[0] > T(0)) ^ (ref[1] > T(0))) {
+    ref[0] = T(0.02);
+    ref[1] = T(1);
+  }
   const bool refsafe = !m.opt.disabled(DSBL_REFSAFE);
   if (refsafe && ref[0] > T(0)) ref[0] = tmax(ref[0], T(2) * m.opt.timestep);
-  if ((reff[0] > T(0)) ^ (reff[1] > T(0))) { reff[0] = T(0); reff[1] = T(0); }
+  if ((reff[0] > T(0)) ^ (reff[1] > T(0))) {
+    reff[0] = T(0);
+    reff[1] = T(0);
+  }
   if (refsafe && reff[0] > T(0)) reff[0] = tmax(reff[0], T(2) * m.opt.timestep);
   si[0] = tmin(T(MAXIMP), tmax(T(MINIMP), si[0]));
   si[1] = tmin(T(MAXIMP), tmax(T(MINIMP), si[1]));
@@ -147,7 +178,10 @@ SINEW_INLINE void finish(const ModelView<T>& m, const WorldData<T, L>& d, int r0
     else if (rf[0] > T(0)) K = T(1) / tmax(min_val<T>(), si[1] * si[1] * rf[0] * rf[0] * rf[1] * rf[1]);
     else K = -rf[0] / tmax(min_val<T>(), si[1] * si[1]);
     const T B = rf[1] > T(0) ? T(2) / tmax(min_val<T>(), si[1] * rf[0]) : -rf[1] / tmax(min_val<T>(), si[1]);
-    d.efc_KBIP[4 * i] = K; d.efc_KBIP[4 * i + 1] = B; d.efc_KBIP[4 * i + 2] = imp; d.efc_KBIP[4 * i + 3] = impP;
+    d.efc_KBIP[4 * i] = K;
+    d.efc_KBIP[4 * i + 1] = B;
+    d.efc_KBIP[4 * i + 2] = imp;
+    d.efc_KBIP[4 * i + 3] = impP;
   }
   const int tp0 = d.efc_type[r0];
   if (tp0 == CNSTR_CONTACT_PYRAMIDAL || tp0 == CNSTR_CONTACT_ELLIPTIC) {
@@ -174,8 +208,8 @@ SINEW_INLINE void finish(const ModelView<T>& m, const WorldData<T, L>& d, int r0
 /// Jacobian rows J(b0, pos0) - J(b1, pos1) of a connect (3 rows) or weld (6 rows) equality i from
 /// row r0 on (rows already zeroed), its violation in cpos and its two bodies in b0, b1.
 template <class T, class L>
-SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T, L>& d, int i, int r0, T* cpos, int& b0,
-                                        int& b1) {
+SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T, L>& d, int i, int r0, T* cpos,
+                                        int& b0, int& b1) {
   const int nv = m.size.nv;
   constexpr int NEQ = NEQDATA;
   const T* data = m.eq_data + NEQ * i;
@@ -194,7 +228,9 @@ SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T
     }
   }
   const vec3<T> e = pos[0] - pos[1];
-  cpos[0] = e.x; cpos[1] = e.y; cpos[2] = e.z;
+  cpos[0] = e.x;
+  cpos[1] = e.y;
+  cpos[2] = e.z;
   const vec3<T> off0 = pos[0] - get3(d.subtree_com, m.body_rootid[b0]);
   const vec3<T> off1 = pos[1] - get3(d.subtree_com, m.body_rootid[b1]);
   auto xq = [&](int b) { return quat<T>{d.xquat[4 * b], d.xquat[4 * b + 1], d.xquat[4 * b + 2], d.xquat[4 * b + 3]}; };
@@ -210,7 +246,9 @@ SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T
       q1 = conj(mul(xq(b1), quat<T>::load(m.site_quat + 4 * id1)));
     }
     const quat<T> q2 = mul(q1, q);
-    cpos[3] = q2.x * ts; cpos[4] = q2.y * ts; cpos[5] = q2.z * ts;
+    cpos[3] = q2.x * ts;
+    cpos[4] = q2.y * ts;
+    cpos[5] = q2.z * ts;
   }
   // Jacobian difference J(b0, pos0) - J(b1, pos1), column by column
   for_chain_pair(m, b1, b0, [&](int j, bool on1, bool on0) {
@@ -218,7 +256,9 @@ SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T
     jac_col(m, d, j, on0, off0, p0, r0v);
     jac_col(m, d, j, on1, off1, p1, r1v);
     const vec3<T> dp = p0 - p1;
-    d.efc_J[(r0 + 0) * nv + j] = dp.x; d.efc_J[(r0 + 1) * nv + j] = dp.y; d.efc_J[(r0 + 2) * nv + j] = dp.z;
+    d.efc_J[(r0 + 0) * nv + j] = dp.x;
+    d.efc_J[(r0 + 1) * nv + j] = dp.y;
+    d.efc_J[(r0 + 2) * nv + j] = dp.z;
     if (type == EQ_WELD) {
       const vec3<T> ax = r0v - r1v;
       const quat<T> q2 = mul(q1, quat<T>{T(0), ax.x, ax.y, ax.z});
@@ -260,7 +300,8 @@ SINEW_INLINE void equality_coupling(const ModelView<T>& m, const WorldData<T, L>
       d.efc_J[r0 * nv + m.jnt_dofadr[id1]] += T(1) * (-deriv);
     } else {
       const int adr = m.ten_J_rowadr[id1];
-      for (int k = adr; k < adr + m.ten_J_rownnz[id1]; ++k) d.efc_J[r0 * nv + m.ten_J_colind[k]] += d.ten_J[k] * (-deriv);
+      for (int k = adr; k < adr + m.ten_J_rownnz[id1]; ++k)
+        d.efc_J[r0 * nv + m.ten_J_colind[k]] += d.ten_J[k] * (-deriv);
     }
   } else {
     cpos[0] = p[0] - ref[0] - data[0];
@@ -299,7 +340,8 @@ template <class T, class L> SINEW_INLINE void equality_rows(const ModelView<T>& 
       for (int k = 0; k < size; ++k) s += cpos[k] * cpos[k];
       pos = std::sqrt(s);
     }
-    finish(m, d, r0, size, m.eq_solref + 2 * i, static_cast<const T*>(nullptr), m.eq_solimp + 5 * i, pos, static_cast<const T*>(nullptr));
+    finish(m, d, r0, size, m.eq_solref + 2 * i, static_cast<const T*>(nullptr), m.eq_solimp + 5 * i, pos,
+           static_cast<const T*>(nullptr));
   }
 }
 
@@ -312,9 +354,11 @@ template <class T, class L> SINEW_INLINE void friction_rows(const ModelView<T>& 
     if (r0 < 0) continue;
     zero_rows(m, d, r0, 1);
     d.efc_J[r0 * nv + i] = T(1);
-    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.dof_frictionloss[i], CNSTR_FRICTION_DOF, i);
+    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.dof_frictionloss[i],
+           CNSTR_FRICTION_DOF, i);
     d.efc_diagApprox[r0] = m.dof_invweight0[i];
-    finish(m, d, r0, 1, m.dof_solref + 2 * i, static_cast<const T*>(nullptr), m.dof_solimp + 5 * i, T(0), static_cast<const T*>(nullptr));
+    finish(m, d, r0, 1, m.dof_solref + 2 * i, static_cast<const T*>(nullptr), m.dof_solimp + 5 * i, T(0),
+           static_cast<const T*>(nullptr));
   }
   for (int i = 0; i < m.size.ntendon; ++i) {
     if (!(m.tendon_frictionloss[i] > T(0))) continue;
@@ -323,9 +367,11 @@ template <class T, class L> SINEW_INLINE void friction_rows(const ModelView<T>& 
     zero_rows(m, d, r0, 1);
     ten_row(m, d, i, r0, T(1));
     if (row_empty(m, d, r0, 1)) continue;
-    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.tendon_frictionloss[i], CNSTR_FRICTION_TENDON, i);
+    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.tendon_frictionloss[i],
+           CNSTR_FRICTION_TENDON, i);
     d.efc_diagApprox[r0] = m.tendon_invweight0[i];
-    finish(m, d, r0, 1, m.tendon_solref_fri + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_fri + 5 * i, T(0), static_cast<const T*>(nullptr));
+    finish(m, d, r0, 1, m.tendon_solref_fri + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_fri + 5 * i, T(0),
+           static_cast<const T*>(nullptr));
   }
 }
 
@@ -347,7 +393,8 @@ template <class T, class L> SINEW_INLINE void joint_limit_rows(const ModelView<T
         d.efc_J[r0 * nv + dof] = -T(side);
         commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
         d.efc_diagApprox[r0] = m.dof_invweight0[dof];
-        finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist, static_cast<const T*>(nullptr));
+        finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist,
+               static_cast<const T*>(nullptr));
       }
     } else if (tp == JNT_BALL) {
       const int adr = m.jnt_qposadr[i];
@@ -360,11 +407,14 @@ template <class T, class L> SINEW_INLINE void joint_limit_rows(const ModelView<T
       const int r0 = reserve(m, d, 1);
       if (r0 < 0) continue;
       zero_rows(m, d, r0, 1);
-      d.efc_J[r0 * nv + dof] = -aa.x; d.efc_J[r0 * nv + dof + 1] = -aa.y; d.efc_J[r0 * nv + dof + 2] = -aa.z;
+      d.efc_J[r0 * nv + dof] = -aa.x;
+      d.efc_J[r0 * nv + dof + 1] = -aa.y;
+      d.efc_J[r0 * nv + dof + 2] = -aa.z;
       if (row_empty(m, d, r0, 1)) continue;
       commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
       d.efc_diagApprox[r0] = m.dof_invweight0[dof];
-      finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist, static_cast<const T*>(nullptr));
+      finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist,
+             static_cast<const T*>(nullptr));
     }
   }
 }
@@ -385,7 +435,8 @@ template <class T, class L> SINEW_INLINE void tendon_limit_rows(const ModelView<
       if (row_empty(m, d, r0, 1)) continue;
       commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_TENDON, i);
       d.efc_diagApprox[r0] = m.tendon_invweight0[i];
-      finish(m, d, r0, 1, m.tendon_solref_lim + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_lim + 5 * i, dist, static_cast<const T*>(nullptr));
+      finish(m, d, r0, 1, m.tendon_solref_lim + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_lim + 5 * i,
+             dist, static_cast<const T*>(nullptr));
     }
   }
 }
@@ -461,7 +512,8 @@ template <class T, class L> SINEW_INLINE void contact_rows(const ModelView<T>& m
 /// and efc_* of rows [0, nefc) except efc_vel / efc_aref (reference_constraint_world).
 template <class T, class L> SINEW_HD inline void make_constraint_rows(const ModelView<T>& m, const WorldData<T, L>& d);
 
-template <class T, class L> SINEW_HD inline void make_constraint_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+template <class T, class L>
+SINEW_HD inline void make_constraint_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   make_constraint_rows(m, d);
   if (d.nconoverflow[0] > 0 || d.nefcoverflow[0] > 0) d.noverflow[0] += 1;  // the tally the tools report
   int ne = 0, nf = 0;
@@ -499,7 +551,8 @@ template <class T, class L> SINEW_HD inline void make_constraint_rows(const Mode
 
 /// efc_vel = J qvel (over each row's nonzero columns) and efc_aref = -B vel - K imp (pos - margin) of rows [0, nefc)
 /// (mj_referenceConstraint).
-template <class T, class L> SINEW_HD inline void reference_constraint_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+template <class T, class L>
+SINEW_HD inline void reference_constraint_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   const int nv = m.size.nv, nefc = d.nefc[0];
   for (int i = 0; i < nefc; ++i) {
     T v = T(0);
@@ -508,7 +561,8 @@ template <class T, class L> SINEW_HD inline void reference_constraint_world(cons
       v += d.efc_J[i * nv + j] * d.qvel[j];
     }
     d.efc_vel[i] = v;
-    d.efc_aref[i] = -d.efc_KBIP[4 * i + 1] * v - d.efc_KBIP[4 * i] * d.efc_KBIP[4 * i + 2] * (d.efc_pos[i] - d.efc_margin[i]);
+    d.efc_aref[i] =
+        -d.efc_KBIP[4 * i + 1] * v - d.efc_KBIP[4 * i] * d.efc_KBIP[4 * i + 2] * (d.efc_pos[i] - d.efc_margin[i]);
   }
 }
 

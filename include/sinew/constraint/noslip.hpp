@@ -110,9 +110,16 @@ template <class T, class L> SINEW_INLINE int solve_noslip(Ctx<T, L>& c, int maxi
             d.efc_force[j] = d.efc_force[j + 1] = mid;
           } else {
             const T y = -K0 / K1;
-            if (y < -mid) { d.efc_force[j] = T(0); d.efc_force[j + 1] = T(2) * mid; }
-            else if (y > mid) { d.efc_force[j] = T(2) * mid; d.efc_force[j + 1] = T(0); }
-            else { d.efc_force[j] = mid + y; d.efc_force[j + 1] = mid - y; }
+            if (y < -mid) {
+              d.efc_force[j] = T(0);
+              d.efc_force[j + 1] = T(2) * mid;
+            } else if (y > mid) {
+              d.efc_force[j] = T(2) * mid;
+              d.efc_force[j + 1] = T(0);
+            } else {
+              d.efc_force[j] = mid + y;
+              d.efc_force[j + 1] = mid - y;
+            }
           }
           improvement -= cost_change(Ac, j, old, res, 2);
         }
@@ -152,7 +159,10 @@ template <class T, class L> SINEW_INLINE int solve_noslip(Ctx<T, L>& c, int maxi
   }
   // dualFinish
   mul_jt_force(c);
-  for (int k = 0; k < nv; ++k) { d.qfrc_constraint[k] = c.fc[k]; c.tmp[k] = c.fc[k]; }
+  for (int k = 0; k < nv; ++k) {
+    d.qfrc_constraint[k] = c.fc[k];
+    c.tmp[k] = c.fc[k];
+  }
   solve_m_c(c, c.tmp);
   for (int k = 0; k < nv; ++k) d.qacc[k] = d.qacc_smooth[k] + c.tmp[k];
   return iter;

@@ -32,7 +32,11 @@ template <class T, class L> SINEW_INLINE int dual_state(const WorldData<T, L>& d
   int nactive = 0;
   for (int i = 0; i < nefc; ++i) {
     const T f = d.efc_force[i];
-    if (is_equality(d, i)) { d.efc_state[i] = CSTATE_QUADRATIC; ++nactive; continue; }
+    if (is_equality(d, i)) {
+      d.efc_state[i] = CSTATE_QUADRATIC;
+      ++nactive;
+      continue;
+    }
     if (is_friction(d, i)) {
       const T fl = d.efc_frictionloss[i];
       d.efc_state[i] = f <= -fl ? CSTATE_LINEARPOS : f >= fl ? CSTATE_LINEARNEG : CSTATE_QUADRATIC;
@@ -41,7 +45,10 @@ template <class T, class L> SINEW_INLINE int dual_state(const WorldData<T, L>& d
     }
     if (d.efc_type[i] != CNSTR_CONTACT_ELLIPTIC) {
       if (f <= T(0)) d.efc_state[i] = CSTATE_SATISFIED;
-      else { d.efc_state[i] = CSTATE_QUADRATIC; ++nactive; }
+      else {
+        d.efc_state[i] = CSTATE_QUADRATIC;
+        ++nactive;
+      }
       continue;
     }
     const int con = d.efc_id[i], dim = d.contact_dim[con];
@@ -54,8 +61,13 @@ template <class T, class L> SINEW_INLINE int dual_state(const WorldData<T, L>& d
     const T N = f / mu, Tn = std::sqrt(tt);
     int st;
     if (mu * N >= Tn) st = CSTATE_SATISFIED;
-    else if (N + mu * Tn <= T(0)) { st = CSTATE_QUADRATIC; nactive += dim; }
-    else { st = CSTATE_CONE; nactive += dim; }
+    else if (N + mu * Tn <= T(0)) {
+      st = CSTATE_QUADRATIC;
+      nactive += dim;
+    } else {
+      st = CSTATE_CONE;
+      nactive += dim;
+    }
     for (int j = 0; j < dim; ++j) d.efc_state[i + j] = st;
     i += dim - 1;
   }
@@ -104,7 +116,10 @@ template <class T> SINEW_INLINE bool qcqp2(T* res, const T* Ain, const T* bin, c
   T la = T(0), v1 = T(0), v2 = T(0);
   for (int iter = 0; iter < 20; ++iter) {
     const T det = (A11 + la) * (A22 + la) - A12 * A12;
-    if (det < T(1e-10)) { res[0] = res[1] = T(0); return false; }
+    if (det < T(1e-10)) {
+      res[0] = res[1] = T(0);
+      return false;
+    }
     const T detinv = T(1) / det;
     const T P11 = (A22 + la) * detinv, P22 = (A11 + la) * detinv, P12 = -A12 * detinv;
     v1 = -P11 * b1 - P12 * b2;
@@ -135,9 +150,17 @@ template <class T> SINEW_INLINE bool qcqp3(T* res, const T* Ain, const T* bin, c
     T P13 = A12 * A23 - A13 * (A22 + la);
     T P23 = A12 * A13 - A23 * (A11 + la);
     const T det = (A11 + la) * P11 + A12 * P12 + A13 * P13;
-    if (det < T(1e-10)) { res[0] = res[1] = res[2] = T(0); return false; }
+    if (det < T(1e-10)) {
+      res[0] = res[1] = res[2] = T(0);
+      return false;
+    }
     const T detinv = T(1) / det;
-    P11 *= detinv; P22 *= detinv; P33 *= detinv; P12 *= detinv; P13 *= detinv; P23 *= detinv;
+    P11 *= detinv;
+    P22 *= detinv;
+    P33 *= detinv;
+    P12 *= detinv;
+    P13 *= detinv;
+    P23 *= detinv;
     v1 = -P11 * b1 - P12 * b2 - P13 * b3;
     v2 = -P12 * b1 - P22 * b2 - P23 * b3;
     v3 = -P13 * b1 - P23 * b2 - P33 * b3;

@@ -187,7 +187,9 @@ template <class T, class L> SINEW_INLINE void prepare(Ctx<T, L>& c) {
       for (int k = 1; k < dim; ++k) {
         const T f = d.contact_friction[5 * con + k - 1];
         const T U = c.Jaref[r + k] * f, V = c.Jv[r + k] * f;
-        UU += U * U; UV += U * V; VV += V * V;
+        UU += U * U;
+        UV += U * V;
+        VV += V * V;
       }
       c.quad[3 * r + 3] = ja * mu;
       c.quad[3 * r + 4] = jv * mu;
@@ -195,11 +197,15 @@ template <class T, class L> SINEW_INLINE void prepare(Ctx<T, L>& c) {
       c.quad[3 * r + 6] = UV;
       c.quad[3 * r + 7] = VV;
       c.quad[3 * r + 8] = D / ((mu * mu) * (T(1) + mu * mu));
-      c.quad[3 * r] = T(0.5) * q0; c.quad[3 * r + 1] = q1; c.quad[3 * r + 2] = T(0.5) * q2;
+      c.quad[3 * r] = T(0.5) * q0;
+      c.quad[3 * r + 1] = q1;
+      c.quad[3 * r + 2] = T(0.5) * q2;
       r += dim - 1;
       continue;
     }
-    c.quad[3 * r] = T(0.5) * q0; c.quad[3 * r + 1] = q1; c.quad[3 * r + 2] = T(0.5) * q2;
+    c.quad[3 * r] = T(0.5) * q0;
+    c.quad[3 * r + 1] = q1;
+    c.quad[3 * r + 2] = T(0.5) * q2;
   }
 }
 
@@ -209,16 +215,28 @@ template <class T, class L> SINEW_INLINE void eval(const Ctx<T, L>& c, LinePoint
   const T alpha = p.alpha;
   T cost = T(0), d0 = T(0), d1 = T(0);
   T qt[3] = {c.quadGauss[0], c.quadGauss[1], c.quadGauss[2]};
-  auto add = [&](int r) { qt[0] += c.quad[3 * r]; qt[1] += c.quad[3 * r + 1]; qt[2] += c.quad[3 * r + 2]; };
+  auto add = [&](int r) {
+    qt[0] += c.quad[3 * r];
+    qt[1] += c.quad[3 * r + 1];
+    qt[2] += c.quad[3 * r + 2];
+  };
   for (int r = 0; r < c.nefc; ++r) {
     const int i = c.row(r);
-    if (is_equality(d, i)) { add(r); continue; }
+    if (is_equality(d, i)) {
+      add(r);
+      continue;
+    }
     if (is_friction(d, i)) {
       const T start = c.Jaref[r], dir = c.Jv[r], xx = start + alpha * dir;
       const T f = d.efc_frictionloss[i], Rf = d.efc_R[i] * f;
       if (-Rf < xx && xx < Rf) add(r);
-      else if (xx <= -Rf) { qt[0] += f * (-T(0.5) * Rf - start); qt[1] += -f * dir; }
-      else { qt[0] += f * (-T(0.5) * Rf + start); qt[1] += f * dir; }
+      else if (xx <= -Rf) {
+        qt[0] += f * (-T(0.5) * Rf - start);
+        qt[1] += -f * dir;
+      } else {
+        qt[0] += f * (-T(0.5) * Rf + start);
+        qt[1] += f * dir;
+      }
       continue;
     }
     if (d.efc_type[i] == CNSTR_CONTACT_ELLIPTIC) {
@@ -258,11 +276,17 @@ template <class T, class L> SINEW_INLINE void eval(const Ctx<T, L>& c, LinePoint
 }
 
 template <class T, class L>
-SINEW_INLINE int update_bracket(const Ctx<T, L>& c, LinePoint<T>& p, const LinePoint<T> cand[3], LinePoint<T>& pnext, int& lsiter) {
+SINEW_INLINE int update_bracket(const Ctx<T, L>& c, LinePoint<T>& p, const LinePoint<T> cand[3], LinePoint<T>& pnext,
+                                int& lsiter) {
   int flag = 0;
   for (int i = 0; i < 3; ++i) {
-    if (p.deriv[0] < T(0) && cand[i].deriv[0] < T(0) && p.deriv[0] < cand[i].deriv[0]) { p = cand[i]; flag = 1; }
-    else if (p.deriv[0] > T(0) && cand[i].deriv[0] > T(0) && p.deriv[0] > cand[i].deriv[0]) { p = cand[i]; flag = 2; }
+    if (p.deriv[0] < T(0) && cand[i].deriv[0] < T(0) && p.deriv[0] < cand[i].deriv[0]) {
+      p = cand[i];
+      flag = 1;
+    } else if (p.deriv[0] > T(0) && cand[i].deriv[0] > T(0) && p.deriv[0] > cand[i].deriv[0]) {
+      p = cand[i];
+      flag = 2;
+    }
   }
   if (flag) {
     pnext.alpha = p.alpha - p.deriv[0] / p.deriv[1];
@@ -312,7 +336,10 @@ template <class T, class L> SINEW_INLINE T line_search(Ctx<T, L>& c) {
     T best = T(0);
     int bi = -1;
     for (int i = 0; i < 3; ++i)
-      if (tabs(cand[i].deriv[0]) < gtol && (bi == -1 || cand[i].cost < best)) { best = cand[i].cost; bi = i; }
+      if (tabs(cand[i].deriv[0]) < gtol && (bi == -1 || cand[i].cost < best)) {
+        best = cand[i].cost;
+        bi = i;
+      }
     if (bi >= 0) return cand[bi].alpha;
     const int b1 = update_bracket(c, p1, cand, p1next, it);
     const int b2 = update_bracket(c, p2, cand, p2next, it);
@@ -355,7 +382,10 @@ template <class T, class L> SINEW_INLINE int solve_primal(Ctx<T, L>& c, bool isl
     }
     for (int r = 0; r < c.nefc; ++r) c.Jaref[r] += alpha * c.Jv[r];
     if (!c.newton)
-      for (int k = 0; k < n; ++k) { c.gradold[k] = c.grad[k]; c.Mgradold[k] = c.Mgrad[k]; }
+      for (int k = 0; k < n; ++k) {
+        c.gradold[k] = c.grad[k];
+        c.Mgradold[k] = c.Mgrad[k];
+      }
     for (int r = 0; r < c.nefc; ++r) oldstate[r] = d.efc_state[c.row(r)];
     const T oldcost = c.cost;
     update_constraint(c);

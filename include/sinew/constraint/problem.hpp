@@ -12,7 +12,11 @@ namespace sinew {
 
 /// Constraint states (mjtConstraintState values).
 enum ConstraintState : int {
-  CSTATE_SATISFIED = 0, CSTATE_QUADRATIC = 1, CSTATE_LINEARNEG = 2, CSTATE_LINEARPOS = 3, CSTATE_CONE = 4
+  CSTATE_SATISFIED = 0,
+  CSTATE_QUADRATIC = 1,
+  CSTATE_LINEARNEG = 2,
+  CSTATE_LINEARPOS = 3,
+  CSTATE_CONE = 4
 };
 
 namespace solver_detail {
@@ -28,8 +32,8 @@ using cholesky::chol_update;
 template <class T, class L> struct Ctx {
   const ModelView<T>& m;
   const WorldData<T, L>& d;
-  int n = 0, nefc = 0;          // dofs and rows of this problem
-  int dofadr = 0, efcadr = 0;   // its ranges in island_dofind / island_efcind
+  int n = 0, nefc = 0;                // dofs and rows of this problem
+  int dofadr = 0, efcadr = 0;         // its ranges in island_dofind / island_efcind
   bool dident = true, rident = true;  // dofs / rows are all of the world's, in order
   bool newton = false, cone_hessian = false;
   T scale = T(1), cost = T(0), quadGauss[3] = {T(0), T(0), T(0)};
@@ -43,11 +47,26 @@ template <class T, class L> struct Ctx {
   SINEW_INLINE Ctx(const ModelView<T>& m_, const WorldData<T, L>& d_) : m(m_), d(d_) {
     const int nv = m.size.nv;
     auto v = [&](int k) { return subspan(d.sol_vec, k * nv); };
-    Ma = v(0); Mv = v(1); grad = v(2); Mgrad = v(3); search = v(4); gradold = v(5); Mgradold = v(6);
-    Mgraddif = v(7); x = v(8); fc = v(9); tmp = v(10); LTJ = v(12);
-    Jaref = d.sol_Jaref; Jv = d.sol_Jv; quad = d.sol_quad; Dh = d.sol_D;
-    H = d.sol_H; Hc = d.sol_Hcone;
-    Hfirst = d.sol_Hfirst; Hcfirst = d.sol_Hcfirst;
+    Ma = v(0);
+    Mv = v(1);
+    grad = v(2);
+    Mgrad = v(3);
+    search = v(4);
+    gradold = v(5);
+    Mgradold = v(6);
+    Mgraddif = v(7);
+    x = v(8);
+    fc = v(9);
+    tmp = v(10);
+    LTJ = v(12);
+    Jaref = d.sol_Jaref;
+    Jv = d.sol_Jv;
+    quad = d.sol_quad;
+    Dh = d.sol_D;
+    H = d.sol_H;
+    Hc = d.sol_Hcone;
+    Hfirst = d.sol_Hfirst;
+    Hcfirst = d.sol_Hcfirst;
   }
   SINEW_INLINE int dof(int c) const { return dident ? c : d.island_dofind[dofadr + c]; }
   SINEW_INLINE int row(int c) const { return rident ? c : d.island_efcind[efcadr + c]; }
@@ -61,7 +80,8 @@ template <class T, class L> struct Ctx {
 };
 
 /// out = M in, both compressed.
-template <class T, class L, class SI, class SO> SINEW_INLINE void mul_m(const Ctx<T, L>& c, const SI& in, const SO& out) {
+template <class T, class L, class SI, class SO>
+SINEW_INLINE void mul_m(const Ctx<T, L>& c, const SI& in, const SO& out) {
   const ModelView<T>& m = c.m;
   for (int k = 0; k < c.n; ++k) out[k] = T(0);
   for (int k = 0; k < c.n; ++k) {
@@ -98,7 +118,8 @@ template <class T, class L, class SX> SINEW_INLINE void solve_m_c(const Ctx<T, L
 }
 
 /// out[r] = J_r . in for the problem's rows.
-template <class T, class L, class SI, class SO> SINEW_INLINE void mul_j(const Ctx<T, L>& c, const SI& in, const SO& out) {
+template <class T, class L, class SI, class SO>
+SINEW_INLINE void mul_j(const Ctx<T, L>& c, const SI& in, const SO& out) {
   for (int r = 0; r < c.nefc; ++r) {
     T s = T(0);
     for (int x = 0; x < c.nnz(r); ++x) s += c.Jx(r, x) * in[c.ccol(r, x)];
@@ -116,7 +137,9 @@ template <class T, class L> SINEW_INLINE void mul_jt_force(const Ctx<T, L>& c) {
   }
 }
 
-template <class T, class L> SINEW_INLINE bool is_equality(const WorldData<T, L>& d, int i) { return d.efc_type[i] == CNSTR_EQUALITY; }
+template <class T, class L> SINEW_INLINE bool is_equality(const WorldData<T, L>& d, int i) {
+  return d.efc_type[i] == CNSTR_EQUALITY;
+}
 template <class T, class L> SINEW_INLINE bool is_friction(const WorldData<T, L>& d, int i) {
   return d.efc_type[i] == CNSTR_FRICTION_DOF || d.efc_type[i] == CNSTR_FRICTION_TENDON;
 }

@@ -84,7 +84,10 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
 
   // warm start: the better of qacc_warmstart and qacc_smooth
   if (!m.opt.disabled(DSBL_WARMSTART)) {
-    for (int k = 0; k < nv; ++k) { d.qacc[k] = d.qacc_warmstart[k]; w.x[k] = d.qacc_warmstart[k]; }
+    for (int k = 0; k < nv; ++k) {
+      d.qacc[k] = d.qacc_warmstart[k];
+      w.x[k] = d.qacc_warmstart[k];
+    }
     mul_j(w, w.x, w.Jaref);
     for (int r = 0; r < nefc; ++r) w.Jaref[r] -= d.efc_aref[r];
     T cost_ws = constraint_update(w, w.Jaref, false);
@@ -99,14 +102,16 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
         for (int r = 0; r < nefc; ++r) d.efc_force[r] = T(0);
     } else {
       mul_m(w, w.x, w.Ma);
-      for (int k = 0; k < nv; ++k) cost_ws += T(0.5) * (w.Ma[k] - d.qfrc_smooth[k]) * (d.qacc_warmstart[k] - d.qacc_smooth[k]);
+      for (int k = 0; k < nv; ++k)
+        cost_ws += T(0.5) * (w.Ma[k] - d.qfrc_smooth[k]) * (d.qacc_warmstart[k] - d.qacc_smooth[k]);
       for (int r = 0; r < nefc; ++r) w.Jaref[r] = d.efc_b[r];
       const T cost_smooth = constraint_update(w, w.Jaref, false);
       if (cost_ws > cost_smooth)
         for (int k = 0; k < nv; ++k) d.qacc[k] = d.qacc_smooth[k];
     }
     if (islands)
-      for (int p = d.island_dofadr[d.nisland[0]]; p < nv; ++p) d.qacc[d.island_dofind[p]] = d.qacc_smooth[d.island_dofind[p]];
+      for (int p = d.island_dofadr[d.nisland[0]]; p < nv; ++p)
+        d.qacc[d.island_dofind[p]] = d.qacc_smooth[d.island_dofind[p]];
   } else {
     for (int k = 0; k < nv; ++k) d.qacc[k] = d.qacc_smooth[k];
     for (int r = 0; r < nefc; ++r) d.efc_force[r] = T(0);
@@ -115,7 +120,10 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
   if (pgs) {
     d.solver_niter[0] = solve_pgs(w);
     mul_jt_force(w);
-    for (int k = 0; k < nv; ++k) { d.qfrc_constraint[k] = w.fc[k]; w.tmp[k] = w.fc[k]; }
+    for (int k = 0; k < nv; ++k) {
+      d.qfrc_constraint[k] = w.fc[k];
+      w.tmp[k] = w.fc[k];
+    }
     solve_m_c(w, w.tmp);
     for (int k = 0; k < nv; ++k) d.qacc[k] = d.qacc_smooth[k] + w.tmp[k];
     if (noslip > 0) d.solver_niter[0] += solve_noslip(w, noslip);
@@ -126,7 +134,10 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
     w.newton = newton;
     for (int k = 0; k < nv; ++k) w.x[k] = d.qacc[k];
     d.solver_niter[0] = solve_primal(w, false);
-    for (int k = 0; k < nv; ++k) { d.qacc[k] = w.x[k]; d.qfrc_constraint[k] = w.fc[k]; }
+    for (int k = 0; k < nv; ++k) {
+      d.qacc[k] = w.x[k];
+      d.qfrc_constraint[k] = w.fc[k];
+    }
     if (noslip > 0) d.solver_niter[0] += solve_noslip(w, noslip);
     return;
   }
@@ -141,7 +152,10 @@ template <class T, class L> SINEW_HD inline void fwd_constraint_world(const Mode
     c.rident = c.nefc == nefc;
     for (int q = 0; q < c.n; ++q) c.x[q] = d.qacc[c.dof(q)];
     d.solver_niter[k] = solve_primal(c, true);
-    for (int q = 0; q < c.n; ++q) { d.qacc[c.dof(q)] = c.x[q]; d.qfrc_constraint[c.dof(q)] = c.fc[q]; }
+    for (int q = 0; q < c.n; ++q) {
+      d.qacc[c.dof(q)] = c.x[q];
+      d.qfrc_constraint[c.dof(q)] = c.fc[q];
+    }
   }
 }
 

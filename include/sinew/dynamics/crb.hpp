@@ -50,7 +50,11 @@ template <class T, class L> SINEW_HD inline void crb(const ModelView<T>& m, cons
 
 /// Dense M(r, c) from the sparse layout (zero where neither dof is an ancestor of the other).
 template <class T, class S> SINEW_HD inline T mass_entry(const ModelView<T>& m, const S& qM, int r, int c) {
-  if (r < c) { int t = r; r = c; c = t; }
+  if (r < c) {
+    int t = r;
+    r = c;
+    c = t;
+  }
   int adr = m.dof_Madr[r];
   for (int j = r; j >= 0; j = m.dof_parentid[j], ++adr)
     if (j == c) return qM[adr];

@@ -122,8 +122,8 @@ SINEW_HD inline void ellipsoid_force(const T lvel[6], T rho, T mu, const T s[3],
   T mag[3];
   cross(mag, ang, lin);
   for (int k = 0; k < 3; ++k) mag[k] *= magnus * rho * volume;
-  const T proj_denom = pow4(s[1] * s[2]) * pow2(lin[0]) + pow4(s[2] * s[0]) * pow2(lin[1]) +
-                       pow4(s[0] * s[1]) * pow2(lin[2]);
+  const T proj_denom =
+      pow4(s[1] * s[2]) * pow2(lin[0]) + pow4(s[2] * s[0]) * pow2(lin[1]) + pow4(s[0] * s[1]) * pow2(lin[2]);
   const T proj_num = pow2(s[1] * s[2] * lin[0]) + pow2(s[2] * s[0] * lin[1]) + pow2(s[0] * s[1] * lin[2]);
   const T Aproj = pi * std::sqrt(proj_denom / maxv(mv, proj_num));
   const T nrm[3] = {pow2(s[1] * s[2]) * lin[0], pow2(s[2] * s[0]) * lin[1], pow2(s[0] * s[1]) * lin[2]};
@@ -163,10 +163,17 @@ template <class T, class L>
 SINEW_HD inline void geom_frame(const ModelView<T>& m, const WorldData<T, L>& d, int g, T s[3], T pos[3], T rot[9]) {
   const T* size = m.geom_size + 3 * g;
   const int type = m.geom_type[g];
-  s[0] = size[0]; s[1] = size[1]; s[2] = size[2];
+  s[0] = size[0];
+  s[1] = size[1];
+  s[2] = size[2];
   if (type == GEOM_SPHERE) s[1] = s[2] = size[0];
-  else if (type == GEOM_CAPSULE) { s[1] = size[0]; s[2] = size[1] + size[0]; }
-  else if (type == GEOM_CYLINDER) { s[1] = size[0]; s[2] = size[1]; }
+  else if (type == GEOM_CAPSULE) {
+    s[1] = size[0];
+    s[2] = size[1] + size[0];
+  } else if (type == GEOM_CYLINDER) {
+    s[1] = size[0];
+    s[2] = size[1];
+  }
   for (int k = 0; k < 3; ++k) pos[k] = d.geom_xpos[3 * g + k];
   for (int k = 0; k < 9; ++k) rot[k] = d.geom_xmat[9 * g + k];
 }
@@ -191,8 +198,18 @@ template <class T, class L> SINEW_HD inline void ellipsoid(const ModelView<T>& m
 /// d cross(a, b) / d a (Da) and / d b (Db), 3 x 3 row-major (mjd_cross).
 template <class T> SINEW_HD inline void d_cross(const T a[3], const T b[3], T Da[9], T Db[9]) {
   for (int i = 0; i < 9; ++i) Da[i] = Db[i] = T(0);
-  Da[1] = b[2]; Da[2] = -b[1]; Da[3] = -b[2]; Da[5] = b[0]; Da[6] = b[1]; Da[7] = -b[0];
-  Db[1] = -a[2]; Db[2] = a[1]; Db[3] = a[2]; Db[5] = -a[0]; Db[6] = -a[1]; Db[7] = a[0];
+  Da[1] = b[2];
+  Da[2] = -b[1];
+  Da[3] = -b[2];
+  Da[5] = b[0];
+  Da[6] = b[1];
+  Da[7] = -b[0];
+  Db[1] = -a[2];
+  Db[2] = a[1];
+  Db[3] = a[2];
+  Db[5] = -a[0];
+  Db[6] = -a[1];
+  Db[7] = a[0];
 }
 /// MuJoCo's addToQuadrant: B[6 (3 cq + k) + 3 rq + l] += D[3 k + l].
 template <class T> SINEW_HD inline void add_quadrant(T B[36], const T D[9], int cq, int rq) {
@@ -237,15 +254,31 @@ SINEW_HD inline void ellipsoid_B(const T lvel[6], T rho, T mu, const T s[3], con
     const T dfz = xx * (cc - a) + yy * (cc - b);
     const T proj_term = proj_num / maxv(mv, proj_denom);
     const T cos_term = proj_num / maxv(mv, norm2);
-    D[0] = a - a; D[1] = b - a; D[2] = cc - a;
-    D[3] = a - b; D[4] = b - b; D[5] = cc - b;
-    D[6] = a - cc; D[7] = b - cc; D[8] = cc - cc;
+    D[0] = a - a;
+    D[1] = b - a;
+    D[2] = cc - a;
+    D[3] = a - b;
+    D[4] = b - b;
+    D[5] = cc - b;
+    D[6] = a - cc;
+    D[7] = b - cc;
+    D[8] = cc - cc;
     for (int i = 0; i < 9; ++i) D[i] = D[i] * (T(2) * proj_num);
     const T inner[3] = {aa * proj_term - a + cos_term, bb * proj_term - b + cos_term, c2 * proj_term - cc + cos_term};
-    for (int i = 0; i < 3; ++i) { D[i] += inner[i] * dfx; D[3 + i] += inner[i] * dfy; D[6 + i] += inner[i] * dfz; }
-    D[0] *= xx; D[1] *= xy; D[2] *= xz;
-    D[3] *= xy; D[4] *= yy; D[5] *= yz;
-    D[6] *= xz; D[7] *= yz; D[8] *= zz;
+    for (int i = 0; i < 3; ++i) {
+      D[i] += inner[i] * dfx;
+      D[3 + i] += inner[i] * dfy;
+      D[6 + i] += inner[i] * dfz;
+    }
+    D[0] *= xx;
+    D[1] *= xy;
+    D[2] *= xz;
+    D[3] *= xy;
+    D[4] *= yy;
+    D[5] *= yz;
+    D[6] *= xz;
+    D[7] *= yz;
+    D[8] *= zz;
     D[0] -= dfx * proj_num;
     D[4] -= dfy * proj_num;
     D[8] -= dfz * proj_num;
@@ -267,14 +300,28 @@ SINEW_HD inline void ellipsoid_B(const T lvel[6], T rho, T mu, const T s[3], con
     const T dA[3] = {Aproj_coef * dA_coef * a * x * (b * yy * (a - b) + cc * zz * (a - cc)),
                      Aproj_coef * dA_coef * b * y * (a * xx * (b - a) + cc * zz * (b - cc)),
                      Aproj_coef * dA_coef * cc * z * (a * xx * (cc - a) + b * yy * (cc - b))};
-    D[0] = xx; D[1] = xy; D[2] = xz;
-    D[3] = xy; D[4] = yy; D[5] = yz;
-    D[6] = xz; D[7] = yz; D[8] = zz;
+    D[0] = xx;
+    D[1] = xy;
+    D[2] = xz;
+    D[3] = xy;
+    D[4] = yy;
+    D[5] = yz;
+    D[6] = xz;
+    D[7] = yz;
+    D[8] = zz;
     const T inner = xx + yy + zz;
-    D[0] += inner; D[4] += inner; D[8] += inner;
+    D[0] += inner;
+    D[4] += inner;
+    D[8] += inner;
     for (int i = 0; i < 9; ++i) D[i] = D[i] * (-quad_coef * inv_norm);
-    for (int i = 0; i < 3; ++i) { D[i] += dA[i] * -x; D[3 + i] += dA[i] * -y; D[6 + i] += dA[i] * -z; }
-    D[0] -= lin_coef; D[4] -= lin_coef; D[8] -= lin_coef;
+    for (int i = 0; i < 3; ++i) {
+      D[i] += dA[i] * -x;
+      D[3 + i] += dA[i] * -y;
+      D[6 + i] += dA[i] * -z;
+    }
+    D[0] -= lin_coef;
+    D[4] -= lin_coef;
+    D[8] -= lin_coef;
     add_quadrant(B, D, 1, 1);
   }
   {  // angular drag and Stokes torque
@@ -291,7 +338,11 @@ SINEW_HD inline void ellipsoid_B(const T lvel[6], T rho, T mu, const T s[3], con
     const T lin_coef = mu * lin_visc_torq_coef;
     for (int i = 0; i < 9; ++i) D[i] = T(0);
     D[0] = D[4] = D[8] = wx * mom_sq[0] + wy * mom_sq[1] + wz * mom_sq[2] - lin_coef;
-    for (int i = 0; i < 3; ++i) { D[i] += mom_sq[i] * wx; D[3 + i] += mom_sq[i] * wy; D[6 + i] += mom_sq[i] * wz; }
+    for (int i = 0; i < 3; ++i) {
+      D[i] += mom_sq[i] * wx;
+      D[3 + i] += mom_sq[i] * wy;
+      D[6 + i] += mom_sq[i] * wz;
+    }
     add_quadrant(B, D, 0, 0);
   }
   {  // added mass
@@ -423,7 +474,10 @@ SINEW_HD inline void fluid_qderiv(const ModelView<T>& m, const WorldData<T, L>& 
     T B[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
     if (mu > T(0)) {
       const T diam = (box[0] + box[1] + box[2]) / T(3);
-      for (int k = 0; k < 3; ++k) { B[k] += -pi * diam * diam * diam * mu; B[3 + k] += T(-3) * pi * diam * mu; }
+      for (int k = 0; k < 3; ++k) {
+        B[k] += -pi * diam * diam * diam * mu;
+        B[3 + k] += T(-3) * pi * diam * mu;
+      }
     }
     if (rho > T(0)) {
       B[0] += -rho * box[0] * (pow4(box[1]) + pow4(box[2])) * T(2) * std::fabs(lvel[0]) / T(64);

@@ -45,10 +45,17 @@ template <class T, class L> SINEW_HD inline void tendon_passive(const ModelView<
 
 template <class T, class L> SINEW_HD inline void passive(const ModelView<T>& m, const WorldData<T, L>& d) {
   const int nv = m.size.nv;
-  for (int i = 0; i < nv; ++i) { d.qfrc_spring[i] = T(0); d.qfrc_damper[i] = T(0); }
+  for (int i = 0; i < nv; ++i) {
+    d.qfrc_spring[i] = T(0);
+    d.qfrc_damper[i] = T(0);
+  }
   if (m.opt.disabled(DSBL_SPRING) && m.opt.disabled(DSBL_DAMPER)) {
     // MuJoCo skips every passive force, gravity compensation and fluid forces included
-    for (int i = 0; i < nv; ++i) { d.qfrc_gravcomp[i] = T(0); d.qfrc_fluid[i] = T(0); d.qfrc_passive[i] = T(0); }
+    for (int i = 0; i < nv; ++i) {
+      d.qfrc_gravcomp[i] = T(0);
+      d.qfrc_fluid[i] = T(0);
+      d.qfrc_passive[i] = T(0);
+    }
     return;
   }
   if (!m.opt.disabled(DSBL_SPRING)) {

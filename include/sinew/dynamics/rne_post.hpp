@@ -111,7 +111,8 @@ template <class T, class L> SINEW_HD inline void rne_post_constraint(const Model
         const T* off = body_sem ? eq + 3 * (side == 0 ? (weld ? 1 : 0) : (weld ? 0 : 1)) : m.site_pos + 3 * obj;
         const mat3<T> R = getm(d.xmat, k);
         const vec3<T> pos = get3(d.xpos, k) + R * vec3<T>{off[0], off[1], off[2]};
-        rne_post_detail::add6(d, k, move_force(f, get3(d.subtree_com, m.body_rootid[k]), pos), side == 0 ? T(1) : T(-1));
+        rne_post_detail::add6(d, k, move_force(f, get3(d.subtree_com, m.body_rootid[k]), pos),
+                              side == 0 ? T(1) : T(-1));
       }
       r += weld ? 6 : 3;
       continue;
@@ -187,8 +188,9 @@ template <class T, class L> SINEW_HD inline void subtree_vel(const ModelView<T>&
 
 /// 6-D velocity [angular; linear] of point `pos` moving with body `b`, in the world frame
 /// (mj_objectVelocity with flg_local = 0).
-template <class T, class L> SINEW_HD inline void object_velocity(const ModelView<T>& m, const WorldData<T, L>& d, int b, vec3<T> pos,
-                                                              vec3<T>& ang, vec3<T>& lin) {
+template <class T, class L>
+SINEW_HD inline void object_velocity(const ModelView<T>& m, const WorldData<T, L>& d, int b, vec3<T> pos, vec3<T>& ang,
+                                     vec3<T>& lin) {
   const vec6<T> cv = get6(d.cvel, b);
   ang = cv.ang();
   lin = cv.lin() + cross(ang, pos - get3(d.subtree_com, m.body_rootid[b]));

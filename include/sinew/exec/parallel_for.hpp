@@ -43,7 +43,8 @@ template <class F> inline void parallel_for(exec::OpenMP p, int n, const F& f) {
 /// Throws when a CUDA call or launch failed (cudaPeekAtLastError does not synchronize).
 inline void cuda_check(cudaError_t err, const char* what) {
   if (err == cudaSuccess) err = cudaPeekAtLastError();
-  if (err != cudaSuccess) throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(err));
+  if (err != cudaSuccess)
+    throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(err));
 }
 
 template <class F> inline void parallel_for(exec::Cuda p, int n, const F& f) {

@@ -71,7 +71,8 @@ SINEW_HD inline void xfrc_accumulate(const ModelView<T>& m, const WorldData<T, L
   }
 }
 
-template <class T, class L> SINEW_HD inline void fwd_acceleration_world(const ModelView<T>& m, const WorldData<T, L>& d) {
+template <class T, class L>
+SINEW_HD inline void fwd_acceleration_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   const int nv = m.size.nv;
   for (int i = 0; i < nv; ++i)
     d.qfrc_smooth[i] = d.qfrc_passive[i] - d.qfrc_bias[i] + d.qfrc_applied[i] + d.qfrc_actuator[i];
@@ -161,14 +162,14 @@ template <class T, class L> inline void require_solver_space(const ModelView<T>&
 // SINEW_WORLD_STAGE(Name, fn) declares the batched functor Name<T, L> of a per-world function
 // fn(m, d); it names Sinew's types fully, so it works in any namespace (fn is looked up where the
 // macro is used). Launch it with parallel_for(exec, d.nworld, Name<T, L>{m, d}).
-#define SINEW_WORLD_STAGE(Functor, fn)                                       \
-  template <class T, class L> struct Functor {                               \
-    ::sinew::ModelView<T> m;                                                 \
-    ::sinew::DataView<T, L> d;                                               \
-    SINEW_HD void operator()(int w) const {                                  \
-      const ::sinew::WorldData<T, L> wd = d.world(w);                        \
-      if (wd.status[0] == ::sinew::STATUS_OK) fn(m, wd);                     \
-    }                                                                        \
+#define SINEW_WORLD_STAGE(Functor, fn)                   \
+  template <class T, class L> struct Functor {           \
+    ::sinew::ModelView<T> m;                             \
+    ::sinew::DataView<T, L> d;                           \
+    SINEW_HD void operator()(int w) const {              \
+      const ::sinew::WorldData<T, L> wd = d.world(w);    \
+      if (wd.status[0] == ::sinew::STATUS_OK) fn(m, wd); \
+    }                                                    \
   };
 
 SINEW_WORLD_STAGE(FwdPositionFn, fwd_position_world)

@@ -103,7 +103,8 @@ template <class T> inline std::string step_unsupported(const Option<T>& opt) {
   if (opt.solver != SOL_PGS && opt.solver != SOL_CG && opt.solver != SOL_NEWTON) return "unknown solver";
   if (opt.disabled(DSBL_NATIVECCD))
     return "flag nativeccd=\"disable\" (MuJoCo's libccd path) is not supported: Sinew implements native CCD";
-  if (opt.enabled(ENBL_MULTICCD)) return "flag multiccd=\"enable\" (multiple contacts per convex pair) is not supported";
+  if (opt.enabled(ENBL_MULTICCD))
+    return "flag multiccd=\"enable\" (multiple contacts per convex pair) is not supported";
   return {};
 }
 
@@ -116,8 +117,9 @@ template <class T, class L> inline void require_supported(const ModelView<T>& m,
   if (why.empty()) why = data_unsupported(m, d);
   if (!why.empty()) throw std::invalid_argument("sinew::step: " + why);
   if (m.size.nmusclekind > DefaultMuscleModels::size)
-    throw std::invalid_argument("sinew::step: the model was compiled with a muscle model list longer than "
-                                "DefaultMuscleModels: step it with step_world<YourModels> in your own functor");
+    throw std::invalid_argument(
+        "sinew::step: the model was compiled with a muscle model list longer than "
+        "DefaultMuscleModels: step it with step_world<YourModels> in your own functor");
 }
 }  // namespace detail
 
@@ -197,7 +199,10 @@ template <class T, class L> SINEW_HD inline void reset_world(const ModelView<T>&
     d.qfrc_applied[i] = T(0);
     d.qacc[i] = T(0);
   }
-  for (int i = 0; i < na; ++i) { d.act[i] = key >= 0 ? m.key_act[key * na + i] : T(0); d.act_dot[i] = T(0); }
+  for (int i = 0; i < na; ++i) {
+    d.act[i] = key >= 0 ? m.key_act[key * na + i] : T(0);
+    d.act_dot[i] = T(0);
+  }
   // extra states of muscle policies (kind > 0, e.g. De Groote's tendon force): without a keyframe
   // they are marked unset, and the first actuation call sets them to the policy's equilibrium
   // at the then-current pose and activation (docs/muscle_models.md, "State and reset")

@@ -13,9 +13,9 @@ namespace sinew {
 
 /// The task, in the backend's memory: the root joint and the mimic sites.
 template <class T> struct MimicSpec {
-  int root_jnt = -1;            ///< the free root joint, or -1 (fixed base: root terms are 0)
-  int nsite = 0;                ///< mimic sites; sites[0] is the main ("pelvis") site
-  const int* sites = nullptr;   ///< model site ids
+  int root_jnt = -1;           ///< the free root joint, or -1 (fixed base: root terms are 0)
+  int nsite = 0;               ///< mimic sites; sites[0] is the main ("pelvis") site
+  const int* sites = nullptr;  ///< model site ids
 };
 
 /// Everything a per-world imitation functor reads: the model, this world's Data, the reference,
@@ -25,11 +25,12 @@ template <class T, class L> struct MimicContext {
   WorldData<T, L> d;
   TrajectoryView<T> ref;
   MimicSpec<T> spec;
-  int frame;              ///< reference frame that the current state should match
-  int clip;               ///< its clip
-  T root_offset[2];       ///< simulated minus reference root xy at reset (removed by the root terms)
-  T action_oob;           ///< sum over actuators of the squared out-of-bound part of the last action
-  T action_rate = T(0);   ///< sum over actuators of (a_t - a_{t-1})^2 of the clipped actions (0 at an episode's first step)
+  int frame;         ///< reference frame that the current state should match
+  int clip;          ///< its clip
+  T root_offset[2];  ///< simulated minus reference root xy at reset (removed by the root terms)
+  T action_oob;      ///< sum over actuators of the squared out-of-bound part of the last action
+  T action_rate =
+      T(0);  ///< sum over actuators of (a_t - a_{t-1})^2 of the clipped actions (0 at an episode's first step)
 };
 
 namespace imitation {
@@ -42,14 +43,16 @@ template <class T> SINEW_INLINE T quat_angle(quat<T> a, quat<T> b) {
 
 /// 6-D velocity [angular; linear] of a point p with frame R on a body with cvel `cv` (about the
 /// root subtree com `c`), in the point's local frame (LocoMuJoCo calc_site_velocities).
-template <class T> SINEW_INLINE void local_velocity(const T* cv, vec3<T> c, vec3<T> p, const mat3<T>& R, vec3<T>& ang, vec3<T>& lin) {
+template <class T>
+SINEW_INLINE void local_velocity(const T* cv, vec3<T> c, vec3<T> p, const mat3<T>& R, vec3<T>& ang, vec3<T>& lin) {
   const vec3<T> w{cv[0], cv[1], cv[2]}, v{cv[3], cv[4], cv[5]};
   lin = mul_transpose(R, v + cross(w, p - c));
   ang = mul_transpose(R, w);
 }
 
 /// Site `s` of the simulated world: position, frame, local 6-D velocity.
-template <class T, class L> SINEW_INLINE void sim_site(const MimicContext<T, L>& c, int s, vec3<T>& p, mat3<T>& R, vec3<T>& ang, vec3<T>& lin) {
+template <class T, class L>
+SINEW_INLINE void sim_site(const MimicContext<T, L>& c, int s, vec3<T>& p, mat3<T>& R, vec3<T>& ang, vec3<T>& lin) {
   const int b = c.m.site_bodyid[s];
   p = get3(c.d.site_xpos, s);
   R = getm(c.d.site_xmat, s);
@@ -58,7 +61,9 @@ template <class T, class L> SINEW_INLINE void sim_site(const MimicContext<T, L>&
   local_velocity(cv, get3(c.d.subtree_com, c.m.body_rootid[b]), p, R, ang, lin);
 }
 /// Site `s` of the reference at frame f.
-template <class T, class L> SINEW_INLINE void ref_site(const MimicContext<T, L>& c, int f, int s, vec3<T>& p, mat3<T>& R, vec3<T>& ang, vec3<T>& lin) {
+template <class T, class L>
+SINEW_INLINE void ref_site(const MimicContext<T, L>& c, int f, int s, vec3<T>& p, mat3<T>& R, vec3<T>& ang,
+                           vec3<T>& lin) {
   const int b = c.m.site_bodyid[s];
   p = c.ref.site_pos(f, s);
   R = c.ref.site_mat(f, s);
@@ -91,7 +96,12 @@ template <class T> SINEW_INLINE T sq(vec3<T> a) { return dot(a, a); }
 template <class T> SINEW_INLINE void root_local_vel(const T* q, const T* v, T out[6]) {
   const quat<T> r{q[3], q[4], q[5], q[6]};
   const vec3<T> lin = rotate(conj(r), vec3<T>{v[0], v[1], v[2]});
-  out[0] = lin.x; out[1] = lin.y; out[2] = lin.z; out[3] = v[3]; out[4] = v[4]; out[5] = v[5];
+  out[0] = lin.x;
+  out[1] = lin.y;
+  out[2] = lin.z;
+  out[3] = v[3];
+  out[4] = v[4];
+  out[5] = v[5];
 }
 
 }  // namespace imitation

@@ -28,12 +28,12 @@
 namespace sinew {
 
 struct ImitationConfig {
-  int substeps = 5;                       ///< physics steps per control step
-  int horizon = 1000;                     ///< control steps before truncation
-  std::vector<std::string> mimic_sites;   ///< site names; the first is the main ("pelvis") site
+  int substeps = 5;                      ///< physics steps per control step
+  int horizon = 1000;                    ///< control steps before truncation
+  std::vector<std::string> mimic_sites;  ///< site names; the first is the main ("pelvis") site
   ObservationConfig obs;
   unsigned long long seed = 0;
-  bool auto_reset = true;                 ///< reset worlds whose episode ended at the end of step()
+  bool auto_reset = true;  ///< reset worlds whose episode ended at the end of step()
 };
 
 /// MuscleMimic's 17 mimic points of MyoFullBody (pelvis, lumbar, head, humeri, ulnae, lunates,
@@ -43,12 +43,13 @@ struct ImitationConfig {
 /// Python). Returns the names, pelvis first, for ImitationConfig::mimic_sites. Call it before
 /// filling the reference (fill_kinematics) and building the environment.
 inline std::vector<std::string> add_musclemimic_sites(Model<double>& m) {
-  static const char* bodies[] = {"pelvis",   "lumbar3",  "head",    "humerus_r", "humerus_l", "ulna_r",
-                                 "ulna_l",   "lunate_r", "lunate_l", "femur_r",  "femur_l",   "tibia_r",
-                                 "tibia_l",  "talus_r",  "talus_l", "toes_r",    "toes_l"};
+  static const char* bodies[] = {"pelvis",  "lumbar3",  "head",     "humerus_r", "humerus_l", "ulna_r",
+                                 "ulna_l",  "lunate_r", "lunate_l", "femur_r",   "femur_l",   "tibia_r",
+                                 "tibia_l", "talus_r",  "talus_l",  "toes_r",    "toes_l"};
   for (const char* b : bodies)  // all or nothing
     if (Model<double>::find(m.body_names, b) < 0)
-      throw std::invalid_argument(std::string("add_musclemimic_sites: the model has no body '") + b + "' (not MyoFullBody?)");
+      throw std::invalid_argument(std::string("add_musclemimic_sites: the model has no body '") + b +
+                                  "' (not MyoFullBody?)");
   std::vector<std::string> names;
   for (const char* b : bodies) {
     names.push_back(std::string(b) + "_mimic");
@@ -61,11 +62,12 @@ inline std::vector<std::string> add_musclemimic_sites(Model<double>& m) {
 /// state()). Each is the member `name_` of ImitationEnv (a Buf on the backend), the pointer `name`
 /// of EnvKernel, and, when kept, the array `name` of state() / set_state(). Values per world are
 /// written with the names nobs (observation size), nterm (reward terms) and nu (actions).
-#define SINEW_ENV_BUFFERS(X)                                                                         \
-  X(T, obs, nobs, 1) X(T, final_obs, nobs, 0) X(T, rew, 1, 0) X(T, terms, nterm, 0) X(T, root_off, 2, 1) \
-  X(T, oob, 1, 0) X(T, rate, 1, 0) X(T, prev_action, nu, 1) X(unsigned char, terminated, 1, 0)            \
-  X(unsigned char, truncated, 1, 0) X(unsigned char, mask, 1, 0) X(int, clip, 1, 1) X(int, frame, 1, 1)   \
-  X(int, steps, 1, 1) X(int, reason, 1, 0) X(unsigned long long, counter, 1, 1)
+#define SINEW_ENV_BUFFERS(X)                                                                                           \
+  X(T, obs, nobs, 1)                                                                                                   \
+  X(T, final_obs, nobs, 0) X(T, rew, 1, 0) X(T, terms, nterm, 0) X(T, root_off, 2, 1) X(T, oob, 1, 0) X(T, rate, 1, 0) \
+      X(T, prev_action, nu, 1) X(unsigned char, terminated, 1, 0) X(unsigned char, truncated, 1, 0)                    \
+          X(unsigned char, mask, 1, 0) X(int, clip, 1, 1) X(int, frame, 1, 1) X(int, steps, 1, 1) X(int, reason, 1, 0) \
+              X(unsigned long long, counter, 1, 1)
 
 namespace detail {
 template <class T, class L, class Reward> struct EnvKernel {
@@ -187,22 +189,31 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   /// site poses filled (fill_kinematics), for the same model.
   ImitationEnv(E exec, const Model<double>& model, const Trajectory& ref, int nworld, ImitationConfig cfg,
                Reward reward = Reward{}, MimicTermination<T> termination = {})
-      : exec_(exec), model_(model.template cast<T>()), data_(model_.sizes(), nworld), ref_(ref), cfg_(std::move(cfg)),
+      : exec_(exec),
+        model_(model.template cast<T>()),
+        data_(model_.sizes(), nworld),
+        ref_(ref),
+        cfg_(std::move(cfg)),
         nworld_(nworld) {
     const std::string why = step_unsupported(model_.opt);
     if (!why.empty()) throw std::invalid_argument("ImitationEnv: " + why);
-    if (ref.nq != model.nq || ref.nv != model.nv) throw std::invalid_argument("ImitationEnv: trajectory and model disagree on nq/nv");
+    if (ref.nq != model.nq || ref.nv != model.nv)
+      throw std::invalid_argument("ImitationEnv: trajectory and model disagree on nq/nv");
     if (ref.nsite != model.nsite || ref.nbody != model.nbody)
-      throw std::invalid_argument("ImitationEnv: trajectory body/site poses are not this model's (run fill_kinematics)");
+      throw std::invalid_argument(
+          "ImitationEnv: trajectory body/site poses are not this model's (run fill_kinematics)");
     const double rate = 1.0 / (model.opt.timestep * cfg_.substeps);
     if (std::fabs(ref.frequency - rate) > 1e-6 * rate)
-      throw std::invalid_argument("ImitationEnv: trajectory at " + std::to_string(ref.frequency) + " Hz, control rate " +
-                                  std::to_string(rate) + " Hz: resample the trajectory first");
+      throw std::invalid_argument("ImitationEnv: trajectory at " + std::to_string(ref.frequency) +
+                                  " Hz, control rate " + std::to_string(rate) + " Hz: resample the trajectory first");
     for (int c = 0; c < ref.nclip(); ++c)
       if (ref.clip_length(c) < 2) throw std::invalid_argument("ImitationEnv: every clip needs at least 2 frames");
     int root = -1;
     for (int j = 0; j < model.njnt; ++j)
-      if (model.jnt_type[size_t(j)] == JNT_FREE && model.body_parentid[size_t(model.jnt_bodyid[size_t(j)])] == 0) { root = j; break; }
+      if (model.jnt_type[size_t(j)] == JNT_FREE && model.body_parentid[size_t(model.jnt_bodyid[size_t(j)])] == 0) {
+        root = j;
+        break;
+      }
     std::vector<int> sites;
     for (const auto& n : cfg_.mimic_sites) {
       const int s = Model<double>::find(model.site_names, n);
@@ -217,7 +228,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     const size_t W = size_t(nworld);
     {
       const int nobs = nobs_, nterm = Reward::nterm, nu = model.nu;
-#define SINEW_X(type, name, n, kept) name##_.resize(W * size_t(n));
+#define SINEW_X(type, name, n, kept) name##_.resize(W* size_t(n));
       SINEW_ENV_BUFFERS(SINEW_X)
 #undef SINEW_X
     }
@@ -231,7 +242,10 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
     k_.reward = reward;
     k_.term = termination;
     k_.obs_cfg = cfg_.obs;
-    k_.nobs = nobs_; k_.nu = model.nu; k_.horizon = cfg_.horizon; k_.seed = cfg_.seed;
+    k_.nobs = nobs_;
+    k_.nu = model.nu;
+    k_.horizon = cfg_.horizon;
+    k_.seed = cfg_.seed;
     k_.action = nullptr;
 #define SINEW_X(type, name, n, kept) k_.name = ptr(name##_);
     SINEW_ENV_BUFFERS(SINEW_X)
@@ -264,9 +278,11 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   /// Worlds reset from now on start at the first frame of clip start_clip[w] (-1: random clip
   /// and frame, the default). Host vector of nworld entries; evaluation starts every clip this way.
   void set_start_clips(const std::vector<int>& start_clip) {
-    if (start_clip.size() != size_t(nworld_)) throw std::invalid_argument("ImitationEnv::set_start_clips: needs nworld entries");
+    if (start_clip.size() != size_t(nworld_))
+      throw std::invalid_argument("ImitationEnv::set_start_clips: needs nworld entries");
     for (int c : start_clip)
-      if (c >= ref_.view().nclip) throw std::invalid_argument("ImitationEnv::set_start_clips: no clip " + std::to_string(c));
+      if (c >= ref_.view().nclip)
+        throw std::invalid_argument("ImitationEnv::set_start_clips: no clip " + std::to_string(c));
     start_clip_ = Buf<int>(start_clip.begin(), start_clip.end());
     k_.start_clip = ptr(start_clip_);
   }
@@ -293,8 +309,8 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   }
 
   // Batched outputs in the policy's memory space (world-major).
-  const T* obs_ptr() const { return k_.obs; }            ///< nworld x nobs
-  T* obs_mutable_ptr() { return k_.obs; }                ///< for a learner that sanitizes observations in place
+  const T* obs_ptr() const { return k_.obs; }  ///< nworld x nobs
+  T* obs_mutable_ptr() { return k_.obs; }      ///< for a learner that sanitizes observations in place
   /// nworld x nobs: for worlds whose episode ended in the last step (terminated or truncated),
   /// the observation of the episode's last state, before the auto-reset; other rows stale.
   const T* final_obs_ptr() const { return k_.final_obs; }
@@ -302,9 +318,9 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   const T* term_values_ptr() const { return k_.terms; }  ///< nworld x nterm: w_i exp(-k_i d_i)
   const unsigned char* terminated_ptr() const { return k_.terminated; }
   const unsigned char* truncated_ptr() const { return k_.truncated; }
-  const int* reason_ptr() const { return k_.reason; }    ///< TerminationReason bits of the last step
+  const int* reason_ptr() const { return k_.reason; }  ///< TerminationReason bits of the last step
   const int* clip_ptr() const { return k_.clip; }
-  const int* frame_ptr() const { return k_.frame; }      ///< absolute reference frame of the current state
+  const int* frame_ptr() const { return k_.frame; }  ///< absolute reference frame of the current state
   const int* episode_steps_ptr() const { return k_.steps; }
 
   // Host copies (for tests and host-side training loops).
@@ -335,8 +351,14 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
   /// arrays: a learner checkpoints it so that a resumed run continues bit-identically.
   std::vector<std::pair<std::string, std::vector<double>>> state() const {
     std::vector<std::pair<std::string, std::vector<double>>> s;
-    for (const char* f : state_fields()) { auto v = data_.get_all(f); s.push_back({f, std::vector<double>(v.begin(), v.end())}); }
-    auto put = [&](const char* n, const auto& b) { auto v = to_host(b); s.push_back({n, std::vector<double>(v.begin(), v.end())}); };
+    for (const char* f : state_fields()) {
+      auto v = data_.get_all(f);
+      s.push_back({f, std::vector<double>(v.begin(), v.end())});
+    }
+    auto put = [&](const char* n, const auto& b) {
+      auto v = to_host(b);
+      s.push_back({n, std::vector<double>(v.begin(), v.end())});
+    };
 #define SINEW_X(type, name, n, kept) \
   if (kept) put(#name, name##_);
     SINEW_ENV_BUFFERS(SINEW_X)
@@ -350,7 +372,8 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
       for (const auto& [k, v] : s)
         if (k == n) {
           if (v.size() != size)
-            throw std::invalid_argument("environment state '" + n + "' has " + std::to_string(v.size()) + " values, this environment needs " + std::to_string(size));
+            throw std::invalid_argument("environment state '" + n + "' has " + std::to_string(v.size()) +
+                                        " values, this environment needs " + std::to_string(size));
           return v;
         }
       throw std::invalid_argument("environment state lacks '" + n + "'");

@@ -44,7 +44,8 @@ template <class T> int observation_size(const Model<T>& m, int root_jnt, int nmi
 }
 
 /// Writes the observation of the context's world to out[0 .. observation_size).
-template <class T, class L> SINEW_HD void write_observation(const MimicContext<T, L>& c, const ObservationConfig& cfg, T* out) {
+template <class T, class L>
+SINEW_HD void write_observation(const MimicContext<T, L>& c, const ObservationConfig& cfg, T* out) {
   const auto& m = c.m;
   const auto& d = c.d;
   int o = 0;
@@ -76,7 +77,11 @@ template <class T, class L> SINEW_HD void write_observation(const MimicContext<T
     for (int i = 0; i < m.size.nsensor; ++i)
       if (m.sensor_type[i] == SENS_TOUCH) out[o++] = d.sensordata[m.sensor_adr[i]];
   const int start = c.ref.clip_start(c.clip), end = c.ref.clip_end(c.clip);
-  auto put = [&](vec3<T> v) { out[o++] = v.x; out[o++] = v.y; out[o++] = v.z; };
+  auto put = [&](vec3<T> v) {
+    out[o++] = v.x;
+    out[o++] = v.y;
+    out[o++] = v.z;
+  };
   for (int j = 0; j <= cfg.nfuture; ++j) {
     int f = c.frame + j * cfg.future_stride;
     if (f > end - 1) f = end - 1;
@@ -95,7 +100,10 @@ template <class T, class L> SINEW_HD void write_observation(const MimicContext<T
   if (cfg.rel_sites)
     for (int i = 1; i < c.spec.nsite; ++i) {
       const auto v = imitation::RelSite::sim(c, i);
-      put(v.pos); put(v.rot); put(v.ang); put(v.lin);
+      put(v.pos);
+      put(v.rot);
+      put(v.ang);
+      put(v.lin);
     }
 }
 

@@ -30,7 +30,8 @@ template <class T> struct JointPosTerm {
       const int a = c.m.jnt_qposadr[j], type = c.m.jnt_type[j];
       if (type == JNT_FREE || type == JNT_BALL) {
         const int qa = type == JNT_FREE ? a + 3 : a;
-        const T ang = imitation::quat_angle(getq(subspan(c.d.qpos, qa), 0), quat<T>{qr[qa], qr[qa + 1], qr[qa + 2], qr[qa + 3]});
+        const T ang =
+            imitation::quat_angle(getq(subspan(c.d.qpos, qa), 0), quat<T>{qr[qa], qr[qa + 1], qr[qa + 2], qr[qa + 3]});
         s += ang * ang;
       } else {
         const T e = c.d.qpos[a] - qr[a];
@@ -67,7 +68,8 @@ template <class T> struct RootPosTerm {
     if (c.spec.root_jnt < 0) return T(0);
     const int a = c.m.jnt_qposadr[c.spec.root_jnt];
     const T* qr = c.ref.qpos_at(c.frame) + a;
-    const T ex = c.d.qpos[a] - c.root_offset[0] - qr[0], ey = c.d.qpos[a + 1] - c.root_offset[1] - qr[1], ez = c.d.qpos[a + 2] - qr[2];
+    const T ex = c.d.qpos[a] - c.root_offset[0] - qr[0], ey = c.d.qpos[a + 1] - c.root_offset[1] - qr[1],
+            ez = c.d.qpos[a + 2] - qr[2];
     return (ex * ex + ey * ey + ez * ez) / T(3);
   }
 };
@@ -187,7 +189,8 @@ template <class... Es> TermList<Es...> append_terms(const TermList<>&, Es... e) 
   if constexpr (sizeof...(Es) > 0) return make_term_list(e...);
   else return {};
 }
-template <class H, class... Ts, class... Es> TermList<H, Ts..., Es...> append_terms(const TermList<H, Ts...>& l, Es... e) {
+template <class H, class... Ts, class... Es>
+TermList<H, Ts..., Es...> append_terms(const TermList<H, Ts...>& l, Es... e) {
   TermList<H, Ts..., Es...> out;
   out.head = l.head;
   out.tail = append_terms(l.tail, e...);
@@ -213,8 +216,8 @@ MimicReward<T, Terms..., Extra...> extend_reward(const MimicReward<T, Terms...>&
 
 /// The eight MuscleMimic terms.
 template <class T>
-using DefaultMimicReward = MimicReward<T, JointPosTerm<T>, JointVelTerm<T>, RootPosTerm<T>, RootVelTerm<T>, SitePosTerm<T>,
-                                       SiteRotTerm<T>, SiteAngVelTerm<T>, SiteLinVelTerm<T>>;
+using DefaultMimicReward = MimicReward<T, JointPosTerm<T>, JointVelTerm<T>, RootPosTerm<T>, RootVelTerm<T>,
+                                       SitePosTerm<T>, SiteRotTerm<T>, SiteAngVelTerm<T>, SiteLinVelTerm<T>>;
 
 /// MuscleMimic's weights: full body (bimanual = false) or the bimanual model (bimanual = true).
 template <class T> DefaultMimicReward<T> default_mimic_reward(bool bimanual = false) {

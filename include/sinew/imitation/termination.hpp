@@ -6,10 +6,10 @@
 namespace sinew {
 
 enum TerminationReason : int {
-  TERM_SITE_DEVIATION = 1 << 0,  ///< mean pelvis-relative site deviation > site_deviation
-  TERM_ROOT_POSITION = 1 << 1,   ///< root position error (xy offset at reset removed) > root_position
-  TERM_ROOT_ORIENTATION = 1 << 2,///< root orientation error (quaternion angle) > root_orientation
-  TERM_NONFINITE = 1 << 3,       ///< the world's status is not OK or its state is not finite
+  TERM_SITE_DEVIATION = 1 << 0,    ///< mean pelvis-relative site deviation > site_deviation
+  TERM_ROOT_POSITION = 1 << 1,     ///< root position error (xy offset at reset removed) > root_position
+  TERM_ROOT_ORIENTATION = 1 << 2,  ///< root orientation error (quaternion angle) > root_orientation
+  TERM_NONFINITE = 1 << 3,         ///< the world's status is not OK or its state is not finite
 };
 
 template <class T> struct MimicTermination {
@@ -35,9 +35,11 @@ template <class T> struct MimicTermination {
     if (c.spec.root_jnt >= 0) {
       const int a = m.jnt_qposadr[c.spec.root_jnt];
       const T* qr = c.ref.qpos_at(c.frame) + a;
-      const vec3<T> e{d.qpos[a] - c.root_offset[0] - qr[0], d.qpos[a + 1] - c.root_offset[1] - qr[1], d.qpos[a + 2] - qr[2]};
+      const vec3<T> e{d.qpos[a] - c.root_offset[0] - qr[0], d.qpos[a + 1] - c.root_offset[1] - qr[1],
+                      d.qpos[a + 2] - qr[2]};
       if (norm(e) > root_position) why |= TERM_ROOT_POSITION;
-      if (imitation::quat_angle(getq(subspan(d.qpos, a + 3), 0), quat<T>{qr[3], qr[4], qr[5], qr[6]}) > root_orientation)
+      if (imitation::quat_angle(getq(subspan(d.qpos, a + 3), 0), quat<T>{qr[3], qr[4], qr[5], qr[6]}) >
+          root_orientation)
         why |= TERM_ROOT_ORIENTATION;
     }
     return why;

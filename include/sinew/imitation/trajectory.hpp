@@ -35,11 +35,11 @@ namespace sinew {
 /// Host trajectory: all clips stacked along the frame axis (double, C order, frame-major).
 struct Trajectory {
   std::vector<std::string> joint_names, body_names, site_names;
-  std::vector<int> jnt_type;        ///< per joint (JNT_FREE, JNT_BALL, JNT_SLIDE, JNT_HINGE)
-  double frequency = 0;             ///< frames per second
+  std::vector<int> jnt_type;  ///< per joint (JNT_FREE, JNT_BALL, JNT_SLIDE, JNT_HINGE)
+  double frequency = 0;       ///< frames per second
   int nq = 0, nv = 0, nbody = 0, nsite = 0;
-  std::vector<int> split_points;    ///< start frame of each clip, then the total frame count
-  std::vector<double> qpos, qvel;   ///< N x nq, N x nv
+  std::vector<int> split_points;                       ///< start frame of each clip, then the total frame count
+  std::vector<double> qpos, qvel;                      ///< N x nq, N x nv
   std::vector<double> xpos, xquat, cvel, subtree_com;  ///< N x nbody x (3, 4, 6, 3); empty if not filled
   std::vector<double> site_xpos, site_xmat;            ///< N x nsite x (3, 9); empty if not filled
   /// LocoMuJoCo's TrajectoryModel arrays (body_pos, site_quat, ...), kept and written back unchanged.
@@ -60,7 +60,10 @@ inline int joint_nv(int type) { return type == JNT_FREE ? 6 : type == JNT_BALL ?
 inline Trajectory trajectory_for(const Model<double>& m, double frequency) {
   Trajectory t;
   t.frequency = frequency;
-  t.nq = m.nq; t.nv = m.nv; t.nbody = m.nbody; t.nsite = m.nsite;
+  t.nq = m.nq;
+  t.nv = m.nv;
+  t.nbody = m.nbody;
+  t.nsite = m.nsite;
   t.jnt_type = m.jnt_type;
   for (int j = 0; j < m.njnt; ++j) t.joint_names.push_back(m.jnt_names[size_t(j)]);
   t.body_names = m.body_names;
@@ -109,10 +112,12 @@ inline Trajectory load_trajectory(const std::string& path) {
   const int n = t.nframe();
   if (a.count("split_points") && a["split_points"].size() >= 2) t.split_points = a["split_points"].as_int();
   else t.split_points = {0, n};
-  if (t.split_points.front() != 0 || t.split_points.back() != n) throw std::runtime_error(path + ": split_points do not cover the frames");
+  if (t.split_points.front() != 0 || t.split_points.back() != n)
+    throw std::runtime_error(path + ": split_points do not cover the frames");
   for (size_t c = 1; c < t.split_points.size(); ++c)
     if (t.split_points[c] <= t.split_points[c - 1]) throw std::runtime_error(path + ": split_points must increase");
-  if (t.qvel.size() != size_t(n) * size_t(t.nv)) throw std::runtime_error(path + ": qvel and qpos disagree on the frame count");
+  if (t.qvel.size() != size_t(n) * size_t(t.nv))
+    throw std::runtime_error(path + ": qvel and qpos disagree on the frame count");
   auto opt = [&](const char* k, std::vector<double>& dst, int per, int& count) {
     auto it = a.find(k);
     if (it == a.end() || it->second.is_object() || it->second.size() == 0) return;
@@ -121,15 +126,20 @@ inline Trajectory load_trajectory(const std::string& path) {
     count = int(dst.size() / (size_t(n) * size_t(per)));
   };
   int nb = 0, ns = 0, tmp = 0;
-  opt("xpos", t.xpos, 3, nb); opt("xquat", t.xquat, 4, tmp); opt("cvel", t.cvel, 6, tmp); opt("subtree_com", t.subtree_com, 3, tmp);
-  opt("site_xpos", t.site_xpos, 3, ns); opt("site_xmat", t.site_xmat, 9, tmp);
-  t.nbody = nb; t.nsite = ns;
+  opt("xpos", t.xpos, 3, nb);
+  opt("xquat", t.xquat, 4, tmp);
+  opt("cvel", t.cvel, 6, tmp);
+  opt("subtree_com", t.subtree_com, 3, tmp);
+  opt("site_xpos", t.site_xpos, 3, ns);
+  opt("site_xmat", t.site_xmat, 9, tmp);
+  t.nbody = nb;
+  t.nsite = ns;
   if (a.count("body_names") && a["body_names"].is_string()) t.body_names = a["body_names"].as_strings();
   if (a.count("site_names") && a["site_names"].is_string()) t.site_names = a["site_names"].as_strings();
   if (!t.body_names.empty() && !nb) t.nbody = int(t.body_names.size());
   if (!t.site_names.empty() && !ns) t.nsite = int(t.site_names.size());
-  for (const char* k : {"body_rootid", "body_weldid", "body_mocapid", "body_pos", "body_quat", "body_ipos", "body_iquat",
-                        "site_bodyid", "site_pos", "site_quat"})
+  for (const char* k : {"body_rootid", "body_weldid", "body_mocapid", "body_pos", "body_quat", "body_ipos",
+                        "body_iquat", "site_bodyid", "site_pos", "site_quat"})
     if (a.count(k) && !a[k].is_object() && a[k].size()) t.model_arrays[k] = a[k];
   return t;
 }
@@ -146,8 +156,12 @@ inline void save_trajectory(const std::string& path, const Trajectory& t,
   auto put = [&](const char* k, const std::vector<double>& v, size_t per) {
     if (!v.empty()) a.push_back({k, NpyBlob::from(v.data(), {n, v.size() / (n * per), per})});
   };
-  put("xpos", t.xpos, 3); put("xquat", t.xquat, 4); put("cvel", t.cvel, 6); put("subtree_com", t.subtree_com, 3);
-  put("site_xpos", t.site_xpos, 3); put("site_xmat", t.site_xmat, 9);
+  put("xpos", t.xpos, 3);
+  put("xquat", t.xquat, 4);
+  put("cvel", t.cvel, 6);
+  put("subtree_com", t.subtree_com, 3);
+  put("site_xpos", t.site_xpos, 3);
+  put("site_xmat", t.site_xmat, 9);
   std::vector<int64_t> sp(t.split_points.begin(), t.split_points.end());
   a.push_back({"split_points", NpyBlob::from(sp.data(), {sp.size()})});
   a.push_back({"joint_names", NpyBlob::strings(t.joint_names)});
@@ -188,10 +202,14 @@ inline void differentiate(const std::vector<int>& jt, const double* q0, const do
     if (type == JNT_FREE) {
       for (int k = 0; k < 3; ++k) v[va + k] = (q1[qa + k] - q0[qa + k]) / dt;
       const vec3<double> w = sub_quat(quat<double>::load(q1 + qa + 3), quat<double>::load(q0 + qa + 3));
-      v[va + 3] = w.x / dt; v[va + 4] = w.y / dt; v[va + 5] = w.z / dt;
+      v[va + 3] = w.x / dt;
+      v[va + 4] = w.y / dt;
+      v[va + 5] = w.z / dt;
     } else if (type == JNT_BALL) {
       const vec3<double> w = sub_quat(quat<double>::load(q1 + qa), quat<double>::load(q0 + qa));
-      v[va] = w.x / dt; v[va + 1] = w.y / dt; v[va + 2] = w.z / dt;
+      v[va] = w.x / dt;
+      v[va + 1] = w.y / dt;
+      v[va + 2] = w.z / dt;
     } else {
       v[va] = (q1[qa] - q0[qa]) / dt;
     }
@@ -201,11 +219,16 @@ inline void differentiate(const std::vector<int>& jt, const double* q0, const do
 }
 
 /// qvel of every frame of one clip: central differences inside, one-sided at the ends.
-inline void clip_velocities(const std::vector<int>& jt, int nq, int nv, const double* qpos, int n, double dt, double* qvel) {
+inline void clip_velocities(const std::vector<int>& jt, int nq, int nv, const double* qpos, int n, double dt,
+                            double* qvel) {
   for (int f = 0; f < n; ++f) {
     const int a = f == 0 ? 0 : f - 1, b = f == n - 1 ? n - 1 : f + 1;
-    if (a == b) { for (int k = 0; k < nv; ++k) qvel[size_t(f) * size_t(nv) + size_t(k)] = 0; continue; }
-    differentiate(jt, qpos + size_t(a) * size_t(nq), qpos + size_t(b) * size_t(nq), dt * (b - a), qvel + size_t(f) * size_t(nv));
+    if (a == b) {
+      for (int k = 0; k < nv; ++k) qvel[size_t(f) * size_t(nv) + size_t(k)] = 0;
+      continue;
+    }
+    differentiate(jt, qpos + size_t(a) * size_t(nq), qpos + size_t(b) * size_t(nq), dt * (b - a),
+                  qvel + size_t(f) * size_t(nv));
   }
 }
 }  // namespace detail
@@ -224,7 +247,12 @@ inline void add_clip(Trajectory& t, const std::vector<double>& qpos, const std::
     t.qvel.insert(t.qvel.end(), qvel.begin(), qvel.end());
   }
   t.split_points.push_back(t.split_points.back() + n);
-  t.xpos.clear(); t.xquat.clear(); t.cvel.clear(); t.subtree_com.clear(); t.site_xpos.clear(); t.site_xmat.clear();
+  t.xpos.clear();
+  t.xquat.clear();
+  t.cvel.clear();
+  t.subtree_com.clear();
+  t.site_xpos.clear();
+  t.site_xmat.clear();
 }
 
 /// Each clip resampled to `frequency`: frame k at time k / frequency for every time within the
@@ -235,8 +263,15 @@ inline Trajectory resample(const Trajectory& in, double frequency) {
   if (!(frequency > 0) || !(in.frequency > 0)) throw std::invalid_argument("resample: frequencies must be positive");
   Trajectory out = in;
   out.frequency = frequency;
-  out.qpos.clear(); out.qvel.clear(); out.split_points = {0};
-  out.xpos.clear(); out.xquat.clear(); out.cvel.clear(); out.subtree_com.clear(); out.site_xpos.clear(); out.site_xmat.clear();
+  out.qpos.clear();
+  out.qvel.clear();
+  out.split_points = {0};
+  out.xpos.clear();
+  out.xquat.clear();
+  out.cvel.clear();
+  out.subtree_com.clear();
+  out.site_xpos.clear();
+  out.site_xmat.clear();
   const int nq = in.nq;
   for (int c = 0; c < in.nclip(); ++c) {
     const int s0 = in.split_points[size_t(c)], n = in.clip_length(c);
@@ -247,7 +282,15 @@ inline Trajectory resample(const Trajectory& in, double frequency) {
       const double x = k * in.frequency / frequency;  // position in source frames
       int i = std::min(int(std::floor(x)), n - 1);
       double s = x - i;
-      if (i == n - 1) { if (n > 1) { i = n - 2; s = 1; } else { s = 0; i = 0; } }
+      if (i == n - 1) {
+        if (n > 1) {
+          i = n - 2;
+          s = 1;
+        } else {
+          s = 0;
+          i = 0;
+        }
+      }
       const double* a = in.qpos.data() + size_t(s0 + i) * size_t(nq);
       const double* b = n > 1 ? a + nq : a;
       double* o = q.data() + size_t(k) * size_t(nq);
@@ -292,24 +335,36 @@ template <class T, class L> struct TrajectoryKinematicsFn {
 /// for exec::Cuda). Frames are processed in batches of at most `batch` worlds.
 template <class E>
 void fill_kinematics(E exec, const Model<double>& m, const ModelView<double>& mv, Trajectory& t, int batch = 4096) {
-  if (t.nq != m.nq || t.nv != m.nv) throw std::invalid_argument("fill_kinematics: trajectory and model disagree on nq/nv");
+  if (t.nq != m.nq || t.nv != m.nv)
+    throw std::invalid_argument("fill_kinematics: trajectory and model disagree on nq/nv");
   const int n = t.nframe(), nb = m.nbody, ns = m.nsite;
-  t.nbody = nb; t.nsite = ns;
-  t.body_names = m.body_names; t.site_names = m.site_names;
-  t.xpos.assign(size_t(n) * nb * 3, 0); t.xquat.assign(size_t(n) * nb * 4, 0); t.cvel.assign(size_t(n) * nb * 6, 0);
-  t.subtree_com.assign(size_t(n) * nb * 3, 0); t.site_xpos.assign(size_t(n) * ns * 3, 0); t.site_xmat.assign(size_t(n) * ns * 9, 0);
+  t.nbody = nb;
+  t.nsite = ns;
+  t.body_names = m.body_names;
+  t.site_names = m.site_names;
+  t.xpos.assign(size_t(n) * nb * 3, 0);
+  t.xquat.assign(size_t(n) * nb * 4, 0);
+  t.cvel.assign(size_t(n) * nb * 6, 0);
+  t.subtree_com.assign(size_t(n) * nb * 3, 0);
+  t.site_xpos.assign(size_t(n) * ns * 3, 0);
+  t.site_xmat.assign(size_t(n) * ns * 9, 0);
   for (int f0 = 0; f0 < n; f0 += batch) {
     const int cnt = std::min(batch, n - f0);
     Data<double, WorldOuter, typename E::space> d(m.sizes(), cnt);
-    d.set_all("qpos", std::vector<double>(t.qpos.begin() + ptrdiff_t(f0) * m.nq, t.qpos.begin() + ptrdiff_t(f0 + cnt) * m.nq));
-    d.set_all("qvel", std::vector<double>(t.qvel.begin() + ptrdiff_t(f0) * m.nv, t.qvel.begin() + ptrdiff_t(f0 + cnt) * m.nv));
+    d.set_all("qpos",
+              std::vector<double>(t.qpos.begin() + ptrdiff_t(f0) * m.nq, t.qpos.begin() + ptrdiff_t(f0 + cnt) * m.nq));
+    d.set_all("qvel",
+              std::vector<double>(t.qvel.begin() + ptrdiff_t(f0) * m.nv, t.qvel.begin() + ptrdiff_t(f0 + cnt) * m.nv));
     parallel_for(exec, cnt, detail::TrajectoryKinematicsFn<double, WorldOuter>{mv, d.view()});
     auto copy = [&](const char* name, std::vector<double>& dst, size_t per) {
       const std::vector<double> v = d.get_all(name);
       std::copy(v.begin(), v.end(), dst.begin() + ptrdiff_t(size_t(f0) * per));
     };
-    copy("xpos", t.xpos, size_t(nb) * 3); copy("xquat", t.xquat, size_t(nb) * 4); copy("cvel", t.cvel, size_t(nb) * 6);
-    copy("subtree_com", t.subtree_com, size_t(nb) * 3); copy("site_xpos", t.site_xpos, size_t(ns) * 3);
+    copy("xpos", t.xpos, size_t(nb) * 3);
+    copy("xquat", t.xquat, size_t(nb) * 4);
+    copy("cvel", t.cvel, size_t(nb) * 6);
+    copy("subtree_com", t.subtree_com, size_t(nb) * 3);
+    copy("site_xpos", t.site_xpos, size_t(ns) * 3);
     copy("site_xmat", t.site_xmat, size_t(ns) * 9);
   }
 }
@@ -330,10 +385,16 @@ template <class T> struct TrajectoryView {
           *site_xpos = nullptr, *site_xmat = nullptr;
   SINEW_INLINE const T* qpos_at(int f) const { return qpos + ptrdiff_t(f) * nq; }
   SINEW_INLINE const T* qvel_at(int f) const { return qvel + ptrdiff_t(f) * nv; }
-  SINEW_INLINE vec3<T> site_pos(int f, int s) const { return vec3<T>::load(site_xpos + (ptrdiff_t(f) * nsite + s) * 3); }
-  SINEW_INLINE mat3<T> site_mat(int f, int s) const { return mat3<T>::load(site_xmat + (ptrdiff_t(f) * nsite + s) * 9); }
+  SINEW_INLINE vec3<T> site_pos(int f, int s) const {
+    return vec3<T>::load(site_xpos + (ptrdiff_t(f) * nsite + s) * 3);
+  }
+  SINEW_INLINE mat3<T> site_mat(int f, int s) const {
+    return mat3<T>::load(site_xmat + (ptrdiff_t(f) * nsite + s) * 9);
+  }
   SINEW_INLINE const T* body_cvel(int f, int b) const { return cvel + (ptrdiff_t(f) * nbody + b) * 6; }
-  SINEW_INLINE vec3<T> body_subtree_com(int f, int b) const { return vec3<T>::load(subtree_com + (ptrdiff_t(f) * nbody + b) * 3); }
+  SINEW_INLINE vec3<T> body_subtree_com(int f, int b) const {
+    return vec3<T>::load(subtree_com + (ptrdiff_t(f) * nbody + b) * 3);
+  }
   SINEW_INLINE int clip_start(int c) const { return split_points[c]; }
   SINEW_INLINE int clip_end(int c) const { return split_points[c + 1]; }  ///< one past the last frame
 };
@@ -341,19 +402,43 @@ template <class T> struct TrajectoryView {
 /// Owning copy of a host Trajectory, cast to T, in memory space Space (HostSpace or DeviceSpace).
 template <class T, class Space = HostSpace> class TrajectoryBuffers {
  public:
-  explicit TrajectoryBuffers(const Trajectory& t) : nframe_(t.nframe()), nclip_(t.nclip()), nq_(t.nq), nv_(t.nv),
-                                                   nbody_(t.nbody), nsite_(t.nsite), freq_(T(t.frequency)) {
+  explicit TrajectoryBuffers(const Trajectory& t)
+      : nframe_(t.nframe()),
+        nclip_(t.nclip()),
+        nq_(t.nq),
+        nv_(t.nv),
+        nbody_(t.nbody),
+        nsite_(t.nsite),
+        freq_(T(t.frequency)) {
     if (!t.has_kinematics()) throw std::invalid_argument("TrajectoryBuffers: run fill_kinematics first");
     put(split_, std::vector<int>(t.split_points));
-    put(qpos_, cast(t.qpos)); put(qvel_, cast(t.qvel)); put(xpos_, cast(t.xpos)); put(xquat_, cast(t.xquat));
-    put(cvel_, cast(t.cvel)); put(com_, cast(t.subtree_com)); put(sxpos_, cast(t.site_xpos)); put(sxmat_, cast(t.site_xmat));
+    put(qpos_, cast(t.qpos));
+    put(qvel_, cast(t.qvel));
+    put(xpos_, cast(t.xpos));
+    put(xquat_, cast(t.xquat));
+    put(cvel_, cast(t.cvel));
+    put(com_, cast(t.subtree_com));
+    put(sxpos_, cast(t.site_xpos));
+    put(sxmat_, cast(t.site_xmat));
   }
   TrajectoryView<T> view() const {
     TrajectoryView<T> v;
-    v.nframe = nframe_; v.nclip = nclip_; v.nq = nq_; v.nv = nv_; v.nbody = nbody_; v.nsite = nsite_; v.frequency = freq_;
+    v.nframe = nframe_;
+    v.nclip = nclip_;
+    v.nq = nq_;
+    v.nv = nv_;
+    v.nbody = nbody_;
+    v.nsite = nsite_;
+    v.frequency = freq_;
     v.split_points = ptr(split_);
-    v.qpos = ptr(qpos_); v.qvel = ptr(qvel_); v.xpos = ptr(xpos_); v.xquat = ptr(xquat_); v.cvel = ptr(cvel_);
-    v.subtree_com = ptr(com_); v.site_xpos = ptr(sxpos_); v.site_xmat = ptr(sxmat_);
+    v.qpos = ptr(qpos_);
+    v.qvel = ptr(qvel_);
+    v.xpos = ptr(xpos_);
+    v.xquat = ptr(xquat_);
+    v.cvel = ptr(cvel_);
+    v.subtree_com = ptr(com_);
+    v.site_xpos = ptr(sxpos_);
+    v.site_xmat = ptr(sxmat_);
     return v;
   }
 
@@ -380,8 +465,8 @@ struct Phase {
 /// A random clip (uniform) and a random start frame in it that leaves at least `min_remaining`
 /// frames after it (or the first frame of a shorter clip).
 template <class T>
-SINEW_INLINE Phase sample_phase(const TrajectoryView<T>& t, unsigned long long seed, int world, unsigned long long counter,
-                                int min_remaining = 1) {
+SINEW_INLINE Phase sample_phase(const TrajectoryView<T>& t, unsigned long long seed, int world,
+                                unsigned long long counter, int min_remaining = 1) {
   int c = int(uniform01(seed, world, 2 * counter) * t.nclip);
   if (c >= t.nclip) c = t.nclip - 1;
   const int len = t.clip_end(c) - t.clip_start(c);

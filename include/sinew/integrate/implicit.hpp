@@ -32,8 +32,8 @@ namespace implicit_detail {
 /// qDeriv(k, c) += (v_k * b) * v_c for every pair of non-zeros of the sparse row v (values
 /// vals, columns cols) with c == k or c an ancestor of k: the lower triangle in M's sparsity.
 template <class T, class SV, class SD>
-SINEW_HD inline void add_jtbj(const ModelView<T>& m, const SD& qDeriv, const SV& vals, const int* cols, int adr,
-                              int n, T b) {
+SINEW_HD inline void add_jtbj(const ModelView<T>& m, const SD& qDeriv, const SV& vals, const int* cols, int adr, int n,
+                              T b) {
   for (int a = 0; a < n; ++a) {
     const int k = cols[adr + a];
     const T vk = vals[adr + a];
@@ -68,8 +68,7 @@ SINEW_HD inline void implicitfast_qderiv(const ModelView<T>& m, const WorldData<
         bias_vel = policy_muscle_dforce_dvelocity<Models>(m, d, i);
       } else {
         if (m.actuator_biastype[i] == BIAS_AFFINE) bias_vel = m.actuator_biasprm[10 * i + 2];
-        if (m.actuator_gaintype[i] == GAIN_AFFINE)
-          gain_vel = m.actuator_gainprm[10 * i + 2];
+        if (m.actuator_gaintype[i] == GAIN_AFFINE) gain_vel = m.actuator_gainprm[10 * i + 2];
         else if (m.actuator_gaintype[i] == GAIN_MUSCLE)
           gain_vel = muscle_gain_vel(d.actuator_length[i], d.actuator_velocity[i], m.actuator_lengthrange + 2 * i,
                                      m.actuator_acc0[i], m.actuator_gainprm + 10 * i);
@@ -142,7 +141,8 @@ SINEW_HD inline void sub_rne_vel_column(const ModelView<T>& m, const WorldData<T
     set6(d.rne_cacc, i, a);
     const inertia10<T> in = get10(d.cinert, i);
     const vec6<T> cvel = get6(d.cvel, i);
-    set6(d.rne_cfrc, i, mul_inertia(in, a) + cross_force(v, mul_inertia(in, cvel)) + cross_force(cvel, mul_inertia(in, v)));
+    set6(d.rne_cfrc, i,
+         mul_inertia(in, a) + cross_force(v, mul_inertia(in, cvel)) + cross_force(cvel, mul_inertia(in, v)));
   }
   for (int i = nbody - 1; i > 0; --i) {
     const int p = m.body_parentid[i];
@@ -192,7 +192,10 @@ SINEW_HD inline void implicit(const ModelView<T>& m, const WorldData<T, L>& d) {
   bool ok = true;
   for (int r = nv - 1; r >= 0; --r) {
     const T piv = H[r * nv + r];
-    if (!(piv > min_val<T>() || piv < -min_val<T>())) { ok = false; break; }
+    if (!(piv > min_val<T>() || piv < -min_val<T>())) {
+      ok = false;
+      break;
+    }
     for (int j = r - 1; j >= 0; --j) {
       T& lji = H[j * nv + r];
       if (lji == T(0)) continue;

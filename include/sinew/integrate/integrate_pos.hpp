@@ -21,7 +21,10 @@ SINEW_HD inline void integrate_pos(const ModelView<T>& m, const SQ& qpos, const 
       }
       const quat<T> q = quat_integrate(quat<T>{qpos[pa], qpos[pa + 1], qpos[pa + 2], qpos[pa + 3]},
                                        vec3<T>{qvel[va], qvel[va + 1], qvel[va + 2]}, h);
-      qpos[pa] = q.w; qpos[pa + 1] = q.x; qpos[pa + 2] = q.y; qpos[pa + 3] = q.z;
+      qpos[pa] = q.w;
+      qpos[pa + 1] = q.x;
+      qpos[pa + 2] = q.y;
+      qpos[pa + 3] = q.z;
     } else {
       qpos[pa] += h * qvel[va];
     }

@@ -21,8 +21,14 @@ SINEW_HD inline void rk4(const ModelView<T>& m, const WorldData<T, L>& d, Forwar
   const auto& dX = d.rk_dX;
 
   for (int k = 0; k < nq; ++k) X[k] = d.qpos[k];
-  for (int k = 0; k < nv; ++k) { X[nq + k] = d.qvel[k]; F[k] = d.qacc[k]; }
-  for (int k = 0; k < na; ++k) { X[nq + nv + k] = d.act[k]; F[nv + k] = d.act_dot[k]; }
+  for (int k = 0; k < nv; ++k) {
+    X[nq + k] = d.qvel[k];
+    F[k] = d.qacc[k];
+  }
+  for (int k = 0; k < na; ++k) {
+    X[nq + nv + k] = d.act[k];
+    F[nv + k] = d.act_dot[k];
+  }
 
   for (int i = 1; i < N; ++i) {
     for (int k = 0; k < 2 * nv + na; ++k) dX[k] = T(0);

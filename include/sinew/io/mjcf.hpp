@@ -78,8 +78,8 @@ struct Parser : BodyParser {
     bool b = false;
     if (a.boolean("fusestatic", b) && b) unsupported(n, "fusestatic=\"true\"");
     if (a.boolean("discardvisual", b) && b) unsupported(n, "discardvisual=\"true\"");
-    a.boolean("fitaabb", b);      // only affects primitive geoms fitted to meshes (unsupported)
-    a.boolean("saveinertial", b);  // only affects saving XML
+    a.boolean("fitaabb", b);                            // only affects primitive geoms fitted to meshes (unsupported)
+    a.boolean("saveinertial", b);                       // only affects saving XML
     if (a.has("usethread")) a.boolean("usethread", b);  // threading of MuJoCo's own compiler
     for (auto& c2 : n.children) {
       // <lengthrange>: options of the actuator length-range computation (compile_actuators)
@@ -132,8 +132,10 @@ struct Parser : BodyParser {
       }
     }
     // MuJoCo 3.4's reader: memory excludes nstack and njmax
-    if (size_memory != -1 && size_nstack != -1) n.fail("either 'memory' and 'nstack' attribute can be specified, not both");
-    if (size_memory != -1 && size_njmax != -1) n.fail("either 'memory' and 'njmax' attribute can be specified, not both");
+    if (size_memory != -1 && size_nstack != -1)
+      n.fail("either 'memory' and 'nstack' attribute can be specified, not both");
+    if (size_memory != -1 && size_njmax != -1)
+      n.fail("either 'memory' and 'njmax' attribute can be specified, not both");
   }
   int size_nkey = 0;
   long long size_memory = -1;
@@ -224,7 +226,8 @@ struct Parser : BodyParser {
             // the XML lists rows top to bottom; MuJoCo stores the bottom row first
             for (int i = 0; i < h.nrow; ++i)
               for (int j = 0; j < h.ncol; ++j)
-                h.data[size_t(h.nrow - 1 - i) * size_t(h.ncol) + size_t(j)] = float(e[size_t(i) * size_t(h.ncol) + size_t(j)]);
+                h.data[size_t(h.nrow - 1 - i) * size_t(h.ncol) + size_t(j)] =
+                    float(e[size_t(i) * size_t(h.ncol) + size_t(j)]);
           }
         }
         if (h.name.empty()) n.fail("empty name in height field");  // after the data checks, as MuJoCo's compiler
@@ -299,10 +302,9 @@ struct Parser : BodyParser {
     }
   }
 
-
   void actuator(const XNode& sec) {
-    static const std::initializer_list<const char*> kinds = {"general", "motor", "position", "velocity", "intvelocity",
-                                                              "damper", "cylinder", "muscle", "adhesion"};
+    static const std::initializer_list<const char*> kinds = {
+        "general", "motor", "position", "velocity", "intvelocity", "damper", "cylinder", "muscle", "adhesion"};
     for (auto& n : sec.children) {
       if (n.name == "plugin") unsupported(n, "actuator plugins");
       int cls = defs.class_of(n, 0);
@@ -314,8 +316,9 @@ struct Parser : BodyParser {
       if (a.trntype == TRN_SLIDERCRANK || a.trntype == TRN_SITE || a.trntype == TRN_BODY)
         n.fail(std::string("transmission '") + trn_names[a.trntype] + "' is not supported yet");
       if (a.dyntype == DYN_USER || a.gaintype == GAIN_USER || a.biastype == BIAS_USER)
-        warn(n, "user dynamics, gain or bias: Sinew has no user callbacks, so this actuator behaves as in MuJoCo "
-                "without them (act_dot 0, gain 1, bias 0)");
+        warn(n,
+             "user dynamics, gain or bias: Sinew has no user callbacks, so this actuator behaves as in MuJoCo "
+             "without them (act_dot 0, gain 1, bias 0)");
       // activation states (MuJoCo's actdim checks)
       if (a.actdim > 1 && a.dyntype != DYN_USER) n.fail("actdim > 1 is only allowed for dyntype 'user'");
       if (a.actdim == 1 && a.dyntype == DYN_NONE) n.fail("invalid actdim 1 in stateless actuator");
@@ -427,7 +430,6 @@ struct Parser : BodyParser {
       k.where = root.loc();
       spec.keys.push_back(k);
     }
-
   }
 };
 

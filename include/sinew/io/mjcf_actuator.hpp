@@ -29,9 +29,9 @@ inline void apply_actuator_common(const Attrs& own, const XNode& e, ActuatorSpec
   own.reals("gear", a.gear, 6, false);
 
   int cnt = 0;
-  static const std::pair<const char*, int> targets[] = {{"joint", TRN_JOINT}, {"jointinparent", TRN_JOINTINPARENT},
+  static const std::pair<const char*, int> targets[] = {{"joint", TRN_JOINT},   {"jointinparent", TRN_JOINTINPARENT},
                                                         {"tendon", TRN_TENDON}, {"cranksite", TRN_SLIDERCRANK},
-                                                        {"site", TRN_SITE}, {"body", TRN_BODY}};
+                                                        {"site", TRN_SITE},     {"body", TRN_BODY}};
   for (auto& [key, type] : targets)
     if (own.has(key)) {
       a.target = own.str(key);

@@ -85,9 +85,7 @@ struct BodyParser : ParserState {
     if (a.has("fromto")) a.reals("fromto", g.fromto, 6, true);
     a.reals("pos", g.pos, 3, true);
     read_orient(a, g.orient);
-    if (a.has("mass")) {
-      a.real("mass", g.mass);
-    }
+    if (a.has("mass")) { a.real("mass", g.mass); }
     a.real("density", g.density);
     int si;
     if (a.keyword("shellinertia", si, {"false", "true"})) g.shellinertia = si == 1;
@@ -266,7 +264,10 @@ struct BodyParser : ParserState {
       if (ccls < 0) n.fail("unknown default class '" + *cc + "'");
     }
     for (auto& kv : n.attrs)
-      if (kv.first == "sleep") { int v; a.keyword("sleep", v, {"auto", "never", "allowed", "init"}); }
+      if (kv.first == "sleep") {
+        int v;
+        a.keyword("sleep", v, {"auto", "never", "allowed", "init"});
+      }
     int idx = int(spec.bodies.size());
     spec.bodies.push_back(b);
     spec.bodies[size_t(parent)].children.push_back(idx);

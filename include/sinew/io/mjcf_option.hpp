@@ -105,18 +105,31 @@ struct FlagInfo {
   int bit;
 };
 inline const std::vector<FlagInfo>& flag_table() {
-  static const std::vector<FlagInfo> t = {
-      {"constraint", false, DSBL_CONSTRAINT}, {"equality", false, DSBL_EQUALITY},
-      {"frictionloss", false, DSBL_FRICTIONLOSS}, {"limit", false, DSBL_LIMIT},
-      {"contact", false, DSBL_CONTACT}, {"spring", false, DSBL_SPRING}, {"damper", false, DSBL_DAMPER},
-      {"gravity", false, DSBL_GRAVITY}, {"clampctrl", false, DSBL_CLAMPCTRL},
-      {"warmstart", false, DSBL_WARMSTART}, {"filterparent", false, DSBL_FILTERPARENT},
-      {"actuation", false, DSBL_ACTUATION}, {"refsafe", false, DSBL_REFSAFE}, {"sensor", false, DSBL_SENSOR},
-      {"midphase", false, DSBL_MIDPHASE}, {"eulerdamp", false, DSBL_EULERDAMP},
-      {"autoreset", false, DSBL_AUTORESET}, {"nativeccd", false, DSBL_NATIVECCD},
-      {"island", false, DSBL_ISLAND}, {"override", true, ENBL_OVERRIDE}, {"energy", true, ENBL_ENERGY},
-      {"fwdinv", true, ENBL_FWDINV}, {"invdiscrete", true, ENBL_INVDISCRETE},
-      {"multiccd", true, ENBL_MULTICCD}, {"sleep", true, ENBL_SLEEP}};
+  static const std::vector<FlagInfo> t = {{"constraint", false, DSBL_CONSTRAINT},
+                                          {"equality", false, DSBL_EQUALITY},
+                                          {"frictionloss", false, DSBL_FRICTIONLOSS},
+                                          {"limit", false, DSBL_LIMIT},
+                                          {"contact", false, DSBL_CONTACT},
+                                          {"spring", false, DSBL_SPRING},
+                                          {"damper", false, DSBL_DAMPER},
+                                          {"gravity", false, DSBL_GRAVITY},
+                                          {"clampctrl", false, DSBL_CLAMPCTRL},
+                                          {"warmstart", false, DSBL_WARMSTART},
+                                          {"filterparent", false, DSBL_FILTERPARENT},
+                                          {"actuation", false, DSBL_ACTUATION},
+                                          {"refsafe", false, DSBL_REFSAFE},
+                                          {"sensor", false, DSBL_SENSOR},
+                                          {"midphase", false, DSBL_MIDPHASE},
+                                          {"eulerdamp", false, DSBL_EULERDAMP},
+                                          {"autoreset", false, DSBL_AUTORESET},
+                                          {"nativeccd", false, DSBL_NATIVECCD},
+                                          {"island", false, DSBL_ISLAND},
+                                          {"override", true, ENBL_OVERRIDE},
+                                          {"energy", true, ENBL_ENERGY},
+                                          {"fwdinv", true, ENBL_FWDINV},
+                                          {"invdiscrete", true, ENBL_INVDISCRETE},
+                                          {"multiccd", true, ENBL_MULTICCD},
+                                          {"sleep", true, ENBL_SLEEP}};
   return t;
 }
 
@@ -147,7 +160,10 @@ inline void read_orient(const Attrs& a, OrientSpec& o) {
     size_t best = 0;
     for (const char* k : keys)
       for (size_t i = 0; i < a.entries.size(); ++i)
-        if (a.entries[i].key == k && i >= best) { best = i; use = k; }
+        if (a.entries[i].key == k && i >= best) {
+          best = i;
+          use = k;
+        }
   }
   if (!use) return;
   std::string k = use;
@@ -179,8 +195,9 @@ inline void read_orient(const Attrs& a, OrientSpec& o) {
 /// <size memory>: bytes as an unsigned integer with an optional suffix K, M, G, T, P or E
 /// (powers of 1024, either case), or -1 (not given), as MuJoCo reads it.
 inline long long parse_memory(const XNode& n, const std::string& text) {
-  const char* what = "unsigned integer with an optional suffix {K,M,G,T,P,E} is expected in attribute 'memory' "
-                     "(or the size specified is too big)";
+  const char* what =
+      "unsigned integer with an optional suffix {K,M,G,T,P,E} is expected in attribute 'memory' "
+      "(or the size specified is too big)";
   size_t b = text.find_first_not_of(" \t\n\r"), e = text.find_last_not_of(" \t\n\r");
   const std::string t = b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
   if (t == "-1") return -1;

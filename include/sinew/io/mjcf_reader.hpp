@@ -84,14 +84,16 @@ inline XNode parse_xml(const std::string& text, const std::string& file, bool fr
     throw ModelError(SourceLocation{file, doc.ErrorLineNum(), ""}, "malformed XML: " + msg);
   }
   const tinyxml2::XMLElement* root = doc.RootElement();
-  if (!root) throw ModelError(SourceLocation{file, 0, ""}, from_file ? "XML file has no root element" : "XML has no root element");
+  if (!root)
+    throw ModelError(SourceLocation{file, 0, ""},
+                     from_file ? "XML file has no root element" : "XML has no root element");
   return convert(root, file);
 }
 
 /// Limits on what an MJCF file and its includes may make Sinew read (docs/reliability.md).
-inline constexpr uintmax_t mjcf_max_file_bytes = uintmax_t(256) << 20;   ///< one file
-inline constexpr uintmax_t mjcf_max_total_bytes = uintmax_t(1) << 30;    ///< the file and all includes
-inline constexpr int mjcf_max_includes = 10000;                          ///< include expansions
+inline constexpr uintmax_t mjcf_max_file_bytes = uintmax_t(256) << 20;  ///< one file
+inline constexpr uintmax_t mjcf_max_total_bytes = uintmax_t(1) << 30;   ///< the file and all includes
+inline constexpr int mjcf_max_includes = 10000;                         ///< include expansions
 
 /// A regular file's text, its size checked before it is read (no /dev/zero, no 10 GB file):
 /// at most `limit` bytes, "the limit of <limit_of>" in the error (MJCF's by default).
@@ -109,13 +111,15 @@ inline std::string read_text_file(const std::string& path, const SourceLocation&
                                 std::to_string(limit >> 20) + " MiB limit of " + limit_of);
   if (budget) {
     if (size > *budget)
-      throw ModelError(where, "the model and its includes exceed " + std::to_string(mjcf_max_total_bytes >> 20) + " MiB of XML");
+      throw ModelError(
+          where, "the model and its includes exceed " + std::to_string(mjcf_max_total_bytes >> 20) + " MiB of XML");
     *budget -= size;
   }
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ModelError(where, "could not open " + what + " '" + path + "'");
   std::string text(size_t(size), '\0');
-  if (size && !f.read(text.data(), std::streamsize(size))) throw ModelError(where, "could not read " + what + " '" + path + "'");
+  if (size && !f.read(text.data(), std::streamsize(size)))
+    throw ModelError(where, "could not read " + what + " '" + path + "'");
   return text;
 }
 
@@ -153,7 +157,8 @@ inline void expand_includes(XNode& n, const std::string& base_dir, IncludeState&
     const std::string key = IncludeState::key(path);
     for (auto& s : st.stack)
       if (s == key) c.fail("recursive include of '" + path + "'");
-    if (++st.count > mjcf_max_includes) c.fail("more than " + std::to_string(mjcf_max_includes) + " <include> expansions");
+    if (++st.count > mjcf_max_includes)
+      c.fail("more than " + std::to_string(mjcf_max_includes) + " <include> expansions");
     std::string text = read_text_file(path, c.loc(), "included file", &st.budget);
     XNode inc = parse_xml(text, path, true);
     st.stack.push_back(key);
@@ -304,7 +309,10 @@ inline void validate(const XNode& root) {
       for (auto& kv : f.attrs)
         if (!s.has_attr(fn, kv.first)) f.fail("unknown attribute '" + kv.first + "'");
       for (auto& c : f.children) {
-        if (c.name == "frame") { go_frame(s, c); continue; }
+        if (c.name == "frame") {
+          go_frame(s, c);
+          continue;
+        }
         int cn = s.child(body, c.name);
         if (cn < 0 || c.name == "inertial") c.fail("unknown element <" + c.name + "> in <frame>");
         go(s, c, cn);
@@ -415,7 +423,10 @@ struct Attrs {
     int i = 0;
     std::string allowed;
     for (const char* w : words) {
-      if (v == w) { out = i; return true; }
+      if (v == w) {
+        out = i;
+        return true;
+      }
       allowed += (i ? ", " : "") + std::string(w);
       ++i;
     }

@@ -81,7 +81,7 @@ struct GeomSpec {
   double margin = 0, gap = 0;
   double rgba[4] = {0.5, 0.5, 0.5, 1};
   int material = -1;
-  int fluidshape = 0;                              ///< 0 none, 1 ellipsoid
+  int fluidshape = 0;                                ///< 0 none, 1 ellipsoid
   double fluidcoef[5] = {0.5, 0.25, 1.5, 1.0, 1.0};  ///< blunt, slender, angular drag; Kutta, Magnus lift
   int mesh = -1, hfield = -1;
   int frame = -1;

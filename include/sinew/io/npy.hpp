@@ -32,8 +32,7 @@ template <> inline const char* npy_descr<float>() { return "<f4"; }
 template <> inline const char* npy_descr<int32_t>() { return "<i4"; }
 }  // namespace detail
 
-template <class T>
-inline void write_npy(const std::string& path, const T* data, const std::vector<size_t>& shape) {
+template <class T> inline void write_npy(const std::string& path, const T* data, const std::vector<size_t>& shape) {
   std::string dict = std::string("{'descr': '") + detail::npy_descr<T>() + "', 'fortran_order': False, 'shape': (";
   size_t n = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -66,9 +65,7 @@ inline NpyArray read_npy(const std::string& path) {
   a.shape = b.shape;
   try {
     a.values = b.as_double();
-  } catch (const std::runtime_error& e) {
-    throw std::runtime_error(path + ": " + e.what());
-  }
+  } catch (const std::runtime_error& e) { throw std::runtime_error(path + ": " + e.what()); }
   return a;
 }
 

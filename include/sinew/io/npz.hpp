@@ -58,7 +58,11 @@ struct NpyBlob {
     }
     if (d.size() == 2 || n == 0 || n > (1u << 20)) return bad();
     switch (d[1]) {
-      case 'f': case 'i': case 'u': case 'b': case 'S': return n;
+      case 'f':
+      case 'i':
+      case 'u':
+      case 'b':
+      case 'S': return n;
       case 'U': return 4 * n;
       default: return bad();
     }
@@ -143,7 +147,8 @@ struct NpyBlob {
   /// The .npy file (format 1.0) holding this array.
   std::string to_npy() const {
     std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (";
-    for (size_t i = 0; i < shape.size(); ++i) dict += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+    for (size_t i = 0; i < shape.size(); ++i)
+      dict += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
     dict += "), }";
     const size_t total = 10 + dict.size() + 1;
     dict.append((64 - total % 64) % 64, ' ');
@@ -162,9 +167,17 @@ struct NpyBlob {
     auto fail = [&](const std::string& why) -> NpyBlob { throw std::runtime_error(what + ": " + why); };
     if (n < 10 || std::memcmp(p, "\x93NUMPY", 6) != 0) return fail("not a .npy array");
     size_t hl = 0, off = 0;
-    if (p[6] == 1) { uint16_t h; std::memcpy(&h, p + 8, 2); hl = h; off = 10; }
-    else if ((p[6] == 2 || p[6] == 3) && n >= 12) { uint32_t h; std::memcpy(&h, p + 8, 4); hl = h; off = 12; }
-    else return fail("unsupported .npy version " + std::to_string(int(uint8_t(p[6]))));
+    if (p[6] == 1) {
+      uint16_t h;
+      std::memcpy(&h, p + 8, 2);
+      hl = h;
+      off = 10;
+    } else if ((p[6] == 2 || p[6] == 3) && n >= 12) {
+      uint32_t h;
+      std::memcpy(&h, p + 8, 4);
+      hl = h;
+      off = 12;
+    } else return fail("unsupported .npy version " + std::to_string(int(uint8_t(p[6]))));
     if (hl > n - off) return fail("truncated .npy header");
     const std::string header(p + off, hl);
     auto key = [&](const char* k) {  // position just after "'k':"
@@ -181,10 +194,12 @@ struct NpyBlob {
     const size_t isz = itemsize(b.descr, what);
     if (b.descr[0] == '>' && isz > 1 && b.descr[1] != 'S') return fail("big-endian arrays are not supported");
     const size_t fo = header.find_first_not_of(' ', key("fortran_order"));
-    if (fo != std::string::npos && header.compare(fo, 4, "True") == 0) return fail("Fortran-order arrays are not supported");
+    if (fo != std::string::npos && header.compare(fo, 4, "True") == 0)
+      return fail("Fortran-order arrays are not supported");
     const size_t s0 = header.find_first_not_of(' ', key("shape"));
     const size_t s1 = s0 == std::string::npos ? s0 : header.find(')', s0);
-    if (s0 == std::string::npos || header[s0] != '(' || s1 == std::string::npos) return fail(".npy header: malformed 'shape'");
+    if (s0 == std::string::npos || header[s0] != '(' || s1 == std::string::npos)
+      return fail(".npy header: malformed 'shape'");
     unsigned long long count = 1;
     for (size_t i = s0 + 1; i < s1;) {
       while (i < s1 && (header[i] == ' ' || header[i] == ',')) ++i;
@@ -195,7 +210,8 @@ struct NpyBlob {
         v = v * 10 + unsigned(header[j] - '0');
         if (v > npy_max_bytes) return fail(".npy header: shape dimension too large");
       }
-      if (j == i || (j < s1 && header[j] != ',' && header[j] != ' ' && header[j] != 'L')) return fail(".npy header: malformed 'shape'");
+      if (j == i || (j < s1 && header[j] != ',' && header[j] != ' ' && header[j] != 'L'))
+        return fail(".npy header: malformed 'shape'");
       if (b.shape.size() == 32) return fail(".npy header: more than 32 dimensions");
       b.shape.push_back(size_t(v));
       count = v == 0 ? 0 : (count > npy_max_bytes / v ? npy_max_bytes + 1 : count * v);
@@ -206,14 +222,17 @@ struct NpyBlob {
       if (count > npy_max_bytes / isz) return fail("array larger than the 4 GiB limit");
       const size_t need = size_t(count) * isz;
       if (have < need)
-        return fail("data holds " + std::to_string(have) + " bytes, the header's shape and dtype need " + std::to_string(need));
+        return fail("data holds " + std::to_string(have) + " bytes, the header's shape and dtype need " +
+                    std::to_string(need));
       b.bytes.assign(p + off + hl, p + off + hl + need);
     } else {
       b.bytes.assign(p + off + hl, p + n);  // pickled object: kept, never interpreted
     }
     return b;
   }
-  static NpyBlob parse(const std::string& file, const std::string& what) { return parse(file.data(), file.size(), what); }
+  static NpyBlob parse(const std::string& file, const std::string& what) {
+    return parse(file.data(), file.size(), what);
+  }
 };
 
 namespace detail {
@@ -223,7 +242,8 @@ inline std::string read_file_bounded(const std::string& path, uint64_t limit) {
   if (!f) throw std::runtime_error(path + ": cannot open");
   const std::streamoff size = f.tellg();
   if (size < 0) throw std::runtime_error(path + ": cannot determine the file size");
-  if (uint64_t(size) > limit) throw std::runtime_error(path + ": file larger than the " + std::to_string(limit >> 20) + " MiB limit");
+  if (uint64_t(size) > limit)
+    throw std::runtime_error(path + ": file larger than the " + std::to_string(limit >> 20) + " MiB limit");
   std::string s(size_t(size), '\0');
   f.seekg(0);
   if (size && !f.read(s.data(), size)) throw std::runtime_error(path + ": read failed");
@@ -245,7 +265,8 @@ inline std::map<std::string, NpyBlob> read_archive(zip_t* za, const std::string&
     const std::string where = what + ":" + name;
     if (st.size > npy_max_bytes + (1u << 16)) throw std::runtime_error(where + ": entry larger than the 4 GiB limit");
     if ((st.valid & ZIP_STAT_COMP_SIZE) && (st.valid & ZIP_STAT_COMP_METHOD)) {
-      if (st.comp_method == ZIP_CM_STORE && st.comp_size != st.size) throw std::runtime_error(where + ": stored entry with two different sizes");
+      if (st.comp_method == ZIP_CM_STORE && st.comp_size != st.size)
+        throw std::runtime_error(where + ": stored entry with two different sizes");
       if (st.comp_method != ZIP_CM_STORE && st.size > 1032 * st.comp_size + 1024)
         throw std::runtime_error(where + ": declared size exceeds what deflate can expand its data to");
     }

@@ -31,7 +31,7 @@ struct Reader {
   std::FILE* f = nullptr;
   png_structp png = nullptr;
   png_infop info = nullptr;
-  png_bytep buf = nullptr;    // the decoded image, rowbytes x height
+  png_bytep buf = nullptr;  // the decoded image, rowbytes x height
   png_bytep* rows = nullptr;
   png_uint_32 width = 0, height = 0;
   int channels = 1;

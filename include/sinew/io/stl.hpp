@@ -156,12 +156,11 @@ inline MeshSource parse_stl(const std::string& buf, const std::string& path) {
   } else {
     if (buf.size() < 84) throw detail::stl_error(path, "invalid header in STL file '" + path + "'");
     if (nfaces < 1 || nfaces > 200000)
-      throw detail::stl_error(path, "number of faces should be between 1 and 200000 in STL file '" +
-                                        path + "'");
+      throw detail::stl_error(path, "number of faces should be between 1 and 200000 in STL file '" + path + "'");
     if (!binary_size_ok)
       throw detail::stl_error(path, "STL file '" + path + "' has wrong size (" + std::to_string(buf.size()) +
-                                        " bytes, expected " + std::to_string(84 + 50 * uint64_t(nfaces)) +
-                                        " for " + std::to_string(nfaces) + " triangles): truncated?");
+                                        " bytes, expected " + std::to_string(84 + 50 * uint64_t(nfaces)) + " for " +
+                                        std::to_string(nfaces) + " triangles): truncated?");
     const char* p = buf.data() + 84;
     soup.reserve(size_t(nfaces) * 9);
     for (uint32_t i = 0; i < nfaces; ++i) {

@@ -47,11 +47,8 @@ template <class T, class L> SINEW_HD inline void com_pos(const ModelView<T>& m, 
         for (int k = 0; k < 3; ++k) set6(d.cdof, da + k, dof_com(xm.col(k), offset, true));
         break;
       }
-      case JNT_SLIDE:
-        set6(d.cdof, da, dof_com(get3(d.xaxis, j), offset, false));
-        break;
-      default:
-        set6(d.cdof, da, dof_com(get3(d.xaxis, j), offset, true));
+      case JNT_SLIDE: set6(d.cdof, da, dof_com(get3(d.xaxis, j), offset, false)); break;
+      default: set6(d.cdof, da, dof_com(get3(d.xaxis, j), offset, true));
     }
   }
 }

@@ -40,7 +40,9 @@ template <bool Stop, class T, class S> SINEW_INLINE int chol_factor_impl(S A, in
 }
 
 /// mju_cholFactor: L in the lower triangle of A; pivots below mindiag are clamped; returns the rank.
-template <class T, class S> SINEW_INLINE int chol_factor(S A, int n, T mindiag) { return chol_factor_impl<false>(A, n, mindiag); }
+template <class T, class S> SINEW_INLINE int chol_factor(S A, int n, T mindiag) {
+  return chol_factor_impl<false>(A, n, mindiag);
+}
 
 /// The same factorization, right-looking: each column's elimination visits only its nonzero
 /// entries (listed in `nz`, n ints), so a matrix with tree-like sparsity costs far less than n^3.
@@ -48,13 +50,19 @@ template <class T, class S, class SI> SINEW_INLINE int chol_factor_sparse(S A, i
   int rank = n;
   for (int j = 0; j < n; ++j) {
     T t = A[j * n + j];
-    if (t < mindiag) { t = mindiag; --rank; }
+    if (t < mindiag) {
+      t = mindiag;
+      --rank;
+    }
     const T ljj = std::sqrt(t);
     A[j * n + j] = ljj;
     const T inv = T(1) / ljj;
     int cnt = 0;
     for (int i = j + 1; i < n; ++i)
-      if (A[i * n + j] != T(0)) { A[i * n + j] *= inv; nz[cnt++] = i; }
+      if (A[i * n + j] != T(0)) {
+        A[i * n + j] *= inv;
+        nz[cnt++] = i;
+      }
     for (int a = 0; a < cnt; ++a) {
       const int i = nz[a];
       const T lij = A[i * n + j];
@@ -88,7 +96,10 @@ template <class T, class S, class SX, class SF> SINEW_INLINE int chol_update(S L
     if (x[k] == T(0)) continue;
     const T Lkk = Lm[k * n + k];
     T t = Lkk * Lkk + (plus ? x[k] * x[k] : -x[k] * x[k]);
-    if (t < min_val<T>()) { t = min_val<T>(); --rank; }
+    if (t < min_val<T>()) {
+      t = min_val<T>();
+      --rank;
+    }
     const T r = std::sqrt(t), c = r / Lkk, cinv = T(1) / c, s = x[k] / Lkk;
     Lm[k * n + k] = r;
     for (int i = k + 1; i < n; ++i) {

@@ -60,7 +60,9 @@ SINEW_INLINE void mulvecmat(double* res, const double* vec, const double* mat) {
   double t0 = mat[0] * vec[0] + mat[1] * vec[1] + mat[2] * vec[2];
   double t1 = mat[3] * vec[0] + mat[4] * vec[1] + mat[5] * vec[2];
   double t2 = mat[6] * vec[0] + mat[7] * vec[1] + mat[8] * vec[2];
-  res[0] = t0; res[1] = t1; res[2] = t2;
+  res[0] = t0;
+  res[1] = t1;
+  res[2] = t2;
 }
 
 /// res = mat' * vec (mjuu_mulvecmatT); res may alias vec.
@@ -68,15 +70,16 @@ SINEW_INLINE void mulvecmatT(double* res, const double* vec, const double* mat) 
   double t0 = mat[0] * vec[0] + mat[3] * vec[1] + mat[6] * vec[2];
   double t1 = mat[1] * vec[0] + mat[4] * vec[1] + mat[7] * vec[2];
   double t2 = mat[2] * vec[0] + mat[5] * vec[1] + mat[8] * vec[2];
-  res[0] = t0; res[1] = t1; res[2] = t2;
+  res[0] = t0;
+  res[1] = t1;
+  res[2] = t2;
 }
 
 /// res = A * B, 3x3 row-major (mjuu_mulmat); res may alias.
 SINEW_INLINE void mulmat(double* res, const double* A, const double* B) {
   double t[9];
   for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c)
-      t[3 * r + c] = A[3 * r] * B[c] + A[3 * r + 1] * B[3 + c] + A[3 * r + 2] * B[6 + c];
+    for (int c = 0; c < 3; ++c) t[3 * r + c] = A[3 * r] * B[c] + A[3 * r + 1] * B[3 + c] + A[3 * r + 2] * B[6 + c];
   for (int i = 0; i < 9; ++i) res[i] = t[i];
 }
 
@@ -91,8 +94,7 @@ SINEW_INLINE void mulquat(double* res, const double* qa, const double* qb) {
 }
 
 /// pos += mat(quat) * childpos; quat = quat * childquat (mjuu_frameaccum).
-SINEW_INLINE void frameaccum(double* pos, double* quat, const double* childpos,
-                             const double* childquat) {
+SINEW_INLINE void frameaccum(double* pos, double* quat, const double* childpos, const double* childquat) {
   double mat[9], vec[3];
   quat2mat(mat, quat);
   mulvecmat(vec, childpos, mat);
@@ -127,18 +129,23 @@ SINEW_INLINE int eig3(double eigval[3], double eigvec[9], double quat[4], const 
     // largest off-diagonal element (row rk, column ck), rotation about axis rotk
     int rk, ck, rotk;
     if (std::abs(D[1]) > std::abs(D[2]) && std::abs(D[1]) > std::abs(D[5])) {
-      rk = 0; ck = 1; rotk = 2;
+      rk = 0;
+      ck = 1;
+      rotk = 2;
     } else if (std::abs(D[2]) > std::abs(D[5])) {
-      rk = 0; ck = 2; rotk = 1;
+      rk = 0;
+      ck = 2;
+      rotk = 1;
     } else {
-      rk = 1; ck = 2; rotk = 0;
+      rk = 1;
+      ck = 2;
+      rotk = 0;
     }
     if (std::abs(D[3 * rk + ck]) < kEps) break;
 
     // 2x2 symmetric Schur rotation, as a quaternion about axis rotk
     double tau = (D[4 * ck] - D[4 * rk]) / (2 * D[3 * rk + ck]);
-    double t = tau >= 0 ? 1.0 / (tau + std::sqrt(1 + tau * tau))
-                        : -1.0 / (-tau + std::sqrt(1 + tau * tau));
+    double t = tau >= 0 ? 1.0 / (tau + std::sqrt(1 + tau * tau)) : -1.0 / (-tau + std::sqrt(1 + tau * tau));
     double c = 1.0 / std::sqrt(1 + t * t);
     if (c > 1.0 - kEps) break;
 

@@ -23,15 +23,13 @@ template <class T> struct mat3 {
 };
 
 template <class T> SINEW_INLINE vec3<T> operator*(const mat3<T>& a, vec3<T> v) {
-  return {a.m[0] * v.x + a.m[1] * v.y + a.m[2] * v.z,
-          a.m[3] * v.x + a.m[4] * v.y + a.m[5] * v.z,
+  return {a.m[0] * v.x + a.m[1] * v.y + a.m[2] * v.z, a.m[3] * v.x + a.m[4] * v.y + a.m[5] * v.z,
           a.m[6] * v.x + a.m[7] * v.y + a.m[8] * v.z};
 }
 
 /// a^T v (mju_mulMatTVec3).
 template <class T> SINEW_INLINE vec3<T> mul_transpose(const mat3<T>& a, vec3<T> v) {
-  return {a.m[0] * v.x + a.m[3] * v.y + a.m[6] * v.z,
-          a.m[1] * v.x + a.m[4] * v.y + a.m[7] * v.z,
+  return {a.m[0] * v.x + a.m[3] * v.y + a.m[6] * v.z, a.m[1] * v.x + a.m[4] * v.y + a.m[7] * v.z,
           a.m[2] * v.x + a.m[5] * v.y + a.m[8] * v.z};
 }
 

@@ -11,15 +11,18 @@ template <class T> struct quat {
   T w, x, y, z;
   SINEW_INLINE static quat identity() { return {T(1), T(0), T(0), T(0)}; }
   SINEW_INLINE static quat load(const T* p) { return {p[0], p[1], p[2], p[3]}; }
-  SINEW_INLINE void store(T* p) const { p[0] = w; p[1] = x; p[2] = y; p[3] = z; }
+  SINEW_INLINE void store(T* p) const {
+    p[0] = w;
+    p[1] = x;
+    p[2] = y;
+    p[3] = z;
+  }
   SINEW_INLINE vec3<T> vec() const { return {x, y, z}; }
 };
 
 template <class T> SINEW_INLINE quat<T> mul(quat<T> a, quat<T> b) {
-  return {a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z,
-          a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-          a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
-          a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
+  return {a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z, a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
+          a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x, a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w};
 }
 
 template <class T> SINEW_INLINE quat<T> conj(quat<T> q) { return {q.w, -q.x, -q.y, -q.z}; }
@@ -27,11 +30,8 @@ template <class T> SINEW_INLINE quat<T> conj(quat<T> q) { return {q.w, -q.x, -q.
 /// Rotates v by q (mju_rotVecQuat).
 template <class T> SINEW_INLINE vec3<T> rotate(quat<T> q, vec3<T> v) {
   if (v.x == T(0) && v.y == T(0) && v.z == T(0)) return v;
-  vec3<T> t{q.w * v.x + q.y * v.z - q.z * v.y,
-            q.w * v.y + q.z * v.x - q.x * v.z,
-            q.w * v.z + q.x * v.y - q.y * v.x};
-  return {v.x + T(2) * (q.y * t.z - q.z * t.y),
-          v.y + T(2) * (q.z * t.x - q.x * t.z),
+  vec3<T> t{q.w * v.x + q.y * v.z - q.z * v.y, q.w * v.y + q.z * v.x - q.x * v.z, q.w * v.z + q.x * v.y - q.y * v.x};
+  return {v.x + T(2) * (q.y * t.z - q.z * t.y), v.y + T(2) * (q.z * t.x - q.x * t.z),
           v.z + T(2) * (q.x * t.y - q.y * t.x)};
 }
 

@@ -19,7 +19,7 @@ SINEW_INLINE unsigned long long mix64(unsigned long long z) {
 }
 /// Uniform double in [0, 1) for (seed, stream, counter).
 SINEW_INLINE double uniform01(unsigned long long seed, int stream, unsigned long long counter) {
-  const unsigned long long z = mix64(seed ^ mix64((unsigned long long)(stream) * 0x100000001B3ull ^ mix64(counter)));
+  const unsigned long long z = mix64(seed ^ mix64((unsigned long long)(stream)*0x100000001B3ull ^ mix64(counter)));
   return double(z >> 11) * (1.0 / 9007199254740992.0);
 }
 /// Standard normal for (seed, stream, counter): Box-Muller on the uniforms of counters 2c and 2c + 1.

@@ -88,8 +88,7 @@ template <class T> struct inertia10 {
 
 /// Com-based inertia of a body with principal inertia `inert` (diagonal), orientation `mat`
 /// (ximat), and centre of mass at `dif` from the reference point (mju_inertCom).
-template <class T>
-SINEW_INLINE inertia10<T> inertia_com(vec3<T> inert, const mat3<T>& mat, vec3<T> dif, T mass) {
+template <class T> SINEW_INLINE inertia10<T> inertia_com(vec3<T> inert, const mat3<T>& mat, vec3<T> dif, T mass) {
   T tmp[9];
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) tmp[3 * i + j] = inert[i] * mat.m[3 * j + i];

@@ -14,7 +14,11 @@ template <class T> struct vec3 {
   SINEW_INLINE const T& operator[](int i) const { return i == 0 ? x : (i == 1 ? y : z); }
   SINEW_INLINE static vec3 zero() { return {T(0), T(0), T(0)}; }
   SINEW_INLINE static vec3 load(const T* p) { return {p[0], p[1], p[2]}; }
-  SINEW_INLINE void store(T* p) const { p[0] = x; p[1] = y; p[2] = z; }
+  SINEW_INLINE void store(T* p) const {
+    p[0] = x;
+    p[1] = y;
+    p[2] = z;
+  }
 };
 
 template <class T> SINEW_INLINE vec3<T> operator+(vec3<T> a, vec3<T> b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
@@ -22,8 +26,18 @@ template <class T> SINEW_INLINE vec3<T> operator-(vec3<T> a, vec3<T> b) { return
 template <class T> SINEW_INLINE vec3<T> operator-(vec3<T> a) { return {-a.x, -a.y, -a.z}; }
 template <class T> SINEW_INLINE vec3<T> operator*(T s, vec3<T> a) { return {s * a.x, s * a.y, s * a.z}; }
 template <class T> SINEW_INLINE vec3<T> operator*(vec3<T> a, T s) { return {s * a.x, s * a.y, s * a.z}; }
-template <class T> SINEW_INLINE vec3<T>& operator+=(vec3<T>& a, vec3<T> b) { a.x += b.x; a.y += b.y; a.z += b.z; return a; }
-template <class T> SINEW_INLINE vec3<T>& operator-=(vec3<T>& a, vec3<T> b) { a.x -= b.x; a.y -= b.y; a.z -= b.z; return a; }
+template <class T> SINEW_INLINE vec3<T>& operator+=(vec3<T>& a, vec3<T> b) {
+  a.x += b.x;
+  a.y += b.y;
+  a.z += b.z;
+  return a;
+}
+template <class T> SINEW_INLINE vec3<T>& operator-=(vec3<T>& a, vec3<T> b) {
+  a.x -= b.x;
+  a.y -= b.y;
+  a.z -= b.z;
+  return a;
+}
 template <class T> SINEW_INLINE T dot(vec3<T> a, vec3<T> b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
 template <class T> SINEW_INLINE vec3<T> cross(vec3<T> a, vec3<T> b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};

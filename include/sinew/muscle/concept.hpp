@@ -38,31 +38,32 @@ namespace sinew {
 
 /// A muscle model policy for scalar T (see the file comment).
 template <class M, class T = double>
-concept MuscleModel =
-    requires { typename M::template params<T>; } &&
-    std::is_trivially_copyable_v<typename M::template params<T>> &&
-    requires(const typename M::template params<T>& p, const T* prm, T ctrl, T len, T vel, T act, const T* state,
-             T* state_out) {
-      { M::nstate } -> std::convertible_to<int>;
-      requires (M::nstate >= 1);
-      { M::name } -> std::convertible_to<const char*>;
-      { M::from_mujoco(prm, prm, prm, prm, act) } -> std::same_as<typename M::template params<T>>;
-      { M::init_state(p, len, vel, act, state_out) };
-      { M::force(p, len, vel, state) } -> std::same_as<T>;
-      { M::dforce_dvelocity(p, len, vel, state) } -> std::same_as<T>;
-      { M::state_derivative(p, ctrl, len, vel, state, state_out) };
-      { M::nprm } -> std::convertible_to<int>;
-      requires (M::nprm >= 0);
-      { M::template load<T>(prm) } -> std::same_as<typename M::template params<T>>;
-    } &&
-    requires(const typename M::template params<double>& pd, double* out) { M::store(pd, out); };
+concept MuscleModel = requires {
+  typename M::template params<T>;
+}
+&&std::is_trivially_copyable_v<typename M::template params<T>>&& requires(const typename M::template params<T>& p,
+                                                                          const T* prm, T ctrl, T len, T vel, T act,
+                                                                          const T* state, T* state_out) {
+  { M::nstate } -> std::convertible_to<int>;
+  requires(M::nstate >= 1);
+  { M::name } -> std::convertible_to<const char*>;
+  { M::from_mujoco(prm, prm, prm, prm, act) } -> std::same_as<typename M::template params<T>>;
+  {M::init_state(p, len, vel, act, state_out)};
+  { M::force(p, len, vel, state) } -> std::same_as<T>;
+  { M::dforce_dvelocity(p, len, vel, state) } -> std::same_as<T>;
+  {M::state_derivative(p, ctrl, len, vel, state, state_out)};
+  { M::nprm } -> std::convertible_to<int>;
+  requires(M::nprm >= 0);
+  { M::template load<T>(prm) } -> std::same_as<typename M::template params<T>>;
+}
+&&requires(const typename M::template params<double>& pd, double* out) { M::store(pd, out); };
 
 /// Whether policy M provides state_derivative_diagonal (stiff extra states, see the file comment).
 template <class M, class T = double>
-concept MuscleHasStateJacobian =
-    requires(const typename M::template params<T>& p, T ctrl, T len, T vel, const T* state, T* diag) {
-      M::state_derivative_diagonal(p, ctrl, len, vel, state, diag);
-    };
+concept MuscleHasStateJacobian = requires(const typename M::template params<T>& p, T ctrl, T len, T vel, const T* state,
+                                          T* diag) {
+  M::state_derivative_diagonal(p, ctrl, len, vel, state, diag);
+};
 
 namespace detail {
 template <class X, class... Ms> constexpr int muscle_index_of() {

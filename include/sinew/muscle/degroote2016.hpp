@@ -95,8 +95,7 @@ template <class T> SINEW_INLINE T gauss_like_derivative(T l, double b1, double b
 /// Active force-length multiplier fl(lM~) (eq. S2), lM~ clamped to [lm_min, lm_max].
 template <class T> SINEW_INLINE T active_force_length(T lm) {
   lm = clampn(lm, T(lm_min), T(lm_max));
-  return gauss_like(lm, b11, b21, b31, b41) + gauss_like(lm, b12, b22, b32, b42) +
-         gauss_like(lm, b13, b23, b33, b43);
+  return gauss_like(lm, b11, b21, b31, b41) + gauss_like(lm, b12, b22, b32, b42) + gauss_like(lm, b13, b23, b33, b43);
 }
 template <class T> SINEW_INLINE T active_force_length_derivative(T lm) {
   if (!(lm > T(lm_min) && lm < T(lm_max))) return T(0);
@@ -145,9 +144,7 @@ template <class T> SINEW_INLINE T tendon_shift_authors(T kT) {
 ///   ft(lT~) = A (exp(kT (lT~ - 1)) - 1) - D,   A = c1 exp(kT (1 - c2)),  D = c3 - shift - A,
 /// which is eq. S1 rewritten around lT~ = 1 (D = -ft(1); D = 0 for tendon_shift_zero_at_slack).
 /// This form keeps the very stiff (rigid-limit) tendon free of the cancellation in c3 - shift.
-template <class T> struct TendonCurve {
-  T kT, A, D;
-};
+template <class T> struct TendonCurve { T kT, A, D; };
 template <class T> SINEW_INLINE TendonCurve<T> make_tendon_curve(T kT, T shift) {
   const T A = T(c1) * std::exp(clampn(kT * T(1 - c2), T(-80), T(80)));
   return {kT, A, T(c3) - shift - A};
@@ -179,7 +176,8 @@ template <class T> SINEW_INLINE T kT_from_strain(T strain) {
   T lo = T(1), hi = T(1.0e4);  // strain decreases monotonically in kT
   for (int it = 0; it < 200; ++it) {
     const T mid = std::sqrt(lo * hi);
-    if (tendon_strain_at_one(mid, tendon_shift_zero_at_slack(mid)) > strain) lo = mid; else hi = mid;
+    if (tendon_strain_at_one(mid, tendon_shift_zero_at_slack(mid)) > strain) lo = mid;
+    else hi = mid;
   }
   return std::sqrt(lo * hi);
 }
@@ -204,27 +202,27 @@ template <class T> SINEW_INLINE T activation_derivative(T e, T a, T tau_act, T t
 /// Parameters of one De Groote 2016 muscle. Trivially copyable; build with
 /// make_degroote2016_params() or DeGroote2016::from_mujoco().
 template <class T> struct DeGroote2016Params {
-  T max_isometric_force;   ///< F0 (N)
-  T optimal_fiber_length;  ///< lopt (m)
-  T tendon_slack_length;   ///< lTs (m)
-  T fiber_width;           ///< lopt sin(pennation at optimal) (m): constant-thickness pennation
-  T max_contraction_velocity;  ///< vmax, optimal fiber lengths per second (default 10)
+  T max_isometric_force;                ///< F0 (N)
+  T optimal_fiber_length;               ///< lopt (m)
+  T tendon_slack_length;                ///< lTs (m)
+  T fiber_width;                        ///< lopt sin(pennation at optimal) (m): constant-thickness pennation
+  T max_contraction_velocity;           ///< vmax, optimal fiber lengths per second (default 10)
   degroote2016::TendonCurve<T> tendon;  ///< kT and the derived A, D (see make_tendon_curve)
-  T tau_act, tau_deact;    ///< activation / deactivation time constants (s)
-  T act_smoothing;         ///< b of the tanh switch (0.1 published)
-  T min_active_force;      ///< floor on a*fl in the fiber-velocity inversion (default 1e-3)
-  T max_fiber_velocity;    ///< lengthening cap on vM~ in the inversion, vmax units (default 50;
-                           ///< the shortening cap is min(this, 1)); see DeGroote2016::fiber_state
-  int rigid_tendon;        ///< 1: rigid tendon (lT = lTs, state[1] unused), 0: compliant
+  T tau_act, tau_deact;                 ///< activation / deactivation time constants (s)
+  T act_smoothing;                      ///< b of the tanh switch (0.1 published)
+  T min_active_force;                   ///< floor on a*fl in the fiber-velocity inversion (default 1e-3)
+  T max_fiber_velocity;                 ///< lengthening cap on vM~ in the inversion, vmax units (default 50;
+                                        ///< the shortening cap is min(this, 1)); see DeGroote2016::fiber_state
+  int rigid_tendon;                     ///< 1: rigid tendon (lT = lTs, state[1] unused), 0: compliant
 };
 
 /// Options for make/from_mujoco. Defaults are the paper's except where stated.
 template <class T> struct DeGroote2016Options {
   T tendon_kT = T(degroote2016::kT_default);
-  bool authors_shift = false;  ///< false: ft(1) = 0 (Sinew); true: the authors' getShift
-  T pennation_at_optimal = T(0);   ///< rad; MuJoCo muscles have none
+  bool authors_shift = false;     ///< false: ft(1) = 0 (Sinew); true: the authors' getShift
+  T pennation_at_optimal = T(0);  ///< rad; MuJoCo muscles have none
   T max_contraction_velocity = T(degroote2016::vmax_default);
-  bool use_mujoco_vmax = false;    ///< true: vmax = MuJoCo's gainprm[6] (in L0/s) instead of 10
+  bool use_mujoco_vmax = false;  ///< true: vmax = MuJoCo's gainprm[6] (in L0/s) instead of 10
   T act_smoothing = T(degroote2016::act_smoothing_default);
   T min_active_force = T(1e-3);
   /// Lengthening cap on vM~ (vmax units) in the fiber-velocity inversion; shortening is capped at
@@ -267,7 +265,7 @@ template <class T> struct DeGroote2016Fiber {
   T fl, fpe;
   T fiber_velocity_norm;  ///< vM~ (lopt vmax per second units)
   T fv;
-  T tendon_velocity;      ///< dlT/dt (m/s)
+  T tendon_velocity;  ///< dlT/dt (m/s)
 };
 
 /// The De Groote 2016 compliant-tendon muscle as a MuscleModel policy.
@@ -398,8 +396,7 @@ struct DeGroote2016 {
 
   /// Actuator force (N), MuJoCo's sign: -F0 max(F~T, 0). A tendon cannot push, so a slack tendon
   /// (F~T < 0, reachable only transiently) gives 0.
-  template <class T>
-  SINEW_HD static T force(const params<T>& p, T mtu_length, T mtu_velocity, const T* state) {
+  template <class T> SINEW_HD static T force(const params<T>& p, T mtu_length, T mtu_velocity, const T* state) {
     return -p.max_isometric_force * std::fmax(tendon_force_norm(p, mtu_length, mtu_velocity, state), T(0));
   }
 
@@ -492,7 +489,8 @@ struct DeGroote2016 {
     for (int k = 0; k < 8 && residual(hi) > T(0); ++k) hi = T(2) * hi;
     for (int it = 0; it < 64; ++it) {
       const T mid = T(0.5) * (lo + hi);
-      if (residual(mid) > T(0)) lo = mid; else hi = mid;
+      if (residual(mid) > T(0)) lo = mid;
+      else hi = mid;
     }
     state[1] = T(0.5) * (lo + hi);
   }

@@ -96,9 +96,7 @@ template <class T> SINEW_INLINE T muscle_passive_length(T L, T lmax) {
 namespace muscle_detail {
 /// Peak force, normalized length L and velocity V, FL(L), and the velocity scale L0 vmax shared by
 /// the gain and its velocity derivative.
-template <class T> struct GainTerms {
-  T force, FL, V, vscale;
-};
+template <class T> struct GainTerms { T force, FL, V, vscale; };
 template <class T> SINEW_INLINE GainTerms<T> gain_terms(T len, T vel, const T* lengthrange, T acc0, const T* prm) {
   const T L0 = optimal_length(lengthrange, prm);
   const T L = prm[0] + (len - lengthrange[0]) / maxv(min_val<T>(), L0);

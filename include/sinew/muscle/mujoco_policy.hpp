@@ -15,11 +15,11 @@ namespace sinew {
 
 /// A compiled MuJoCo muscle actuator's parameters (copies of its Model rows).
 template <class T> struct MujocoMuscleParams {
-  T gainprm[9];     ///< [range0, range1, force, scale, lmin, lmax, vmax, fpmax, fvmax]
-  T biasprm[9];     ///< same layout (MuJoCo's <muscle> copies gainprm; <general> may differ)
-  T dynprm[3];      ///< [tau_act, tau_deact, tausmooth]
+  T gainprm[9];  ///< [range0, range1, force, scale, lmin, lmax, vmax, fpmax, fvmax]
+  T biasprm[9];  ///< same layout (MuJoCo's <muscle> copies gainprm; <general> may differ)
+  T dynprm[3];   ///< [tau_act, tau_deact, tausmooth]
   T lengthrange[2];
-  T acc0;           ///< used when force < 0: F0 = scale / acc0
+  T acc0;  ///< used when force < 0: F0 = scale / acc0
 };
 
 struct MujocoMuscle {
@@ -66,14 +66,12 @@ struct MujocoMuscle {
     return p;
   }
 
-  template <class T>
-  SINEW_HD static void init_state(const params<T>&, T, T, T activation, T* state) {
+  template <class T> SINEW_HD static void init_state(const params<T>&, T, T, T activation, T* state) {
     state[0] = activation;
   }
 
   /// gain * act + bias (mj_fwdActuation with dyn/gain/bias type muscle).
-  template <class T>
-  SINEW_HD static T force(const params<T>& p, T mtu_length, T mtu_velocity, const T* state) {
+  template <class T> SINEW_HD static T force(const params<T>& p, T mtu_length, T mtu_velocity, const T* state) {
     return muscle_gain(mtu_length, mtu_velocity, p.lengthrange, p.acc0, p.gainprm) * state[0] +
            muscle_bias(mtu_length, p.lengthrange, p.acc0, p.biasprm);
   }

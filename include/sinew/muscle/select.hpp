@@ -95,8 +95,9 @@ inline void add_selector(std::vector<MuscleModelRule>& rules, std::string_view s
   if (key == "name" || key == "names") field = MuscleMatch::name;
   else if (key == "class" || key == "classes") field = MuscleMatch::cls;
   else if (key == "group" || key == "groups") field = MuscleMatch::group;
-  else throw std::invalid_argument("sinew muscle model: unknown selector key '" + key +
-                                   "' (expected name=, class= or group=)");
+  else
+    throw std::invalid_argument("sinew muscle model: unknown selector key '" + key +
+                                "' (expected name=, class= or group=)");
   for (const std::string& pat : split(std::string_view(sel).substr(eq + 1), ',')) {
     if (pat.empty()) throw std::invalid_argument("sinew muscle model: empty pattern in '" + sel + "'");
     if (field == MuscleMatch::group) {
@@ -147,11 +148,11 @@ inline std::vector<MuscleModelRule> parse_muscle_model_spec(std::string_view spe
 /// Per-actuator model kinds and the kind-sorted index ranges.
 struct MuscleSelection {
   int nkind = 0;
-  std::vector<int> kind;   ///< nu: model kind of each actuator, -1 for non-muscles
-  std::vector<int> order;  ///< muscle actuator ids grouped by kind, ascending id within a kind
-  std::vector<int> begin;  ///< nkind + 1: kind k is order[begin[k] .. begin[k+1])
-  std::vector<int> slot;   ///< nu: index of the actuator in `order` (-1 for non-muscles); also
-                           ///< its row in a kind's packed parameter array is slot - begin[kind]
+  std::vector<int> kind;             ///< nu: model kind of each actuator, -1 for non-muscles
+  std::vector<int> order;            ///< muscle actuator ids grouped by kind, ascending id within a kind
+  std::vector<int> begin;            ///< nkind + 1: kind k is order[begin[k] .. begin[k+1])
+  std::vector<int> slot;             ///< nu: index of the actuator in `order` (-1 for non-muscles); also
+                                     ///< its row in a kind's packed parameter array is slot - begin[kind]
   std::vector<int> unmatched_rules;  ///< rules that matched no muscle (for loader warnings)
   int count(int k) const { return begin[k + 1] - begin[k]; }
 };
@@ -191,7 +192,8 @@ inline MuscleSelection select_muscle_models(int nu, const std::vector<int>& musc
     int k = default_kind;
     for (size_t j = 0; j < rules.size(); ++j) {
       const MuscleModelRule& rule = rules[j];
-      if (rule.kind < 0 || rule.kind >= nkind) throw std::invalid_argument("sinew muscle model: rule kind out of range");
+      if (rule.kind < 0 || rule.kind >= nkind)
+        throw std::invalid_argument("sinew muscle model: rule kind out of range");
       if (muscle_rule_matches(rule, id, names, classes, groups)) {
         k = rule.kind;
         ++hits[j];
@@ -236,7 +238,6 @@ MuscleSelection select_muscle_models(const Model<T>& m, const std::vector<Muscle
   return select_muscle_models(m.nu, muscle_actuators(m), m.actuator_names, classes, m.actuator_group, rules, nkind,
                               default_kind);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Model-level selection: compile the muscle fields of a Model for a compile-time list.

@@ -53,17 +53,20 @@ template <class E, class Space = typename E::space> struct Backend {
     std::vector<double> work(ws * size_t(nchunk));
     std::vector<int> iwork(iws * size_t(nchunk));
     Data<double> dc(sizes, nchunk);
-    parallel_for(exec, nchunk, ChunkFn{P, dc.view(), targets.data(), rot.data(), qpos.data(), chunk.data(), work.data(),
-                                       iwork.data(), ws, iws});
+    parallel_for(exec, nchunk,
+                 ChunkFn{P, dc.view(), targets.data(), rot.data(), qpos.data(), chunk.data(), work.data(), iwork.data(),
+                         ws, iws});
   }
 
   /// Evaluation of every frame (EvalFn), `batch` worlds at a time; lift and ten may be null.
-  void evaluate(int N, int batch, const std::vector<double>& targets, const std::vector<double>& rot, std::vector<double>& qpos,
-                const double* lift, std::vector<double>& lowest, double* ten, std::vector<double>& sqerr) const {
+  void evaluate(int N, int batch, const std::vector<double>& targets, const std::vector<double>& rot,
+                std::vector<double>& qpos, const double* lift, std::vector<double>& lowest, double* ten,
+                std::vector<double>& sqerr) const {
     Data<double> de(sizes, batch);  // a world holds every mjData field (contacts, constraint rows): keep batches small
     for (int f0 = 0; f0 < N; f0 += batch)
-      parallel_for(exec, std::min(batch, N - f0), EvalFn{P, de.view(), f0, targets.data(), rot.data(), qpos.data(), lift,
-                                                         lowest.data(), ten, sqerr.data()});
+      parallel_for(
+          exec, std::min(batch, N - f0),
+          EvalFn{P, de.view(), f0, targets.data(), rot.data(), qpos.data(), lift, lowest.data(), ten, sqerr.data()});
   }
 };
 
@@ -72,7 +75,8 @@ template <class E, class Space = typename E::space> struct Backend {
 /// to the device once; each pass copies its inputs over, runs the same functors, and copies the
 /// results back (one synchronization per pass, none per frame).
 template <class E> struct Backend<E, DeviceSpace> {
-  template <class S> using dvec = thrust::device_vector<S>;  // = Buffer<S, DeviceSpace> (exec/buffer.hpp), spelt out so raw() deduces S
+  template <class S>
+  using dvec = thrust::device_vector<S>;  // = Buffer<S, DeviceSpace> (exec/buffer.hpp), spelt out so raw() deduces S
   template <class S> static S* raw(dvec<S>& v) { return thrust::raw_pointer_cast(v.data()); }
   template <class S> static const S* raw(const dvec<S>& v) { return thrust::raw_pointer_cast(v.data()); }
 
@@ -85,10 +89,17 @@ template <class E> struct Backend<E, DeviceSpace> {
   ProblemView P;
 
   Backend(E e, const Model<double>& model, const Problem& hp)
-      : exec(e), sizes(model.sizes()), dm(model), kp(hp.kp.begin(), hp.kp.end()), cpl(hp.cpl.begin(), hp.cpl.end()),
-        vod(hp.var_of_dof.begin(), hp.var_of_dof.end()), dov(hp.dof_of_var.begin(), hp.dof_of_var.end()),
-        lim(hp.lim_jnt.begin(), hp.lim_jnt.end()), gg(hp.ground_geom.begin(), hp.ground_geom.end()),
-        gt(hp.geom_tree.begin(), hp.geom_tree.end()), fj(hp.free_jnt.begin(), hp.free_jnt.end()) {
+      : exec(e),
+        sizes(model.sizes()),
+        dm(model),
+        kp(hp.kp.begin(), hp.kp.end()),
+        cpl(hp.cpl.begin(), hp.cpl.end()),
+        vod(hp.var_of_dof.begin(), hp.var_of_dof.end()),
+        dov(hp.dof_of_var.begin(), hp.dof_of_var.end()),
+        lim(hp.lim_jnt.begin(), hp.lim_jnt.end()),
+        gg(hp.ground_geom.begin(), hp.ground_geom.end()),
+        gt(hp.geom_tree.begin(), hp.geom_tree.end()),
+        fj(hp.free_jnt.begin(), hp.free_jnt.end()) {
     P = hp.view_with(dm.view(), raw(kp), raw(cpl), raw(vod), raw(dov), raw(lim), raw(gg), raw(gt), raw(fj));
   }
 
@@ -108,21 +119,25 @@ template <class E> struct Backend<E, DeviceSpace> {
         dq(qpos.begin(), qpos.end());
     dvec<int> iwork(iws * size_t(nchunk)), dc(chunk.begin(), chunk.end());
     Data<double, WorldOuter, DeviceSpace> d(sizes, nchunk);
-    parallel_for(exec, nchunk, ChunkFn{P, d.view(), raw(dt), raw(dr), raw(dq), raw(dc), raw(work), raw(iwork), ws, iws});
+    parallel_for(exec, nchunk,
+                 ChunkFn{P, d.view(), raw(dt), raw(dr), raw(dq), raw(dc), raw(work), raw(iwork), ws, iws});
     sync("the per-chunk solve");
     thrust::copy(dq.begin(), dq.end(), qpos.begin());
   }
 
-  void evaluate(int N, int batch, const std::vector<double>& targets, const std::vector<double>& rot, std::vector<double>& qpos,
-                const double* lift, std::vector<double>& lowest, double* ten, std::vector<double>& sqerr) const {
+  void evaluate(int N, int batch, const std::vector<double>& targets, const std::vector<double>& rot,
+                std::vector<double>& qpos, const double* lift, std::vector<double>& lowest, double* ten,
+                std::vector<double>& sqerr) const {
     const size_t nfree = size_t(P.nfree), nten = size_t(sizes.ntendon);
     dvec<double> dt(targets.begin(), targets.end()), dr(rot.begin(), rot.end()), dq(qpos.begin(), qpos.end());
-    dvec<double> dl(lift ? size_t(N) * nfree : 0), dlow(lowest.size()), dten(ten ? size_t(N) * nten : 0), dse(sqerr.size());
+    dvec<double> dl(lift ? size_t(N) * nfree : 0), dlow(lowest.size()), dten(ten ? size_t(N) * nten : 0),
+        dse(sqerr.size());
     if (lift) thrust::copy(lift, lift + size_t(N) * nfree, dl.begin());
     Data<double, WorldOuter, DeviceSpace> de(sizes, batch);
     for (int f0 = 0; f0 < N; f0 += batch)
-      parallel_for(exec, std::min(batch, N - f0), EvalFn{P, de.view(), f0, raw(dt), raw(dr), raw(dq), lift ? raw(dl) : nullptr,
-                                                         raw(dlow), ten ? raw(dten) : nullptr, raw(dse)});
+      parallel_for(exec, std::min(batch, N - f0),
+                   EvalFn{P, de.view(), f0, raw(dt), raw(dr), raw(dq), lift ? raw(dl) : nullptr, raw(dlow),
+                          ten ? raw(dten) : nullptr, raw(dse)});
     sync("the evaluation pass");
     if (lift) thrust::copy(dq.begin(), dq.end(), qpos.begin());
     thrust::copy(dlow.begin(), dlow.end(), lowest.begin());

@@ -39,11 +39,11 @@ enum BvhChannel : int { BVH_XPOS = 0, BVH_YPOS, BVH_ZPOS, BVH_XROT, BVH_YROT, BV
 
 struct BvhJoint {
   std::string name;
-  int parent = -1;                 ///< index into Bvh::joints, -1 for the root
-  double offset[3] = {0, 0, 0};    ///< in the parent's frame, the file's units
-  std::vector<int> channels;       ///< BvhChannel values in file order
-  int channel_adr = 0;             ///< first column of this joint in a frame
-  bool end_site = false;           ///< an End Site (no channels)
+  int parent = -1;               ///< index into Bvh::joints, -1 for the root
+  double offset[3] = {0, 0, 0};  ///< in the parent's frame, the file's units
+  std::vector<int> channels;     ///< BvhChannel values in file order
+  int channel_adr = 0;           ///< first column of this joint in a frame
+  bool end_site = false;         ///< an End Site (no channels)
 };
 
 /// A BVH file: joints in file order (parents before children), frames of channel values.
@@ -51,8 +51,8 @@ struct Bvh {
   std::vector<BvhJoint> joints;
   int nchannel = 0;
   int nframe = 0;
-  double frame_time = 0;           ///< seconds per frame
-  std::vector<double> motion;      ///< nframe x nchannel, degrees for rotations
+  double frame_time = 0;       ///< seconds per frame
+  std::vector<double> motion;  ///< nframe x nchannel, degrees for rotations
 
   int njoint() const { return int(joints.size()); }
   double fps() const { return frame_time > 0 ? 1.0 / frame_time : 0; }
@@ -64,9 +64,12 @@ struct Bvh {
     return -1;
   }
   /// Appends a joint (parent must already exist) and assigns its channel columns; returns its index.
-  int add_joint(const std::string& name, int parent, const double offset[3], std::vector<int> channels, bool end_site = false) {
+  int add_joint(const std::string& name, int parent, const double offset[3], std::vector<int> channels,
+                bool end_site = false) {
     BvhJoint j;
-    j.name = name; j.parent = parent; j.end_site = end_site;
+    j.name = name;
+    j.parent = parent;
+    j.end_site = end_site;
     for (int k = 0; k < 3; ++k) j.offset[k] = offset[k];
     j.channels = std::move(channels);
     j.channel_adr = nchannel;
@@ -99,10 +102,14 @@ inline std::vector<Token> tokenize(const std::string& text, size_t begin, size_t
   };
   for (size_t i = begin; i < end; ++i) {
     const char c = text[i];
-    if (c == '\n') { flush(); ++line; }
-    else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') flush();
-    else if (c == '{' || c == '}') { flush(); out.push_back({std::string(1, c), line}); }
-    else cur += c;
+    if (c == '\n') {
+      flush();
+      ++line;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') flush();
+    else if (c == '{' || c == '}') {
+      flush();
+      out.push_back({std::string(1, c), line});
+    } else cur += c;
   }
   flush();
   return out;
@@ -190,7 +197,8 @@ inline void read_motion(Bvh& b, const std::string& text, size_t motion_pos, int 
   };
   const Token ft = header("Frames:", "'Frames:'");
   const double nf = number(file, ft, "Frames");
-  if (nf != std::floor(nf) || nf < 0 || nf > 2e9) fail(file, ln, "Frames must be a non-negative integer, got '" + ft.text + "'");
+  if (nf != std::floor(nf) || nf < 0 || nf > 2e9)
+    fail(file, ln, "Frames must be a non-negative integer, got '" + ft.text + "'");
   const Token tt = header("Frame Time:", "'Frame Time:'");
   b.frame_time = number(file, tt, "Frame Time");
   if (!(b.frame_time > 0)) fail(file, ln, "Frame Time must be positive, got '" + tt.text + "'");
@@ -199,8 +207,9 @@ inline void read_motion(Bvh& b, const std::string& text, size_t motion_pos, int 
     next_line(("frame " + std::to_string(f + 1) + " of " + std::to_string(b.nframe) + " (truncated motion)").c_str());
     const std::vector<Token> t = tokenize(line, 0, line.size(), ln);
     if (int(t.size()) != b.nchannel)
-      fail(file, ln, "frame " + std::to_string(f + 1) + " has " + std::to_string(t.size()) + " values, the hierarchy has " +
-                         std::to_string(b.nchannel) + " channels");
+      fail(file, ln,
+           "frame " + std::to_string(f + 1) + " has " + std::to_string(t.size()) + " values, the hierarchy has " +
+               std::to_string(b.nchannel) + " channels");
     for (const Token& x : t) b.motion.push_back(number(file, x, "a channel value"));
   }
   while (std::getline(in, line)) {
@@ -260,7 +269,8 @@ inline Bvh parse_bvh(const std::string& text, const std::string& file = "<string
       if (c.text != "CHANNELS") fail(file, c.line, "expected 'CHANNELS' in joint '" + name + "', got '" + c.text + "'");
       const Token& nt = next("the channel count");
       const double nc = number(file, nt, "the channel count");
-      if (nc != std::floor(nc) || nc < 0 || nc > 6) fail(file, nt.line, "channel count must be an integer from 0 to 6, got '" + nt.text + "'");
+      if (nc != std::floor(nc) || nc < 0 || nc > 6)
+        fail(file, nt.line, "channel count must be an integer from 0 to 6, got '" + nt.text + "'");
       for (int k = 0; k < int(nc); ++k) {
         const Token& ct = next("a channel name");
         const int id = channel_of(ct.text);
@@ -277,7 +287,8 @@ inline Bvh parse_bvh(const std::string& text, const std::string& file = "<string
     for (;;) {
       if (i >= tok.size()) {
         if (stack.empty()) break;
-        fail(file, last_line, "unexpected end of hierarchy: joint '" + b.joints[size_t(stack.back())].name + "' is not closed by '}'");
+        fail(file, last_line,
+             "unexpected end of hierarchy: joint '" + b.joints[size_t(stack.back())].name + "' is not closed by '}'");
       }
       const Token& t = tok[i++];
       if (t.text == "}") {
@@ -286,8 +297,12 @@ inline Bvh parse_bvh(const std::string& text, const std::string& file = "<string
         if (stack.empty()) break;
         continue;
       }
-      if (b.joints[size_t(stack.back())].end_site) fail(file, t.line, "an End Site has no children, got '" + t.text + "'");
-      if (t.text == "JOINT") { is_end = false; break; }
+      if (b.joints[size_t(stack.back())].end_site)
+        fail(file, t.line, "an End Site has no children, got '" + t.text + "'");
+      if (t.text == "JOINT") {
+        is_end = false;
+        break;
+      }
       if (t.text == "End") {
         const Token& s = next("'Site'");
         if (s.text != "Site") fail(file, s.line, "expected 'Site' after 'End', got '" + s.text + "'");
@@ -299,7 +314,8 @@ inline Bvh parse_bvh(const std::string& text, const std::string& file = "<string
     }
     if (stack.empty()) break;
   }
-  if (i < tok.size()) fail(file, tok[i].line, "unexpected '" + tok[i].text + "' after the root joint (only one ROOT is supported)");
+  if (i < tok.size())
+    fail(file, tok[i].line, "unexpected '" + tok[i].text + "' after the root joint (only one ROOT is supported)");
   if (motion_pos == std::string::npos) fail(file, last_line, "missing MOTION section");
 
   read_motion(b, text, motion_pos, motion_line, file);
@@ -318,8 +334,10 @@ inline Bvh load_bvh(const std::string& path) {
 /// BVH text of `b`; numbers with `digits` significant digits (10 by default: 1e-10 relative,
 /// far below any capture's precision, so a written file reads back to the same motion).
 inline std::string bvh_to_string(const Bvh& b, int digits = 10) {
-  if (b.joints.empty() || b.joints[0].parent != -1) throw std::invalid_argument("bvh_to_string: the first joint must be the root");
-  if (b.motion.size() != size_t(b.nframe) * size_t(b.nchannel)) throw std::invalid_argument("bvh_to_string: motion size");
+  if (b.joints.empty() || b.joints[0].parent != -1)
+    throw std::invalid_argument("bvh_to_string: the first joint must be the root");
+  if (b.motion.size() != size_t(b.nframe) * size_t(b.nchannel))
+    throw std::invalid_argument("bvh_to_string: motion size");
   char buf[64];
   auto num = [&](double v) {
     std::snprintf(buf, sizeof buf, "%.*g", digits, v == 0 ? 0.0 : v);

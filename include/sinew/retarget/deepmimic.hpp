@@ -56,11 +56,11 @@ struct DeepMimicSkeleton {
   struct Joint {
     std::string name;
     Type type = FIXED;
-    int parent = -1;                 ///< index of the parent joint, -1 for the root joint
-    double offset[3] = {0, 0, 0};    ///< origin xyz in the parent link's frame, scaled (m)
+    int parent = -1;                                  ///< index of the parent joint, -1 for the root joint
+    double offset[3] = {0, 0, 0};                     ///< origin xyz in the parent link's frame, scaled (m)
     double rpy_rot[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};  ///< origin rpy as a rotation (row-major)
-    double axis[3] = {1, 0, 0};      ///< revolute axis (unit), in the joint's frame (URDF's default: x)
-    int value_adr = -1;              ///< first column of the joint in a motion frame (after dt), -1: none
+    double axis[3] = {1, 0, 0};  ///< revolute axis (unit), in the joint's frame (URDF's default: x)
+    int value_adr = -1;          ///< first column of the joint in a motion frame (after dt), -1: none
   };
   std::vector<Joint> joints;
   std::string file;
@@ -94,10 +94,10 @@ struct PoseJoint {
   const char* name;
   int nvalue;
 };
-inline constexpr PoseJoint kPoseJoints[] = {
-    {"chest", 4},         {"neck", 4},       {"right_hip", 4},     {"right_knee", 1},
-    {"right_ankle", 4},   {"right_shoulder", 4}, {"right_elbow", 1}, {"left_hip", 4},
-    {"left_knee", 1},     {"left_ankle", 4}, {"left_shoulder", 4}, {"left_elbow", 1}};
+inline constexpr PoseJoint kPoseJoints[] = {{"chest", 4},       {"neck", 4},          {"right_hip", 4},
+                                            {"right_knee", 1},  {"right_ankle", 4},   {"right_shoulder", 4},
+                                            {"right_elbow", 1}, {"left_hip", 4},      {"left_knee", 1},
+                                            {"left_ankle", 4},  {"left_shoulder", 4}, {"left_elbow", 1}};
 
 /// A regular file's text, at most `limit` bytes (io/mjcf_reader.hpp's bounded reader).
 inline std::string read_file(const std::string& path, const char* what, uintmax_t limit, const char* limit_of) {
@@ -115,9 +115,10 @@ inline bool parse_numbers(const char* text, double* out, int n) {
 
 /// R = Rz(yaw) Ry(pitch) Rx(roll): URDF's fixed-axis roll, pitch, yaw.
 inline mat3<double> rpy_matrix(double r, double p, double y) {
-  const double cr = std::cos(r), sr = std::sin(r), cp = std::cos(p), sp = std::sin(p), cy = std::cos(y), sy = std::sin(y);
-  return {{cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr,   //
-           sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr,   //
+  const double cr = std::cos(r), sr = std::sin(r), cp = std::cos(p), sp = std::sin(p), cy = std::cos(y),
+               sy = std::sin(y);
+  return {{cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr,  //
+           sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr,  //
            -sp, cp * sr, cp * cr}};
 }
 
@@ -165,7 +166,9 @@ inline DeepMimicSkeleton parse_deepmimic_skeleton(const std::string& text, const
     if (t == "fixed") r.j.type = DeepMimicSkeleton::FIXED;
     else if (t == "spherical") r.j.type = DeepMimicSkeleton::SPHERICAL;
     else if (t == "revolute" || t == "continuous") r.j.type = DeepMimicSkeleton::REVOLUTE;
-    else throw ModelError(at, "joint '" + r.j.name + "': type '" + t + "' is not one of DeepMimic's (fixed, spherical, revolute)");
+    else
+      throw ModelError(
+          at, "joint '" + r.j.name + "': type '" + t + "' is not one of DeepMimic's (fixed, spherical, revolute)");
     const tinyxml2::XMLElement* p = e->FirstChildElement("parent");
     const tinyxml2::XMLElement* c = e->FirstChildElement("child");
     if (!p || !p->Attribute("link") || !c || !c->Attribute("link"))
@@ -200,9 +203,11 @@ inline DeepMimicSkeleton parse_deepmimic_skeleton(const std::string& text, const
   std::map<std::string, int> by_name, by_child;
   for (size_t i = 0; i < raw.size(); ++i) {
     const SourceLocation at{urdf_path, raw[i].line, "joint"};
-    if (!by_name.emplace(raw[i].j.name, int(i)).second) throw ModelError(at, "repeated joint name '" + raw[i].j.name + "'");
+    if (!by_name.emplace(raw[i].j.name, int(i)).second)
+      throw ModelError(at, "repeated joint name '" + raw[i].j.name + "'");
     if (!by_child.emplace(raw[i].child_link, int(i)).second)
-      throw ModelError(at, "joint '" + raw[i].j.name + "': link '" + raw[i].child_link + "' is already the child of another joint");
+      throw ModelError(
+          at, "joint '" + raw[i].j.name + "': link '" + raw[i].child_link + "' is already the child of another joint");
   }
   std::vector<std::vector<int>> children(raw.size());
   int root = -1;
@@ -212,8 +217,9 @@ inline DeepMimicSkeleton parse_deepmimic_skeleton(const std::string& text, const
       children[size_t(p->second)].push_back(int(i));
     } else if (root >= 0) {
       throw ModelError(SourceLocation{urdf_path, raw[i].line, "joint"},
-                       "two root joints: '" + raw[size_t(root)].j.name + "' and '" + raw[i].j.name + "' hang from links ('" +
-                           raw[size_t(root)].parent_link + "', '" + raw[i].parent_link + "') that no joint makes");
+                       "two root joints: '" + raw[size_t(root)].j.name + "' and '" + raw[i].j.name +
+                           "' hang from links ('" + raw[size_t(root)].parent_link + "', '" + raw[i].parent_link +
+                           "') that no joint makes");
     } else {
       root = int(i);
     }
@@ -241,21 +247,26 @@ inline DeepMimicSkeleton parse_deepmimic_skeleton(const std::string& text, const
     const int j = sk.find(pj.name);
     const auto want = pj.nvalue == 4 ? DeepMimicSkeleton::SPHERICAL : DeepMimicSkeleton::REVOLUTE;
     if (j < 0)
-      throw ModelError(SourceLocation{urdf_path, 0, ""}, std::string("joint '") + pj.name + "' of DeepMimic's motion layout is missing");
+      throw ModelError(SourceLocation{urdf_path, 0, ""},
+                       std::string("joint '") + pj.name + "' of DeepMimic's motion layout is missing");
     if (sk.joints[size_t(j)].type != want)
       throw ModelError(SourceLocation{urdf_path, 0, ""}, std::string("joint '") + pj.name + "' must be " +
-                                                            (pj.nvalue == 4 ? "spherical" : "revolute") + " (DeepMimic's motion layout)");
+                                                             (pj.nvalue == 4 ? "spherical" : "revolute") +
+                                                             " (DeepMimic's motion layout)");
     sk.joints[size_t(j)].value_adr = adr;
     adr += pj.nvalue;
   }
   for (const auto& j : sk.joints)
     if (j.type != DeepMimicSkeleton::FIXED && j.value_adr < 0)
-      throw ModelError(SourceLocation{urdf_path, 0, ""}, "joint '" + j.name + "' moves but is not in DeepMimic's motion layout");
+      throw ModelError(SourceLocation{urdf_path, 0, ""},
+                       "joint '" + j.name + "' moves but is not in DeepMimic's motion layout");
   return sk;
 }
 
 inline DeepMimicSkeleton load_deepmimic_skeleton(const std::string& urdf_path, double scale = 0.25) {
-  return parse_deepmimic_skeleton(deepmimic_detail::read_file(urdf_path, "URDF file", deepmimic_detail::kMaxFileBytes, "a URDF file"), urdf_path, scale);
+  return parse_deepmimic_skeleton(
+      deepmimic_detail::read_file(urdf_path, "URDF file", deepmimic_detail::kMaxFileBytes, "a URDF file"), urdf_path,
+      scale);
 }
 
 /// Parses a DeepMimic motion (JSON text); `file` names it in errors.
@@ -269,7 +280,8 @@ inline DeepMimicMotion parse_deepmimic_motion(const std::string& text, const std
     const int line = 1 + int(std::count(text.begin(), text.begin() + std::ptrdiff_t(at), '\n'));
     std::string what = e.what();
     const size_t c = what.find(": ");  // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
-    throw ModelError(SourceLocation{file, line, ""}, "JSON error: " + (c == std::string::npos ? what : what.substr(c + 2)));
+    throw ModelError(SourceLocation{file, line, ""},
+                     "JSON error: " + (c == std::string::npos ? what : what.substr(c + 2)));
   }
   const SourceLocation at{file, 0, ""};
   if (!doc.is_object()) throw ModelError(at, "a DeepMimic motion is a JSON object with \"Frames\"");
@@ -281,7 +293,8 @@ inline DeepMimicMotion parse_deepmimic_motion(const std::string& text, const std
   }
   const auto fr = doc.find("Frames");
   if (fr == doc.end() || !fr->is_array()) throw ModelError(at, "\"Frames\" (an array of frames) is missing");
-  if (fr->size() < 2) throw ModelError(at, "a motion needs at least 2 frames, this one has " + std::to_string(fr->size()));
+  if (fr->size() < 2)
+    throw ModelError(at, "a motion needs at least 2 frames, this one has " + std::to_string(fr->size()));
   // a frame is 44 numbers: at least 88 bytes of text; more "frames" than that are empty or malformed
   if (fr->size() > text.size() / 88 + 1)
     throw ModelError(at, std::to_string(fr->size()) + " frames in " + std::to_string(text.size()) +
@@ -293,8 +306,9 @@ inline DeepMimicMotion parse_deepmimic_motion(const std::string& text, const std
     const json& row = (*fr)[size_t(f)];
     const std::string which = "frame " + std::to_string(f);
     if (!row.is_array() || row.size() != size_t(DeepMimicMotion::kFrameSize))
-      throw ModelError(at, which + ": expected an array of 44 numbers (dt, root position and quaternion, 12 joints), got " +
-                               (row.is_array() ? std::to_string(row.size()) + " values" : std::string(row.type_name())));
+      throw ModelError(at,
+                       which + ": expected an array of 44 numbers (dt, root position and quaternion, 12 joints), got " +
+                           (row.is_array() ? std::to_string(row.size()) + " values" : std::string(row.type_name())));
     for (int k = 0; k < DeepMimicMotion::kFrameSize; ++k) {
       const json& v = row[size_t(k)];
       if (!v.is_number()) throw ModelError(at, which + ", column " + std::to_string(k) + ": not a number");
@@ -310,7 +324,9 @@ inline DeepMimicMotion parse_deepmimic_motion(const std::string& text, const std
     for (int c : deepmimic_detail::quaternion_columns()) {
       double* q = &m.pose[size_t(f) * DeepMimicMotion::kPoseSize + size_t(c)];
       const double n = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-      if (n < 1e-6) throw ModelError(at, which + ", columns " + std::to_string(c + 1) + "-" + std::to_string(c + 4) + ": zero quaternion");
+      if (n < 1e-6)
+        throw ModelError(
+            at, which + ", columns " + std::to_string(c + 1) + "-" + std::to_string(c + 4) + ": zero quaternion");
       for (int k = 0; k < 4; ++k) q[k] /= n;
     }
   }
@@ -321,7 +337,9 @@ inline DeepMimicMotion parse_deepmimic_motion(const std::string& text, const std
 }
 
 inline DeepMimicMotion load_deepmimic_motion(const std::string& path) {
-  return parse_deepmimic_motion(deepmimic_detail::read_file(path, "DeepMimic motion", deepmimic_detail::kMaxMotionBytes, "a DeepMimic motion"), path);
+  return parse_deepmimic_motion(
+      deepmimic_detail::read_file(path, "DeepMimic motion", deepmimic_detail::kMaxMotionBytes, "a DeepMimic motion"),
+      path);
 }
 
 /// Frames at a uniform rate: the clip's own frames when every duration but the last is the
@@ -330,7 +348,8 @@ inline DeepMimicMotion load_deepmimic_motion(const std::string& path) {
 inline DeepMimicMotion deepmimic_uniform(const DeepMimicMotion& m, double fps = 0) {
   if (m.nframe < 2 || m.dt.size() != size_t(m.nframe) || m.pose.size() != size_t(m.nframe) * DeepMimicMotion::kPoseSize)
     throw std::invalid_argument("deepmimic_uniform: a motion of at least 2 frames with its durations and poses");
-  if (!(fps >= 0) || !std::isfinite(fps)) throw std::invalid_argument("deepmimic_uniform: fps must be 0 (the median rate) or positive");
+  if (!(fps >= 0) || !std::isfinite(fps))
+    throw std::invalid_argument("deepmimic_uniform: fps must be 0 (the median rate) or positive");
   std::vector<double> d(m.dt.begin(), m.dt.end() - 1);
   std::vector<double> pos;
   for (double x : d)
@@ -350,11 +369,13 @@ inline DeepMimicMotion deepmimic_uniform(const DeepMimicMotion& m, double fps = 
   const double length = t.back();
   const double count = std::floor(length * fps + 1e-9) + 1;
   if (!(count <= 4.0 * m.nframe))  // NaN and inf included: never sized from extreme durations
-    throw ModelError(SourceLocation{m.file, 0, ""}, "resampling at " + std::to_string(fps) + " Hz would turn " +
-                                                        std::to_string(m.nframe) + " frames into " + std::to_string(count) +
-                                                        " (more than 4x: the frame durations are too uneven, or the rate too high)");
+    throw ModelError(SourceLocation{m.file, 0, ""},
+                     "resampling at " + std::to_string(fps) + " Hz would turn " + std::to_string(m.nframe) +
+                         " frames into " + std::to_string(count) +
+                         " (more than 4x: the frame durations are too uneven, or the rate too high)");
   if (count < 2)
-    throw ModelError(SourceLocation{m.file, 0, ""}, "resampling at " + std::to_string(fps) + " Hz leaves fewer than 2 frames");
+    throw ModelError(SourceLocation{m.file, 0, ""},
+                     "resampling at " + std::to_string(fps) + " Hz leaves fewer than 2 frames");
   const int n = int(count);
   DeepMimicMotion u;
   u.file = m.file;
@@ -374,7 +395,9 @@ inline DeepMimicMotion deepmimic_uniform(const DeepMimicMotion& m, double fps = 
     const double* p1 = m.frame(seg + 1);
     double* out = u.pose.data() + size_t(k) * DeepMimicMotion::kPoseSize;
     for (int c = 0; c < DeepMimicMotion::kPoseSize; ++c) out[c] = (1 - a) * p0[c] + a * p1[c];
-    for (int c : qcols) detail::slerp(quat<double>::load(p0 + c), quat<double>::load(p1 + c), a).store(out + c);  // imitation/trajectory.hpp
+    for (int c : qcols)
+      detail::slerp(quat<double>::load(p0 + c), quat<double>::load(p1 + c), a)
+          .store(out + c);  // imitation/trajectory.hpp
   }
   return u;
 }

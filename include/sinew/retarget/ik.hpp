@@ -50,7 +50,7 @@ struct ProblemView {
   ModelView<double> m;
   const Keypoint* kp = nullptr;
   const Coupling* cpl = nullptr;
-  const int* var_of_dof = nullptr;   ///< variable index of a dof, -1 if eliminated by a coupling
+  const int* var_of_dof = nullptr;  ///< variable index of a dof, -1 if eliminated by a coupling
   const int* dof_of_var = nullptr;
   const int* lim_jnt = nullptr;      ///< limited hinge, slide and ball joints (not eliminated)
   const int* ground_geom = nullptr;  ///< collision geoms that must stay above the floor
@@ -58,7 +58,7 @@ struct ProblemView {
   const int* free_jnt = nullptr;     ///< free joints whose tree root is their body (liftable)
   int nkp = 0, ncpl = 0, nlim = 0, nground = 0, nfree = 0;
   int nvar = 0;
-  int nrow = 0;                      ///< residual rows: 3 per keypoint, then 3 per orientation target
+  int nrow = 0;  ///< residual rows: 3 per keypoint, then 3 per orientation target
   int max_iter = 50;
   double lambda0 = 1e-6, step_tol = 1e-10;
 };
@@ -73,19 +73,33 @@ struct Problem {
   int nrow = 0;
   RetargetOptions opt;
 
-  ProblemView view() const { return view_with(m, kp.data(), cpl.data(), var_of_dof.data(), dof_of_var.data(), lim_jnt.data(),
-                                              ground_geom.data(), geom_tree.data(), free_jnt.data()); }
+  ProblemView view() const {
+    return view_with(m, kp.data(), cpl.data(), var_of_dof.data(), dof_of_var.data(), lim_jnt.data(), ground_geom.data(),
+                     geom_tree.data(), free_jnt.data());
+  }
   /// The same problem over other copies of its arrays (device memory).
-  ProblemView view_with(const ModelView<double>& mv, const Keypoint* k, const Coupling* c, const int* vod, const int* dov,
-                        const int* lim, const int* gg, const int* gt, const int* fj) const {
+  ProblemView view_with(const ModelView<double>& mv, const Keypoint* k, const Coupling* c, const int* vod,
+                        const int* dov, const int* lim, const int* gg, const int* gt, const int* fj) const {
     ProblemView v;
     v.m = mv;
-    v.kp = k; v.cpl = c; v.var_of_dof = vod; v.dof_of_var = dov; v.lim_jnt = lim;
-    v.ground_geom = gg; v.geom_tree = gt; v.free_jnt = fj;
-    v.nkp = int(kp.size()); v.ncpl = int(cpl.size()); v.nlim = int(lim_jnt.size());
-    v.nground = int(ground_geom.size()); v.nfree = int(free_jnt.size());
-    v.nvar = nvar; v.nrow = nrow;
-    v.max_iter = opt.max_iter; v.lambda0 = opt.lambda0; v.step_tol = opt.step_tol;
+    v.kp = k;
+    v.cpl = c;
+    v.var_of_dof = vod;
+    v.dof_of_var = dov;
+    v.lim_jnt = lim;
+    v.ground_geom = gg;
+    v.geom_tree = gt;
+    v.free_jnt = fj;
+    v.nkp = int(kp.size());
+    v.ncpl = int(cpl.size());
+    v.nlim = int(lim_jnt.size());
+    v.nground = int(ground_geom.size());
+    v.nfree = int(free_jnt.size());
+    v.nvar = nvar;
+    v.nrow = nrow;
+    v.max_iter = opt.max_iter;
+    v.lambda0 = opt.lambda0;
+    v.step_tol = opt.step_tol;
     return v;
   }
 };
@@ -110,14 +124,22 @@ SINEW_INLINE size_t work_ints(const ProblemView& P) { return 2 * size_t(P.nvar >
 SINEW_INLINE Work make_work(const ProblemView& P, double* base, int* ibase) {
   const size_t R = size_t(P.nrow), nv = size_t(P.m.size.nv), n = size_t(P.nvar);
   Work w;
-  w.J = base; base += R * nv;
-  w.H = base; base += n * n;
-  w.A = base; base += n * n;
-  w.g = base; base += n;
-  w.b = base; base += n;
-  w.dx = base; base += n;
-  w.dxv = base; base += nv;
-  w.r = base; base += R;
+  w.J = base;
+  base += R * nv;
+  w.H = base;
+  base += n * n;
+  w.A = base;
+  base += n * n;
+  w.g = base;
+  base += n;
+  w.b = base;
+  base += n;
+  w.dx = base;
+  base += n;
+  w.dxv = base;
+  base += nv;
+  w.r = base;
+  base += R;
   w.qsave = base;
   w.freev = ibase;
   w.frozen = ibase + work_ints(P) / 2;
@@ -142,7 +164,10 @@ template <class Q> SINEW_INLINE void apply_constraints(const ProblemView& P, con
       vec3<double> v = qq.vec();
       const double s = normalize(v), ang = 2 * std::atan2(s, qq.w);
       if (ang > hi) qq = axis_angle_quat(v, hi);
-      q[a] = qq.w; q[a + 1] = qq.x; q[a + 2] = qq.y; q[a + 3] = qq.z;
+      q[a] = qq.w;
+      q[a + 1] = qq.x;
+      q[a + 2] = qq.y;
+      q[a + 3] = qq.z;
     } else {
       q[a] = q[a] < lo ? lo : (q[a] > hi ? hi : q[a]);
     }
@@ -160,15 +185,16 @@ SINEW_INLINE mat3<double> keypoint_rot(const WorldData<double, WorldOuter>& d, c
 
 /// Rotation vector (world frame) that turns the keypoint's frame onto its orientation target:
 /// log(R_target R^T).
-SINEW_INLINE vec3<double> orientation_error(const WorldData<double, WorldOuter>& d, const Keypoint& k, const double* rtarget) {
+SINEW_INLINE vec3<double> orientation_error(const WorldData<double, WorldOuter>& d, const Keypoint& k,
+                                            const double* rtarget) {
   const mat3<double> Rt = mat3<double>::load(rtarget), R = keypoint_rot(d, k);
   return mat_to_rotvec(Rt * transpose(R));
 }
 
 /// Kinematics at d.qpos and the weighted residual: rows 3k.. sqrt(w_k) (target_k - p_k), then
 /// for keypoints with an orientation target sqrt(w_rot) log(R_target R^T); returns 0.5 |r|^2.
-SINEW_INLINE double evaluate(const ProblemView& P, const WorldData<double, WorldOuter>& d, const double* target, const double* rtarget,
-                       double* r) {
+SINEW_INLINE double evaluate(const ProblemView& P, const WorldData<double, WorldOuter>& d, const double* target,
+                             const double* rtarget, double* r) {
   kinematics(P.m, d);
   com_pos(P.m, d);
   double c = 0;
@@ -212,7 +238,8 @@ SINEW_INLINE void normal_equations(const ProblemView& P, const WorldData<double,
       const vec3<double> c = point_jac(d, j, off);
       for (int i = 0; i < 3; ++i) w.J[size_t(j) * size_t(R) + size_t(3 * k + i)] = kp.sqrtw * c[i];
       if (kp.rot_row >= 0)  // angular velocity of the body per unit dof velocity: cdof's rotation part
-        for (int i = 0; i < 3; ++i) w.J[size_t(j) * size_t(R) + size_t(kp.rot_row + i)] = kp.sqrtw_rot * d.cdof[6 * j + i];
+        for (int i = 0; i < 3; ++i)
+          w.J[size_t(j) * size_t(R) + size_t(kp.rot_row + i)] = kp.sqrtw_rot * d.cdof[6 * j + i];
     }
   }
   for (int ci = 0; ci < P.ncpl; ++ci) {
@@ -242,7 +269,8 @@ SINEW_INLINE void normal_equations(const ProblemView& P, const WorldData<double,
 /// Damped step over the free variables with an active set for limited hinge/slide joints at a
 /// bound: a variable sitting at a bound whose step points outward is frozen and the system
 /// solved again. Writes the step per dof into w.dxv. Returns false if the system is singular.
-SINEW_INLINE bool damped_step(const ProblemView& P, const WorldData<double, WorldOuter>& d, const Work& w, double lambda) {
+SINEW_INLINE bool damped_step(const ProblemView& P, const WorldData<double, WorldOuter>& d, const Work& w,
+                              double lambda) {
   const ModelView<double>& m = P.m;
   const int n = P.nvar;
   for (int a = 0; a < n; ++a) w.frozen[a] = 0;
@@ -260,7 +288,7 @@ SINEW_INLINE bool damped_step(const ProblemView& P, const WorldData<double, Worl
     for (int i = 0; i < nf; ++i) w.dx[w.freev[i]] = w.b[i];
     bool changed = false;
     for (int l = 0; l < P.nlim; ++l) {
-    const int j = P.lim_jnt[l];
+      const int j = P.lim_jnt[l];
       if (m.jnt_type[j] == JNT_BALL) continue;
       const int a = P.var_of_dof[size_t(m.jnt_dofadr[j])];
       if (a < 0 || w.frozen[a]) continue;
@@ -279,8 +307,8 @@ SINEW_INLINE bool damped_step(const ProblemView& P, const WorldData<double, Worl
 }
 
 /// Solves one frame in world d, starting from d.qpos; leaves the solution in d.qpos.
-SINEW_INLINE void solve_frame(const ProblemView& P, const WorldData<double, WorldOuter>& d, const double* target, const double* rtarget,
-                        int max_iter, const Work& w) {
+SINEW_INLINE void solve_frame(const ProblemView& P, const WorldData<double, WorldOuter>& d, const double* target,
+                              const double* rtarget, int max_iter, const Work& w) {
   const ModelView<double>& m = P.m;
   const int nq = m.size.nq;
   apply_constraints(P, d.qpos);
@@ -292,10 +320,16 @@ SINEW_INLINE void solve_frame(const ProblemView& P, const WorldData<double, Worl
     double step = 0;
     bool converged = false;
     while (lambda < 1e12) {
-      if (!damped_step(P, d, w, lambda)) { lambda *= 10; continue; }
+      if (!damped_step(P, d, w, lambda)) {
+        lambda *= 10;
+        continue;
+      }
       step = 0;
       for (int i = 0; i < m.size.nv; ++i) step = dmax(step, std::fabs(w.dxv[i]));
-      if (step < P.step_tol) { converged = true; break; }  // below the noise: no trial needed
+      if (step < P.step_tol) {
+        converged = true;
+        break;
+      }  // below the noise: no trial needed
       for (int i = 0; i < nq; ++i) w.qsave[i] = d.qpos[i];
       integrate_pos(m, d.qpos, w.dxv, 1.0);
       apply_constraints(P, d.qpos);
@@ -324,10 +358,10 @@ SINEW_INLINE void solve_frame(const ProblemView& P, const WorldData<double, Worl
 struct ChunkFn {
   ProblemView P;
   DataView<double, WorldOuter> d;
-  const double* targets;        ///< nframe x K x 3
-  const double* rot_targets;    ///< nframe x K x 9
-  double* qpos;                 ///< nframe x nq (chunk seeds already filled)
-  const int* chunk;             ///< nchunk + 1 boundaries
+  const double* targets;      ///< nframe x K x 3
+  const double* rot_targets;  ///< nframe x K x 9
+  double* qpos;               ///< nframe x nq (chunk seeds already filled)
+  const int* chunk;           ///< nchunk + 1 boundaries
   double* work;
   int* iwork;
   size_t work_stride, iwork_stride;
@@ -376,11 +410,11 @@ struct EvalFn {
   int f0;
   const double* targets;
   const double* rot_targets;
-  double* qpos;           ///< nframe x nq; lifted in place when lift != nullptr
-  const double* lift;     ///< nframe x nfree, or null
-  double* lowest;         ///< nframe x (nfree + 1): per free tree, then geoms on other trees
-  double* ten_length;     ///< nframe x ntendon, or null
-  double* sqerr;          ///< nframe x 4: sum of squared keypoint errors, max error; the same for orientations (rad)
+  double* qpos;        ///< nframe x nq; lifted in place when lift != nullptr
+  const double* lift;  ///< nframe x nfree, or null
+  double* lowest;      ///< nframe x (nfree + 1): per free tree, then geoms on other trees
+  double* ten_length;  ///< nframe x ntendon, or null
+  double* sqerr;       ///< nframe x 4: sum of squared keypoint errors, max error; the same for orientations (rad)
   SINEW_HD void operator()(int w) const {
     const ProblemView& p = P;
     const ModelView<double>& m = p.m;
@@ -388,7 +422,8 @@ struct EvalFn {
     const int f = f0 + w, nq = m.size.nq, nfree = p.nfree;
     double* q = qpos + size_t(f) * size_t(nq);
     if (lift)
-      for (int t = 0; t < nfree; ++t) q[m.jnt_qposadr[p.free_jnt[t]] + 2] += lift[size_t(f) * size_t(nfree) + size_t(t)];
+      for (int t = 0; t < nfree; ++t)
+        q[m.jnt_qposadr[p.free_jnt[t]] + 2] += lift[size_t(f) * size_t(nfree) + size_t(t)];
     for (int i = 0; i < nq; ++i) wd.qpos[i] = q[i];
     kinematics(m, wd);
     com_pos(m, wd);
@@ -400,11 +435,13 @@ struct EvalFn {
     }
     if (ten_length && m.size.ntendon) {
       tendon_world(m, wd);
-      for (int i = 0; i < m.size.ntendon; ++i) ten_length[size_t(f) * size_t(m.size.ntendon) + size_t(i)] = wd.ten_length[i];
+      for (int i = 0; i < m.size.ntendon; ++i)
+        ten_length[size_t(f) * size_t(m.size.ntendon) + size_t(i)] = wd.ten_length[i];
     }
     double s = 0, mx = 0;
     for (int k = 0; k < p.nkp; ++k) {
-      const vec3<double> e = keypoint_pos(wd, p.kp[k]) - vec3<double>::load(targets + (size_t(f) * size_t(p.nkp) + size_t(k)) * 3);
+      const vec3<double> e =
+          keypoint_pos(wd, p.kp[k]) - vec3<double>::load(targets + (size_t(f) * size_t(p.nkp) + size_t(k)) * 3);
       const double e2 = dot(e, e);
       s += e2;
       mx = dmax(mx, std::sqrt(e2));
@@ -414,7 +451,8 @@ struct EvalFn {
     double so = 0, mo = 0;
     for (int k = 0; k < p.nkp; ++k)
       if (p.kp[k].rot_row >= 0) {
-        const vec3<double> e = orientation_error(wd, p.kp[k], rot_targets + (size_t(f) * size_t(p.nkp) + size_t(k)) * 9);
+        const vec3<double> e =
+            orientation_error(wd, p.kp[k], rot_targets + (size_t(f) * size_t(p.nkp) + size_t(k)) * 9);
         so += dot(e, e);
         mo = dmax(mo, norm(e));
       }

@@ -39,20 +39,23 @@ inline std::vector<KeypointMap> parse_keypoint_map(const std::string& text, cons
     for (std::string t; ls >> t;) w.push_back(t);
     if (w.empty()) continue;
     if (w.size() < 2 || w.size() > 4)
-      throw ModelError(SourceLocation{file, ln, ""}, "expected 'source_joint model_body_or_site [weight] [orient=W]', got " +
-                                                        std::to_string(w.size()) + " words");
+      throw ModelError(
+          SourceLocation{file, ln, ""},
+          "expected 'source_joint model_body_or_site [weight] [orient=W]', got " + std::to_string(w.size()) + " words");
     KeypointMap k{w[0], w[1], 1.0, 0.0, file, ln};
     bool have_weight = false;
     for (size_t i = 2; i < w.size(); ++i) {
       const bool orient = w[i].rfind("orient=", 0) == 0;
       if (!orient && have_weight)
-        throw ModelError(SourceLocation{file, ln, ""}, "two position weights; an orientation weight is written orient=W");
+        throw ModelError(SourceLocation{file, ln, ""},
+                         "two position weights; an orientation weight is written orient=W");
       const std::string num = orient ? w[i].substr(7) : w[i];
       char* e = nullptr;
       const double v = std::strtod(num.c_str(), &e);
       if (num.empty() || *e != '\0' || !std::isfinite(v) || v <= 0 || (orient && k.orient > 0))
         throw ModelError(SourceLocation{file, ln, ""}, std::string(orient ? "orientation " : "") +
-                                                          "weight must be a positive number (given once), got '" + w[i] + "'");
+                                                           "weight must be a positive number (given once), got '" +
+                                                           w[i] + "'");
       (orient ? k.orient : k.weight) = v;
       have_weight = have_weight || !orient;
     }

@@ -19,22 +19,22 @@ struct RetargetMetrics {
   int nframe = 0, nkeypoint = 0, nlimited = 0, ntendon = 0, ncoupling = 0;
   double fps = 0, scale = 0;
   double min_segment_scale = 0, max_segment_scale = 0;  ///< per_segment_scale: range of the bone scales (0 when off)
-  double joint_limit_violation_rate = 0;  ///< violations / (frames x limited joints)
+  double joint_limit_violation_rate = 0;                ///< violations / (frames x limited joints)
   int joint_limit_violations = 0;
-  double max_limit_violation = 0;         ///< largest excess over a range (rad or m)
+  double max_limit_violation = 0;  ///< largest excess over a range (rad or m)
   std::string worst_limit_joint;
-  double max_coupling_error = 0;          ///< largest |q1 - f(q2)| over frames and couplings
+  double max_coupling_error = 0;                     ///< largest |q1 - f(q2)| over frames and couplings
   double max_penetration = 0, mean_penetration = 0;  ///< m below the floor after correction
-  double max_ground_lift = 0;             ///< largest lift applied by the correction
-  double tendon_jump_threshold = 0;       ///< m per frame at this clip's rate
-  double tendon_jump_rate = 0;            ///< transitions with a jump / (frames - 1)
+  double max_ground_lift = 0;                        ///< largest lift applied by the correction
+  double tendon_jump_threshold = 0;                  ///< m per frame at this clip's rate
+  double tendon_jump_rate = 0;                       ///< transitions with a jump / (frames - 1)
   /// MuscleMimic's definition: a tendon's length change over a transition above 10x the mean of
   /// its changes over the transitions before (from the second transition on; changes below 1 um
   /// never count, so a still tendon's rounding is no jump). Rate per
   /// (tendon, transition) pair, and the share of transitions in which some tendon jumps.
   double tendon_jump_rate_mm = 0, tendon_jump_transitions_mm = 0;
-  double position_rmse = 0, max_position_error = 0;  ///< keypoints, m
-  int norient = 0;                        ///< keypoints with an orientation target
+  double position_rmse = 0, max_position_error = 0;        ///< keypoints, m
+  int norient = 0;                                         ///< keypoints with an orientation target
   double orientation_rmse = 0, max_orientation_error = 0;  ///< those keypoints, rad
   double ms_per_frame = 0, total_seconds = 0;
   std::vector<std::string> warnings;
@@ -45,7 +45,8 @@ struct RetargetMetrics {
     std::snprintf(b, sizeof b, "frames %d at %.4g Hz, %d keypoints, scale %.6g\n", nframe, fps, nkeypoint, scale);
     s += b;
     if (max_segment_scale > 0) {
-      std::snprintf(b, sizeof b, "segment scales              %.6g .. %.6g (per segment)\n", min_segment_scale, max_segment_scale);
+      std::snprintf(b, sizeof b, "segment scales              %.6g .. %.6g (per segment)\n", min_segment_scale,
+                    max_segment_scale);
       s += b;
     }
     std::snprintf(b, sizeof b, "joint-limit violation rate  %.4f %%  (%d of %d frame-joints; worst %.3g %s%s)\n",
@@ -63,14 +64,13 @@ struct RetargetMetrics {
       s += b;
       std::snprintf(b, sizeof b, "tendon jumps (> 10x mean)   %.4f %% of tendon-transitions, %.4f %% of transitions\n",
                     100 * tendon_jump_rate_mm, 100 * tendon_jump_transitions_mm);
-    } else
-      std::snprintf(b, sizeof b, "tendon-jump rate            n/a (model has no tendons)\n");
+    } else std::snprintf(b, sizeof b, "tendon-jump rate            n/a (model has no tendons)\n");
     s += b;
     std::snprintf(b, sizeof b, "keypoint position RMSE      %.4g m (max %.4g m)\n", position_rmse, max_position_error);
     s += b;
     if (norient) {
-      std::snprintf(b, sizeof b, "orientation RMSE            %.4g rad (max %.4g rad, %d keypoints)\n", orientation_rmse,
-                    max_orientation_error, norient);
+      std::snprintf(b, sizeof b, "orientation RMSE            %.4g rad (max %.4g rad, %d keypoints)\n",
+                    orientation_rmse, max_orientation_error, norient);
       s += b;
     }
     std::snprintf(b, sizeof b, "time per frame              %.4g ms (%.3g s total)\n", ms_per_frame, total_seconds);
@@ -129,28 +129,35 @@ inline void limit_metrics(const Model<double>& model, const Problem& P, int N, c
         ex = std::max(lo - q[0], q[0] - hi);
       }
       if (ex > opt.limit_tol) ++M.joint_limit_violations;
-      if (ex > M.max_limit_violation) { M.max_limit_violation = ex; M.worst_limit_joint = model.jnt_names[size_t(j)]; }
+      if (ex > M.max_limit_violation) {
+        M.max_limit_violation = ex;
+        M.worst_limit_joint = model.jnt_names[size_t(j)];
+      }
     }
   }
   M.joint_limit_violation_rate = M.nlimited ? double(M.joint_limit_violations) / (double(N) * M.nlimited) : 0;
   for (const Coupling& c : P.cpl)
     for (int f = 0; f < N; ++f) {
       const double* q = qpos.data() + size_t(f) * size_t(nq);
-      M.max_coupling_error = std::max(M.max_coupling_error, std::fabs(q[c.dep_q] - c.value(c.ind_q >= 0 ? q[c.ind_q] : 0.0)));
+      M.max_coupling_error =
+          std::max(M.max_coupling_error, std::fabs(q[c.dep_q] - c.value(c.ind_q >= 0 ? q[c.ind_q] : 0.0)));
     }
 }
 
 /// Tendon jumps over the clip's tendon lengths (nframe x nten): the fixed threshold and
 /// MuscleMimic's 10x-mean rule.
-inline void tendon_metrics(int N, int nten, const std::vector<double>& ten_length, double fps, const RetargetOptions& opt,
-                           RetargetMetrics& M) {
+inline void tendon_metrics(int N, int nten, const std::vector<double>& ten_length, double fps,
+                           const RetargetOptions& opt, RetargetMetrics& M) {
   M.tendon_jump_threshold = opt.tendon_jump * 30.0 / fps;
   if (nten && N > 1) {
     int jumps = 0;
     for (int f = 0; f + 1 < N; ++f)
       for (int i = 0; i < nten; ++i)
-        if (std::fabs(ten_length[size_t(f + 1) * size_t(nten) + size_t(i)] - ten_length[size_t(f) * size_t(nten) + size_t(i)]) >
-            M.tendon_jump_threshold) { ++jumps; break; }
+        if (std::fabs(ten_length[size_t(f + 1) * size_t(nten) + size_t(i)] -
+                      ten_length[size_t(f) * size_t(nten) + size_t(i)]) > M.tendon_jump_threshold) {
+          ++jumps;
+          break;
+        }
     M.tendon_jump_rate = double(jumps) / (N - 1);
   }
   if (nten && N > 2) {
@@ -164,7 +171,10 @@ inline void tendon_metrics(int N, int nten, const std::vector<double>& ten_lengt
                                     ten_length[size_t(f) * size_t(nten) + size_t(i)]);
         if (f > 0) {
           ++pairs;
-          if (dl > 1e-6 && dl > 10 * sum[size_t(i)] / f) { ++jump_pairs; any = true; }  // 1 um: rounding of still tendons
+          if (dl > 1e-6 && dl > 10 * sum[size_t(i)] / f) {
+            ++jump_pairs;
+            any = true;
+          }  // 1 um: rounding of still tendons
         }
         sum[size_t(i)] += dl;
       }
@@ -178,9 +188,13 @@ inline void tendon_metrics(int N, int nten, const std::vector<double>& ten_lengt
 /// Every metric but the timing, from the solved clip (qpos, ten_length) and its evaluation pass.
 inline void compute_metrics(const Model<double>& model, const Problem& P, int N, double fps, const RetargetOptions& opt,
                             const std::vector<double>& lowest, const std::vector<double>& sqerr,
-                            const std::vector<double>& qpos, const std::vector<double>& ten_length, RetargetMetrics& M) {
+                            const std::vector<double>& qpos, const std::vector<double>& ten_length,
+                            RetargetMetrics& M) {
   const int K = int(P.kp.size()), nfree = int(P.free_jnt.size()), nten = model.ntendon;
-  M.nframe = N; M.fps = fps; M.nkeypoint = K; M.ntendon = nten;
+  M.nframe = N;
+  M.fps = fps;
+  M.nkeypoint = K;
+  M.ntendon = nten;
   error_metrics(N, K, nfree, lowest, sqerr, opt, M);
   limit_metrics(model, P, N, qpos, opt, M);
   tendon_metrics(N, nten, ten_length, fps, opt, M);

@@ -19,8 +19,8 @@ namespace sinew::retarget_detail {
 
 /// The map's keypoints (bodies and sites resolved, weights square-rooted) and the residual rows:
 /// 3 per keypoint, then 3 per orientation target (counted in M.norient).
-inline void add_keypoints(Problem& P, const Model<double>& model, const SourceMotion& src, const std::vector<KeypointMap>& map,
-                          RetargetMetrics& M) {
+inline void add_keypoints(Problem& P, const Model<double>& model, const SourceMotion& src,
+                          const std::vector<KeypointMap>& map, RetargetMetrics& M) {
   for (const KeypointMap& e : map) {
     const SourceLocation at{e.file, e.line, ""};
     Keypoint k;
@@ -28,13 +28,22 @@ inline void add_keypoints(Problem& P, const Model<double>& model, const SourceMo
     if (k.src < 0) throw ModelError(at, "source joint '" + e.source + "' is not in the source skeleton");
     std::string t = e.target;
     int kind = 0;  // 0 either, 1 body, 2 site
-    if (t.rfind("body:", 0) == 0) { kind = 1; t = t.substr(5); }
-    else if (t.rfind("site:", 0) == 0) { kind = 2; t = t.substr(5); }
+    if (t.rfind("body:", 0) == 0) {
+      kind = 1;
+      t = t.substr(5);
+    } else if (t.rfind("site:", 0) == 0) {
+      kind = 2;
+      t = t.substr(5);
+    }
     const int b = kind == 2 ? -1 : Model<double>::find(model.body_names, t);
     const int s = kind == 1 ? -1 : Model<double>::find(model.site_names, t);
     if (b > 0) k.body = b;
-    else if (s >= 0) { k.site = s; k.body = model.site_bodyid[size_t(s)]; }
-    else throw ModelError(at, "'" + e.target + "' is neither a body nor a site of the model" + (b == 0 ? " (the world body cannot follow a keypoint)" : ""));
+    else if (s >= 0) {
+      k.site = s;
+      k.body = model.site_bodyid[size_t(s)];
+    } else
+      throw ModelError(at, "'" + e.target + "' is neither a body nor a site of the model" +
+                               (b == 0 ? " (the world body cannot follow a keypoint)" : ""));
     k.sqrtw = std::sqrt(e.weight);
     if (e.orient > 0) {
       if (src.rot.size() != src.pos.size() * 3)
@@ -47,7 +56,10 @@ inline void add_keypoints(Problem& P, const Model<double>& model, const SourceMo
   const int K = int(P.kp.size());
   P.nrow = 3 * K;
   for (Keypoint& k : P.kp)
-    if (k.sqrtw_rot > 0) { k.rot_row = P.nrow; P.nrow += 3; }
+    if (k.sqrtw_rot > 0) {
+      k.rot_row = P.nrow;
+      P.nrow += 3;
+    }
 }
 
 /// Joint couplings (active EQ_JOINT equalities; other equalities are reported, not enforced), the
@@ -66,12 +78,15 @@ inline void add_couplings(Problem& P, const Model<double>& model, RetargetMetric
     c.eq = i;
     const int j1 = model.eq_obj1id[size_t(i)], j2 = model.eq_obj2id[size_t(i)];
     if (dep_of[size_t(j1)] >= 0)
-      throw std::invalid_argument("retarget: joint '" + model.jnt_names[size_t(j1)] + "' is the first joint of two joint equalities");
+      throw std::invalid_argument("retarget: joint '" + model.jnt_names[size_t(j1)] +
+                                  "' is the first joint of two joint equalities");
     dep_of[size_t(j1)] = i;
-    c.dep_q = model.jnt_qposadr[size_t(j1)]; c.dep_v = model.jnt_dofadr[size_t(j1)];
+    c.dep_q = model.jnt_qposadr[size_t(j1)];
+    c.dep_v = model.jnt_dofadr[size_t(j1)];
     c.ref_dep = model.qpos0[size_t(c.dep_q)];
     if (j2 >= 0) {
-      c.ind_q = model.jnt_qposadr[size_t(j2)]; c.ind_v = model.jnt_dofadr[size_t(j2)];
+      c.ind_q = model.jnt_qposadr[size_t(j2)];
+      c.ind_v = model.jnt_dofadr[size_t(j2)];
       c.ref_ind = model.qpos0[size_t(c.ind_q)];
     }
     for (int k = 0; k < 5; ++k) c.c[k] = model.eq_data[size_t(i) * 11 + size_t(k)];
@@ -81,16 +96,21 @@ inline void add_couplings(Problem& P, const Model<double>& model, RetargetMetric
     if (c.ind_q >= 0) {
       const int j2 = model.eq_obj2id[size_t(c.eq)];
       if (dep_of[size_t(j2)] >= 0)
-        throw std::invalid_argument("retarget: joint '" + model.jnt_names[size_t(j2)] +
-                                    "' drives a joint coupling but is itself coupled; chained couplings are not supported");
+        throw std::invalid_argument(
+            "retarget: joint '" + model.jnt_names[size_t(j2)] +
+            "' drives a joint coupling but is itself coupled; chained couplings are not supported");
     }
   M.ncoupling = int(P.cpl.size());
   P.var_of_dof.assign(size_t(nv), 0);
   for (const Coupling& c : P.cpl) P.var_of_dof[size_t(c.dep_v)] = -1;
   for (int j = 0; j < nv; ++j)
-    if (P.var_of_dof[size_t(j)] >= 0) { P.var_of_dof[size_t(j)] = P.nvar++; P.dof_of_var.push_back(j); }
+    if (P.var_of_dof[size_t(j)] >= 0) {
+      P.var_of_dof[size_t(j)] = P.nvar++;
+      P.dof_of_var.push_back(j);
+    }
   for (int j = 0; j < model.njnt; ++j)
-    if (model.jnt_limited[size_t(j)] && dep_of[size_t(j)] < 0 && model.jnt_type[size_t(j)] != JNT_FREE) P.lim_jnt.push_back(j);
+    if (model.jnt_limited[size_t(j)] && dep_of[size_t(j)] < 0 && model.jnt_type[size_t(j)] != JNT_FREE)
+      P.lim_jnt.push_back(j);
 }
 
 /// Ground geoms (collision geoms off the world body; planes skipped, height fields and SDFs
@@ -105,7 +125,8 @@ inline void add_ground_geoms(Problem& P, const Model<double>& model, RetargetMet
     if (b == 0 || (!model.geom_contype[size_t(g)] && !model.geom_conaffinity[size_t(g)])) continue;
     if (type == GEOM_PLANE) continue;
     if (type == GEOM_HFIELD || type == GEOM_SDF) {
-      M.warnings.push_back("geom '" + model.geom_names[size_t(g)] + "' (height field or SDF) is ignored by the ground correction");
+      M.warnings.push_back("geom '" + model.geom_names[size_t(g)] +
+                           "' (height field or SDF) is ignored by the ground correction");
       continue;
     }
     P.ground_geom.push_back(g);

@@ -65,13 +65,13 @@
 namespace sinew {
 
 struct RetargetResult {
-  Trajectory trajectory;          ///< one clip at the source's rate, qvel by finite differences
-  std::vector<double> qpos;       ///< nframe x nq (same as trajectory.qpos)
-  std::vector<double> targets;    ///< nframe x nkeypoint x 3: the scaled source keypoints in the model's frame
+  Trajectory trajectory;            ///< one clip at the source's rate, qvel by finite differences
+  std::vector<double> qpos;         ///< nframe x nq (same as trajectory.qpos)
+  std::vector<double> targets;      ///< nframe x nkeypoint x 3: the scaled source keypoints in the model's frame
   std::vector<double> rot_targets;  ///< nframe x nkeypoint x 9: orientation targets (identity where none)
-  std::vector<double> ten_length; ///< nframe x ntendon
+  std::vector<double> ten_length;   ///< nframe x ntendon
   RetargetMetrics metrics;
-  double offset[3] = {0, 0, 0};   ///< translation added after scaling
+  double offset[3] = {0, 0, 0};  ///< translation added after scaling
 };
 
 namespace retarget_detail {
@@ -93,12 +93,12 @@ inline void check_input(const SourceMotion& src, const RetargetOptions& opt) {
 /// Phase 1: the chunk boundaries (nchunk + 1 frames) and the first frame of every chunk, solved
 /// in order on the host, each from the previous chunk's first frame (the first from qinit), into
 /// res.qpos (nframe x nq, zero elsewhere).
-inline std::vector<int> solve_chunk_seeds(const Model<double>& model, const Problem& P, const RetargetOptions& opt, int N,
-                                          const std::vector<double>& qinit, RetargetResult& res) {
+inline std::vector<int> solve_chunk_seeds(const Model<double>& model, const Problem& P, const RetargetOptions& opt,
+                                          int N, const std::vector<double>& qinit, RetargetResult& res) {
   const int nq = model.nq, K = int(P.kp.size());
   const int nchunk = std::max(1, std::min(opt.nchunk, N));
   std::vector<int> chunk(size_t(nchunk) + 1);
-  for (int c = 0; c <= nchunk; ++c) chunk[size_t(c)] = int((long long)(c) * N / nchunk);
+  for (int c = 0; c <= nchunk; ++c) chunk[size_t(c)] = int((long long)(c)*N / nchunk);
   res.qpos.assign(size_t(N) * size_t(nq), 0.0);
   HostSolver hs(P, model.sizes());
   const auto& wd = hs.w;
@@ -123,8 +123,8 @@ struct Evaluation {
 /// floor_z + ground_clearance, per frame or by the clip's largest (GroundMode; the largest lift in
 /// res.metrics), then the evaluation of the final clip (tendon lengths into res.ten_length).
 template <class B>
-Evaluation correct_ground(const B& backend, const Model<double>& model, const Problem& P, const RetargetOptions& opt, int N,
-                          RetargetResult& res) {
+Evaluation correct_ground(const B& backend, const Model<double>& model, const Problem& P, const RetargetOptions& opt,
+                          int N, RetargetResult& res) {
   RetargetMetrics& M = res.metrics;
   const int nfree = int(P.free_jnt.size()), nten = model.ntendon;
   Evaluation ev{std::vector<double>(size_t(N) * size_t(nfree + 1)), std::vector<double>(size_t(N) * 4)};
@@ -163,8 +163,8 @@ Evaluation correct_ground(const B& backend, const Model<double>& model, const Pr
 /// Retargets `src` onto `model` through the keypoint map. `exec` is exec::serial, exec::omp or
 /// (nvcc builds) exec::Cuda; the model is the host Model either way.
 template <class E>
-RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& src, const std::vector<KeypointMap>& map,
-                        const RetargetOptions& opt = {}) {
+RetargetResult retarget(E exec, const Model<double>& model, const SourceMotion& src,
+                        const std::vector<KeypointMap>& map, const RetargetOptions& opt = {}) {
   using namespace retarget_detail;
   const auto t_start = std::chrono::steady_clock::now();
   check_input(src, opt);

@@ -39,21 +39,21 @@ namespace sinew {
 /// One AMASS sequence.
 struct SmplhSequence {
   int nframe = 0;
-  int pose_width = 0;              ///< values per frame in `poses` (156 for SMPL-H)
+  int pose_width = 0;  ///< values per frame in `poses` (156 for SMPL-H)
   double fps = 0;
-  std::string gender;              ///< as stored ("male", "female", "neutral"), empty if absent
-  std::vector<double> poses;       ///< nframe x pose_width, axis-angle
-  std::vector<double> trans;       ///< nframe x 3
+  std::string gender;         ///< as stored ("male", "female", "neutral"), empty if absent
+  std::vector<double> poses;  ///< nframe x pose_width, axis-angle
+  std::vector<double> trans;  ///< nframe x 3
   std::vector<double> betas;
 };
 
 /// The parts of an SMPL-H body model that place its joints.
 struct SmplhBodyModel {
   int nvert = 0, njoint = 0, nbeta = 0;
-  std::vector<double> v_template;  ///< nvert x 3
-  std::vector<double> shapedirs;   ///< nvert x 3 x nbeta
-  std::vector<double> J_regressor; ///< njoint x nvert
-  std::vector<int> parents;        ///< njoint, -1 for the root
+  std::vector<double> v_template;   ///< nvert x 3
+  std::vector<double> shapedirs;    ///< nvert x 3 x nbeta
+  std::vector<double> J_regressor;  ///< njoint x nvert
+  std::vector<int> parents;         ///< njoint, -1 for the root
   std::string path;
 };
 
@@ -67,15 +67,20 @@ inline const char* smplh_license_note() {
 /// The 52 SMPL-H joint names (SMPL's first 22, then 15 per hand); other joint counts get SMPL's
 /// 24 names or "joint_<i>".
 inline std::vector<std::string> smplh_joint_names(int njoint) {
-  static const char* body[22] = {"pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
-                                 "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck",
-                                 "left_collar", "right_collar", "head", "left_shoulder", "right_shoulder",
-                                 "left_elbow", "right_elbow", "left_wrist", "right_wrist"};
+  static const char* body[22] = {"pelvis",     "left_hip",      "right_hip",      "spine1",      "left_knee",
+                                 "right_knee", "spine2",        "left_ankle",     "right_ankle", "spine3",
+                                 "left_foot",  "right_foot",    "neck",           "left_collar", "right_collar",
+                                 "head",       "left_shoulder", "right_shoulder", "left_elbow",  "right_elbow",
+                                 "left_wrist", "right_wrist"};
   static const char* fingers[5] = {"index", "middle", "pinky", "ring", "thumb"};
   std::vector<std::string> n;
   if (njoint == 52 || njoint == 24) {
     for (const char* s : body) n.push_back(s);
-    if (njoint == 24) { n.push_back("left_hand"); n.push_back("right_hand"); return n; }
+    if (njoint == 24) {
+      n.push_back("left_hand");
+      n.push_back("right_hand");
+      return n;
+    }
     for (const char* side : {"left_", "right_"})
       for (const char* f : fingers)
         for (int k = 1; k <= 3; ++k) n.push_back(std::string(side) + f + std::to_string(k));
@@ -93,7 +98,8 @@ namespace smplh_detail {
 /// Numbers of an npy array as double, also for the unsigned integer dtypes body models use for
 /// kintree_table ('<u4', '<u8'), which NpyBlob::as_double does not read.
 inline std::vector<double> numbers(const NpyBlob& b, const std::string& file, const std::string& key) {
-  if (b.is_object()) fail(file, "'" + key + "' is a pickled object; convert the body model to plain arrays (numpy.savez)");
+  if (b.is_object())
+    fail(file, "'" + key + "' is a pickled object; convert the body model to plain arrays (numpy.savez)");
   const size_t n = b.size();
   auto conv = [&](auto tag) {
     using S = decltype(tag);
@@ -110,9 +116,7 @@ inline std::vector<double> numbers(const NpyBlob& b, const std::string& file, co
   if (b.descr == "<u8") return conv(uint64_t{});
   try {
     return b.as_double();
-  } catch (const std::exception& e) {
-    fail(file, "'" + key + "': " + e.what());
-  }
+  } catch (const std::exception& e) { fail(file, "'" + key + "': " + e.what()); }
 }
 
 inline const NpyBlob& need(const std::map<std::string, NpyBlob>& a, const std::string& file, const std::string& key,
@@ -125,9 +129,7 @@ inline const NpyBlob& need(const std::map<std::string, NpyBlob>& a, const std::s
 inline std::map<std::string, NpyBlob> read(const std::string& path) {
   try {
     return read_npz(path);
-  } catch (const ModelError&) {
-    throw;
-  } catch (const std::exception& e) {
+  } catch (const ModelError&) { throw; } catch (const std::exception& e) {
     std::string what = e.what();  // read_npz's messages start with the path: keep it once
     if (what.rfind(path + ": ", 0) == 0) what = what.substr(path.size() + 2);
     fail(path, what);
@@ -138,7 +140,8 @@ inline std::map<std::string, NpyBlob> read(const std::string& path) {
 /// any other dimension without bytes behind it).
 inline void check_dims(const NpyBlob& b, const std::string& file, const std::string& key) {
   for (size_t d : b.shape)
-    if (d > size_t(std::numeric_limits<int>::max())) fail(file, "'" + key + "' has a dimension of " + std::to_string(d));
+    if (d > size_t(std::numeric_limits<int>::max()))
+      fail(file, "'" + key + "' has a dimension of " + std::to_string(d));
 }
 
 inline void check_finite(const std::vector<double>& v, const std::string& file, const std::string& key) {
@@ -165,7 +168,9 @@ inline SmplhSequence amass_sequence_from(const std::map<std::string, NpyBlob>& a
     fail(path, "'trans' must be (N, 3) with the frame count of 'poses'");
   s.trans = numbers(trans, path, "trans");
   if (a.count("betas")) s.betas = numbers(a.at("betas"), path, "betas");
-  check_finite(s.poses, path, "poses"); check_finite(s.trans, path, "trans"); check_finite(s.betas, path, "betas");
+  check_finite(s.poses, path, "poses");
+  check_finite(s.trans, path, "trans");
+  check_finite(s.betas, path, "betas");
   const char* rate_keys[2] = {"mocap_framerate", "mocap_frame_rate"};
   for (const char* k : rate_keys)
     if (a.count(k)) {
@@ -173,7 +178,8 @@ inline SmplhSequence amass_sequence_from(const std::map<std::string, NpyBlob>& a
       if (r.empty()) fail(path, std::string("'") + k + "' is empty");
       s.fps = r[0];
     }
-  if (!(s.fps > 0) || !std::isfinite(s.fps)) fail(path, "missing or non-positive frame rate ('mocap_framerate' or 'mocap_frame_rate')");
+  if (!(s.fps > 0) || !std::isfinite(s.fps))
+    fail(path, "missing or non-positive frame rate ('mocap_framerate' or 'mocap_frame_rate')");
   if (a.count("gender")) {
     const NpyBlob& g = a.at("gender");
     if (g.is_string() && g.size()) s.gender = g.as_strings().at(0);
@@ -184,7 +190,9 @@ inline SmplhSequence amass_sequence_from(const std::map<std::string, NpyBlob>& a
 }
 
 /// Reads an AMASS SMPL-H sequence .npz.
-inline SmplhSequence load_amass_sequence(const std::string& path) { return amass_sequence_from(smplh_detail::read(path), path); }
+inline SmplhSequence load_amass_sequence(const std::string& path) {
+  return amass_sequence_from(smplh_detail::read(path), path);
+}
 
 inline SmplhBodyModel smplh_body_model_from(const std::map<std::string, NpyBlob>& a, const std::string& path);
 
@@ -192,8 +200,12 @@ inline SmplhBodyModel smplh_body_model_from(const std::map<std::string, NpyBlob>
 /// error explaining that SMPL-H cannot be shipped and where to get it.
 inline SmplhBodyModel load_smplh_body_model(const std::string& path) {
   using namespace smplh_detail;
-  if (path.empty()) fail("<no body model>", std::string("an SMPL-H body model file is required to turn AMASS pose parameters into joint positions. ") + smplh_license_note());
-  if (!std::ifstream(path).good()) fail(path, std::string("cannot open the SMPL-H body model. ") + smplh_license_note());
+  if (path.empty())
+    fail("<no body model>",
+         std::string("an SMPL-H body model file is required to turn AMASS pose parameters into joint positions. ") +
+             smplh_license_note());
+  if (!std::ifstream(path).good())
+    fail(path, std::string("cannot open the SMPL-H body model. ") + smplh_license_note());
   return smplh_body_model_from(read(path), path);
 }
 
@@ -209,7 +221,8 @@ inline SmplhBodyModel smplh_body_model_from(const std::map<std::string, NpyBlob>
   bm.v_template = numbers(vt, path, "v_template");
   const NpyBlob& sd = need(a, path, "shapedirs", "(V, 3, B) shape blend shapes");
   check_dims(sd, path, "shapedirs");
-  if (sd.shape.size() != 3 || int(sd.shape[0]) != bm.nvert || sd.shape[1] != 3) fail(path, "'shapedirs' must be (V, 3, B) with V of v_template");
+  if (sd.shape.size() != 3 || int(sd.shape[0]) != bm.nvert || sd.shape[1] != 3)
+    fail(path, "'shapedirs' must be (V, 3, B) with V of v_template");
   bm.nbeta = int(sd.shape[2]);
   bm.shapedirs = numbers(sd, path, "shapedirs");
   const NpyBlob& jr = need(a, path, "J_regressor", "(J, V) joint regressor");
@@ -220,7 +233,8 @@ inline SmplhBodyModel smplh_body_model_from(const std::map<std::string, NpyBlob>
   bm.J_regressor = numbers(jr, path, "J_regressor");
   const NpyBlob& kt = need(a, path, "kintree_table", "(2, J) parents");
   check_dims(kt, path, "kintree_table");
-  if (kt.shape.size() != 2 || kt.shape[0] != 2 || int(kt.shape[1]) != bm.njoint) fail(path, "'kintree_table' must be (2, J) with J of J_regressor");
+  if (kt.shape.size() != 2 || kt.shape[0] != 2 || int(kt.shape[1]) != bm.njoint)
+    fail(path, "'kintree_table' must be (2, J) with J of J_regressor");
   const std::vector<double> k = numbers(kt, path, "kintree_table");
   bm.parents.resize(size_t(bm.njoint));
   for (int j = 0; j < bm.njoint; ++j) {
@@ -229,10 +243,12 @@ inline SmplhBodyModel smplh_body_model_from(const std::map<std::string, NpyBlob>
     bm.parents[size_t(j)] = (p >= 0 && p < bm.njoint) ? int(p) : -1;
     if (p >= 0 && p < bm.njoint && p != double(int(p)))
       fail(path, "'kintree_table': joint " + std::to_string(j) + " has a non-integer parent");
-    if (bm.parents[size_t(j)] >= j) fail(path, "'kintree_table': joint " + std::to_string(j) + " must come after its parent");
+    if (bm.parents[size_t(j)] >= j)
+      fail(path, "'kintree_table': joint " + std::to_string(j) + " must come after its parent");
     if (j > 0 && bm.parents[size_t(j)] < 0) fail(path, "'kintree_table': only joint 0 may be a root");
   }
-  check_finite(bm.v_template, path, "v_template"); check_finite(bm.shapedirs, path, "shapedirs");
+  check_finite(bm.v_template, path, "v_template");
+  check_finite(bm.shapedirs, path, "shapedirs");
   check_finite(bm.J_regressor, path, "J_regressor");
   return bm;
 }
@@ -264,7 +280,8 @@ inline std::vector<double> smplh_rest_joints(const SmplhBodyModel& bm, const std
 inline std::vector<double> smplh_joint_positions(const SmplhBodyModel& bm, const SmplhSequence& s,
                                                  std::vector<double>* rot = nullptr) {
   if (s.pose_width < 3 * bm.njoint)
-    throw ModelError(SourceLocation{bm.path, 0, ""}, "the body model has " + std::to_string(bm.njoint) + " joints but the sequence's poses have only " +
+    throw ModelError(SourceLocation{bm.path, 0, ""}, "the body model has " + std::to_string(bm.njoint) +
+                                                         " joints but the sequence's poses have only " +
                                                          std::to_string(s.pose_width / 3) + " rotations per frame");
   const std::vector<double> J = smplh_rest_joints(bm, s.betas);
   const size_t nj = size_t(bm.njoint);

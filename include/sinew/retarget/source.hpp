@@ -13,11 +13,11 @@ namespace sinew {
 /// Joint positions of a source skeleton over time, in the source's units and axes.
 struct SourceMotion {
   std::vector<std::string> names;
-  std::vector<int> parent;      ///< -1 for a root
+  std::vector<int> parent;  ///< -1 for a root
   int nframe = 0;
   double fps = 0;
-  std::vector<double> pos;      ///< nframe x njoint x 3
-  std::vector<double> rot;      ///< nframe x njoint x 9: world rotations (row-major, source axes); empty when unknown
+  std::vector<double> pos;  ///< nframe x njoint x 3
+  std::vector<double> rot;  ///< nframe x njoint x 9: world rotations (row-major, source axes); empty when unknown
   /// The skeleton's rest pose (every joint at zero), where the source defines one: njoint x 3
   /// positions and njoint x 9 world rotations; empty when unknown. RetargetOptions::orient_from_rest.
   std::vector<double> rest_pos, rest_rot;
@@ -35,13 +35,17 @@ struct SourceMotion {
 /// channel zero).
 inline SourceMotion source_from_bvh(const Bvh& b) {
   SourceMotion s;
-  for (const BvhJoint& j : b.joints) { s.names.push_back(j.name); s.parent.push_back(j.parent); }
+  for (const BvhJoint& j : b.joints) {
+    s.names.push_back(j.name);
+    s.parent.push_back(j.parent);
+  }
   s.nframe = b.nframe;
   s.fps = b.fps();
   s.pos.resize(size_t(b.nframe) * b.joints.size() * 3);
   s.rot.resize(size_t(b.nframe) * b.joints.size() * 9);
   for (int f = 0; f < b.nframe; ++f)
-    bvh_frame_pose(b, f, s.pos.data() + size_t(f) * b.joints.size() * 3, s.rot.data() + size_t(f) * b.joints.size() * 9);
+    bvh_frame_pose(b, f, s.pos.data() + size_t(f) * b.joints.size() * 3,
+                   s.rot.data() + size_t(f) * b.joints.size() * 9);
   // the rest pose: every channel zero (the skeleton as its OFFSETs draw it)
   Bvh rest;  // the joints only: the motion is not copied
   rest.joints = b.joints;

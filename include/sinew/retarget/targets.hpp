@@ -32,7 +32,8 @@ inline mat3<double> z_up_matrix(char up) {
 
 /// The least-squares yaw (about Z) that turns the points a onto the points b, each set centred
 /// on its centroid (returned in ca and cb); 0 when the XY sums vanish. a and b are not empty.
-inline double fit_yaw(const std::vector<vec3<double>>& a, const std::vector<vec3<double>>& b, vec3<double>& ca, vec3<double>& cb) {
+inline double fit_yaw(const std::vector<vec3<double>>& a, const std::vector<vec3<double>>& b, vec3<double>& ca,
+                      vec3<double>& cb) {
   ca = vec3<double>::zero();
   cb = vec3<double>::zero();
   for (size_t i = 0; i < a.size(); ++i) {
@@ -77,9 +78,11 @@ struct Bones {
 };
 
 /// The keypoints' bones (Bones) from the source's first frames and the model at qpos0 (pm).
-inline Bones bone_lengths(const Problem& P, const SourceMotion& src, const std::vector<vec3<double>>& pm, const RetargetOptions& opt) {
+inline Bones bone_lengths(const Problem& P, const SourceMotion& src, const std::vector<vec3<double>>& pm,
+                          const RetargetOptions& opt) {
   const int K = int(P.kp.size()), N = src.nframe;
-  Bones bones{std::vector<int>(size_t(K), -1), std::vector<double>(size_t(K), 0.0), std::vector<double>(size_t(K), 0.0)};
+  Bones bones{std::vector<int>(size_t(K), -1), std::vector<double>(size_t(K), 0.0),
+              std::vector<double>(size_t(K), 0.0)};
   std::vector<int>& anc = bones.anc;
   std::vector<double>& lmod = bones.lmod;
   std::vector<double>& lsrc = bones.lsrc;
@@ -94,7 +97,8 @@ inline Bones bone_lengths(const Problem& P, const SourceMotion& src, const std::
     const int ka = kp_of_src[size_t(a)];
     anc[size_t(k)] = ka;
     for (int f = 0; f < nfit; ++f) {
-      const vec3<double> dv = vec3<double>::load(src.at(f, P.kp[size_t(k)].src)) - vec3<double>::load(src.at(f, P.kp[size_t(ka)].src));
+      const vec3<double> dv =
+          vec3<double>::load(src.at(f, P.kp[size_t(k)].src)) - vec3<double>::load(src.at(f, P.kp[size_t(ka)].src));
       lsrc[size_t(k)] += norm(dv) / nfit;
     }
     lmod[size_t(k)] = norm(pm[size_t(k)] - pm[size_t(ka)]);
@@ -122,7 +126,9 @@ inline double fit_scale(const Problem& P, const Bones& bones, const RetargetOpti
     if (den > 0 && num > 0) scale = num / den;
     else {
       scale = 1;
-      M.warnings.push_back("no pair of mapped source joints with a mapped ancestor: scale not fitted, 1 used (set RetargetOptions::scale)");
+      M.warnings.push_back(
+          "no pair of mapped source joints with a mapped ancestor: scale not fitted, 1 used (set "
+          "RetargetOptions::scale)");
     }
   }
   M.scale = scale;
@@ -153,7 +159,8 @@ inline void position_targets(const Problem& P, const SourceMotion& src, const Re
   }
   std::vector<int> order(static_cast<size_t>(K), 0);
   for (int k = 0; k < K; ++k) order[size_t(k)] = k;
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return depth(src, P.kp[size_t(a)].src) < depth(src, P.kp[size_t(b)].src); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return depth(src, P.kp[size_t(a)].src) < depth(src, P.kp[size_t(b)].src); });
   for (int f = 0; f < N; ++f)
     for (int k : order) {
       double* t = targets.data() + (size_t(f) * size_t(K) + size_t(k)) * 3;
@@ -163,7 +170,8 @@ inline void position_targets(const Problem& P, const SourceMotion& src, const Re
         (scale * p).store(t);
       } else {
         const vec3<double> pa = to_z_up(src.at(f, P.kp[size_t(a)].src), opt.source_up);
-        (vec3<double>::load(targets.data() + (size_t(f) * size_t(K) + size_t(a)) * 3) + seg[size_t(k)] * (p - pa)).store(t);
+        (vec3<double>::load(targets.data() + (size_t(f) * size_t(K) + size_t(a)) * 3) + seg[size_t(k)] * (p - pa))
+            .store(t);
       }
     }
 }
@@ -213,14 +221,16 @@ inline std::vector<double> place_roots(const Model<double>& model, const Problem
 /// corresponding to the model at qpos0 (R0), turned about Z by Q, the least-squares yaw from the
 /// model's keypoints at qpos0 onto the source's rest keypoints.
 inline void orientation_offsets_from_rest(const Model<double>& model, const Problem& P, const SourceMotion& src,
-                                          const RetargetOptions& opt, const std::vector<vec3<double>>& pm, const mat3<double>& A,
-                                          std::vector<mat3<double>>& C) {
+                                          const RetargetOptions& opt, const std::vector<vec3<double>>& pm,
+                                          const mat3<double>& A, std::vector<mat3<double>>& C) {
   const int nq = model.nq, K = int(P.kp.size());
   const size_t nj = size_t(src.njoint());
   if (src.rest_rot.size() != nj * 9 || src.rest_pos.size() != nj * 3)
-    throw std::invalid_argument("retarget: orient_from_rest needs the source's rest pose (SourceMotion::rest_pos, rest_rot)");
+    throw std::invalid_argument(
+        "retarget: orient_from_rest needs the source's rest pose (SourceMotion::rest_pos, rest_rot)");
   std::vector<vec3<double>> rest(static_cast<size_t>(K));
-  for (int k = 0; k < K; ++k) rest[size_t(k)] = to_z_up(src.rest_pos.data() + 3 * size_t(P.kp[size_t(k)].src), opt.source_up);
+  for (int k = 0; k < K; ++k)
+    rest[size_t(k)] = to_z_up(src.rest_pos.data() + 3 * size_t(P.kp[size_t(k)].src), opt.source_up);
   vec3<double> cm, cs;
   const mat3<double> Q = quat_to_mat(axis_angle_quat(vec3<double>{0, 0, 1}, fit_yaw(pm, rest, cm, cs)));
   HostSolver hs(P, model.sizes());
@@ -241,7 +251,10 @@ inline void orientation_offsets_from_frame0(const Model<double>& model, const Pr
                                             const mat3<double>& A, std::vector<mat3<double>>& C) {
   const int nq = model.nq, K = int(P.kp.size());
   Problem P0 = P;  // positions only
-  for (Keypoint& k : P0.kp) { k.rot_row = -1; k.sqrtw_rot = 0; }
+  for (Keypoint& k : P0.kp) {
+    k.rot_row = -1;
+    k.sqrtw_rot = 0;
+  }
   P0.nrow = 3 * K;
   HostSolver hs(P0, model.sizes());
   const auto& wd = hs.w;
@@ -250,7 +263,8 @@ inline void orientation_offsets_from_frame0(const Model<double>& model, const Pr
   kinematics(P.m, wd);  // the accepted state (the solver may stop right after a rejected trial)
   for (int k = 0; k < K; ++k)
     if (P.kp[size_t(k)].rot_row >= 0)
-      C[size_t(k)] = transpose(A * mat3<double>::load(src.rot_at(0, P.kp[size_t(k)].src))) * keypoint_rot(wd, P.kp[size_t(k)]);
+      C[size_t(k)] =
+          transpose(A * mat3<double>::load(src.rot_at(0, P.kp[size_t(k)].src))) * keypoint_rot(wd, P.kp[size_t(k)]);
 }
 
 /// Orientation targets (nframe x K x 9, identity where none): R_target(f) = A R_src(f) C_k (A: the
@@ -258,9 +272,10 @@ inline void orientation_offsets_from_frame0(const Model<double>& model, const Pr
 /// or site frame) is fixed on frame 0: the target equals the model's orientation at the
 /// position-only solution of frame 0, so the orientations add what positions leave open (twist
 /// about straight limbs) from there on; with opt.orient_from_rest, on the rest pose instead.
-inline void orientation_targets(const Model<double>& model, const Problem& P, const SourceMotion& src, const RetargetOptions& opt,
-                                const std::vector<vec3<double>>& pm, const std::vector<double>& qinit,
-                                const std::vector<double>& targets, std::vector<double>& rot_targets, int norient) {
+inline void orientation_targets(const Model<double>& model, const Problem& P, const SourceMotion& src,
+                                const RetargetOptions& opt, const std::vector<vec3<double>>& pm,
+                                const std::vector<double>& qinit, const std::vector<double>& targets,
+                                std::vector<double>& rot_targets, int norient) {
   const int K = int(P.kp.size()), N = src.nframe;
   rot_targets.assign(size_t(N) * size_t(K) * 9, 0.0);
   for (size_t i = 0; i < rot_targets.size(); i += 9) mat3<double>::identity().store(rot_targets.data() + i);

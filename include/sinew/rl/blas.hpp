@@ -55,14 +55,17 @@ inline void gemm(exec::OpenMP p, bool ta, bool tb, int M, int N, int K, T alpha,
 #if defined(__CUDACC__)
 /// Checks a cuBLAS status, naming the call.
 inline void cublas_check(cublasStatus_t s, const char* what) {
-  if (s != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string("cuBLAS: ") + what + " failed with status " + std::to_string(int(s)));
+  if (s != CUBLAS_STATUS_SUCCESS)
+    throw std::runtime_error(std::string("cuBLAS: ") + what + " failed with status " + std::to_string(int(s)));
 }
 /// One cuBLAS handle per host thread (created on first use).
 inline cublasHandle_t cublas_handle() {
   thread_local struct H {
     cublasHandle_t h = nullptr;
     H() { cublas_check(cublasCreate(&h), "cublasCreate"); }
-    ~H() { if (h) cublasDestroy(h); }
+    ~H() {
+      if (h) cublasDestroy(h);
+    }
   } handle;
   return handle.h;
 }
@@ -75,8 +78,7 @@ inline void gemm(exec::Cuda p, bool ta, bool tb, int M, int N, int K, T alpha, c
   const int lda = tb ? K : N, ldb = ta ? M : K;
   if constexpr (std::is_same_v<T, float>)
     cublas_check(cublasSgemm(h, oa, ob, N, M, K, &alpha, B, lda, A, ldb, &beta, C, N), "cublasSgemm");
-  else
-    cublas_check(cublasDgemm(h, oa, ob, N, M, K, &alpha, B, lda, A, ldb, &beta, C, N), "cublasDgemm");
+  else cublas_check(cublasDgemm(h, oa, ob, N, M, K, &alpha, B, lda, A, ldb, &beta, C, N), "cublasDgemm");
 }
 #endif
 

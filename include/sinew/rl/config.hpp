@@ -26,11 +26,11 @@ struct TrainConfig {
   long long total_steps = 2000000;  ///< environment steps (control steps summed over worlds)
   int nworld = 256;
   long long seed = 0;
-  int threads = 0;                  ///< OpenMP threads (0: default)
-  int checkpoint_every = 50;        ///< updates between DIR/checkpoint.npz writes
+  int threads = 0;            ///< OpenMP threads (0: default)
+  int checkpoint_every = 50;  ///< updates between DIR/checkpoint.npz writes
   // environment
   int substeps = 5, horizon = 1000;
-  std::string mimic_sites;          ///< comma-separated; the first is the main site ("" = preset's)
+  std::string mimic_sites;  ///< comma-separated; the first is the main site ("" = preset's)
   int nfuture = 4, future_stride = 20;
   bool obs_touch = true, obs_future_root = true, obs_rel_sites = true;
   double term_site_deviation = 1.0, term_root_position = 1.0, term_root_orientation = 1.0;
@@ -83,13 +83,16 @@ struct TrainConfig {
       p.push_back({n, h, [&v, n](const std::string& s) { v = parse_double(n, s); }, [&v, num] { return num(v); }});
     };
     auto I = [&](const char* n, int& v, const char* h, long lo = 0) {
-      p.push_back({n, h, [&v, n, lo](const std::string& s) { v = int(parse_int(n, s, lo, 2147483647L)); }, [&v] { return std::to_string(v); }});
+      p.push_back({n, h, [&v, n, lo](const std::string& s) { v = int(parse_int(n, s, lo, 2147483647L)); },
+                   [&v] { return std::to_string(v); }});
     };
     auto L = [&](const char* n, long long& v, const char* h) {
-      p.push_back({n, h, [&v, n](const std::string& s) { v = parse_int(n, s, 0, (1LL << 62)); }, [&v] { return std::to_string(v); }});
+      p.push_back({n, h, [&v, n](const std::string& s) { v = parse_int(n, s, 0, (1LL << 62)); },
+                   [&v] { return std::to_string(v); }});
     };
     auto B = [&](const char* n, bool& v, const char* h) {
-      p.push_back({n, h, [&v, n](const std::string& s) { v = parse_bool(n, s); }, [&v] { return std::string(v ? "true" : "false"); }});
+      p.push_back({n, h, [&v, n](const std::string& s) { v = parse_bool(n, s); },
+                   [&v] { return std::string(v ? "true" : "false"); }});
     };
     auto S = [&](const char* n, std::string& v, const char* h, std::vector<std::string> allowed = {}) {
       p.push_back({n, h,
@@ -97,7 +100,8 @@ struct TrainConfig {
                      if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
                        std::string a;
                        for (const auto& x : allowed) a += (a.empty() ? "" : ", ") + x;
-                       throw std::invalid_argument("parameter '" + std::string(n) + "': '" + s + "' is not one of " + a);
+                       throw std::invalid_argument("parameter '" + std::string(n) + "': '" + s + "' is not one of " +
+                                                   a);
                      }
                      v = s;
                    },
@@ -203,8 +207,12 @@ struct TrainConfig {
   /// and string arrays); unknown names are errors.
   void apply_json(const std::string& js) {
     size_t i = 0;
-    auto ws = [&] { while (i < js.size() && std::isspace((unsigned char)js[i])) ++i; };
-    auto fail = [&](const std::string& w) { throw std::invalid_argument("configuration JSON: " + w + " at character " + std::to_string(i)); };
+    auto ws = [&] {
+      while (i < js.size() && std::isspace((unsigned char)js[i])) ++i;
+    };
+    auto fail = [&](const std::string& w) {
+      throw std::invalid_argument("configuration JSON: " + w + " at character " + std::to_string(i));
+    };
     auto str = [&] {
       if (js[i] != '"') fail("expected a string");
       std::string s;
@@ -233,7 +241,10 @@ struct TrainConfig {
         ++i;
         for (;;) {
           ws();
-          if (i < js.size() && js[i] == ']') { ++i; break; }
+          if (i < js.size() && js[i] == ']') {
+            ++i;
+            break;
+          }
           if (!val.empty()) val += ',';
           val += str();
           ws();
@@ -276,8 +287,7 @@ struct TrainConfig {
       size_t pos = 0;
       const double v = std::stod(s, &pos);
       if (pos == s.size() && std::isfinite(v)) return v;
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     throw std::invalid_argument("parameter '" + n + "' takes a finite number, got '" + s + "'");
   }
   static long long parse_int(const std::string& n, const std::string& s, long long lo, long long hi) {
@@ -286,9 +296,9 @@ struct TrainConfig {
       // accept 2e6-style integers too
       const double d = std::stod(s, &pos);
       if (pos == s.size() && d == std::floor(d) && d >= double(lo) && d <= double(hi)) return (long long)d;
-    } catch (const std::exception&) {
-    }
-    throw std::invalid_argument("parameter '" + n + "' takes an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + s + "'");
+    } catch (const std::exception&) {}
+    throw std::invalid_argument("parameter '" + n + "' takes an integer in [" + std::to_string(lo) + ", " +
+                                std::to_string(hi) + "], got '" + s + "'");
   }
   static bool parse_bool(const std::string& n, const std::string& s) {
     if (s == "true" || s == "1" || s == "on") return true;
@@ -315,7 +325,12 @@ inline TrainConfig preset(const std::string& name) {
     c.init_std = 0.2;
     c.actor_hidden = c.critic_hidden = "1024x4";
     c.weight_decay = 1e-3;
-    c.w_qpos = 0.5; c.w_qvel = 0.5; c.w_site_pos = 2.0; c.w_site_rot = 0.2; c.w_site_angvel = 0.5; c.w_site_linvel = 0.5;
+    c.w_qpos = 0.5;
+    c.w_qvel = 0.5;
+    c.w_site_pos = 2.0;
+    c.w_site_rot = 0.2;
+    c.w_site_angvel = 0.5;
+    c.w_site_linvel = 0.5;
     c.total_steps = 1000000000LL;
   } else if (name == "arm") {
     // models/arm.xml: fixed base, 3 joints, 6 muscles. Small networks, a few epochs over short
@@ -333,7 +348,12 @@ inline TrainConfig preset(const std::string& name) {
     c.nfuture = 2;
     c.future_stride = 10;
     c.mimic_sites = "clavicle,deltoid_insertion,olecranon,radial_styloid,fingertip";
-    c.w_qpos = 0.5; c.w_qvel = 0.5; c.w_site_pos = 2.0; c.w_site_rot = 0.2; c.w_site_angvel = 0.5; c.w_site_linvel = 0.5;
+    c.w_qpos = 0.5;
+    c.w_qvel = 0.5;
+    c.w_site_pos = 2.0;
+    c.w_site_rot = 0.2;
+    c.w_site_angvel = 0.5;
+    c.w_site_linvel = 0.5;
     c.checkpoint_every = 20;
   } else {
     throw std::invalid_argument("unknown preset '" + name + "' (arm, bimanual, fullbody)");

@@ -33,8 +33,8 @@ struct EvalResult {
   std::vector<ClipMetrics> clips;
   ClipMetrics overall;  ///< means over clips; early_termination as a fraction in `early_rate`
   double early_rate = 0;
-  Trajectory rollout;                       ///< qpos/qvel per simulated frame, one clip per reference clip
-  std::vector<double> act, ctrl;            ///< per rollout frame: na, nu values
+  Trajectory rollout;             ///< qpos/qvel per simulated frame, one clip per reference clip
+  std::vector<double> act, ctrl;  ///< per rollout frame: na, nu values
   long long overflow = 0;  ///< forward passes whose contacts or constraint rows did not all fit (Data::noverflow)
 };
 
@@ -42,10 +42,18 @@ namespace detail {
 inline double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   const size_t n = a.size();
   double ma = 0, mb = 0;
-  for (size_t i = 0; i < n; ++i) { ma += a[i]; mb += b[i]; }
-  ma /= double(n); mb /= double(n);
+  for (size_t i = 0; i < n; ++i) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= double(n);
+  mb /= double(n);
   double sab = 0, saa = 0, sbb = 0;
-  for (size_t i = 0; i < n; ++i) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) * (a[i] - ma); sbb += (b[i] - mb) * (b[i] - mb); }
+  for (size_t i = 0; i < n; ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
 }  // namespace detail
@@ -74,7 +82,10 @@ inline void tracking_metrics(ClipMetrics& M, const Model<double>& model, const T
       lo = std::min(lo, y[size_t(f)]);
       hi = std::max(hi, y[size_t(f)]);
     }
-    if (hi - lo < 0.05 || F < 3) { ++M.joint_r_excluded; continue; }
+    if (hi - lo < 0.05 || F < 3) {
+      ++M.joint_r_excluded;
+      continue;
+    }
     const double r = detail::pearson(x, y);
     M.joint_r = std::isnan(M.joint_r) ? r : M.joint_r + r;
     ++M.joint_r_joints;
@@ -103,7 +114,8 @@ inline void tracking_metrics(ClipMetrics& M, const Model<double>& model, const T
     for (int f = 0; f < F; ++f) {
       double e2 = 0;
       for (int k = 0; k < 3; ++k) {
-        const double d = q[size_t(f) * size_t(nq) + size_t(a + k)] - ref.qpos[size_t(f0 + f) * size_t(nq) + size_t(a + k)];
+        const double d =
+            q[size_t(f) * size_t(nq) + size_t(a + k)] - ref.qpos[size_t(f0 + f) * size_t(nq) + size_t(a + k)];
         e2 += d * d;
       }
       re += std::sqrt(e2);
@@ -133,7 +145,8 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
   std::vector<int> sites;
   for (const auto& n : ec.mimic_sites) sites.push_back(Model<double>::find(model.site_names, n));
   int root = env.root_joint();
-  std::vector<std::vector<double>> q(static_cast<size_t>(nclip)), v(static_cast<size_t>(nclip)), act(static_cast<size_t>(nclip)), ctrl(static_cast<size_t>(nclip)), sx(static_cast<size_t>(nclip));
+  std::vector<std::vector<double>> q(static_cast<size_t>(nclip)), v(static_cast<size_t>(nclip)),
+      act(static_cast<size_t>(nclip)), ctrl(static_cast<size_t>(nclip)), sx(static_cast<size_t>(nclip));
   std::vector<char> running(static_cast<size_t>(nclip), 1);
   std::vector<int> reason(static_cast<size_t>(nclip), 0);
   auto record = [&](int c) {
@@ -142,7 +155,11 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
       const auto x = d.get(f, c);
       dst.insert(dst.end(), x.begin(), x.end());
     };
-    put(q[size_t(c)], "qpos"); put(v[size_t(c)], "qvel"); put(act[size_t(c)], "act"); put(ctrl[size_t(c)], "ctrl"); put(sx[size_t(c)], "site_xpos");
+    put(q[size_t(c)], "qpos");
+    put(v[size_t(c)], "qvel");
+    put(act[size_t(c)], "act");
+    put(ctrl[size_t(c)], "ctrl");
+    put(sx[size_t(c)], "site_xpos");
   };
   for (int c = 0; c < nclip; ++c) record(c);
   int maxlen = 0;
@@ -161,8 +178,10 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
     for (int c = 0; c < nclip; ++c) {
       if (!running[size_t(c)]) continue;
       if (s < ref.clip_length(c)) record(c);
-      if (term[size_t(c)]) { running[size_t(c)] = 0; reason[size_t(c)] = why[size_t(c)]; }
-      else if (s >= ref.clip_length(c) - 1 || trunc[size_t(c)]) running[size_t(c)] = 0;
+      if (term[size_t(c)]) {
+        running[size_t(c)] = 0;
+        reason[size_t(c)] = why[size_t(c)];
+      } else if (s >= ref.clip_length(c) - 1 || trunc[size_t(c)]) running[size_t(c)] = 0;
       if (!running[size_t(c)]) {
         if (tally.empty()) tally = env.data().noverflow();
         overflow += tally[size_t(c)];  // what its evaluated frames dropped; later frames do not count
@@ -192,9 +211,15 @@ EvalResult evaluate(E e, const Model<double>& model, const Trajectory& ref, PpoT
     for (double x : act[size_t(c)]) as += x;
     M.mean_activation = na ? as / double(act[size_t(c)].size()) : 0.0;
     sum_rmse += M.joint_rmse;
-    if (!std::isnan(M.joint_r)) { sum_r += M.joint_r; ++n_r; }
+    if (!std::isnan(M.joint_r)) {
+      sum_r += M.joint_r;
+      ++n_r;
+    }
     sum_site += M.site_error;
-    if (!std::isnan(M.root_error)) { sum_root += M.root_error; ++n_root; }
+    if (!std::isnan(M.root_error)) {
+      sum_root += M.root_error;
+      ++n_root;
+    }
     sum_act += M.mean_activation;
     n_early += M.early_termination;
     R.overall.joint_r_excluded = std::max(R.overall.joint_r_excluded, M.joint_r_excluded);

@@ -40,7 +40,9 @@ template <class T> struct GaussianSampleFn {
     const T* m = mean + ptrdiff_t(w) * nu;
     T* a = action + ptrdiff_t(w) * nu;
     for (int u = 0; u < nu; ++u)
-      a[u] = deterministic ? m[u] : m[u] + std::exp(log_std[u]) * T(normal01(seed, w, step * (unsigned long long)(nu) + (unsigned long long)(u)));
+      a[u] = deterministic ? m[u]
+                           : m[u] + std::exp(log_std[u]) *
+                                        T(normal01(seed, w, step * (unsigned long long)(nu) + (unsigned long long)(u)));
     if (logp) logp[w] = gaussian_log_prob(a, m, log_std, nu);
   }
 };

@@ -59,9 +59,16 @@ inline std::vector<MlpLayer> mlp_layers(const MlpSpec& s) {
     const int out = hidden ? s.hidden[l] : s.out;
     if (out <= 0) throw std::invalid_argument("MLP: layer widths must be positive");
     MlpLayer y{in, out, hidden && s.layernorm, hidden, 0, 0, 0, 0};
-    y.w = off; off += size_t(in) * size_t(out);
-    y.b = off; off += size_t(out);
-    if (y.ln) { y.g = off; off += size_t(out); y.beta = off; off += size_t(out); }
+    y.w = off;
+    off += size_t(in) * size_t(out);
+    y.b = off;
+    off += size_t(out);
+    if (y.ln) {
+      y.g = off;
+      off += size_t(out);
+      y.beta = off;
+      off += size_t(out);
+    }
     L.push_back(y);
     in = out;
   }
@@ -222,7 +229,8 @@ template <class T, class Space> class Mlp {
         if (d(j) < 0) q.col(j) *= -1;  // a uniform distribution over orthogonal matrices
       const double gain = L.act ? std::sqrt(2.0) : out_gain;
       for (int o = 0; o < L.out; ++o)
-        for (int i = 0; i < L.in; ++i) h[L.w + size_t(o) * size_t(L.in) + size_t(i)] = T(gain * (L.out >= L.in ? q(o, i) : q(i, o)));
+        for (int i = 0; i < L.in; ++i)
+          h[L.w + size_t(o) * size_t(L.in) + size_t(i)] = T(gain * (L.out >= L.in ? q(o, i) : q(i, o)));
       if (L.ln)
         for (int o = 0; o < L.out; ++o) h[L.g + size_t(o)] = T(1);
     }
@@ -265,7 +273,8 @@ template <class T, class Space> class Mlp {
       const auto& L = layers_[l];
       const T* in = l == 0 ? x_ : ws(l - 1, 2);
       if (L.act)
-        parallel_for(e, batch, detail::HiddenBwdFn<T>{params(), L, ws(l, 1), ws(l, 0), stat(l, 0), stat(l, 1), dz, dbuf(2)});
+        parallel_for(e, batch,
+                     detail::HiddenBwdFn<T>{params(), L, ws(l, 1), ws(l, 0), stat(l, 0), stat(l, 1), dz, dbuf(2)});
       parallel_for(e, L.out, detail::ColumnGradFn<T>{L, batch, dz, dbuf(2), ws(l, 0), stat(l, 0), stat(l, 1), g});
       gemm(e, true, false, L.out, L.in, batch, T(1), dz, in, T(0), g + L.w);  // dW = dz^T x
       if (l > 0 || dx) {

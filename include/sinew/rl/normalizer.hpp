@@ -26,12 +26,18 @@ template <class T> struct ColumnMomentsFn {
   SINEW_HD void operator()(int j) const {
     double s = 0, c = 0;
     for (int i = 0; i < nrow; ++i)
-      if (!valid || valid[i]) { s += double(x[ptrdiff_t(i) * n + j]); c += 1; }
+      if (!valid || valid[i]) {
+        s += double(x[ptrdiff_t(i) * n + j]);
+        c += 1;
+      }
     if (c == 0) return;
     const double bm = s / c;
     double m2 = 0;
     for (int i = 0; i < nrow; ++i)
-      if (!valid || valid[i]) { const double d = double(x[ptrdiff_t(i) * n + j]) - bm; m2 += d * d; }
+      if (!valid || valid[i]) {
+        const double d = double(x[ptrdiff_t(i) * n + j]) - bm;
+        m2 += d * d;
+      }
     const double na = count[0], tot = na + c, delta = bm - mean[j];
     mean[j] += delta * c / tot;
     var[j] = (var[j] * na + m2 + delta * delta * na * c / tot) / tot;
@@ -87,7 +93,8 @@ template <class Space> class RunningMeanStd {
   std::vector<double> var_host() const { return to_host(var_); }
   double count_host() const { return to_host(count_)[0]; }
   void set_host(const std::vector<double>& mean, const std::vector<double>& var, double count) {
-    if (mean.size() != size_t(n_) || var.size() != size_t(n_)) throw std::invalid_argument("RunningMeanStd: size mismatch");
+    if (mean.size() != size_t(n_) || var.size() != size_t(n_))
+      throw std::invalid_argument("RunningMeanStd: size mismatch");
     from_host(mean_, mean);
     from_host(var_, var);
     from_host(count_, std::vector<double>{count, 0.0});

@@ -22,7 +22,7 @@
 namespace sinew::rl {
 
 struct OptimizerConfig {
-  bool muon = false;              ///< Muon for weight matrices (else Adam everywhere)
+  bool muon = false;  ///< Muon for weight matrices (else Adam everywhere)
   double b1 = 0.9, b2 = 0.999, eps = 1e-8;
   double muon_momentum = 0.95;
   bool muon_nesterov = true;
@@ -116,7 +116,10 @@ template <class T, class Space> class Optimizer {
     size_t sq = 0;
     for (const auto& t : t_)
       if (t.matrix) sq = std::max(sq, size_t(std::min(t.rows, t.cols)) * size_t(std::min(t.rows, t.cols)));
-    x_.resize(big); y_.resize(big); a_.resize(sq); aa_.resize(sq);
+    x_.resize(big);
+    y_.resize(big);
+    a_.resize(sq);
+    aa_.resize(sq);
     norm_.resize(1);
   }
   const std::vector<ParamTensor>& tensors() const { return t_; }
@@ -134,8 +137,9 @@ template <class T, class Space> class Optimizer {
       const size_t o = t.offset;
       const T wd = t.matrix ? T(lr * cfg_.weight_decay) : T(0);
       if (!(cfg_.muon && t.matrix)) {
-        parallel_for(e, n, detail::AdamFn<T>{p + o, raw<T, Space>(m_) + o, raw<T, Space>(v_) + o, g + o, T(lr), T(cfg_.b1), T(cfg_.b2),
-                                             T(cfg_.eps), c1, c2, t.matrix ? T(cfg_.weight_decay) : T(0)});
+        parallel_for(e, n,
+                     detail::AdamFn<T>{p + o, raw<T, Space>(m_) + o, raw<T, Space>(v_) + o, g + o, T(lr), T(cfg_.b1),
+                                       T(cfg_.b2), T(cfg_.eps), c1, c2, t.matrix ? T(cfg_.weight_decay) : T(0)});
         continue;
       }
       const bool tr = t.rows > t.cols;
@@ -144,15 +148,17 @@ template <class T, class Space> class Optimizer {
       T* Y = raw<T, Space>(y_);
       T* A = raw<T, Space>(a_);
       T* AA = raw<T, Space>(aa_);
-      parallel_for(e, n, detail::MuonMomentumFn<T>{raw<T, Space>(m_) + o, g + o, X, T(cfg_.muon_momentum), cfg_.muon_nesterov, tr, t.rows, t.cols});
+      parallel_for(e, n,
+                   detail::MuonMomentumFn<T>{raw<T, Space>(m_) + o, g + o, X, T(cfg_.muon_momentum), cfg_.muon_nesterov,
+                                             tr, t.rows, t.cols});
       red_.template sum<1>(e, n, detail::SquareFn<T>{X}, raw<double, Space>(norm_));
       parallel_for(e, n, detail::ScaleByNormFn<T>{X, raw<double, Space>(norm_), 1e-7});
       for (int k = 0; k < cfg_.muon_ns_steps; ++k) {
         gemm(e, false, true, r, r, c, T(1), X, X, T(0), A);    // A = X X^T
         gemm(e, false, false, r, r, r, T(1), A, A, T(0), AA);  // A A
         parallel_for(e, r * r, detail::NsCombineFn<T>{A, AA, T(-4.7750), T(2.0315)});
-        parallel_for(e, n, detail::CopyScaleFn<T>{X, Y, T(3.4445)});      // Y = a X
-        gemm(e, false, false, r, c, r, T(1), AA, X, T(1), Y);  // Y += B X
+        parallel_for(e, n, detail::CopyScaleFn<T>{X, Y, T(3.4445)});  // Y = a X
+        gemm(e, false, false, r, c, r, T(1), AA, X, T(1), Y);         // Y += B X
         std::swap(x_, y_);
         X = raw<T, Space>(x_);
         Y = raw<T, Space>(y_);
@@ -179,7 +185,8 @@ template <class E, class Space, class T> struct GradNorm {
   double* sumsq(E e, const std::vector<std::pair<const T*, size_t>>& bufs) {
     part.resize(bufs.size());
     total.resize(1);
-    for (size_t k = 0; k < bufs.size(); ++k) red.template sum<1>(e, int(bufs[k].second), detail::SquareFn<T>{bufs[k].first}, raw<double, Space>(part) + k);
+    for (size_t k = 0; k < bufs.size(); ++k)
+      red.template sum<1>(e, int(bufs[k].second), detail::SquareFn<T>{bufs[k].first}, raw<double, Space>(part) + k);
     red.template sum<1>(e, int(bufs.size()), PartFn{raw<double, Space>(part)}, raw<double, Space>(total));
     return raw<double, Space>(total);
   }

@@ -39,7 +39,10 @@ template <class T> struct PpoLossFn {
     T* dl = dlogstd + ptrdiff_t(i) * nu;
     double* st = stats + ptrdiff_t(i) * ppo_nstat;
     if (!valid[i]) {
-      for (int u = 0; u < nu; ++u) { dm[u] = T(0); dl[u] = T(0); }
+      for (int u = 0; u < nu; ++u) {
+        dm[u] = T(0);
+        dl[u] = T(0);
+      }
       dvalue[i] = T(0);
       for (int k = 0; k < ppo_nstat; ++k) st[k] = 0;
       return;

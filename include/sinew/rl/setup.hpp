@@ -24,13 +24,15 @@ inline Trajectory load_motions(const Model<double>& m, const std::vector<std::st
   for (const auto& f : files) {
     Trajectory t = load_trajectory(f);
     if (t.nq != m.nq || t.nv != m.nv)
-      throw std::invalid_argument(f + ": motion has nq " + std::to_string(t.nq) + ", nv " + std::to_string(t.nv) + "; the model has nq " +
-                                  std::to_string(m.nq) + ", nv " + std::to_string(m.nv));
+      throw std::invalid_argument(f + ": motion has nq " + std::to_string(t.nq) + ", nv " + std::to_string(t.nv) +
+                                  "; the model has nq " + std::to_string(m.nq) + ", nv " + std::to_string(m.nv));
     if (t.joint_names.size() != m.jnt_names.size())
-      throw std::invalid_argument(f + ": motion has " + std::to_string(t.joint_names.size()) + " joints, the model " + std::to_string(m.jnt_names.size()));
+      throw std::invalid_argument(f + ": motion has " + std::to_string(t.joint_names.size()) + " joints, the model " +
+                                  std::to_string(m.jnt_names.size()));
     for (size_t j = 0; j < t.joint_names.size(); ++j)
       if (t.joint_names[j] != m.jnt_names[j])
-        throw std::invalid_argument(f + ": joint " + std::to_string(j) + " of the motion is '" + t.joint_names[j] + "', the model's is '" + m.jnt_names[j] + "'");
+        throw std::invalid_argument(f + ": joint " + std::to_string(j) + " of the motion is '" + t.joint_names[j] +
+                                    "', the model's is '" + m.jnt_names[j] + "'");
     t = resample(t, rate);
     if (all.nq == 0) {
       all = trajectory_for(m, rate);
@@ -38,8 +40,11 @@ inline Trajectory load_motions(const Model<double>& m, const std::vector<std::st
     }
     for (int c = 0; c < t.nclip(); ++c) {
       const size_t a = size_t(t.split_points[size_t(c)]), b = size_t(t.split_points[size_t(c) + 1]);
-      add_clip(all, std::vector<double>(t.qpos.begin() + ptrdiff_t(a * size_t(m.nq)), t.qpos.begin() + ptrdiff_t(b * size_t(m.nq))),
-               std::vector<double>(t.qvel.begin() + ptrdiff_t(a * size_t(m.nv)), t.qvel.begin() + ptrdiff_t(b * size_t(m.nv))));
+      add_clip(all,
+               std::vector<double>(t.qpos.begin() + ptrdiff_t(a * size_t(m.nq)),
+                                   t.qpos.begin() + ptrdiff_t(b * size_t(m.nq))),
+               std::vector<double>(t.qvel.begin() + ptrdiff_t(a * size_t(m.nv)),
+                                   t.qvel.begin() + ptrdiff_t(b * size_t(m.nv))));
     }
   }
   fill_kinematics(exec::omp, m, all);
@@ -62,7 +67,8 @@ inline void prepare_model(Model<double>& m, TrainConfig& cfg) {
     add_musclemimic_sites(m);
   }
   for (const auto& n : TrainConfig::split(cfg.mimic_sites))
-    if (Model<double>::find(m.site_names, n) < 0) throw std::invalid_argument("mimic site '" + n + "' is not a site of " + cfg.model);
+    if (Model<double>::find(m.site_names, n) < 0)
+      throw std::invalid_argument("mimic site '" + n + "' is not a site of " + cfg.model);
 }
 
 }  // namespace sinew::rl

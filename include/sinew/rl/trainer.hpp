@@ -40,7 +40,8 @@ template <class T> DefaultMimicReward<T> reward_from(const TrainConfig& c) {
   auto r = make_mimic_reward<T>(JointPosTerm<T>{T(c.w_qpos), T(10)}, JointVelTerm<T>{T(c.w_qvel), T(2)},
                                 RootPosTerm<T>{T(c.w_root_pos), T(10)}, RootVelTerm<T>{T(c.w_root_vel), T(10)},
                                 SitePosTerm<T>{T(c.w_site_pos), T(100)}, SiteRotTerm<T>{T(c.w_site_rot), T(10)},
-                                SiteAngVelTerm<T>{T(c.w_site_angvel), T(0.1)}, SiteLinVelTerm<T>{T(c.w_site_linvel), T(0.1)});
+                                SiteAngVelTerm<T>{T(c.w_site_angvel), T(0.1)},
+                                SiteLinVelTerm<T>{T(c.w_site_linvel), T(0.1)});
   r.penalty_scale = T(c.penalty_scale);
   r.action_rate_scale = T(c.action_rate_scale);
   r.activation_scale = T(c.activation_scale);
@@ -67,7 +68,7 @@ struct UpdateLog {
   long long update = 0, env_steps = 0;
   double wall_s = 0, steps_per_s = 0, sim_share = 0, learn_share = 0;
   double reward = 0;
-  std::vector<double> terms;                      ///< each reward term's mean
+  std::vector<double> terms;  ///< each reward term's mean
   double episode_length = NAN, termination_rate = NAN;
   long long episodes = 0, dropped = 0;
   double policy_loss = 0, value_loss = 0, approx_kl = 0, clip_fraction = 0, entropy = 0, std = 0, lr = 0, grad_norm = 0;
@@ -75,18 +76,20 @@ struct UpdateLog {
 
 /// Column names of log.csv, in UpdateLog order (term columns named after the reward terms).
 inline std::vector<std::string> log_columns(const std::vector<std::string>& term_names) {
-  std::vector<std::string> c = {"update", "env_steps", "wall_s", "env_steps_per_s", "sim_share", "learn_share", "reward"};
+  std::vector<std::string> c = {"update",    "env_steps",   "wall_s", "env_steps_per_s",
+                                "sim_share", "learn_share", "reward"};
   for (const auto& t : term_names) c.push_back("reward_" + t);
-  for (const char* n : {"episode_length", "termination_rate", "episodes", "dropped", "policy_loss", "value_loss", "approx_kl",
-                        "clip_fraction", "entropy", "std", "lr", "grad_norm"})
+  for (const char* n : {"episode_length", "termination_rate", "episodes", "dropped", "policy_loss", "value_loss",
+                        "approx_kl", "clip_fraction", "entropy", "std", "lr", "grad_norm"})
     c.push_back(n);
   return c;
 }
 inline std::vector<double> log_values(const UpdateLog& l) {
-  std::vector<double> v = {double(l.update), double(l.env_steps), l.wall_s, l.steps_per_s, l.sim_share, l.learn_share, l.reward};
+  std::vector<double> v = {double(l.update), double(l.env_steps), l.wall_s, l.steps_per_s,
+                           l.sim_share,      l.learn_share,       l.reward};
   v.insert(v.end(), l.terms.begin(), l.terms.end());
-  for (double x : {l.episode_length, l.termination_rate, double(l.episodes), double(l.dropped), l.policy_loss, l.value_loss,
-                   l.approx_kl, l.clip_fraction, l.entropy, l.std, l.lr, l.grad_norm})
+  for (double x : {l.episode_length, l.termination_rate, double(l.episodes), double(l.dropped), l.policy_loss,
+                   l.value_loss, l.approx_kl, l.clip_fraction, l.entropy, l.std, l.lr, l.grad_norm})
     v.push_back(x);
   return v;
 }
@@ -95,32 +98,34 @@ inline std::vector<std::string> default_term_names() {
   return {"qpos", "qvel", "root_pos", "root_vel", "site_pos", "site_rot", "site_angvel", "site_linvel"};
 }
 
-
-
-
 template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrainer {
  public:
   using Space = typename E::space;
   using Env = ImitationEnv<T, E, Reward>;
 
   PpoTrainer(E e, const Model<double>& model, const Trajectory& ref, TrainConfig cfg, Reward reward)
-      : e_(e), cfg_(std::move(cfg)), env_(e, model, ref, cfg_.nworld, env_config(cfg_), reward, termination(cfg_, false)) {
+      : e_(e),
+        cfg_(std::move(cfg)),
+        env_(e, model, ref, cfg_.nworld, env_config(cfg_), reward, termination(cfg_, false)) {
     static_assert(Reward::nterm <= max_log_terms, "too many reward terms for the log");
     W_ = cfg_.nworld;
     nobs_ = env_.nobs();
     nu_ = env_.nu();
     if (nu_ <= 0) throw std::invalid_argument("PpoTrainer: the model has no actuators");
     const long long nsample = (long long)W_ * cfg_.nsteps;
-    if (cfg_.minibatches > nsample) throw std::invalid_argument("PpoTrainer: minibatches (" + std::to_string(cfg_.minibatches) + ") exceeds the samples per update (" + std::to_string(nsample) + ")");
+    if (cfg_.minibatches > nsample)
+      throw std::invalid_argument("PpoTrainer: minibatches (" + std::to_string(cfg_.minibatches) +
+                                  ") exceeds the samples per update (" + std::to_string(nsample) + ")");
     actor_ = Mlp<T, Space>(MlpSpec{nobs_, nu_, TrainConfig::widths("actor_hidden", cfg_.actor_hidden), cfg_.layernorm});
-    critic_ = Mlp<T, Space>(MlpSpec{nobs_, 1, TrainConfig::widths("critic_hidden", cfg_.critic_hidden), cfg_.layernorm});
+    critic_ =
+        Mlp<T, Space>(MlpSpec{nobs_, 1, TrainConfig::widths("critic_hidden", cfg_.critic_hidden), cfg_.layernorm});
     actor_.init((unsigned long long)cfg_.seed, 0.01, 1);
     critic_.init((unsigned long long)cfg_.seed, 1.0, 2);
     if (!(cfg_.init_std > 0)) throw std::invalid_argument("init_std must be positive");
     from_host(log_std_, std::vector<T>(size_t(nu_), T(std::log(cfg_.init_std))));
     log_std_grad_.resize(size_t(nu_));
-    OptimizerConfig oc{cfg_.optimizer == "muon", cfg_.adam_b1, cfg_.adam_b2, cfg_.adam_eps, cfg_.muon_momentum, cfg_.muon_nesterov,
-                       cfg_.muon_ns_steps, cfg_.weight_decay};
+    OptimizerConfig oc{cfg_.optimizer == "muon", cfg_.adam_b1,       cfg_.adam_b2,       cfg_.adam_eps,
+                       cfg_.muon_momentum,       cfg_.muon_nesterov, cfg_.muon_ns_steps, cfg_.weight_decay};
     OptimizerConfig adam = oc;
     adam.muon = false;
     opt_actor_ = Optimizer<T, Space>(mlp_tensors(actor_.spec(), "actor."), actor_.nparam(), oc);
@@ -129,11 +134,21 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     obs_rms_ = RunningMeanStd<Space>(nobs_);
     ret_rms_ = RunningMeanStd<Space>(1);
     const size_t N = size_t(nsample), Wz = size_t(W_);
-    obs_buf_.resize(N * size_t(nobs_)); act_buf_.resize(N * size_t(nu_)); logp_buf_.resize(N); val_buf_.resize(N);
-    rew_buf_.resize(N); boot_buf_.resize(N); adv_buf_.resize(N); ret_buf_.resize(N);
-    valid_buf_.resize(N); term_buf_.resize(N); done_buf_.resize(N);
-    last_val_.resize(Wz); tmp_obs_.resize(Wz * size_t(nobs_));
-    trunc_ok_.resize(Wz); raw_rew_.resize(Wz);
+    obs_buf_.resize(N * size_t(nobs_));
+    act_buf_.resize(N * size_t(nu_));
+    logp_buf_.resize(N);
+    val_buf_.resize(N);
+    rew_buf_.resize(N);
+    boot_buf_.resize(N);
+    adv_buf_.resize(N);
+    ret_buf_.resize(N);
+    valid_buf_.resize(N);
+    term_buf_.resize(N);
+    done_buf_.resize(N);
+    last_val_.resize(Wz);
+    tmp_obs_.resize(Wz * size_t(nobs_));
+    trunc_ok_.resize(Wz);
+    raw_rew_.resize(Wz);
     from_host(ret_run_, std::vector<T>(Wz, T(0)));
     from_host(ep_len_, std::vector<int>(Wz, 0));
     from_host(bad_carry_, std::vector<unsigned char>(Wz, 0));
@@ -144,15 +159,26 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     acc_sum_.resize(size_t(max_log_terms + 5));
     mb_ = int(N / size_t(cfg_.minibatches));
     const size_t M = size_t(mb_);
-    mobs_.resize(M * size_t(nobs_)); mact_.resize(M * size_t(nu_)); mlogp_.resize(M); madv_.resize(M); mret_.resize(M); mval_.resize(M);
-    mvalid_.resize(M); dmean_.resize(M * size_t(nu_)); dvalue_.resize(M); dlogstd_rows_.resize(M * size_t(nu_));
-    stats_rows_.resize(M * size_t(ppo_nstat)); adv_stats_.resize(3); stat_mb_.resize(ppo_nstat); stat_sum_.resize(ppo_nstat + 1);
+    mobs_.resize(M * size_t(nobs_));
+    mact_.resize(M * size_t(nu_));
+    mlogp_.resize(M);
+    madv_.resize(M);
+    mret_.resize(M);
+    mval_.resize(M);
+    mvalid_.resize(M);
+    dmean_.resize(M * size_t(nu_));
+    dvalue_.resize(M);
+    dlogstd_rows_.resize(M * size_t(nu_));
+    stats_rows_.resize(M * size_t(ppo_nstat));
+    adv_stats_.resize(3);
+    stat_mb_.resize(ppo_nstat);
+    stat_sum_.resize(ppo_nstat + 1);
     perm_.resize(N);
     env_.reset();
   }
   /// With MuscleMimic's reward, weighted as the configuration says.
-  PpoTrainer(E e, const Model<double>& model, const Trajectory& ref, TrainConfig cfg)
-    requires std::is_same_v<Reward, DefaultMimicReward<T>>
+  PpoTrainer(E e, const Model<double>& model, const Trajectory& ref,
+             TrainConfig cfg) requires std::is_same_v<Reward, DefaultMimicReward<T>>
       : PpoTrainer(e, model, ref, cfg, reward_from<T>(cfg)) {}
 
   Env& env() { return env_; }
@@ -204,27 +230,49 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
         copy(env_obs, obs_t, size_t(W_) * size_t(nobs_));
       }
       const T* mean = actor_.forward(e_, obs_t, W_);
-      parallel_for(e_, W_, GaussianSampleFn<T>{mean, ptr(log_std_), ptr(act_buf_) + base * size_t(nu_), ptr(logp_buf_) + base, nu_,
-                                               (unsigned long long)cfg_.seed, (unsigned long long)rng_step_, false});
+      parallel_for(e_, W_,
+                   GaussianSampleFn<T>{mean, ptr(log_std_), ptr(act_buf_) + base * size_t(nu_), ptr(logp_buf_) + base,
+                                       nu_, (unsigned long long)cfg_.seed, (unsigned long long)rng_step_, false});
       ++rng_step_;
       copy(critic_.forward(e_, obs_t, W_), ptr(val_buf_) + base, size_t(W_));
       const auto s0 = clock::now();
       env_.step(ptr(act_buf_) + base * size_t(nu_));
       sync();
       sim += std::chrono::duration<double>(clock::now() - s0).count();
-      parallel_for(e_, W_, detail::PostStepFn<T>{env_.reward_ptr(), env_.term_values_ptr(), env_.obs_ptr(), env_.final_obs_ptr(),
-                                                 env_.terminated_ptr(), env_.truncated_ptr(), env_.reason_ptr(), ptr(bad_carry_),
-                                                 ptr(need_reset_), ptr(valid_buf_) + base, ptr(term_buf_) + base,
-                                                 ptr(done_buf_) + base, ptr(trunc_ok_), ptr(ret_run_), ptr(raw_rew_), ptr(ep_len_),
-                                                 ptr(acc_), nobs_, Reward::nterm, nacc_, T(cfg_.gamma)});
+      parallel_for(e_, W_,
+                   detail::PostStepFn<T>{env_.reward_ptr(),
+                                         env_.term_values_ptr(),
+                                         env_.obs_ptr(),
+                                         env_.final_obs_ptr(),
+                                         env_.terminated_ptr(),
+                                         env_.truncated_ptr(),
+                                         env_.reason_ptr(),
+                                         ptr(bad_carry_),
+                                         ptr(need_reset_),
+                                         ptr(valid_buf_) + base,
+                                         ptr(term_buf_) + base,
+                                         ptr(done_buf_) + base,
+                                         ptr(trunc_ok_),
+                                         ptr(ret_run_),
+                                         ptr(raw_rew_),
+                                         ptr(ep_len_),
+                                         ptr(acc_),
+                                         nobs_,
+                                         Reward::nterm,
+                                         nacc_,
+                                         T(cfg_.gamma)});
       if (cfg_.reward_norm) ret_rms_.update(e_, (const T*)ptr(ret_run_), W_, ptr(valid_buf_) + base);
-      parallel_for(e_, W_, detail::ScaleRewardFn<T>{ptr(raw_rew_), ptr(done_buf_) + base, cfg_.reward_norm ? ret_rms_.var() : nullptr,
-                                                    ptr(ret_run_), ptr(rew_buf_) + base});
+      parallel_for(
+          e_, W_,
+          detail::ScaleRewardFn<T>{ptr(raw_rew_), ptr(done_buf_) + base, cfg_.reward_norm ? ret_rms_.var() : nullptr,
+                                   ptr(ret_run_), ptr(rew_buf_) + base});
       env_.reset_where(ptr(need_reset_));
       parallel_for(e_, W_, detail::SanitizeObsFn<T>{env_obs, ptr(bad_carry_), ptr(need_reset_), ptr(obs_ok_), nobs_});
       // V(s_final) of truncated episodes
-      parallel_for(e_, W_ * nobs_, detail::FinalObsFn<T>{env_.final_obs_ptr(), ptr(trunc_ok_), cfg_.obs_norm ? obs_rms_.mean() : nullptr,
-                                                          obs_rms_.var(), ptr(tmp_obs_), nobs_, cfg_.obs_clip});
+      parallel_for(
+          e_, W_ * nobs_,
+          detail::FinalObsFn<T>{env_.final_obs_ptr(), ptr(trunc_ok_), cfg_.obs_norm ? obs_rms_.mean() : nullptr,
+                                obs_rms_.var(), ptr(tmp_obs_), nobs_, cfg_.obs_clip});
       copy(critic_.forward(e_, ptr(tmp_obs_), W_), ptr(boot_buf_) + base, size_t(W_));
       env_steps_ += W_;
     }
@@ -232,8 +280,9 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     if (cfg_.obs_norm) normalize(e_, obs_rms_, env_.obs_ptr(), ptr(tmp_obs_), W_, cfg_.obs_clip);
     else copy(env_.obs_ptr(), ptr(tmp_obs_), size_t(W_) * size_t(nobs_));
     copy(critic_.forward(e_, ptr(tmp_obs_), W_), ptr(last_val_), size_t(W_));
-    parallel_for(e_, W_, GaeFn<T>{ptr(rew_buf_), ptr(val_buf_), ptr(boot_buf_), ptr(last_val_), ptr(term_buf_), ptr(done_buf_),
-                                  ptr(adv_buf_), ptr(ret_buf_), T_, W_, T(cfg_.gamma), T(cfg_.gae_lambda)});
+    parallel_for(e_, W_,
+                 GaeFn<T>{ptr(rew_buf_), ptr(val_buf_), ptr(boot_buf_), ptr(last_val_), ptr(term_buf_), ptr(done_buf_),
+                          ptr(adv_buf_), ptr(ret_buf_), T_, W_, T(cfg_.gamma), T(cfg_.gae_lambda)});
     sync();
     const auto t1 = clock::now();
     UpdateLog log = learn();
@@ -251,7 +300,8 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     log.termination_rate = log.episodes ? a[size_t(nt + 3)] / double(log.episodes) : NAN;
     log.dropped = (long long)a[size_t(nt + 4)];
     ++update_;
-    const double rollout_s = std::chrono::duration<double>(t1 - t0).count(), learn_s = std::chrono::duration<double>(t2 - t1).count();
+    const double rollout_s = std::chrono::duration<double>(t1 - t0).count(),
+                 learn_s = std::chrono::duration<double>(t2 - t1).count();
     wall_ += rollout_s + learn_s;
     log.update = update_;
     log.env_steps = env_steps_;
@@ -275,9 +325,9 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
 
   /// What load() takes from a checkpoint.
   enum class Load {
-    resume,     ///< everything: continues the run bit-identically (CPU)
-    init,       ///< weights, log-std and normalizers: a new run (fine-tuning) starts from them
-    evaluate,   ///< weights, log-std and the observation normalizer
+    resume,    ///< everything: continues the run bit-identically (CPU)
+    init,      ///< weights, log-std and normalizers: a new run (fine-tuning) starts from them
+    evaluate,  ///< weights, log-std and the observation normalizer
   };
 
   /// Writes the checkpoint (.npz, readable with numpy alone): every parameter by name, the
@@ -286,7 +336,8 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
   void save(const std::string& path) {
     std::vector<std::pair<std::string, NpyBlob>> a;
     auto tensor = [&](const std::string& name, const std::vector<T>& flat, const ParamTensor& t) {
-      std::vector<size_t> shape = t.cols > 1 || t.matrix ? std::vector<size_t>{size_t(t.rows), size_t(t.cols)} : std::vector<size_t>{size_t(t.rows)};
+      std::vector<size_t> shape = t.cols > 1 || t.matrix ? std::vector<size_t>{size_t(t.rows), size_t(t.cols)}
+                                                         : std::vector<size_t>{size_t(t.rows)};
       a.push_back({name, NpyBlob::from(flat.data() + t.offset, shape)});
     };
     auto net = [&](Mlp<T, Space>& n, Optimizer<T, Space>& o, const std::string& prefix) {
@@ -307,7 +358,9 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
       tensor("opt_v.log_std", to_host(opt_log_std_.v()), t);
       a.push_back({"opt_step.log_std", NpyBlob::scalar(int64_t(opt_log_std_.step_count()))});
     }
-    auto vec = [&](const std::string& n, const std::vector<double>& v) { a.push_back({n, NpyBlob::from(v.data(), {v.size()})}); };
+    auto vec = [&](const std::string& n, const std::vector<double>& v) {
+      a.push_back({n, NpyBlob::from(v.data(), {v.size()})});
+    };
     vec("obs_norm.mean", obs_rms_.mean_host());
     vec("obs_norm.var", obs_rms_.var_host());
     a.push_back({"obs_norm.count", NpyBlob::scalar(obs_rms_.count_host())});
@@ -349,13 +402,18 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     auto scalar = [&](const std::string& k) { return need(k).as_double().at(0); };
     const int ck_obs = int(scalar("obs_size")), ck_nu = int(scalar("action_size"));
     if (ck_obs != nobs_)
-      throw std::runtime_error(path + ": checkpoint observation size " + std::to_string(ck_obs) + ", this model and configuration give " + std::to_string(nobs_));
+      throw std::runtime_error(path + ": checkpoint observation size " + std::to_string(ck_obs) +
+                               ", this model and configuration give " + std::to_string(nobs_));
     if (ck_nu != nu_)
-      throw std::runtime_error(path + ": checkpoint action size " + std::to_string(ck_nu) + ", this model has " + std::to_string(nu_) + " actuators");
+      throw std::runtime_error(path + ": checkpoint action size " + std::to_string(ck_nu) + ", this model has " +
+                               std::to_string(nu_) + " actuators");
     auto into = [&](const std::string& k, std::vector<T>& flat, const ParamTensor& t) {
       const NpyBlob& b = need(k);
-      const std::vector<size_t> want = t.cols > 1 || t.matrix ? std::vector<size_t>{size_t(t.rows), size_t(t.cols)} : std::vector<size_t>{size_t(t.rows)};
-      if (b.shape != want) throw std::runtime_error(path + ": '" + k + "' has shape " + shape_str(b.shape) + ", this network needs " + shape_str(want));
+      const std::vector<size_t> want = t.cols > 1 || t.matrix ? std::vector<size_t>{size_t(t.rows), size_t(t.cols)}
+                                                              : std::vector<size_t>{size_t(t.rows)};
+      if (b.shape != want)
+        throw std::runtime_error(path + ": '" + k + "' has shape " + shape_str(b.shape) + ", this network needs " +
+                                 shape_str(want));
       const auto v = b.as_double();
       for (size_t i = 0; i < v.size(); ++i) flat[t.offset + i] = T(v[i]);
     };
@@ -363,11 +421,16 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
       std::vector<T> p(n.nparam()), m(p.size()), v(p.size());
       const auto tensors = mlp_tensors(n.spec(), prefix);
       const std::string extra = prefix + "layer" + std::to_string(n.layers().size()) + ".weight";
-      if (a.count(extra)) throw std::runtime_error(path + ": checkpoint has '" + extra + "': its network is deeper than this configuration's");
+      if (a.count(extra))
+        throw std::runtime_error(path + ": checkpoint has '" + extra +
+                                 "': its network is deeper than this configuration's");
       for (const auto& t : tensors) into(t.name, p, t);
       from_host(n.param_buffer(), p);
       if (what == Load::resume) {
-        for (const auto& t : tensors) { into("opt_m." + t.name, m, t); into("opt_v." + t.name, v, t); }
+        for (const auto& t : tensors) {
+          into("opt_m." + t.name, m, t);
+          into("opt_v." + t.name, v, t);
+        }
         from_host(o.m(), m);
         from_host(o.v(), v);
         o.set_step_count((long long)scalar("opt_step." + prefix.substr(0, prefix.size() - 1)));
@@ -391,14 +454,19 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     }
     auto vec = [&](const std::string& k, size_t n) {
       const auto v = need(k).as_double();
-      if (v.size() != n) throw std::runtime_error(path + ": '" + k + "' has " + std::to_string(v.size()) + " values, expected " + std::to_string(n));
+      if (v.size() != n)
+        throw std::runtime_error(path + ": '" + k + "' has " + std::to_string(v.size()) + " values, expected " +
+                                 std::to_string(n));
       return v;
     };
-    obs_rms_.set_host(vec("obs_norm.mean", size_t(nobs_)), vec("obs_norm.var", size_t(nobs_)), scalar("obs_norm.count"));
-    if (what != Load::evaluate) ret_rms_.set_host(vec("return_norm.mean", 1), vec("return_norm.var", 1), scalar("return_norm.count"));
+    obs_rms_.set_host(vec("obs_norm.mean", size_t(nobs_)), vec("obs_norm.var", size_t(nobs_)),
+                      scalar("obs_norm.count"));
+    if (what != Load::evaluate)
+      ret_rms_.set_host(vec("return_norm.mean", 1), vec("return_norm.var", 1), scalar("return_norm.count"));
     if (what != Load::resume) return;
     if (int(scalar("nworld")) != W_)
-      throw std::runtime_error(path + ": resuming needs the checkpoint's nworld (" + std::to_string(int(scalar("nworld"))) + "), got " + std::to_string(W_));
+      throw std::runtime_error(path + ": resuming needs the checkpoint's nworld (" +
+                               std::to_string(int(scalar("nworld"))) + "), got " + std::to_string(W_));
     update_ = (long long)scalar("update");
     env_steps_ = (long long)scalar("env_steps");
     rng_step_ = (long long)scalar("rng_step");
@@ -419,7 +487,6 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
   }
 
  private:
-
   UpdateLog learn() {
     UpdateLog log;
     const int N = W_ * cfg_.nsteps;
@@ -432,14 +499,17 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
       std::vector<int> perm(static_cast<size_t>(N));
       for (int i = 0; i < N; ++i) perm[size_t(i)] = i;
       for (int i = N - 1; i > 0; --i) {
-        const int j = int(uniform01((unsigned long long)cfg_.seed ^ 0x5A5A5A5Aull, int(update_ * cfg_.epochs + ep), (unsigned long long)i) * (i + 1));
+        const int j = int(uniform01((unsigned long long)cfg_.seed ^ 0x5A5A5A5Aull, int(update_ * cfg_.epochs + ep),
+                                    (unsigned long long)i) *
+                          (i + 1));
         std::swap(perm[size_t(i)], perm[size_t(std::min(j, i))]);
       }
       from_host(perm_, perm);
       for (int b = 0; b < cfg_.minibatches; ++b) {
-        parallel_for(e_, mb_, detail::GatherFn<T>{ptr(perm_), b * mb_, nobs_, nu_, ptr(obs_buf_), ptr(act_buf_), ptr(logp_buf_),
-                                                   ptr(adv_buf_), ptr(ret_buf_), ptr(val_buf_), ptr(valid_buf_), ptr(mobs_), ptr(mact_),
-                                                   ptr(mlogp_), ptr(madv_), ptr(mret_), ptr(mval_), ptr(mvalid_)});
+        parallel_for(e_, mb_,
+                     detail::GatherFn<T>{ptr(perm_), b * mb_, nobs_, nu_, ptr(obs_buf_), ptr(act_buf_), ptr(logp_buf_),
+                                         ptr(adv_buf_), ptr(ret_buf_), ptr(val_buf_), ptr(valid_buf_), ptr(mobs_),
+                                         ptr(mact_), ptr(mlogp_), ptr(madv_), ptr(mret_), ptr(mval_), ptr(mvalid_)});
         minibatch_step(pc, lr);
         ++nmb;
       }
@@ -452,7 +522,10 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     log.clip_fraction = s[4] / n;
     const std::vector<T> ls = to_host(log_std_);
     double lsum = 0, ssum = 0;
-    for (T v : ls) { lsum += double(v); ssum += std::exp(double(v)); }
+    for (T v : ls) {
+      lsum += double(v);
+      ssum += std::exp(double(v));
+    }
     log.entropy = lsum + nu_ * 0.5 * (1.0 + log_2pi);
     log.std = ssum / nu_;
     log.lr = lr;
@@ -467,21 +540,26 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
     const T* mean = actor_.forward(e_, ptr(mobs_), B);
     const T* value = critic_.forward(e_, ptr(mobs_), B);
     red_.template sum<3>(e_, B, detail::AdvMomentsFn<T>{ptr(madv_), ptr(mvalid_)}, ptr(adv_stats_));
-    parallel_for(e_, B, PpoLossFn<T>{mean, value, ptr(log_std_), ptr(mact_), ptr(mlogp_), ptr(madv_), ptr(mret_), ptr(mval_), ptr(mvalid_),
-                                     ptr(adv_stats_), ptr(dmean_), ptr(dvalue_), ptr(dlogstd_rows_), ptr(stats_rows_), nu_, pc});
-    parallel_for(e_, nu_, detail::LogStdGradFn<T>{ptr(dlogstd_rows_), B, nu_, T(cfg_.entropy_coef), ptr(log_std_grad_)});
+    parallel_for(e_, B,
+                 PpoLossFn<T>{mean, value, ptr(log_std_), ptr(mact_), ptr(mlogp_), ptr(madv_), ptr(mret_), ptr(mval_),
+                              ptr(mvalid_), ptr(adv_stats_), ptr(dmean_), ptr(dvalue_), ptr(dlogstd_rows_),
+                              ptr(stats_rows_), nu_, pc});
+    parallel_for(e_, nu_,
+                 detail::LogStdGradFn<T>{ptr(dlogstd_rows_), B, nu_, T(cfg_.entropy_coef), ptr(log_std_grad_)});
     red_.template sum<ppo_nstat>(e_, B, detail::StatRowFn{ptr(stats_rows_)}, ptr(stat_mb_));
     parallel_for(e_, 1, detail::AccumulateFn{ptr(stat_mb_), ptr(stat_sum_), ppo_nstat});
     actor_.backward(e_, ptr(dmean_));
     critic_.backward(e_, ptr(dvalue_));
-    const double* sq = gnorm_.sumsq(e_, {{actor_.grad(), actor_.nparam()}, {ptr(log_std_grad_), size_t(nu_)}, {critic_.grad(), critic_.nparam()}});
-    gnorm_.clip(e_, {{actor_.grad(), actor_.nparam()}, {ptr(log_std_grad_), size_t(nu_)}, {critic_.grad(), critic_.nparam()}}, sq, cfg_.max_grad_norm);
+    const double* sq = gnorm_.sumsq(
+        e_, {{actor_.grad(), actor_.nparam()}, {ptr(log_std_grad_), size_t(nu_)}, {critic_.grad(), critic_.nparam()}});
+    gnorm_.clip(
+        e_, {{actor_.grad(), actor_.nparam()}, {ptr(log_std_grad_), size_t(nu_)}, {critic_.grad(), critic_.nparam()}},
+        sq, cfg_.max_grad_norm);
     opt_actor_.step(e_, actor_.params(), actor_.grad(), lr);
     opt_log_std_.step(e_, ptr(log_std_), ptr(log_std_grad_), lr);
     opt_critic_.step(e_, critic_.params(), critic_.grad(), lr);
     parallel_for(e_, 1, detail::AccumulateSqrtFn{sq, ptr(stat_sum_) + ppo_nstat});
   }
-
 
   template <class B> static auto* ptr(B& b) { return sinew::detail::Buffer<typename B::value_type, Space>::ptr(b); }
   void copy(const T* src, T* dst, size_t n) { parallel_for(e_, int(n), detail::CopyFn<T>{src, dst}); }
@@ -501,7 +579,8 @@ template <class T, class E, class Reward = DefaultMimicReward<T>> class PpoTrain
   RunningMeanStd<Space> obs_rms_, ret_rms_;
   GradNorm<E, Space, T> gnorm_;
   Reducer<Space> red_;
-  Buf<T, Space> obs_buf_, act_buf_, logp_buf_, val_buf_, rew_buf_, boot_buf_, adv_buf_, ret_buf_, last_val_, tmp_obs_, raw_rew_, ret_run_;
+  Buf<T, Space> obs_buf_, act_buf_, logp_buf_, val_buf_, rew_buf_, boot_buf_, adv_buf_, ret_buf_, last_val_, tmp_obs_,
+      raw_rew_, ret_run_;
   Buf<unsigned char, Space> valid_buf_, term_buf_, done_buf_, trunc_ok_, bad_carry_, need_reset_, obs_ok_;
   Buf<int, Space> ep_len_, perm_;
   Buf<double, Space> acc_, acc_sum_, adv_stats_, stat_mb_, stat_sum_, stats_rows_;

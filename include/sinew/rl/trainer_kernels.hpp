@@ -36,7 +36,7 @@ template <class T> struct PostStepFn {
   const int* reason;
   unsigned char *bad_carry, *need_reset, *valid, *term_out, *done_out, *trunc_ok;
   T *ret_run, *raw_reward;
-  int *ep_len;
+  int* ep_len;
   double* acc;  ///< nworld x nacc: [reward, terms..., episodes, length sum, terminated, dropped]
   int nobs, nterm, nacc;
   T gamma;
@@ -108,7 +108,10 @@ template <class T> struct FinalObsFn {
   double clip;
   SINEW_HD void operator()(int k) const {
     const int w = k / nobs, j = k % nobs;
-    if (!trunc_ok[w]) { out[k] = T(0); return; }
+    if (!trunc_ok[w]) {
+      out[k] = T(0);
+      return;
+    }
     double v = double(final_obs[k]);
     if (mean) {
       v = (v - mean[j]) / std::sqrt(var[j] + normalizer_eps);
@@ -134,7 +137,11 @@ template <class T> struct GatherFn {
     const ptrdiff_t s = perm[start + i];
     for (int k = 0; k < nobs; ++k) mobs[ptrdiff_t(i) * nobs + k] = obs[s * nobs + k];
     for (int k = 0; k < nu; ++k) mact[ptrdiff_t(i) * nu + k] = act[s * nu + k];
-    mlogp[i] = logp[s]; madv[i] = adv[s]; mret[i] = ret[s]; mval[i] = val[s]; mvalid[i] = valid[s];
+    mlogp[i] = logp[s];
+    madv[i] = adv[s];
+    mret[i] = ret[s];
+    mval[i] = val[s];
+    mvalid[i] = valid[s];
   }
 };
 template <class T> struct AdvMomentsFn {
@@ -142,7 +149,9 @@ template <class T> struct AdvMomentsFn {
   const unsigned char* valid;
   SINEW_HD void operator()(int i, double* v) const {
     const double a = valid[i] ? double(adv[i]) : 0.0;
-    v[0] = valid[i] ? 1.0 : 0.0; v[1] = a; v[2] = a * a;
+    v[0] = valid[i] ? 1.0 : 0.0;
+    v[1] = a;
+    v[2] = a * a;
   }
 };
 /// Column u of the per-sample log-std gradients, plus the entropy bonus's -c_e.

@@ -20,7 +20,8 @@
 namespace sinew {
 namespace ray_detail {
 
-template <class T> SINEW_INLINE void ray_map(vec3<T> pos, const mat3<T>& R, vec3<T> pnt, vec3<T> vec, vec3<T>& lp, vec3<T>& lv) {
+template <class T>
+SINEW_INLINE void ray_map(vec3<T> pos, const mat3<T>& R, vec3<T> pnt, vec3<T> vec, vec3<T>& lp, vec3<T>& lv) {
   lp = mul_transpose(R, pnt - pos);
   lv = mul_transpose(R, vec);
 }
@@ -57,8 +58,7 @@ template <class T> SINEW_INLINE T ray_geom_local(int type, const T* size, vec3<T
     if (sol >= T(0) && (x < T(0) || sol < x)) x = sol;
   };
   switch (type) {
-    case GEOM_SPHERE:
-      return ray_sphere(lp, lv, s0 * s0);
+    case GEOM_SPHERE: return ray_sphere(lp, lv, s0 * s0);
     case GEOM_ELLIPSOID: {
       const T i0 = T(1) / (s0 * s0), i1 = T(1) / (s1 * s1), i2 = T(1) / (s2 * s2);
       const T a = i0 * lv.x * lv.x + i1 * lv.y * lv.y + i2 * lv.z * lv.z;
@@ -95,7 +95,8 @@ template <class T> SINEW_INLINE T ray_geom_local(int type, const T* size, vec3<T
             if (p0 * p0 + p1 * p1 <= s0 * s0) keep(sol);
           }
         }
-      const T sol = ray_quad(lv.x * lv.x + lv.y * lv.y, lv.x * lp.x + lv.y * lp.y, lp.x * lp.x + lp.y * lp.y - s0 * s0, xx);
+      const T sol =
+          ray_quad(lv.x * lv.x + lv.y * lv.y, lv.x * lp.x + lv.y * lp.y, lp.x * lp.x + lp.y * lp.y - s0 * s0, xx);
       if (sol >= T(0) && std::fabs(lp.z + sol * lv.z) <= s1) keep(sol);
       return x;
     }
@@ -114,8 +115,7 @@ template <class T> SINEW_INLINE T ray_geom_local(int type, const T* size, vec3<T
       }
       return x;
     }
-    default:
-      return T(-1);
+    default: return T(-1);
   }
 }
 
@@ -153,8 +153,7 @@ template <class T> SINEW_INLINE T box(vec3<T> pos, const mat3<T>& R, const T s[3
 
 /// Triangle v (3 vertices in the local frame) against the local ray; b0, b1 span the plane
 /// normal to lv (MuJoCo's ray_triangle).
-template <class T>
-SINEW_INLINE T triangle(const T v[3][3], vec3<T> lp, vec3<T> lv, vec3<T> b0, vec3<T> b1) {
+template <class T> SINEW_INLINE T triangle(const T v[3][3], vec3<T> lp, vec3<T> lv, vec3<T> b0, vec3<T> b1) {
   T planar[3][2];
   for (int i = 0; i < 3; ++i) {
     const vec3<T> dif{v[i][0] - lp.x, v[i][1] - lp.y, v[i][2] - lp.z};

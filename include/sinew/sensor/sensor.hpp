@@ -22,22 +22,37 @@ namespace sinew {
 namespace sensor_detail {
 using ray_detail::ray_geom_local;
 
-
 /// Body whose velocity an object of a frame sensor follows, and the object's position and frame.
 template <class T, class L>
-SINEW_INLINE int frame_of(const ModelView<T>& m, const WorldData<T, L>& d, int objtype, int id, vec3<T>& pos, mat3<T>& R) {
+SINEW_INLINE int frame_of(const ModelView<T>& m, const WorldData<T, L>& d, int objtype, int id, vec3<T>& pos,
+                          mat3<T>& R) {
   switch (objtype) {
-    case OBJ_XBODY: pos = get3(d.xpos, id); R = getm(d.xmat, id); return id;
-    case OBJ_BODY: pos = get3(d.xipos, id); R = getm(d.ximat, id); return id;
-    case OBJ_GEOM: pos = get3(d.geom_xpos, id); R = getm(d.geom_xmat, id); return m.geom_bodyid[id];
-    default: pos = get3(d.site_xpos, id); R = getm(d.site_xmat, id); return m.site_bodyid[id];
+    case OBJ_XBODY:
+      pos = get3(d.xpos, id);
+      R = getm(d.xmat, id);
+      return id;
+    case OBJ_BODY:
+      pos = get3(d.xipos, id);
+      R = getm(d.ximat, id);
+      return id;
+    case OBJ_GEOM:
+      pos = get3(d.geom_xpos, id);
+      R = getm(d.geom_xmat, id);
+      return m.geom_bodyid[id];
+    default:
+      pos = get3(d.site_xpos, id);
+      R = getm(d.site_xmat, id);
+      return m.site_bodyid[id];
   }
 }
 
-template <class T> SINEW_INLINE quat<T> model_quat(const T* q, int i) { return {q[4 * i], q[4 * i + 1], q[4 * i + 2], q[4 * i + 3]}; }
+template <class T> SINEW_INLINE quat<T> model_quat(const T* q, int i) {
+  return {q[4 * i], q[4 * i + 1], q[4 * i + 2], q[4 * i + 3]};
+}
 
 /// Orientation of a frame object as MuJoCo composes it (not from the rotation matrix).
-template <class T, class L> SINEW_INLINE quat<T> frame_quat(const ModelView<T>& m, const WorldData<T, L>& d, int objtype, int id) {
+template <class T, class L>
+SINEW_INLINE quat<T> frame_quat(const ModelView<T>& m, const WorldData<T, L>& d, int objtype, int id) {
   switch (objtype) {
     case OBJ_XBODY: return getq(d.xquat, id);
     case OBJ_BODY: return mul(getq(d.xquat, id), model_quat(m.body_iquat, id));
@@ -72,7 +87,8 @@ template <class T, class L> SINEW_INLINE T touch(const ModelView<T>& m, const Wo
   T sum = T(0);
   for (int r = 0; r < nefc; ++r) {
     const int type = d.efc_type[r];
-    if (type != CNSTR_CONTACT_FRICTIONLESS && type != CNSTR_CONTACT_PYRAMIDAL && type != CNSTR_CONTACT_ELLIPTIC) continue;
+    if (type != CNSTR_CONTACT_FRICTIONLESS && type != CNSTR_CONTACT_PYRAMIDAL && type != CNSTR_CONTACT_ELLIPTIC)
+      continue;
     const int c = d.efc_id[r];
     if (r > 0 && d.efc_type[r - 1] == type && d.efc_id[r - 1] == c) continue;  // not the contact's first row
     const int b0 = m.geom_bodyid[d.contact_geom[2 * c]], b1 = m.geom_bodyid[d.contact_geom[2 * c + 1]];
@@ -104,13 +120,17 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
   for (int i = 0; i < m.size.nsensor; ++i) {
     const int type = m.sensor_type[i], id = m.sensor_objid[i], adr = m.sensor_adr[i], dim = m.sensor_dim[i];
     auto out = subspan(d.sensordata, adr);
-    auto put3 = [&out](vec3<T> v) { out[0] = v.x; out[1] = v.y; out[2] = v.z; };
+    auto put3 = [&out](vec3<T> v) {
+      out[0] = v.x;
+      out[1] = v.y;
+      out[2] = v.z;
+    };
     if (sensor_reads_nan(type, m.sensor_objtype[i], m.sensor_reftype[i])) {
       for (int k = 0; k < dim; ++k) out[k] = T(NAN);
       continue;
     }
-    if (!post && (type == SENS_ACCELEROMETER || type == SENS_FORCE || type == SENS_TORQUE ||
-                  type == SENS_FRAMELINACC || type == SENS_FRAMEANGACC)) {
+    if (!post && (type == SENS_ACCELEROMETER || type == SENS_FORCE || type == SENS_TORQUE || type == SENS_FRAMELINACC ||
+                  type == SENS_FRAMEANGACC)) {
       rne_post_constraint(m, d);
       post = true;
     }
@@ -177,8 +197,11 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
         const int a = m.jnt_qposadr[id];
         T q[4] = {d.qpos[a], d.qpos[a + 1], d.qpos[a + 2], d.qpos[a + 3]};
         const T n = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-        if (n < min_val<T>()) { q[0] = T(1); q[1] = q[2] = q[3] = T(0); }
-        else for (int k = 0; k < 4; ++k) q[k] /= n;
+        if (n < min_val<T>()) {
+          q[0] = T(1);
+          q[1] = q[2] = q[3] = T(0);
+        } else
+          for (int k = 0; k < 4; ++k) q[k] /= n;
         for (int k = 0; k < 4; ++k) out[k] = q[k];
         break;
       }
@@ -205,7 +228,10 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
       }
       case SENS_FRAMEQUAT: {
         const quat<T> q = frame_quat(m, d, m.sensor_objtype[i], id);
-        out[0] = q.w; out[1] = q.x; out[2] = q.y; out[3] = q.z;
+        out[0] = q.w;
+        out[1] = q.x;
+        out[2] = q.y;
+        out[3] = q.z;
         break;
       }
       case SENS_FRAMELINVEL:
@@ -236,6 +262,8 @@ template <class T, class L> SINEW_HD inline void sensor_world(const ModelView<T>
 }
 
 /// Index of the sensor named `name` in a host Model, or -1.
-template <class T> inline int find_sensor(const Model<T>& m, const std::string& name) { return Model<T>::find(m.sensor_names, name); }
+template <class T> inline int find_sensor(const Model<T>& m, const std::string& name) {
+  return Model<T>::find(m.sensor_names, name);
+}
 
 }  // namespace sinew

@@ -44,7 +44,9 @@ template <class T> SINEW_INLINE T normalize_n(T* v, int n) {
 
 /// Machine epsilon of float or double (numeric_limits is not usable in nvcc device code without
 /// --expt-relaxed-constexpr).
-template <class T> SINEW_INLINE constexpr T epsilon() { return sizeof(T) == 4 ? T(1.1920928955078125e-7) : T(2.220446049250313e-16); }
+template <class T> SINEW_INLINE constexpr T epsilon() {
+  return sizeof(T) == 4 ? T(1.1920928955078125e-7) : T(2.220446049250313e-16);
+}
 
 template <class T> SINEW_INLINE T max_of(T a, T b) { return a > b ? a : b; }  // mjMAX
 
@@ -91,8 +93,7 @@ template <class T> SINEW_INLINE T wrap_circle(T* pnt, const T* end, const T* sid
   else if (a > T(1)) a = T(1);
   T tmp[2] = {a * dif[0] + end[0], a * dif[1] + end[1]};
   // segment clear of the circle, and (without a sidesite, or) on the sidesite's side: no wrap
-  if (tmp[0] * tmp[0] + tmp[1] * tmp[1] > sqrad && (!side || side[0] * tmp[0] + side[1] * tmp[1] >= T(0)))
-    return T(-1);
+  if (tmp[0] * tmp[0] + tmp[1] * tmp[1] > sqrad && (!side || side[0] * tmp[0] + side[1] * tmp[1] >= T(0))) return T(-1);
 
   const T sqrt0 = std::sqrt(sqlen0 - sqrad);
   const T sqrt1 = std::sqrt(sqlen1 - sqrad);
@@ -273,7 +274,8 @@ SINEW_INLINE T wrap(T* wpnt, vec3<T> x0, vec3<T> x1, vec3<T> xpos, const mat3<T>
   }
 
   T pnt[4];
-  T wlen = inside ? wrap_detail::wrap_inside(pnt, d, radius) : wrap_detail::wrap_circle(pnt, d, side ? sd : nullptr, radius);
+  T wlen =
+      inside ? wrap_detail::wrap_inside(pnt, d, radius) : wrap_detail::wrap_circle(pnt, d, side ? sd : nullptr, radius);
   if (wlen < T(0)) return T(-1);
 
   // back to 3-D, geom frame
@@ -295,8 +297,12 @@ SINEW_INLINE T wrap(T* wpnt, vec3<T> x0, vec3<T> x1, vec3<T> xpos, const mat3<T>
   }
 
   const vec3<T> w0 = xmat * res[0] + xpos, w1 = xmat * res[1] + xpos;
-  wpnt[0] = w0.x; wpnt[1] = w0.y; wpnt[2] = w0.z;
-  wpnt[3] = w1.x; wpnt[4] = w1.y; wpnt[5] = w1.z;
+  wpnt[0] = w0.x;
+  wpnt[1] = w0.y;
+  wpnt[2] = w0.z;
+  wpnt[3] = w1.x;
+  wpnt[4] = w1.y;
+  wpnt[5] = w1.z;
   return wlen;
 }
 
