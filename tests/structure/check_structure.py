@@ -4,7 +4,9 @@
    below F in the layer order that docs/design.md states (config.hpp at the bottom, sinew.hpp at
    the top), and no two headers include each other through a cycle.
 2. Usage comments: every sinew::name a header's comments show is declared somewhere in the
-   library (a usage line naming an API that does not exist fails).
+   library (a usage line naming an API that does not exist fails), and the headers that
+   tests/structure/usage_test.cpp marks ("// usage of sinew/...") have every statement of their
+   usage comment in that compiled file, verbatim.
 3. Sizes: every file under include/, tools/, examples/, benchmarks/ and python/src/ is at most 600 lines,
    every C++ function at most 150, except the entries docs/design.md's size table lists with a
    reason; a listed entry that no longer exceeds its limit fails too (the table stays true).
@@ -123,6 +125,46 @@ def check_usage_names():
     return errors
 
 
+def usage_statements(path):
+    """The statements of a header's leading usage comment: `//   code;` lines, the trailing
+    comment cut, without pseudo-code (...) and without CUDA-only lines."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("//"):
+                break
+            m = re.match(r"//   (\S.*)$", line.rstrip("\n"))
+            if not m:
+                continue
+            code = re.sub(r"\s*//.*$", "", m.group(1)).strip()
+            if code.endswith(";") and "..." not in code and "Cuda" not in code:
+                out.append(" ".join(code.split()))
+    return out
+
+
+def check_usage_compiled():
+    test = os.path.join(ROOT, "tests", "structure", "usage_test.cpp")
+    with open(test) as f:
+        text = f.read()
+    body = {" ".join(line.split()) for line in text.splitlines()}
+    errors = []
+    marked = re.findall(r"// usage of sinew/(\S+)", text)
+    if len(marked) < 10:
+        errors.append("tests/structure/usage_test.cpp marks fewer than 10 headers")
+    for rel in marked:
+        path = os.path.join(INC, rel)
+        if not os.path.exists(path):
+            errors.append(f"tests/structure/usage_test.cpp: sinew/{rel} does not exist")
+            continue
+        stmts = usage_statements(path)
+        if not stmts:
+            errors.append(f"include/sinew/{rel}: marked in usage_test.cpp but its comment shows no statement")
+        for st in stmts:
+            if st not in body:
+                errors.append(f"include/sinew/{rel}: the usage line '{st}' is not compiled in tests/structure/usage_test.cpp")
+    return errors
+
+
 def size_exemptions(doc):
     """Rows `| path | name or - | lines | why |` of the table after '### Size exemptions'."""
     sec = doc.split("### Size exemptions", 1)
@@ -167,7 +209,8 @@ def check_sizes(exempt):
 
 def main():
     doc = design_text()
-    errors = check_layers(layer_order(doc)) + check_usage_names() + check_sizes(size_exemptions(doc))
+    errors = (check_layers(layer_order(doc)) + check_usage_names() + check_usage_compiled() +
+              check_sizes(size_exemptions(doc)))
     for e in errors:
         print(e)
     print(f"structure: {len(errors)} problem(s)")

@@ -3,7 +3,8 @@
 //
 //   sinew::rl::TrainConfig cfg = sinew::rl::preset("arm");
 //   cfg.set("lr", "3e-4");                 // unknown names and malformed values throw, naming them
-//   std::string json = cfg.to_json();      cfg.apply_json(json);
+//   std::string json = cfg.to_json();
+//   cfg.apply_json(json);
 #pragma once
 #include <algorithm>
 #include <cctype>
