@@ -6,7 +6,7 @@
 //   sinew::mjcf::XNode root = sinew::mjcf::read_tree_file("model.xml");   // includes expanded
 //   sinew::mjcf::validate(root);                                          // schema check
 //   sinew::mjcf::Defaults defs; defs.build(root);                         // <default> classes
-//   sinew::mjcf::Attrs a = defs.resolve(geom_node, "geom", "main");       // defaults + own attrs
+//   sinew::mjcf::Attrs a = defs.resolve(geom_node, cls, "geom");         // defaults + own attrs
 //   double size[3] = {0, 0, 0}; a.reals("size", size, 3);
 #pragma once
 #include <tinyxml2.h>

@@ -3,7 +3,7 @@
 // normal equations). Two behaviours at a pivot that is not positive: chol_factor clamps it to
 // `mindiag` and counts the rank down (MuJoCo's), chol_factor_spd stops and reports failure.
 //
-//   if (sinew::cholesky::chol_factor_spd(A, n) == n) sinew::cholesky::chol_solve<double>(A, n, x, b);
+//   if (sinew::cholesky::chol_factor_spd<double>(A, n) == n) sinew::cholesky::chol_solve<double>(A, n, x, b);
 #pragma once
 #include <cmath>
 

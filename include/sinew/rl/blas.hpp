@@ -1,7 +1,7 @@
 // Dense matrix products for the learner, through well-kept libraries: Eigen on the host
 // (multi-threaded with OpenMP for exec::omp), cuBLAS on exec::Cuda. Row-major throughout.
 //
-//   sinew::rl::gemm(exec, false, true, M, N, K, 1, A, B, 0, C);   // C (M x N) = A (M x K) * B^T (B: N x K)
+//   sinew::rl::gemm(exec, false, true, M, N, K, 1.0f, A, B, 0.0f, C);   // C (M x N) = A (M x K) * B^T (B: N x K)
 #pragma once
 #include <stdexcept>
 #include <string>

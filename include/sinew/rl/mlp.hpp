@@ -7,7 +7,7 @@
 //   sinew::rl::Mlp<float, HostSpace> net(spec);         // parameters (flat), gradients, workspace
 //   net.init(seed, 0.01);                               // orthogonal init, output gain 0.01
 //   const float* y = net.forward(exec, x, batch);       // batch x out
-//   net.backward(exec, dy, batch);                      // gradients of sum(dy . y) into net.grad()
+//   net.backward(exec, dy);                             // gradients of sum(dy . y) into net.grad()
 //
 // Parameter layout, layer l (in_l x out_l): weight (out_l x in_l, row-major), bias (out_l), and
 // for hidden layers with LayerNorm its scale (out_l) and offset (out_l). Names (checkpoints):

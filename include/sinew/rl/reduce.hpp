@@ -1,7 +1,7 @@
 // Deterministic sums for the learner: the same result for any thread count and on every backend.
 //
-//   sinew::rl::Reducer<T, Space> red;                         // owns the partial sums
-//   red.sum(exec, n, f, out);    // out[0..k) (policy memory) = sum over i of f(i, v) (f writes k values into v)
+//   sinew::rl::Reducer<Space> red;                            // owns the partial sums (double)
+//   red.sum<K>(exec, n, f, out);  // out[0..K) (policy memory) = sum over i of f(i, v) (f writes K values into v)
 //
 // The n terms are cut into fixed chunks summed in order, one chunk per thread, then the chunk
 // sums are added in order by one thread: the order of every addition is fixed by n alone.
