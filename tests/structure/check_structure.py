@@ -54,11 +54,20 @@ def headers():
 
 
 def includes(path):
+    """(line, header relative to include/sinew/) of each Sinew header the file includes, by its
+    sinew/ path or by a path relative to the file."""
     with open(path) as f:
         for n, line in enumerate(f, 1):
-            m = re.match(r'\s*#\s*include\s*[<"]sinew/([^>"]+)[>"]', line)
-            if m:
-                yield n, m.group(1)
+            m = re.match(r'\s*#\s*include\s*[<"]([^>"]+)[>"]', line)
+            if not m:
+                continue
+            inc = m.group(1)
+            if inc.startswith("sinew/"):
+                yield n, inc[len("sinew/"):]
+                continue
+            local = os.path.normpath(os.path.join(os.path.dirname(path), inc))
+            if local.startswith(INC + os.sep) and os.path.exists(local):
+                yield n, os.path.relpath(local, INC)
 
 
 def check_layers(order):

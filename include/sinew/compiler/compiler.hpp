@@ -52,6 +52,17 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
     emit(p.warnings, warnings);
     throw;
   }
+  // Sinew's muscle-model text is checked before anything is compiled, so a bad entry is reported
+  // as soon as the file is read (MuJoCo ignores <custom> text; the reader only collects it)
+  std::vector<std::vector<MuscleModelRule>> muscle_rules;
+  for (const auto& t : p.muscle_spec) {
+    try {
+      muscle_rules.push_back(parse_muscle_model_spec(t.data, DefaultMuscleModels::names, DefaultMuscleModels::size));
+    } catch (const std::invalid_argument& e) {
+      emit(p.warnings, warnings);
+      throw ModelError(t.where, e.what());
+    }
+  }
   Model<double> m = compile_model(p.spec);
   compile_tendons(m, p.spec.compiler.autolimits);
   // equality constraints, contacts and the constraint capacities come before the actuators: the
@@ -86,15 +97,10 @@ inline Model<double> load_tree(const mjcf::XNode& root, const std::string& model
   }
   compile_capacities(m, true);  // MuJoCo's arena from the final sizes (na and the sensors are known now)
   m.actuator_classes = p.actuator_classes;
-  for (const auto& t : p.muscle_spec) {
+  for (size_t k = 0; k < p.muscle_spec.size(); ++k) {
+    const auto& t = p.muscle_spec[k];
     m.muscle_model_spec += (m.muscle_model_spec.empty() ? "" : "; ") + t.data;
-    std::vector<MuscleModelRule> rules;
-    try {
-      rules = parse_muscle_model_spec(t.data, DefaultMuscleModels::names, DefaultMuscleModels::size);
-    } catch (const std::invalid_argument& e) {
-      emit(p.warnings, warnings);
-      throw ModelError(t.where, e.what());
-    }
+    const std::vector<MuscleModelRule>& rules = muscle_rules[k];
     std::vector<int> matched;
     compile_muscle_models(m, muscle_kinds_after(m, rules, &matched));
     for (size_t j = 0; j < rules.size(); ++j)

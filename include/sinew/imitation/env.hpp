@@ -424,3 +424,5 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
 };
 
 }  // namespace sinew
+
+#undef SINEW_ENV_BUFFERS
