@@ -499,36 +499,38 @@ NB_MODULE(_sinew, m) {
       .def_prop_ro(
           "opt", [](PyModel& p) -> Opt& { return p.m.opt; }, nb::rv_policy::reference_internal)
       .def_prop_ro("name", [](const PyModel& p) { return p.m.name; });
+  // clang-format off
 #define SIZE(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
-  SIZE(nq)
-  SIZE(nv) SIZE(nu) SIZE(na) SIZE(nbody) SIZE(njnt) SIZE(ngeom) SIZE(nsite) SIZE(nmesh) SIZE(nkey) SIZE(ntendon)
-      SIZE(neq) SIZE(nsensor) SIZE(nsensordata) SIZE(nmuscle) SIZE(nM) SIZE(nconmax) SIZE(njmax) SIZE(nconmax_pairs)
-          SIZE(narena)
+  SIZE(nq) SIZE(nv) SIZE(nu) SIZE(na) SIZE(nbody) SIZE(njnt) SIZE(ngeom) SIZE(nsite) SIZE(nmesh) SIZE(nkey)
+  SIZE(ntendon) SIZE(neq) SIZE(nsensor) SIZE(nsensordata) SIZE(nmuscle) SIZE(nM) SIZE(nconmax) SIZE(njmax)
+  SIZE(nconmax_pairs) SIZE(narena)
 #undef SIZE
 #define NAMES(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
-              NAMES(body_names) NAMES(jnt_names) NAMES(geom_names) NAMES(site_names) NAMES(mesh_names) NAMES(key_names)
-                  NAMES(actuator_names) NAMES(tendon_names) NAMES(sensor_names)
+  NAMES(body_names) NAMES(jnt_names) NAMES(geom_names) NAMES(site_names) NAMES(mesh_names) NAMES(key_names)
+  NAMES(actuator_names) NAMES(tendon_names) NAMES(sensor_names)
 #undef NAMES
 #define SINEW_X(name, count, dim)                                            \
   model.def_prop_ro(#name, [](nb::handle self) {                             \
     const PyModel& p = nb::cast<const PyModel&>(self);                       \
     return model_array(self, p.m.name, p.m.count, std::string(#dim) == "1"); \
   });
-                      SINEW_MODEL_INT_FIELDS(SINEW_X) SINEW_MODEL_REAL_FIELDS(SINEW_X)
+  SINEW_MODEL_INT_FIELDS(SINEW_X)
+  SINEW_MODEL_REAL_FIELDS(SINEW_X)
 #undef SINEW_X
 
-                          nb::class_<PyEnv>(m, "ImitationEnv")
-                              .def(nb::init<const PyModel&, const std::vector<std::string>&, int, const std::string&,
-                                            const std::vector<std::pair<std::string, std::string>>&>(),
-                                   "model"_a, "motions"_a, "num_envs"_a, "preset"_a, "params"_a)
-                              .def("reseed", &PyEnv::reseed)
-                              .def("reset", &PyEnv::reset)
-                              .def("step", &PyEnv::step)
-                              .def("out", &PyEnv::out)
-                              .def_prop_ro("num_envs", &PyEnv::num_envs)
-                              .def_prop_ro("nobs", &PyEnv::nobs)
-                              .def_prop_ro("nu", &PyEnv::nu)
-                              .def("config_json", &PyEnv::config_json);
+  nb::class_<PyEnv>(m, "ImitationEnv")
+      .def(nb::init<const PyModel&, const std::vector<std::string>&, int, const std::string&,
+                    const std::vector<std::pair<std::string, std::string>>&>(),
+           "model"_a, "motions"_a, "num_envs"_a, "preset"_a, "params"_a)
+      .def("reseed", &PyEnv::reseed)
+      .def("reset", &PyEnv::reset)
+      .def("step", &PyEnv::step)
+      .def("out", &PyEnv::out)
+      .def_prop_ro("num_envs", &PyEnv::num_envs)
+      .def_prop_ro("nobs", &PyEnv::nobs)
+      .def_prop_ro("nu", &PyEnv::nu)
+      .def("config_json", &PyEnv::config_json);
+  // clang-format on
   m.attr("reward_term_names") = sinew::rl::default_term_names();
   // Batch.status bits (model/enums.hpp)
   m.attr("STATUS_OK") = int(sinew::STATUS_OK);

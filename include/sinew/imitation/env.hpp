@@ -62,6 +62,7 @@ inline std::vector<std::string> add_musclemimic_sites(Model<double>& m) {
 /// state()). Each is the member `name_` of ImitationEnv (a Buf on the backend), the pointer `name`
 /// of EnvKernel, and, when kept, the array `name` of state() / set_state(). Values per world are
 /// written with the names nobs (observation size), nterm (reward terms) and nu (actions).
+// clang-format off
 #define SINEW_ENV_BUFFERS(X)                                                                                           \
   X(T, obs, nobs, 1)                                                                                                   \
   X(T, final_obs, nobs, 0) X(T, rew, 1, 0) X(T, terms, nterm, 0) X(T, root_off, 2, 1) X(T, oob, 1, 0) X(T, rate, 1, 0) \
@@ -69,6 +70,7 @@ inline std::vector<std::string> add_musclemimic_sites(Model<double>& m) {
           X(unsigned char, mask, 1, 0) X(int, clip, 1, 1) X(int, frame, 1, 1) X(int, steps, 1, 1) X(int, reason, 1, 0) \
               X(unsigned long long, counter, 1, 1)
 
+// clang-format on
 namespace detail {
 template <class T, class L, class Reward> struct EnvKernel {
   ModelView<T> m;

@@ -17,6 +17,7 @@
 #include "sinew/model/enums.hpp"
 
 // X(name, count, dim): integer arrays.
+// clang-format off
 #define SINEW_MODEL_INT_FIELDS(X)                                                                                      \
   X(body_parentid, nbody, 1)                                                                                           \
   X(body_rootid, nbody, 1) X(body_weldid, nbody, 1) X(body_mocapid, nbody, 1) X(body_jntnum, nbody, 1)                 \
@@ -124,6 +125,7 @@
 namespace sinew {
 
 /// Sizes of a model (mjModel's n* members).
+// clang-format on
 struct ModelSizes {
   int nq = 0;           ///< generalized coordinates
   int nv = 0;           ///< degrees of freedom
