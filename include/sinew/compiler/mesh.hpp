@@ -258,24 +258,29 @@ inline std::vector<int> graph_faces(const std::vector<int>& graph) {
   return std::vector<int>(f, f + 3 * numface);
 }
 
+/// The error of a mesh asset: `where` names it (file or element), MuJoCo's message follows.
+inline ModelError mesh_error(const std::string& where, const std::string& what) {
+  return ModelError(SourceLocation{where, 0, ""}, what);
+}
+
 /// MuJoCo's CheckInitialMesh (sizes, finite vertices, face indices), the winding flip of
 /// left-handed scales on file meshes, and the orientation check of exact inertia (repeated
 /// half-edges of non-degenerate faces).
 inline void check_mesh(CompiledMesh& m, const MeshSource& src, const double scale[3], MeshInertia mode,
                        const std::string& where) {
-  auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
   constexpr double minval = min_val<double>();
   // CheckInitialMesh
-  if (m.vert.size() % 3) throw fail("vertex data must be a multiple of 3");
-  if (m.vert.size() < 12) throw fail("at least 4 vertices required");
-  if (m.face.size() % 3) throw fail("face data must be a multiple of 3");
+  if (m.vert.size() % 3) throw mesh_error(where, "vertex data must be a multiple of 3");
+  if (m.vert.size() < 12) throw mesh_error(where, "at least 4 vertices required");
+  if (m.face.size() % 3) throw mesh_error(where, "face data must be a multiple of 3");
   for (size_t i = 0; i < m.vert.size(); ++i)
-    if (!std::isfinite(m.vert[i])) throw fail("vertex coordinate " + std::to_string(i / 3) + " is not finite");
+    if (!std::isfinite(m.vert[i]))
+      throw mesh_error(where, "vertex coordinate " + std::to_string(i / 3) + " is not finite");
   const int nvert = m.nvert();
   for (size_t i = 0; i < m.face.size(); ++i)
     if (m.face[i] < 0 || m.face[i] >= nvert)
-      throw fail("in face " + std::to_string(i / 3) + ", vertex index " + std::to_string(m.face[i]) +
-                 " does not exist");
+      throw mesh_error(where, "in face " + std::to_string(i / 3) + ", vertex index " + std::to_string(m.face[i]) +
+                                  " does not exist");
 
   // left-handed scale flips the winding of file meshes at load time
   bool righthand = scale[0] * scale[1] * scale[2] > 0;
@@ -297,10 +302,10 @@ inline void check_mesh(CompiledMesh& m, const MeshSource& src, const double scal
     std::stable_sort(halfedge.begin(), halfedge.end());
     auto it = std::adjacent_find(halfedge.begin(), halfedge.end());
     if (it != halfedge.end() && mode == MeshInertia::exact)
-      throw fail(
-          "faces of mesh have inconsistent orientation. Please check the faces containing "
-          "the vertices " +
-          std::to_string(it->first + 1) + " and " + std::to_string(it->second + 1) + ".");
+      throw mesh_error(where,
+                       "faces of mesh have inconsistent orientation. Please check the faces containing "
+                       "the vertices " +
+                           std::to_string(it->first + 1) + " and " + std::to_string(it->second + 1) + ".");
   }
 }
 
@@ -328,7 +333,6 @@ inline void apply_transformations(CompiledMesh& m, const double refpos[3], const
 /// centre of mass over the triangles F, as mjCMesh::Process.
 inline void mesh_com(CompiledMesh& m, MeshInertia mode, const std::vector<int>& F, double com[3],
                      const std::string& where) {
-  auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
   using detail::mesh_triangle;
   constexpr double minval = min_val<double>();
   const double* V = m.vert.data();
@@ -342,7 +346,7 @@ inline void mesh_com(CompiledMesh& m, MeshInertia mode, const std::vector<int>& 
   }
   if (total_area >= minval)
     for (int k = 0; k < 3; ++k) facecen[k] /= total_area;
-  else throw fail("mesh surface area is too small");
+  else throw mesh_error(where, "mesh surface area is too small");
 
   // volume (or surface) and centre of mass
   if (mode == MeshInertia::shell) {
@@ -356,7 +360,7 @@ inline void mesh_com(CompiledMesh& m, MeshInertia mode, const std::vector<int>& 
     if (surface >= minval)
       for (int k = 0; k < 3; ++k) com[k] /= surface;
     m.surface = surface;
-    if (surface < minval) throw fail("mesh surface area is too small");
+    if (surface < minval) throw mesh_error(where, "mesh surface area is too small");
   } else {
     double total = 0;
     for (size_t i = 0; i < F.size(); i += 3) {
@@ -372,8 +376,8 @@ inline void mesh_com(CompiledMesh& m, MeshInertia mode, const std::vector<int>& 
       for (int k = 0; k < 3; ++k) com[k] /= total;
     m.volume = total;
     if (total < minval) {
-      if (total < 0) throw fail("mesh volume is negative (misoriented triangles)");
-      throw fail("mesh volume is too small. Try setting inertia to shell");
+      if (total < 0) throw mesh_error(where, "mesh volume is negative (misoriented triangles)");
+      throw mesh_error(where, "mesh volume is too small. Try setting inertia to shell");
     }
   }
 }
@@ -388,7 +392,7 @@ inline void mesh_com(CompiledMesh& m, MeshInertia mode, const std::vector<int>& 
 inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], MeshInertia mode, const double refpos[3],
                                  const double refquat[4], const std::string& where, bool needhull = false,
                                  int maxhullvert = -1) {
-  auto fail = [&](const std::string& what) { return ModelError(SourceLocation{where, 0, ""}, what); };
+  using detail::mesh_error;
   using detail::mesh_triangle;
 
   CompiledMesh m;
@@ -404,7 +408,7 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
   if (needhull || mode == MeshInertia::convex || m.face.empty()) {
     try {
       m.graph = detail::make_graph(m.vert, maxhullvert);
-    } catch (const std::runtime_error& e) { throw fail(std::string("qhull error: ") + e.what()); }
+    } catch (const std::runtime_error& e) { throw mesh_error(where, std::string("qhull error: ") + e.what()); }
     m.hull = detail::graph_faces(m.graph);
     if (m.face.empty()) m.face = m.hull;
   }
@@ -450,12 +454,12 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
   double eigval[3], eigvec[9], q[4];
   eig3(eigval, eigvec, q, full);
 
-  if (eigval[2] <= 0) throw fail("eigenvalue of mesh inertia must be positive");
+  if (eigval[2] <= 0) throw mesh_error(where, "eigenvalue of mesh inertia must be positive");
   constexpr double atol = 1e-9, rtol = 1e-6;
   if (eigval[0] + eigval[1] < eigval[2] * (1.0 - rtol) - atol ||
       eigval[0] + eigval[2] < eigval[1] * (1.0 - rtol) - atol ||
       eigval[1] + eigval[2] < eigval[0] * (1.0 - rtol) - atol)
-    throw fail("eigenvalues of mesh inertia violate A + B >= C");
+    throw mesh_error(where, "eigenvalues of mesh inertia violate A + B >= C");
 
   const double vref = m.volume_ref();
   m.boxsz[0] = 0.5 * std::sqrt(6 * (eigval[1] + eigval[2] - eigval[0]) / vref);
