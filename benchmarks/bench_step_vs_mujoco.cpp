@@ -30,10 +30,19 @@
 // Sinew rows carry counters `x_mj` = MuJoCo time / Sinew time (above 1: Sinew is faster), and a
 // summary table is printed at the end. Before timing, the binary prints how far the two engines'
 // trajectories are apart after 1, 10 and 100 steps from the same state and controls.
+//
+// Instruction counts (repeatable on a noisy machine; benchmarks/callgrind.sh runs this):
+//   valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no
+//       sinew-bench-cpu --callgrind=ENGINE [--steps=N] [name=MODEL.xml]
+// ENGINE is mj, sinew_d or sinew_f: N full steps (default 20) under MuscleMimic's options, from
+// MuJoCo's state after 300 steps from the keyframe with the random controls (copied into Sinew),
+// with only those N steps instrumented. The first model given (default MyoFullBody) is used.
 #include <benchmark/benchmark.h>
 #include <mujoco/mujoco.h>
+#include <valgrind/callgrind.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -602,9 +611,74 @@ void make_stage_state(Cases& c, const sinew::Model<double>& md) {
   std::printf("  stage state: t=%.3f s, ncon %d, nefc %d\n", d->time, d->ncon, d->nefc);
 }
 
+/// --callgrind=ENGINE mode (see the header comment): returns the exit status.
+int callgrind_run(const std::string& engine, int steps, const std::vector<ModelEntry>& models) {
+  const ModelEntry& me = models.front();
+  MjCase mj(me.path, Opts::FullMM);
+  const Inputs in = make_inputs(mj.m);
+  mj.in = &in;
+  mj.reset();
+  for (int i = 0; i < 300; ++i) mj.step();
+  const sinew::Model<double> md = sinew_model(sinew::load_mjcf(me.path), Opts::FullMM);
+  auto run = [&](auto& sw) {
+    using T = std::decay_t<decltype(sw.model.opt.timestep)>;
+    sinew::Data<T>& sd = sw.data;
+    auto put = [&](const char* f, const double* p, int n) { sd.set(f, 0, std::vector<T>(p, p + n)); };
+    put("qpos", mj.d->qpos, mj.m->nq);
+    put("qvel", mj.d->qvel, mj.m->nv);
+    if (mj.m->na) put("act", mj.d->act, mj.m->na);
+    put("qacc_warmstart", mj.d->qacc_warmstart, mj.m->nv);
+    put("time", &mj.d->time, 1);
+    CALLGRIND_START_INSTRUMENTATION;
+    CALLGRIND_TOGGLE_COLLECT;
+    for (int i = 0; i < steps; ++i) sw.step();
+    CALLGRIND_TOGGLE_COLLECT;
+    CALLGRIND_STOP_INSTRUMENTATION;
+    return sw.ok();
+  };
+  bool ok = true;
+  if (engine == "mj") {
+    CALLGRIND_START_INSTRUMENTATION;
+    CALLGRIND_TOGGLE_COLLECT;
+    for (int i = 0; i < steps; ++i) mj.step();
+    CALLGRIND_TOGGLE_COLLECT;
+    CALLGRIND_STOP_INSTRUMENTATION;
+  } else if (engine == "sinew_d") {
+    SinewCase<double> sw(md, in);
+    ok = run(sw);
+  } else if (engine == "sinew_f") {
+    SinewCase<float> sw(md, in);
+    ok = run(sw);
+  } else {
+    std::fprintf(stderr, "sinew-bench-cpu: --callgrind=%s: expected mj, sinew_d or sinew_f\n", engine.c_str());
+    return 2;
+  }
+  std::printf("%s %s: %d steps from t=%.3f s (ncon %d, nefc %d at the start)%s\n", me.name.c_str(), engine.c_str(),
+              steps, mj.d->time, mj.d->ncon, mj.d->nefc, ok ? "" : "; Sinew flagged the world");
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string cg_engine;
+  int cg_steps = 20;
+  for (int i = 1; i < argc;) {
+    const std::string a = argv[i];
+    if (a.rfind("--callgrind=", 0) == 0) cg_engine = a.substr(12);
+    else if (a.rfind("--steps=", 0) == 0) cg_steps = std::max(1, std::atoi(a.c_str() + 8));
+    else {
+      ++i;
+      continue;
+    }
+    for (int k = i; k + 1 < argc; ++k) argv[k] = argv[k + 1];
+    --argc;
+  }
+  if (!cg_engine.empty()) {
+    std::vector<ModelEntry> ms = model_list(argc, argv);
+    if (argc == 1 && *SINEW_BENCH_MYOFULLBODY) ms = {{"myofullbody", SINEW_BENCH_MYOFULLBODY}};
+    return callgrind_run(cg_engine, cg_steps, ms);
+  }
   benchmark::Initialize(&argc, argv);
   const std::vector<ModelEntry> models = model_list(argc, argv);
   if (const char* e = std::getenv("SINEW_BENCH_NWORLD")) g_nworld = std::max(1, std::atoi(e));
