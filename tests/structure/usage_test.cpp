@@ -279,6 +279,13 @@ inline void cholesky(double* A, int n, double* x, const double* b) {
   if (sinew::cholesky::chol_factor_spd<double>(A, n) == n) sinew::cholesky::chol_solve<double>(A, n, x, b);
 }
 
+// usage of sinew/math/nonzero.hpp
+inline void nonzero(const double* row) {
+  int cols[128];
+  const int cnt = sinew::nonzero_columns(row, 128, cols);
+  (void)cnt;
+}
+
 // usage of sinew/math/eig3.hpp
 inline void eig3(const double* full) {
   double eigval[3], eigvec[9], q[4];

@@ -20,9 +20,11 @@
 // Memory: efc_J is njmax * nv reals per world (MyoFullBody, nv = 128: 1 kB per row in double).
 #pragma once
 #include <cmath>
+#include <type_traits>
 
 #include "sinew/data/data.hpp"
 #include "sinew/kinematics/jacobian.hpp"
+#include "sinew/math/nonzero.hpp"
 #include "sinew/math/quat.hpp"
 #include "sinew/model/model.hpp"
 #include "sinew/tendon/tendon.hpp"
@@ -525,13 +527,18 @@ SINEW_HD inline void make_constraint_world(const ModelView<T>& m, const WorldDat
   d.nf[0] = nf;
   // each row's nonzero columns (a row touches the dofs of one or two kinematic chains)
   const int nv = m.size.nv;
-  for (int i = 0; i < d.nefc[0]; ++i) {
-    int cnt = 0;
-    for (int k = 0; k < nv; ++k) {  // branch-free compaction
-      d.efc_J_colind[i * nv + cnt] = k;
-      cnt += d.efc_J[i * nv + k] != T(0);
+  if constexpr (std::is_same_v<L, WorldOuter>) {  // contiguous rows: compared a vector at a time
+    for (int i = 0; i < d.nefc[0]; ++i)
+      d.efc_J_rownnz[i] = nonzero_columns(d.efc_J.p + i * nv, nv, d.efc_J_colind.p + i * nv);
+  } else {
+    for (int i = 0; i < d.nefc[0]; ++i) {
+      int cnt = 0;
+      for (int k = 0; k < nv; ++k) {  // branch-free compaction
+        d.efc_J_colind[i * nv + cnt] = k;
+        cnt += d.efc_J[i * nv + k] != T(0);
+      }
+      d.efc_J_rownnz[i] = cnt;
     }
-    d.efc_J_rownnz[i] = cnt;
   }
 }
 
