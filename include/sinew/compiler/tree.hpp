@@ -367,6 +367,9 @@ inline std::vector<PendingElement> write_joints(Model<double>& m, const ModelSpe
     for (int a = d; a >= 0; a = m.dof_parentid[size_t(a)]) ++nM;
   }
   m.nM = nM;
+  m.qM_colind.assign(size_t(nM), 0);
+  for (int d = 0, adr = 0; d < m.nv; ++d)
+    for (int a = d; a >= 0; a = m.dof_parentid[size_t(a)]) m.qM_colind[size_t(adr++)] = a;
   return springdamper;
 }
 

@@ -11,15 +11,6 @@ namespace solver_detail {
 
 template <class T> SINEW_INLINE T tabs(T x) { return x < T(0) ? -x : x; }
 
-/// The first nonzero column of each row of the lower triangle (the envelope; Cholesky keeps it).
-template <class T, class S, class SF> SINEW_INLINE void envelope(S A, int n, SF first) {
-  for (int p = 0; p < n; ++p) {
-    int q = 0;
-    while (q < p && A[p * n + q] == T(0)) ++q;
-    first[p] = q;
-  }
-}
-
 /// x <- (L L')^-1 b over the envelope of L (x and b may alias): forward by rows, backward by
 /// columns of L' (= rows of L), so both passes touch only entries inside the envelope.
 template <class T, class S, class SX, class SB, class SF>
@@ -76,7 +67,8 @@ template <class T, class L> SINEW_INLINE void update_gradient(Ctx<T, L>& c) {
 template <class T, class L> SINEW_INLINE void hessian_cone(Ctx<T, L>& c) {
   const WorldData<T, L>& d = c.d;
   const int n = c.n;
-  for (int k = 0; k < n * n; ++k) c.Hc[k] = c.H[k];
+  for (int p = 0; p < n; ++p)  // the lower triangle: the upper one is never read
+    for (int q = 0; q <= p; ++q) c.Hc[p * n + q] = c.H[p * n + q];
   for (int k = 0; k < n; ++k) c.Hcfirst[k] = c.Hfirst[k];
   for (int r = 0; r < c.nefc; ++r) {
     const int i = c.row(r);
@@ -110,7 +102,12 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
     const int i = c.row(r);
     c.Dh[r] = d.efc_state[i] == CSTATE_QUADRATIC ? d.efc_D[i] : T(0);
   }
-  for (int k = 0; k < n * n; ++k) c.H[k] = T(0);
+  for (int p = 0; p < n; ++p)  // the lower triangle: the upper one is never read
+    for (int q = 0; q <= p; ++q) c.H[p * n + q] = T(0);
+  // the envelope (each row's first nonzero column, which Cholesky keeps) is gathered as the
+  // entries are added; an entry that happens to be exactly zero only widens it by a zero
+  const Span<int, L> first = c.Hfirst;
+  for (int p = 0; p < n; ++p) first[p] = p;
   for (int r = 0; r < c.nefc; ++r) {
     const T D = c.Dh[r];
     if (D == T(0)) continue;
@@ -123,17 +120,23 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
         c.H[(n - 1 - b) * n + (n - 1 - a)] += s * c.Jx(r, y);
       }
     }
+    const int qmin = n - 1 - c.ccol(r, cnt - 1);
+    for (int y = 0; y < cnt; ++y) {
+      const int p = n - 1 - c.ccol(r, y);
+      first[p] = qmin < first[p] ? qmin : first[p];
+    }
   }
   for (int k = 0; k < n; ++k) {
-    const int i = c.dof(k);
-    int adr = m.dof_Madr[i];
-    c.H[(n - 1 - k) * n + (n - 1 - k)] += d.qM[adr];
-    ++adr;
-    for (int j = m.dof_parentid[i]; j >= 0; j = m.dof_parentid[j], ++adr)
-      c.H[(n - 1 - c.cidx(j)) * n + (n - 1 - k)] += d.qM[adr];
+    const int i = c.dof(k), q = n - 1 - k;
+    const int adr0 = m.dof_Madr[i], end = adr0 + m_rownnz(m, i);
+    c.H[q * n + q] += d.qM[adr0];
+    for (int adr = adr0 + 1; adr < end; ++adr) {
+      const int p = n - 1 - (c.dident ? m.qM_colind[adr] : c.cidx(m.qM_colind[adr]));
+      c.H[p * n + q] += d.qM[adr];
+      first[p] = q < first[p] ? q : first[p];
+    }
   }
-  envelope<T>(c.H, n, c.Hfirst);
-  chol_factor_sparse(c.H, n, min_val<T>(), nz);
+  chol_factor_sparse(c.H, n, min_val<T>(), nz, d.sol_run, c.colv);
   if (c.ncone) hessian_cone(c);
 }
 

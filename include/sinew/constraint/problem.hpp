@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "sinew/data/data.hpp"
+#include "sinew/dynamics/factor_m.hpp"
 #include "sinew/math/cholesky.hpp"
 #include "sinew/model/model.hpp"
 
@@ -39,7 +40,7 @@ template <class T, class L> struct Ctx {
   T scale = T(1), cost = T(0), quadGauss[3] = {T(0), T(0), T(0)};
   int nactive = 0, ncone = 0;
   // compressed vectors (n values each) and row vectors (nefc values)
-  Span<T, L> Ma, Mv, grad, Mgrad, search, gradold, Mgradold, Mgraddif, x, fc, tmp, LTJ;
+  Span<T, L> Ma, Mv, grad, Mgrad, search, gradold, Mgradold, Mgraddif, x, fc, tmp, colv, LTJ;
   Span<T, L> Jaref, Jv, quad, Dh;
   Span<T, L> H, Hc;
   Span<int, L> Hfirst, Hcfirst;  // envelopes of the factors of H and Hc (chol_update, chol_solve_env)
@@ -58,6 +59,7 @@ template <class T, class L> struct Ctx {
     x = v(8);
     fc = v(9);
     tmp = v(10);
+    colv = v(11);  // chol_factor_sparse's column values
     LTJ = v(12);
     Jaref = d.sol_Jaref;
     Jv = d.sol_Jv;
@@ -103,16 +105,14 @@ template <class T, class L, class SX> SINEW_INLINE void solve_m_c(const Ctx<T, L
   for (int k = c.n - 1; k >= 0; --k) {
     const T xk = xv[k];
     if (xk == T(0)) continue;
-    const int i = c.dof(k);
-    int adr = m.dof_Madr[i] + 1;
-    for (int j = m.dof_parentid[i]; j >= 0; j = m.dof_parentid[j], ++adr) xv[c.cidx(j)] -= c.d.qLD[adr] * xk;
+    const int i = c.dof(k), end = m.dof_Madr[i] + m_rownnz(m, i);
+    for (int adr = m.dof_Madr[i] + 1; adr < end; ++adr) xv[c.cidx(m.qM_colind[adr])] -= c.d.qLD[adr] * xk;
   }
   for (int k = 0; k < c.n; ++k) xv[k] *= c.d.qLDiagInv[c.dof(k)];
   for (int k = 0; k < c.n; ++k) {
-    const int i = c.dof(k);
-    int adr = m.dof_Madr[i] + 1;
+    const int i = c.dof(k), end = m.dof_Madr[i] + m_rownnz(m, i);
     T s = T(0);
-    for (int j = m.dof_parentid[i]; j >= 0; j = m.dof_parentid[j], ++adr) s += c.d.qLD[adr] * xv[c.cidx(j)];
+    for (int adr = m.dof_Madr[i] + 1; adr < end; ++adr) s += c.d.qLD[adr] * xv[c.cidx(m.qM_colind[adr])];
     xv[k] -= s;
   }
 }

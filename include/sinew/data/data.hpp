@@ -33,6 +33,7 @@
 #endif
 
 // X(name, count): real fields of one world. Count is an expression in ModelSizes `s`.
+// clang-format off
 #define SINEW_DATA_REAL_FIELDS(X)                                                       \
   /* state and inputs */                                                                \
   X(time, 1) X(qpos, s.nq) X(qvel, s.nv) X(act, s.na) X(ctrl, s.nu)                     \
@@ -101,8 +102,9 @@
   X(nisland, 1) X(island_dofadr, s.ntree + 1) X(island_efcadr, s.ntree + 1) \
   X(island_dofind, s.nv) X(island_efcind, s.njmax) X(solver_niter, s.ntree + 1) \
   /* scratch: constraint solver */                                          \
-  X(sol_dof2idof, s.nv) X(sol_tree, s.ntree + 1) X(sol_oldstate, s.njmax) X(sol_nz, s.nv)   \
-  X(sol_Hfirst, s.nv) X(sol_Hcfirst, s.nv)
+  X(sol_dof2idof, s.nv) X(sol_tree, s.ntree + 1) X(sol_oldstate, s.njmax) X(sol_nz, s.nv) \
+  X(sol_Hfirst, s.nv) X(sol_Hcfirst, s.nv) X(sol_run, s.nv)
+// clang-format on
 
 namespace sinew {
 

@@ -41,8 +41,8 @@ template <class T, class L> SINEW_HD inline void crb(const ModelView<T>& m, cons
   }
   for (int i = 0; i < m.size.nv; ++i) {
     const vec6<T> buf = mul_inertia(get10(d.crb, m.dof_bodyid[i]), get6(d.cdof, i));
-    int adr = m.dof_Madr[i];
-    for (int j = i; j >= 0; j = m.dof_parentid[j]) d.qM[adr++] = dot(get6(d.cdof, j), buf);
+    const int end = i + 1 < m.size.nv ? m.dof_Madr[i + 1] : m.size.nM;  // row i: i, then its ancestors
+    for (int adr = m.dof_Madr[i]; adr < end; ++adr) d.qM[adr] = dot(get6(d.cdof, m.qM_colind[adr]), buf);
     d.qM[m.dof_Madr[i]] += m.dof_armature[i];
   }
   tendon_armature(m, d);

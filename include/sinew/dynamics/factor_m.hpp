@@ -1,6 +1,6 @@
 // Sparse L^T D L factorization of a matrix in the mass-matrix layout, and its solve (mj_factorI,
 // mj_solveLD). The elimination runs from the leaves up and creates no fill-in, because the
-// sparsity follows the dof tree (dof_parentid).
+// sparsity follows the dof tree (dof_parentid); the loops index columns through qM_colind.
 //
 //   factor_m(m, d.qM, d.qLD, d.qLDiagInv);  // M = L^T D L, unit L stored off-diagonal
 //   solve_m(m, d.qLD, d.qLDiagInv, x);      // x <- M^-1 x
@@ -43,11 +43,10 @@ SINEW_HD inline void factor_m(const ModelView<T>& m, const SM& M, const SL& LD, 
     if (LD[kk] < min_val<T>()) LD[kk] = min_val<T>();
     const T invD = T(1) / LD[kk];
     diag_inv[k] = invD;
-    int i = m.dof_parentid[k];
-    for (int a = 0; a < nanc; ++a, i = m.dof_parentid[i]) {
+    for (int a = 0; a < nanc; ++a) {
       const int ki = kk + 1 + a;
       const T tmp = LD[ki] * invD;
-      detail::sub_scaled_row(LD, m.dof_Madr[i], ki, tmp, nanc - a);
+      detail::sub_scaled_row(LD, m.dof_Madr[m.qM_colind[ki]], ki, tmp, nanc - a);
       LD[ki] = tmp;
     }
   }
@@ -60,14 +59,14 @@ SINEW_HD inline void solve_m(const ModelView<T>& m, const SL& LD, const SD& diag
   for (int k = nv - 1; k >= 0; --k) {
     const T xk = x[k];
     if (xk == T(0)) continue;
-    int adr = m.dof_Madr[k] + 1;
-    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i], ++adr) x[i] -= LD[adr] * xk;
+    const int end = m.dof_Madr[k] + m_rownnz(m, k);
+    for (int adr = m.dof_Madr[k] + 1; adr < end; ++adr) x[m.qM_colind[adr]] -= LD[adr] * xk;
   }
   for (int i = 0; i < nv; ++i) x[i] *= diag_inv[i];
   for (int k = 0; k < nv; ++k) {
-    int adr = m.dof_Madr[k] + 1;
+    const int end = m.dof_Madr[k] + m_rownnz(m, k);
     T s = T(0);
-    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i], ++adr) s += LD[adr] * x[i];
+    for (int adr = m.dof_Madr[k] + 1; adr < end; ++adr) s += LD[adr] * x[m.qM_colind[adr]];
     x[k] -= s;
   }
 }

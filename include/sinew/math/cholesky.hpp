@@ -44,10 +44,37 @@ template <class T, class S> SINEW_INLINE int chol_factor(S A, int n, T mindiag) 
   return chol_factor_impl<false>(A, n, mindiag);
 }
 
+namespace detail {
+/// dst[t] -= s * src[t] for t < len (the rank-one update of one row of the trailing matrix).
+template <class S, class SV, class T> SINEW_INLINE void sub_scaled(S A, int dst, const SV& v, int src, T s, int len) {
+  for (int t = 0; t < len; ++t) A[dst + t] -= s * v[src + t];
+}
+/// Contiguous storage: plain non-aliasing pointers, so the loop vectorizes.
+template <class T>
+SINEW_INLINE void sub_scaled(T* __restrict__ A, int dst, const T* __restrict__ v, int src, T s, int len) {
+  for (int t = 0; t < len; ++t) A[dst + t] -= s * v[src + t];
+}
+/// A contiguous span's pointer (a Span of the world-outer layout: a member p, no stride); any
+/// other storage as it is.
+template <class S> SINEW_INLINE auto raw(const S& s) {
+  if constexpr (
+      requires { s.p; } && !requires { s.stride; })
+    return s.p;
+  else return s;
+}
+}  // namespace detail
+
 /// The same factorization, right-looking: each column's elimination visits only its nonzero
-/// entries (listed in `nz`, n ints), so a matrix with tree-like sparsity costs far less than n^3.
-template <class T, class S, class SI> SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz) {
+/// entries, so a matrix with tree-like sparsity costs far less than n^3. Scratch: `nz` and `run`
+/// (n ints), `v` (n values). Column j's nonzero rows are listed in nz and their values copied to
+/// v; the update of row nz[a] then runs over the stretches of consecutive rows in nz (run[b]: the
+/// length of the stretch that starts at b), a contiguous multiply-subtract each (a dof chain's
+/// ancestors are mostly consecutive), with the same operations in the same order as entry by entry.
+template <class T, class S, class SI, class SV>
+SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v) {
   int rank = n;
+  auto Ar = detail::raw(A);
+  auto vr = detail::raw(v);
   for (int j = 0; j < n; ++j) {
     T t = A[j * n + j];
     if (t < mindiag) {
@@ -57,16 +84,27 @@ template <class T, class S, class SI> SINEW_INLINE int chol_factor_sparse(S A, i
     const T ljj = std::sqrt(t);
     A[j * n + j] = ljj;
     const T inv = T(1) / ljj;
-    int cnt = 0;
+    int cnt = 0, start = 0;
     for (int i = j + 1; i < n; ++i)
       if (A[i * n + j] != T(0)) {
-        A[i * n + j] *= inv;
+        const T lij = A[i * n + j] * inv;
+        A[i * n + j] = lij;
+        v[cnt] = lij;
+        if (cnt > 0 && nz[cnt - 1] == i - 1) {
+          ++run[start];  // the stretch goes on
+        } else {
+          start = cnt;
+          run[start] = 1;
+        }
         nz[cnt++] = i;
       }
     for (int a = 0; a < cnt; ++a) {
       const int i = nz[a];
-      const T lij = A[i * n + j];
-      for (int b = 0; b <= a; ++b) A[i * n + nz[b]] -= lij * A[nz[b] * n + j];
+      const T lij = v[a];
+      for (int b = 0; b <= a; b += run[b]) {  // entries b <= a of each stretch
+        const int len = run[b] < a + 1 - b ? run[b] : a + 1 - b;
+        detail::sub_scaled(Ar, i * n + nz[b], vr, b, lij, len);
+      }
     }
   }
   return rank;

@@ -16,111 +16,79 @@
 #include "sinew/config.hpp"
 #include "sinew/model/enums.hpp"
 
-// X(name, count, dim): integer arrays.
+// X(name, count, dim): integer arrays. Beyond mjModel's: qM_colind, the dof (column) of each entry of
+// the mass-matrix layout (row i at dof_Madr[i]: i, then its ancestors), so the sparse M loops index
+// instead of chasing dof_parentid.
 // clang-format off
-#define SINEW_MODEL_INT_FIELDS(X)                                                                                      \
-  X(body_parentid, nbody, 1)                                                                                           \
-  X(body_rootid, nbody, 1) X(body_weldid, nbody, 1) X(body_mocapid, nbody, 1) X(body_jntnum, nbody, 1)                 \
-      X(body_jntadr, nbody, 1) X(body_dofnum, nbody, 1) X(body_dofadr, nbody, 1) X(body_geomnum, nbody, 1) X(          \
-          body_geomadr, nbody, 1) X(body_treeid, nbody, 1) X(jnt_type, njnt, 1) X(jnt_qposadr, njnt, 1)                \
-          X(jnt_dofadr, njnt, 1) X(jnt_bodyid, njnt, 1) X(jnt_group, njnt, 1) X(jnt_limited, njnt, 1) X(               \
-              jnt_actfrclimited, njnt, 1) X(dof_bodyid, nv, 1) X(dof_jntid, nv, 1) X(dof_parentid, nv, 1)              \
-              X(dof_treeid, nv, 1) X(dof_Madr, nv, 1) X(geom_type, ngeom, 1) X(geom_contype, ngeom, 1) X(              \
-                  geom_conaffinity, ngeom, 1) X(geom_condim, ngeom, 1) X(geom_bodyid, ngeom, 1)                        \
-                  X(geom_dataid, ngeom, 1) X(geom_group, ngeom, 1) X(geom_priority, ngeom, 1) X(geom_matid, ngeom, 1)  \
-                      X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1)                          \
-                          X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1)                \
-                              X(mesh_facenum, nmesh, 1) X(mesh_face, nmeshface, 3) X(mesh_graphadr, nmesh, 1)          \
-                                  X(mesh_graph, nmeshgraph, 1) X(hfield_nrow, nhfield, 1) X(hfield_ncol, nhfield, 1)   \
-                                      X(hfield_adr, nhfield, 1) X(tendon_adr, ntendon, 1) X(tendon_num, ntendon, 1)    \
-                                          X(tendon_limited, ntendon, 1) X(tendon_actfrclimited, ntendon, 1) X(         \
-                                              tendon_group, ntendon,                                                   \
-                                              1) X(ten_J_rowadr, ntendon,                                              \
-                                                   1) X(ten_J_rownnz, ntendon, 1)                                      \
-                                              X(ten_J_colind, nJten, 1) X(wrap_type, nwrap, 1) X(wrap_objid, nwrap, 1) \
-                                                  X(actuator_trntype, nu, 1) X(actuator_dyntype, nu, 1) X(             \
-                                                      actuator_gaintype,                                               \
-                                                      nu, 1) X(actuator_biastype, nu,                                  \
-                                                               1) X(actuator_trnid, nu, 2)                             \
-                                                      X(actuator_actadr, nu, 1) X(actuator_actnum, nu, 1) X(           \
-                                                          actuator_group,                                              \
-                                                          nu,                                                          \
-                                                          1) X(actuator_ctrllimited, nu,                               \
-                                                               1) X(actuator_forcelimited, nu, 1)                      \
-                                                          X(actuator_actlimited, nu, 1) X(actuator_actearly, nu, 1) X( \
-                                                              moment_rowadr,                                           \
-                                                              nu, 1) X(moment_rownnz, nu,                              \
-                                                                       1) X(moment_colind, nJmom, 1)                   \
-                                                              X(actuator_musclekind, nu, 1) X(                         \
-                                                                  muscle_order,                                        \
-                                                                  nmuscle,                                             \
-                                                                  1) X(muscle_kindadr, nmusclekind,                    \
-                                                                       1) X(muscle_kindnum, nmusclekind, 1)            \
-                                                                  X(pair_dim, npair, 1) X(pair_geom1, npair, 1) X(     \
-                                                                      pair_geom2,                                      \
-                                                                      npair,                                           \
-                                                                      1) X(pair_signature, npair,                      \
-                                                                           1) X(exclude_signature, nexclude, 1)        \
-                                                                      X(collision_pair, ncollision,                    \
-                                                                        3) X(eq_type, neq, 1)                          \
-                                                                          X(eq_obj1id, neq, 1) X(eq_obj2id, neq, 1) X( \
-                                                                              eq_objtype,                              \
-                                                                              neq, 1) X(eq_active0, neq, 1)            \
-                                                                              X(sensor_type, nsensor, 1)               \
-                                                                                  X(sensor_datatype, nsensor, 1) X(    \
-                                                                                      sensor_needstage, nsensor,       \
-                                                                                      1) X(sensor_objtype, nsensor, 1) \
-                                                                                      X(sensor_objid, nsensor, 1) X(   \
-                                                                                          sensor_reftype, nsensor, 1)  \
-                                                                                          X(sensor_refid, nsensor, 1)  \
-                                                                                              X(sensor_dim, nsensor,   \
-                                                                                                1) X(sensor_adr,       \
-                                                                                                     nsensor, 1)
+#define SINEW_MODEL_INT_FIELDS(X) \
+  X(body_parentid, nbody, 1) X(body_rootid, nbody, 1) X(body_weldid, nbody, 1) X(body_mocapid, nbody, 1) \
+  X(body_jntnum, nbody, 1) X(body_jntadr, nbody, 1) X(body_dofnum, nbody, 1) X(body_dofadr, nbody, 1) \
+  X(body_geomnum, nbody, 1) X(body_geomadr, nbody, 1) X(body_treeid, nbody, 1) \
+  X(jnt_type, njnt, 1) X(jnt_qposadr, njnt, 1) X(jnt_dofadr, njnt, 1) X(jnt_bodyid, njnt, 1) X(jnt_group, njnt, 1) \
+  X(jnt_limited, njnt, 1) X(jnt_actfrclimited, njnt, 1) \
+  X(dof_bodyid, nv, 1) X(dof_jntid, nv, 1) X(dof_parentid, nv, 1) X(dof_treeid, nv, 1) X(dof_Madr, nv, 1) \
+  X(qM_colind, nM, 1) \
+  X(geom_type, ngeom, 1) X(geom_contype, ngeom, 1) X(geom_conaffinity, ngeom, 1) X(geom_condim, ngeom, 1) \
+  X(geom_bodyid, ngeom, 1) X(geom_dataid, ngeom, 1) X(geom_group, ngeom, 1) X(geom_priority, ngeom, 1) \
+  X(geom_matid, ngeom, 1) \
+  X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1) \
+  X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1) X(mesh_facenum, nmesh, 1) \
+  X(mesh_face, nmeshface, 3) X(mesh_graphadr, nmesh, 1) X(mesh_graph, nmeshgraph, 1) \
+  X(hfield_nrow, nhfield, 1) X(hfield_ncol, nhfield, 1) X(hfield_adr, nhfield, 1) \
+  X(tendon_adr, ntendon, 1) X(tendon_num, ntendon, 1) X(tendon_limited, ntendon, 1) \
+  X(tendon_actfrclimited, ntendon, 1) X(tendon_group, ntendon, 1) \
+  X(ten_J_rowadr, ntendon, 1) X(ten_J_rownnz, ntendon, 1) X(ten_J_colind, nJten, 1) \
+  X(wrap_type, nwrap, 1) X(wrap_objid, nwrap, 1) \
+  X(actuator_trntype, nu, 1) X(actuator_dyntype, nu, 1) X(actuator_gaintype, nu, 1) X(actuator_biastype, nu, 1) \
+  X(actuator_trnid, nu, 2) X(actuator_actadr, nu, 1) X(actuator_actnum, nu, 1) X(actuator_group, nu, 1) \
+  X(actuator_ctrllimited, nu, 1) X(actuator_forcelimited, nu, 1) X(actuator_actlimited, nu, 1) \
+  X(actuator_actearly, nu, 1) \
+  X(moment_rowadr, nu, 1) X(moment_rownnz, nu, 1) X(moment_colind, nJmom, 1) \
+  X(actuator_musclekind, nu, 1) \
+  X(muscle_order, nmuscle, 1) X(muscle_kindadr, nmusclekind, 1) X(muscle_kindnum, nmusclekind, 1) \
+  X(pair_dim, npair, 1) X(pair_geom1, npair, 1) X(pair_geom2, npair, 1) X(pair_signature, npair, 1) \
+  X(exclude_signature, nexclude, 1) \
+  X(collision_pair, ncollision, 3) \
+  X(eq_type, neq, 1) X(eq_obj1id, neq, 1) X(eq_obj2id, neq, 1) X(eq_objtype, neq, 1) X(eq_active0, neq, 1) \
+  X(sensor_type, nsensor, 1) X(sensor_datatype, nsensor, 1) X(sensor_needstage, nsensor, 1) \
+  X(sensor_objtype, nsensor, 1) X(sensor_objid, nsensor, 1) X(sensor_reftype, nsensor, 1) \
+  X(sensor_refid, nsensor, 1) X(sensor_dim, nsensor, 1) X(sensor_adr, nsensor, 1)
 
 // X(name, count, dim): real arrays (stored as the Model's scalar type).
-#define SINEW_MODEL_REAL_FIELDS(X)                                                                                     \
-  X(qpos0, nq, 1)                                                                                                      \
-  X(qpos_spring, nq, 1) X(body_pos, nbody, 3) X(body_quat, nbody, 4) X(body_ipos, nbody, 3) X(body_iquat, nbody, 4) X( \
-      body_mass, nbody, 1) X(body_subtreemass, nbody, 1) X(body_inertia, nbody, 3) X(body_gravcomp, nbody, 1)          \
-      X(jnt_solref, njnt, 2) X(jnt_solimp, njnt, 5) X(jnt_pos, njnt, 3) X(jnt_axis, njnt, 3) X(jnt_stiffness, njnt, 1) \
-          X(jnt_range, njnt, 2) X(jnt_actfrcrange, njnt, 2) X(jnt_margin, njnt, 1) X(dof_solref, nv, 2)                \
-              X(dof_solimp, nv, 5) X(dof_frictionloss, nv, 1) X(dof_armature, nv, 1) X(dof_damping, nv, 1)             \
-                  X(geom_solmix, ngeom, 1) X(geom_solref, ngeom, 2) X(geom_solimp, ngeom, 5) X(geom_size, ngeom, 3)    \
-                      X(geom_rbound, ngeom, 1) X(geom_pos, ngeom, 3) X(geom_quat, ngeom, 4) X(geom_friction, ngeom, 3) \
-                          X(geom_margin, ngeom, 1) X(geom_gap, ngeom, 1) X(geom_fluid, ngeom, 12) X(                   \
-                              hfield_size, nhfield, 4) X(hfield_data, nhfielddata, 1) X(geom_rgba, ngeom, 4)           \
-                              X(mat_rgba, nmat, 4) X(site_size, nsite, 3) X(site_pos, nsite, 3) X(site_quat, nsite, 4) \
-                                  X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4)              \
-                                      X(key_time, nkey, 1) X(key_qpos, nkey, nq) X(key_qvel, nkey, nv) X(              \
-                                          key_act, nkey, na) X(key_ctrl, nkey, nu) X(tendon_solref_lim, ntendon, 2)    \
-                                          X(tendon_solimp_lim, ntendon, 5) X(tendon_solref_fri, ntendon, 2) X(         \
-                                              tendon_solimp_fri, ntendon, 5) X(tendon_range, ntendon, 2)               \
-                                              X(tendon_actfrcrange, ntendon, 2) X(tendon_margin, ntendon, 1) X(        \
-                                                  tendon_stiffness, ntendon, 1) X(tendon_damping, ntendon, 1)          \
-                                                  X(tendon_armature, ntendon, 1) X(tendon_frictionloss, ntendon, 1) X( \
-                                                      tendon_lengthspring, ntendon, 2) X(tendon_length0, ntendon, 1)   \
-                                                      X(tendon_invweight0, ntendon, 1) X(wrap_prm, nwrap, 1) X(        \
-                                                          actuator_dynprm, nu, 10) X(actuator_gainprm, nu, 10)         \
-                                                          X(actuator_biasprm, nu, 10) X(actuator_ctrlrange, nu, 2) X(  \
-                                                              actuator_forcerange, nu,                                 \
-                                                              2) X(actuator_actrange, nu, 2) X(actuator_gear, nu, 6)   \
-                                                              X(actuator_cranklength, nu, 1) X(actuator_acc0, nu, 1)   \
-                                                                  X(actuator_length0, nu,                              \
-                                                                    1) X(actuator_lengthrange, nu,                     \
-                                                                         2) X(actuator_muscleprm, nu, nmuscleprm)      \
-                                                                      X(pair_solref, npair, 2) X(                      \
-                                                                          pair_solreffriction, npair,                  \
-                                                                          2) X(pair_solimp, npair,                     \
-                                                                               5) X(pair_margin, npair, 1)             \
-                                                                          X(pair_gap, npair,                           \
-                                                                            1) X(pair_friction, npair,                 \
-                                                                                 5) X(eq_solref, neq, 2)               \
-                                                                              X(eq_solimp, neq, 5) X(eq_data, neq, 11) \
-                                                                                  X(dof_invweight0, nv, 1) X(          \
-                                                                                      body_invweight0, nbody, 2)       \
-                                                                                      X(stat_meaninertia, nstat, 1) X( \
-                                                                                          sensor_cutoff, nsensor, 1)   \
-                                                                                          X(sensor_noise, nsensor, 1)
+#define SINEW_MODEL_REAL_FIELDS(X) \
+  X(qpos0, nq, 1) \
+  X(qpos_spring, nq, 1) \
+  X(body_pos, nbody, 3) X(body_quat, nbody, 4) X(body_ipos, nbody, 3) X(body_iquat, nbody, 4) X(body_mass, nbody, 1) \
+  X(body_subtreemass, nbody, 1) X(body_inertia, nbody, 3) X(body_gravcomp, nbody, 1) \
+  X(jnt_solref, njnt, 2) X(jnt_solimp, njnt, 5) X(jnt_pos, njnt, 3) X(jnt_axis, njnt, 3) X(jnt_stiffness, njnt, 1) \
+  X(jnt_range, njnt, 2) X(jnt_actfrcrange, njnt, 2) X(jnt_margin, njnt, 1) \
+  X(dof_solref, nv, 2) X(dof_solimp, nv, 5) X(dof_frictionloss, nv, 1) X(dof_armature, nv, 1) X(dof_damping, nv, 1) \
+  X(geom_solmix, ngeom, 1) X(geom_solref, ngeom, 2) X(geom_solimp, ngeom, 5) X(geom_size, ngeom, 3) \
+  X(geom_rbound, ngeom, 1) X(geom_pos, ngeom, 3) X(geom_quat, ngeom, 4) X(geom_friction, ngeom, 3) \
+  X(geom_margin, ngeom, 1) X(geom_gap, ngeom, 1) X(geom_fluid, ngeom, 12) \
+  X(hfield_size, nhfield, 4) X(hfield_data, nhfielddata, 1) \
+  X(geom_rgba, ngeom, 4) \
+  X(mat_rgba, nmat, 4) \
+  X(site_size, nsite, 3) X(site_pos, nsite, 3) X(site_quat, nsite, 4) \
+  X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4) \
+  X(key_time, nkey, 1) X(key_qpos, nkey, nq) X(key_qvel, nkey, nv) X(key_act, nkey, na) X(key_ctrl, nkey, nu) \
+  X(tendon_solref_lim, ntendon, 2) X(tendon_solimp_lim, ntendon, 5) X(tendon_solref_fri, ntendon, 2) \
+  X(tendon_solimp_fri, ntendon, 5) X(tendon_range, ntendon, 2) X(tendon_actfrcrange, ntendon, 2) \
+  X(tendon_margin, ntendon, 1) X(tendon_stiffness, ntendon, 1) X(tendon_damping, ntendon, 1) \
+  X(tendon_armature, ntendon, 1) X(tendon_frictionloss, ntendon, 1) X(tendon_lengthspring, ntendon, 2) \
+  X(tendon_length0, ntendon, 1) X(tendon_invweight0, ntendon, 1) \
+  X(wrap_prm, nwrap, 1) \
+  X(actuator_dynprm, nu, 10) X(actuator_gainprm, nu, 10) X(actuator_biasprm, nu, 10) X(actuator_ctrlrange, nu, 2) \
+  X(actuator_forcerange, nu, 2) X(actuator_actrange, nu, 2) X(actuator_gear, nu, 6) X(actuator_cranklength, nu, 1) \
+  X(actuator_acc0, nu, 1) X(actuator_length0, nu, 1) X(actuator_lengthrange, nu, 2) \
+  X(actuator_muscleprm, nu, nmuscleprm) \
+  X(pair_solref, npair, 2) X(pair_solreffriction, npair, 2) X(pair_solimp, npair, 5) X(pair_margin, npair, 1) \
+  X(pair_gap, npair, 1) X(pair_friction, npair, 5) \
+  X(eq_solref, neq, 2) X(eq_solimp, neq, 5) X(eq_data, neq, 11) \
+  X(dof_invweight0, nv, 1) \
+  X(body_invweight0, nbody, 2) \
+  X(stat_meaninertia, nstat, 1) \
+  X(sensor_cutoff, nsensor, 1) X(sensor_noise, nsensor, 1)
 
 namespace sinew {
 
