@@ -725,6 +725,17 @@ int main(int argc, char** argv) {
           "smooth %s\n",
           me.name.c_str(), m->nq, m->nv, m->nbody, m->ntendon, m->nu, m->na, m->ngeom, m->opt.timestep, c->nwarn,
           gaps(*c->full, *c->fd).c_str(), gaps(*c->full_mm, *c->fd_mm).c_str(), gaps(*c->smooth, *c->sd).c_str());
+      {  // MuJoCo's arena is a reserve; what 100 steps used of it is the comparable figure
+        MjCase& mm = *c->full_mm;
+        for (int i = 0; i < 100; ++i) mm.step();
+        const double mib = 1048576.0;
+        std::printf(
+            "  memory per world, MuscleMimic's options: MuJoCo mjData buffer %.2f MiB + arena used %.2f MiB "
+            "(of %.0f reserved); Sinew Data %.2f MiB double, %.2f MiB float\n",
+            double(mm.d->nbuffer) / mib, double(mm.d->maxuse_arena) / mib, double(mm.d->narena) / mib,
+            double(c->fd_mm->data.bytes()) / mib, double(c->ff_mm->data.bytes()) / mib);
+        mm.reset();
+      }
       make_stage_state(*c, mfull);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "sinew-bench-cpu: skipping %s (%s): %s\n", me.name.c_str(), me.path.c_str(), e.what());
