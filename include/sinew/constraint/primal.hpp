@@ -131,7 +131,7 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
     const int adr0 = m.dof_Madr[i], end = adr0 + m_rownnz(m, i);
     c.H[q * n + q] += d.qM[adr0];
     for (int adr = adr0 + 1; adr < end; ++adr) {
-      const int p = n - 1 - (c.dident ? m.qM_colind[adr] : c.cidx(m.qM_colind[adr]));
+      const int p = n - 1 - c.cidx(m.qM_colind[adr]);
       c.H[p * n + q] += d.qM[adr];
       first[p] = q < first[p] ? q : first[p];
     }

@@ -4,6 +4,7 @@
 // layout, row i at dof_Madr[i] holding M(i,i), M(i,parent(i)), M(i,parent(parent(i))), ...
 #pragma once
 #include "sinew/data/data.hpp"
+#include "sinew/dynamics/factor_m.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"
 
@@ -41,7 +42,7 @@ template <class T, class L> SINEW_HD inline void crb(const ModelView<T>& m, cons
   }
   for (int i = 0; i < m.size.nv; ++i) {
     const vec6<T> buf = mul_inertia(get10(d.crb, m.dof_bodyid[i]), get6(d.cdof, i));
-    const int end = i + 1 < m.size.nv ? m.dof_Madr[i + 1] : m.size.nM;  // row i: i, then its ancestors
+    const int end = m.dof_Madr[i] + m_rownnz(m, i);  // row i: i, then its ancestors
     for (int adr = m.dof_Madr[i]; adr < end; ++adr) d.qM[adr] = dot(get6(d.cdof, m.qM_colind[adr]), buf);
     d.qM[m.dof_Madr[i]] += m.dof_armature[i];
   }

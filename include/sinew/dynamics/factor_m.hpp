@@ -6,6 +6,7 @@
 //   solve_m(m, d.qLD, d.qLDiagInv, x);      // x <- M^-1 x
 #pragma once
 #include "sinew/data/data.hpp"
+#include "sinew/math/cholesky.hpp"
 #include "sinew/model/model.hpp"
 
 namespace sinew {
@@ -15,20 +16,6 @@ namespace sinew {
 template <class T> SINEW_HD inline int m_rownnz(const ModelView<T>& m, int i) {
   return (i + 1 < m.size.nv ? m.dof_Madr[i + 1] : m.size.nM) - m.dof_Madr[i];
 }
-
-namespace detail {
-/// LD[dst + c] -= s * LD[src + c] for c < n: a row update of the factorization (two different
-/// rows of the same array, so the ranges never overlap).
-template <class T, class S> SINEW_INLINE void sub_scaled_row(const S& LD, int dst, int src, T s, int n) {
-  for (int c = 0; c < n; ++c) LD[dst + c] -= s * LD[src + c];
-}
-/// Contiguous layout: plain pointers, declared non-aliasing (disjoint rows), so the loop vectorizes.
-template <class T> SINEW_INLINE void sub_scaled_row(const Span<T, WorldOuter>& LD, int dst, int src, T s, int n) {
-  T* __restrict__ a = LD.p + dst;
-  const T* __restrict__ b = LD.p + src;
-  for (int c = 0; c < n; ++c) a[c] -= s * b[c];
-}
-}  // namespace detail
 
 /// Row k holds k and its ancestors (m_rownnz(k) entries), so the a-th ancestor i of k has
 /// m_rownnz(k) - 1 - a entries in its row: the update length needs no lookup. As MuJoCo 3.4's
@@ -46,7 +33,9 @@ SINEW_HD inline void factor_m(const ModelView<T>& m, const SM& M, const SL& LD, 
     for (int a = 0; a < nanc; ++a) {
       const int ki = kk + 1 + a;
       const T tmp = LD[ki] * invD;
-      detail::sub_scaled_row(LD, m.dof_Madr[m.qM_colind[ki]], ki, tmp, nanc - a);
+      // two different rows of LD: the ranges never overlap
+      cholesky::sub_scaled(cholesky::contiguous(LD), m.dof_Madr[m.qM_colind[ki]], cholesky::contiguous(LD), ki, tmp,
+                           nanc - a);
       LD[ki] = tmp;
     }
   }

@@ -6,6 +6,7 @@
 //   if (sinew::cholesky::chol_factor_spd<double>(A, n) == n) sinew::cholesky::chol_solve<double>(A, n, x, b);
 #pragma once
 #include <cmath>
+#include <type_traits>
 
 #include "sinew/config.hpp"
 
@@ -44,25 +45,27 @@ template <class T, class S> SINEW_INLINE int chol_factor(S A, int n, T mindiag) 
   return chol_factor_impl<false>(A, n, mindiag);
 }
 
-namespace detail {
-/// dst[t] -= s * src[t] for t < len (the rank-one update of one row of the trailing matrix).
-template <class S, class SV, class T> SINEW_INLINE void sub_scaled(S A, int dst, const SV& v, int src, T s, int len) {
+/// A[dst + t] -= s * v[src + t] for t < len: the row update of the factorizations (here and
+/// factor_m's L'DL); A and v may be one array when the two ranges do not overlap.
+template <class S, class SV, class T>
+requires(!std::is_pointer_v<S>)  // pointers take the overload below (an exact match here otherwise)
+    SINEW_INLINE void sub_scaled(S A, int dst, const SV& v, int src, T s, int len) {
   for (int t = 0; t < len; ++t) A[dst + t] -= s * v[src + t];
 }
-/// Contiguous storage: plain non-aliasing pointers, so the loop vectorizes.
-template <class T>
-SINEW_INLINE void sub_scaled(T* __restrict__ A, int dst, const T* __restrict__ v, int src, T s, int len) {
-  for (int t = 0; t < len; ++t) A[dst + t] -= s * v[src + t];
+/// Contiguous storage: plain pointers, declared non-aliasing (disjoint ranges), so the loop vectorizes.
+template <class T> SINEW_INLINE void sub_scaled(T* A, int dst, const T* v, int src, T s, int len) {
+  T* __restrict__ a = A + dst;
+  const T* __restrict__ b = v + src;
+  for (int t = 0; t < len; ++t) a[t] -= s * b[t];
 }
-/// A contiguous span's pointer (a Span of the world-outer layout: a member p, no stride); any
-/// other storage as it is.
-template <class S> SINEW_INLINE auto raw(const S& s) {
+/// A contiguous span's pointer (a Span of the world-outer layout: a member p, no stride), so
+/// sub_scaled takes its vectorizing overload; any other storage as it is.
+template <class S> SINEW_INLINE auto contiguous(const S& s) {
   if constexpr (
       requires { s.p; } && !requires { s.stride; })
     return s.p;
   else return s;
 }
-}  // namespace detail
 
 /// The same factorization, right-looking: each column's elimination visits only its nonzero
 /// entries, so a matrix with tree-like sparsity costs far less than n^3. Scratch: `nz` and `run`
@@ -73,8 +76,8 @@ template <class S> SINEW_INLINE auto raw(const S& s) {
 template <class T, class S, class SI, class SV>
 SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v) {
   int rank = n;
-  auto Ar = detail::raw(A);
-  auto vr = detail::raw(v);
+  auto Ar = contiguous(A);
+  auto vr = contiguous(v);
   for (int j = 0; j < n; ++j) {
     T t = A[j * n + j];
     if (t < mindiag) {
@@ -103,7 +106,7 @@ SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v) 
       const T lij = v[a];
       for (int b = 0; b <= a; b += run[b]) {  // entries b <= a of each stretch
         const int len = run[b] < a + 1 - b ? run[b] : a + 1 - b;
-        detail::sub_scaled(Ar, i * n + nz[b], vr, b, lij, len);
+        sub_scaled(Ar, i * n + nz[b], vr, b, lij, len);
       }
     }
   }

@@ -1,8 +1,9 @@
 // The nonzero positions of a dense row, ascending: the column lists of the constraint rows
 // (efc_J_colind) and other compactions of a dense row into (index, value) form. On the CPU the row
 // is compared 2 to 8 values at a time (SSE2 or AVX, whichever the compiler targets) into a bit
-// mask whose set bits are read out; on the GPU and for strided rows one value at a time. The test
-// is `value != 0` (NaN counts as nonzero, -0.0 as zero). Contiguous rows only.
+// mask whose set bits are read out; on the GPU one value at a time. The test is `value != 0` (NaN
+// counts as nonzero, -0.0 as zero). Contiguous rows only: a strided row (the GPU layout) is the
+// caller's loop (make_constraint_world keeps one).
 //
 //   int cols[128];
 //   const int cnt = sinew::nonzero_columns(row, 128, cols);  // row: const double*, 128 values
