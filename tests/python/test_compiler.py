@@ -3,7 +3,8 @@
 For each model, the dump tool (path in $SINEW_MODEL_DUMP, built from tests/tools/sinew_model_dump.cpp)
 writes every Model array as .npy; each one that mjModel also has (same name) must match: integer
 fields exactly, real fields to rtol 1e-10 (atol 1e-12 for values that are zero in one and
-round-off in the other). mesh_vert is float32 in mjModel and compared as float32.
+round-off in the other). mesh_vert is float32 in mjModel and compared as float32. NaN must be NaN in both (MuJoCo's normal
+of a zero-area mesh polygon).
 
 body_iquat is compared directly; where it differs (bodies with (near-)isotropic principal inertia,
 whose principal frame is ill-defined), the invariant world-frame inertia R diag(I) R^T is compared
@@ -23,7 +24,8 @@ mujoco = pytest.importorskip("mujoco")
 
 DUMP = os.environ.get("SINEW_MODEL_DUMP")
 RTOL, ATOL = 1e-10, 1e-12
-SIZES = ["nq", "nv", "nu", "na", "nbody", "njnt", "ngeom", "nsite", "nmesh", "nmeshvert", "nmeshface", "nmeshgraph", "nhfield",
+SIZES = ["nq", "nv", "nu", "na", "nbody", "njnt", "ngeom", "nsite", "nmesh", "nmeshvert", "nmeshface", "nmeshgraph", "nmeshpoly",
+         "nmeshpolyvert", "nmeshpolymap", "nhfield",
          "nhfielddata",
          "nkey", "ntree", "nM", "ntendon", "neq", "npair", "nexclude", "nsensor"]
 
@@ -205,7 +207,9 @@ def test_model_matches_mujoco(name, paths, tmp_path):
             if theirs.dtype == np.float32:
                 ours = ours.astype(np.float32).astype(np.float64)
             theirs = theirs.astype(np.float64)
-            ok = np.isclose(ours, theirs, rtol=RTOL, atol=ATOL)
+            # NaN where MuJoCo has NaN: mesh_polynormal of a degenerate (zero-area) polygon, which
+            # MuJoCo's mjuu_makenormal divides by its zero norm
+            ok = np.isclose(ours, theirs, rtol=RTOL, atol=ATOL, equal_nan=True)
             if not ok.all():
                 idx = np.argwhere(~ok)
                 i = tuple(idx[0])

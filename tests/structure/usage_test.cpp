@@ -208,6 +208,14 @@ inline void mesh(double rho, double* geom_pos, double* geom_quat) {
   }
 }
 
+// usage of sinew/compiler/mesh_polygons.hpp
+inline void mesh_polygons(const std::vector<double>& vert, const std::vector<int>& hull_triangles,
+                          const std::vector<double>& vert_in_principal_frame) {
+  sinew::MeshPolygons p;
+  sinew::detail::make_polygons(p, vert, hull_triangles);
+  sinew::detail::polygon_normals(p, vert_in_principal_frame);
+}
+
 // usage of sinew/constraint/make_constraint.hpp
 // usage of sinew/constraint/solver.hpp
 // usage of sinew/dynamics/factor_m.hpp

@@ -39,9 +39,10 @@ int main(int argc, char** argv) {
     std::ofstream s(dir + "/sizes.txt");
     s << "nq " << m.nq << "\nnv " << m.nv << "\nnu " << m.nu << "\nna " << m.na << "\nnbody " << m.nbody << "\nnjnt "
       << m.njnt << "\nngeom " << m.ngeom << "\nnsite " << m.nsite << "\nnmesh " << m.nmesh << "\nnmeshvert "
-      << m.nmeshvert << "\nnmeshface " << m.nmeshface << "\nnmeshgraph " << m.nmeshgraph << "\nnhfield " << m.nhfield
-      << "\nnhfielddata " << m.nhfielddata << "\nnkey " << m.nkey << "\nntree " << m.ntree << "\nnM " << m.nM
-      << "\nntendon " << m.ntendon << "\nneq " << m.neq << "\nnpair " << m.npair << "\nnexclude " << m.nexclude
+      << m.nmeshvert << "\nnmeshface " << m.nmeshface << "\nnmeshgraph " << m.nmeshgraph << "\nnmeshpoly "
+      << m.nmeshpoly << "\nnmeshpolyvert " << m.nmeshpolyvert << "\nnmeshpolymap " << m.nmeshpolymap << "\nnhfield "
+      << m.nhfield << "\nnhfielddata " << m.nhfielddata << "\nnkey " << m.nkey << "\nntree " << m.ntree << "\nnM "
+      << m.nM << "\nntendon " << m.ntendon << "\nneq " << m.neq << "\nnpair " << m.npair << "\nnexclude " << m.nexclude
       << "\nnsensor " << m.nsensor << "\n";
     // options, for comparison with mjModel.opt
     s << "opt.timestep " << m.opt.timestep << "\nopt.integrator " << m.opt.integrator << "\nopt.iterations "

@@ -60,6 +60,7 @@
 #include <utility>
 #include <vector>
 
+#include "sinew/compiler/mesh_polygons.hpp"
 #include "sinew/io/error.hpp"
 #include "sinew/io/stl.hpp"
 #include "sinew/math/eig3.hpp"
@@ -80,6 +81,9 @@ struct CompiledMesh {
   std::vector<int> face;     ///< 3*nface (mesh_face)
   std::vector<int> hull;     ///< 3*nhullface, convex hull triangles when one was computed
   std::vector<int> graph;    ///< the convex hull graph (make_graph) when one was built (mesh_graph)
+  /// coplanar hull (or, without a hull, mesh) triangles merged (compiler/mesh_polygons.hpp),
+  /// normals in the principal frame
+  MeshPolygons poly;
   MeshInertia mode = MeshInertia::legacy;
   double volume = 0;                    ///< volume (not meaningful for shell)
   double surface = 0;                   ///< surface area (computed for shell only, as MuJoCo)
@@ -412,6 +416,7 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
     m.hull = detail::graph_faces(m.graph);
     if (m.face.empty()) m.face = m.hull;
   }
+  detail::make_polygons(m.poly, m.vert, m.graph.empty() ? m.face : m.hull);
 
   detail::apply_transformations(m, refpos, refquat, scale);
 
@@ -484,6 +489,7 @@ inline CompiledMesh compile_mesh(const MeshSource& src, const double scale[3], M
   }
   for (int k = 0; k < 3; ++k) m.pos[k] = com[k];
   for (int k = 0; k < 4; ++k) m.quat[k] = q[k];
+  detail::polygon_normals(m.poly, m.vert);
   return m;
 }
 

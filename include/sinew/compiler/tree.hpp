@@ -158,11 +158,14 @@ inline void set_sizes(Model<double>& m, const ModelSpec& s, const CompiledTree& 
     m.nv += t == JNT_FREE ? 6 : (t == JNT_BALL ? 3 : 1);
   }
   m.nmeshvert = m.nmeshface = 0;
-  m.nmeshgraph = 0;
+  m.nmeshgraph = m.nmeshpoly = m.nmeshpolyvert = m.nmeshpolymap = 0;
   for (auto& cm : meshes) {
     m.nmeshvert += cm.nvert();
     m.nmeshface += cm.nface();
     m.nmeshgraph += int(cm.graph.size());
+    m.nmeshpoly += int(cm.poly.polygons.size());
+    for (auto& p : cm.poly.polygons) m.nmeshpolyvert += int(p.size());
+    for (auto& p : cm.poly.polygon_map) m.nmeshpolymap += int(p.size());
   }
   m.nmat = int(s.material_rgba.size());
   m.nhfield = int(hfields.size());
@@ -431,7 +434,7 @@ inline void write_sites(Model<double>& m, const CompiledTree& t) {
 inline void write_meshes(Model<double>& m, const ModelSpec& s, const std::vector<CompiledMesh>& meshes) {
   m.mesh_names.resize(meshes.size());
   {
-    int va = 0, fa = 0, ga = 0;
+    int va = 0, fa = 0, ga = 0, pa = 0, pva = 0, pma = 0;
     for (size_t k = 0; k < meshes.size(); ++k) {
       const CompiledMesh& cm = meshes[k];
       m.mesh_names[k] = s.meshes[k].name;
@@ -445,6 +448,26 @@ inline void write_meshes(Model<double>& m, const ModelSpec& s, const std::vector
       m.mesh_graphadr[k] = cm.graph.empty() ? -1 : ga;
       for (size_t i = 0; i < cm.graph.size(); ++i) m.mesh_graph[size_t(ga) + i] = cm.graph[i];
       ga += int(cm.graph.size());
+      // polygons (mjCModel::CopyObjects: addresses global, ids mesh-local)
+      m.mesh_polyadr[k] = pa;
+      m.mesh_polynum[k] = int(cm.poly.polygons.size());
+      for (size_t i = 0; i < cm.poly.polygons.size(); ++i) {
+        const std::vector<int>& p = cm.poly.polygons[i];
+        m.mesh_polyvertadr[size_t(pa) + i] = pva;
+        m.mesh_polyvertnum[size_t(pa) + i] = int(p.size());
+        for (size_t j = 0; j < p.size(); ++j) m.mesh_polyvert[size_t(pva) + j] = p[j];
+        pva += int(p.size());
+        for (int c = 0; c < 3; ++c)
+          m.mesh_polynormal[3 * (size_t(pa) + i) + size_t(c)] = cm.poly.polygon_normals[3 * i + size_t(c)];
+      }
+      pa += int(cm.poly.polygons.size());
+      for (size_t v = 0; v < cm.poly.polygon_map.size(); ++v) {
+        const std::vector<int>& p = cm.poly.polygon_map[v];
+        m.mesh_polymapadr[size_t(va) + v] = pma;
+        m.mesh_polymapnum[size_t(va) + v] = int(p.size());
+        for (size_t j = 0; j < p.size(); ++j) m.mesh_polymap[size_t(pma) + j] = p[j];
+        pma += int(p.size());
+      }
       for (int i = 0; i < 3; ++i) m.mesh_pos[3 * k + size_t(i)] = cm.pos[i];
       for (int i = 0; i < 4; ++i) m.mesh_quat[4 * k + size_t(i)] = cm.quat[i];
       va += cm.nvert();

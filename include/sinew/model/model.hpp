@@ -34,6 +34,9 @@
   X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1) \
   X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1) X(mesh_facenum, nmesh, 1) \
   X(mesh_face, nmeshface, 3) X(mesh_graphadr, nmesh, 1) X(mesh_graph, nmeshgraph, 1) \
+  X(mesh_polynum, nmesh, 1) X(mesh_polyadr, nmesh, 1) X(mesh_polyvertadr, nmeshpoly, 1) \
+  X(mesh_polyvertnum, nmeshpoly, 1) X(mesh_polyvert, nmeshpolyvert, 1) X(mesh_polymapadr, nmeshvert, 1) \
+  X(mesh_polymapnum, nmeshvert, 1) X(mesh_polymap, nmeshpolymap, 1) \
   X(hfield_nrow, nhfield, 1) X(hfield_ncol, nhfield, 1) X(hfield_adr, nhfield, 1) \
   X(tendon_adr, ntendon, 1) X(tendon_num, ntendon, 1) X(tendon_limited, ntendon, 1) \
   X(tendon_actfrclimited, ntendon, 1) X(tendon_group, ntendon, 1) \
@@ -70,7 +73,7 @@
   X(geom_rgba, ngeom, 4) \
   X(mat_rgba, nmat, 4) \
   X(site_size, nsite, 3) X(site_pos, nsite, 3) X(site_quat, nsite, 4) \
-  X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4) \
+  X(mesh_vert, nmeshvert, 3) X(mesh_pos, nmesh, 3) X(mesh_quat, nmesh, 4) X(mesh_polynormal, nmeshpoly, 3) \
   X(key_time, nkey, 1) X(key_qpos, nkey, nq) X(key_qvel, nkey, nv) X(key_act, nkey, na) X(key_ctrl, nkey, nu) \
   X(tendon_solref_lim, ntendon, 2) X(tendon_solimp_lim, ntendon, 5) X(tendon_solref_fri, ntendon, 2) \
   X(tendon_solimp_fri, ntendon, 5) X(tendon_range, ntendon, 2) X(tendon_actfrcrange, ntendon, 2) \
@@ -95,33 +98,36 @@ namespace sinew {
 /// Sizes of a model (mjModel's n* members).
 // clang-format on
 struct ModelSizes {
-  int nq = 0;           ///< generalized coordinates
-  int nv = 0;           ///< degrees of freedom
-  int nu = 0;           ///< actuators
-  int na = 0;           ///< activation states
-  int nbody = 0;        ///< bodies, world included
-  int njnt = 0;         ///< joints
-  int ngeom = 0;        ///< geoms
-  int nsite = 0;        ///< sites
-  int nmesh = 0;        ///< meshes
-  int nmeshvert = 0;    ///< mesh vertices, all meshes
-  int nmeshface = 0;    ///< mesh faces, all meshes
-  int nmeshgraph = 0;   ///< ints of the meshes' convex hull graphs (mesh_graph; MuJoCo's layout)
-  int nhfield = 0;      ///< height fields
-  int nhfielddata = 0;  ///< height-field elevations, all height fields
-  int nmat = 0;         ///< materials (their colour only: the rangefinder skips invisible geoms)
-  int nkey = 0;         ///< keyframes
-  int ntree = 0;        ///< kinematic trees (children of the world with dofs)
-  int nM = 0;           ///< non-zeros of the sparse lower triangle of M
-  int ntendon = 0;      ///< tendons
-  int nwrap = 0;        ///< tendon path elements, all tendons
-  int nJten = 0;        ///< non-zeros of the sparse tendon Jacobian (fixed sparsity, see ten_J_*)
-  int nJmom = 0;        ///< non-zeros of the sparse actuator moment matrix (see moment_*)
-  int neq = 0;          ///< equality constraints (parsed, simulated from the constraint issue on)
-  int npair = 0;        ///< explicit contact pairs (parsed)
-  int nexclude = 0;     ///< contact excludes (parsed)
-  int nsensor = 0;      ///< sensors (compiler/sensor.hpp; computed by sensor/sensor.hpp)
-  int nsensordata = 0;  ///< values of all sensors (Data::sensordata)
+  int nq = 0;             ///< generalized coordinates
+  int nv = 0;             ///< degrees of freedom
+  int nu = 0;             ///< actuators
+  int na = 0;             ///< activation states
+  int nbody = 0;          ///< bodies, world included
+  int njnt = 0;           ///< joints
+  int ngeom = 0;          ///< geoms
+  int nsite = 0;          ///< sites
+  int nmesh = 0;          ///< meshes
+  int nmeshvert = 0;      ///< mesh vertices, all meshes
+  int nmeshface = 0;      ///< mesh faces, all meshes
+  int nmeshgraph = 0;     ///< ints of the meshes' convex hull graphs (mesh_graph; MuJoCo's layout)
+  int nmeshpoly = 0;      ///< mesh polygons (merged coplanar hull triangles; multiccd's faces)
+  int nmeshpolyvert = 0;  ///< vertex ids of all polygons (mesh_polyvert)
+  int nmeshpolymap = 0;   ///< polygon ids of all vertices (mesh_polymap)
+  int nhfield = 0;        ///< height fields
+  int nhfielddata = 0;    ///< height-field elevations, all height fields
+  int nmat = 0;           ///< materials (their colour only: the rangefinder skips invisible geoms)
+  int nkey = 0;           ///< keyframes
+  int ntree = 0;          ///< kinematic trees (children of the world with dofs)
+  int nM = 0;             ///< non-zeros of the sparse lower triangle of M
+  int ntendon = 0;        ///< tendons
+  int nwrap = 0;          ///< tendon path elements, all tendons
+  int nJten = 0;          ///< non-zeros of the sparse tendon Jacobian (fixed sparsity, see ten_J_*)
+  int nJmom = 0;          ///< non-zeros of the sparse actuator moment matrix (see moment_*)
+  int neq = 0;            ///< equality constraints (parsed, simulated from the constraint issue on)
+  int npair = 0;          ///< explicit contact pairs (parsed)
+  int nexclude = 0;       ///< contact excludes (parsed)
+  int nsensor = 0;        ///< sensors (compiler/sensor.hpp; computed by sensor/sensor.hpp)
+  int nsensordata = 0;    ///< values of all sensors (Data::sensordata)
   // Muscle models (muscle/select.hpp, compile_muscle_models): actuator_musclekind (-1: not a
   // muscle, else the policy's index in the compile-time MuscleModels list; 0 is MuJoCo's muscle),
   // actuator_muscleprm (each muscle's policy parameters, packed by M::store), muscle_order (muscle
