@@ -115,14 +115,20 @@ CONVEX = """<mujoco model="convex">
 </mujoco>
 """
 
-def _convex_xml():
+def _mesh_vertices():
+    """Vertex lists of the test meshes: a brick (8), a hexagonal prism (12), a pebble (30 random
+    points on an ellipsoid)."""
     brick = "  ".join(f"{x} {y} {z}" for x in (-0.04, 0.04) for y in (-0.03, 0.03) for z in (-0.025, 0.025))
     hexprism = "  ".join(f"{0.045 * np.cos(k * np.pi / 3):.6f} {0.045 * np.sin(k * np.pi / 3):.6f} {z}"
                          for z in (-0.03, 0.03) for k in range(6))
     u = np.random.default_rng(5).normal(size=(30, 3))
     u = u / np.linalg.norm(u, axis=1, keepdims=True) * [0.05, 0.04, 0.035]
     pebble = "  ".join(f"{a:.6f} {b:.6f} {c:.6f}" for a, b, c in u)
-    return CONVEX.format(brick=brick, hexprism=hexprism, pebble=pebble)
+    return dict(brick=brick, hexprism=hexprism, pebble=pebble)
+
+
+def _convex_xml():
+    return CONVEX.format(**_mesh_vertices())
 
 
 CLOSED_TOL = 1e-9
@@ -424,6 +430,154 @@ def test_convex_pairs():
                                                                        "cylinder-box", "ellipsoid-box",
                                                                        "capsule-mesh", "cylinder-mesh",
                                                                        "ellipsoid-mesh"), (kind, report.get(kind))
+
+
+MULTI = """<mujoco model="multiccd">
+  <option timestep="0.002"><flag multiccd="enable"/></option>
+  <asset>
+    <mesh name="brick" vertex="{brick}"/>
+    <mesh name="hex" vertex="{hexprism}"/>
+    <mesh name="pebble" vertex="{pebble}"/>
+    <mesh name="slab" vertex="{slab}"/>
+  </asset>
+  <worldbody>
+    <geom name="floor" type="plane" size="5 5 0.1"/>
+    <body name="b" pos="0 0 0.1"><freejoint/><geom name="b" type="box" size="0.04 0.06 0.03"/></body>
+    <body name="b2" pos="0.2 0 0.1"><freejoint/><geom name="b2" type="box" size="0.05 0.03 0.02" margin="0.003"/></body>
+    <body name="k" pos="0 0.2 0.1"><freejoint/><geom name="k" type="mesh" mesh="brick"/></body>
+    <body name="h" pos="0.2 0.2 0.1"><freejoint/><geom name="h" type="mesh" mesh="hex"/></body>
+    <body name="p" pos="-0.2 0 0.1"><freejoint/><geom name="p" type="mesh" mesh="pebble"/></body>
+    <body name="l" pos="-0.2 0.2 0.1"><freejoint/><geom name="l" type="mesh" mesh="slab"/></body>
+    <body name="y" pos="0 -0.2 0.1"><freejoint/><geom name="y" type="cylinder" size="0.04 0.05"/></body>
+    <body name="c" pos="0.2 -0.2 0.1"><freejoint/><geom name="c" type="capsule" size="0.03 0.05"/></body>
+    <body name="e" pos="-0.2 -0.2 0.1"><freejoint/><geom name="e" type="ellipsoid" size="0.05 0.03 0.04"/></body>
+  </worldbody>
+  <contact>
+    <!-- closed forms (box-box, capsule-box, plane pairs) are tested above -->
+    <exclude body1="b" body2="b2"/> <exclude body1="c" body2="b"/> <exclude body1="c" body2="b2"/>
+    <exclude body1="b" body2="world"/> <exclude body1="b2" body2="world"/> <exclude body1="c" body2="world"/>
+    <exclude body1="y" body2="world"/> <exclude body1="e" body2="world"/>
+  </contact>
+</mujoco>
+"""
+
+
+def _multi_xml():
+    # a slab whose faces are split into several coplanar triangles (a 3 x 3 grid of vertices on
+    # top and bottom, four on each end): polygons merged from many hull triangles
+    slab = "  ".join(f"{x} {y} {z}" for z in (-0.015, 0.015) for x in (-0.06, 0.0, 0.06) for y in (-0.04, 0.0, 0.04))
+    return MULTI.format(slab=slab, **_mesh_vertices())
+
+
+def _rotations_24():
+    """The 24 rotations mapping axes to axes, as quaternions."""
+    import itertools
+    out = []
+    for perm in itertools.permutations(range(3)):
+        for signs in itertools.product((1, -1), repeat=3):
+            r = np.zeros((3, 3))
+            for i in range(3):
+                r[i, perm[i]] = signs[i]
+            if np.linalg.det(r) > 0:
+                q = np.zeros(4)
+                mujoco.mju_mat2Quat(q, r.flatten())
+                out.append(q)
+    return np.array(out)
+
+
+def test_multiccd():
+    """MuJoCo's multiccd (several contacts per convex pair) with native CCD: box-mesh and mesh-mesh
+    pairs get multicontact's polygon-clipping contacts (face on face, edge on face; meshes of 8, 12,
+    18 and 30 vertices, polygons merged from coplanar hull triangles), other pairs of non-round
+    shapes (cylinder, capsule with box/mesh, a box-mesh pair with a margin) MuJoCo's perturbation
+    search (four extra runs with both geoms turned by 1e-3 rad). Poses: axis-aligned stacks
+    tilted by less than mjFACE_TOL's angle (faces parallel within tolerance: the multi-contact
+    cases), the same tilted by 0.01 rad (not aligned: one contact), and random. Same tolerances as
+    test_convex_pairs (the contacts come from the same GJK/EPA run and exact clipping
+    arithmetic)."""
+    rng = np.random.default_rng(29)
+    m = mujoco.MjModel.from_xml_string(_multi_xml())
+    assert m.opt.enableflags & mujoco.mjtEnableBit.mjENBL_MULTICCD
+    n = 600
+    qpos = free_poses(m, n, rng, [-0.1, -0.1, 0.0], [0.1, 0.1, 0.2])
+    rots = _rotations_24()
+    for w in range(400):  # pairs of bodies stacked with aligned faces
+        tilt = 4e-4 if w < 300 else 1e-2
+        for j in range(m.njnt):
+            a = m.jnt_qposadr[j]
+            q = rots[rng.integers(24)] if j % 2 else rots[0]
+            axis = rng.normal(size=3)
+            axis /= np.linalg.norm(axis)
+            dq = np.array([np.cos(tilt / 2), *(np.sin(tilt / 2) * axis)])
+            r = np.zeros(4)
+            mujoco.mju_mulQuat(r, dq, q)
+            qpos[w, a + 3:a + 7] = r
+            # bodies in a column: each one's centre 0.04-0.06 above the previous (they interpenetrate)
+            qpos[w, a:a + 3] = [rng.uniform(-0.01, 0.01), rng.uniform(-0.01, 0.01), 0.02 + 0.05 * j]
+    total, report = _run_xml(_multi_xml(), m, qpos, "multiccd")
+    assert total > 1000
+    per_pair = {}
+    d = mujoco.MjData(m)
+    names = ["plane", "hfield", "sphere", "capsule", "ellipsoid", "cylinder", "box", "mesh"]
+    for w in range(n):
+        d.qpos[:] = qpos[w]
+        mujoco.mj_forward(m, d)
+        count = {}
+        for c in d.contact[:d.ncon]:
+            count[tuple(c.geom)] = count.get(tuple(c.geom), 0) + 1
+        for (g1, g2), k in count.items():
+            t = sorted((int(m.geom_type[g1]), int(m.geom_type[g2])))
+            kind = f"{names[t[0]]}-{names[t[1]]}"
+            per_pair.setdefault(kind, []).append(k)
+    print("multiccd: contacts per pair", {k: (len(v), max(v), sum(x > 1 for x in v)) for k, v in per_pair.items()})
+    # the multi-contact paths were taken: pairs with 3-4 contacts from multicontact, and pairs
+    # with several from the perturbation search
+    for kind in ("box-mesh", "mesh-mesh"):
+        assert sum(x >= 3 for x in per_pair.get(kind, [])) >= 20, (kind, per_pair.get(kind))
+    for kind in ("cylinder-box", "cylinder-mesh", "capsule-mesh"):
+        assert sum(x >= 2 for x in per_pair.get(kind, [])) >= 5, (kind, per_pair.get(kind))
+
+
+def test_multiccd_trajectory():
+    """Stepping with multiccd: the MULTI bodies dropped in aligned stacks onto the floor and each
+    other (face-on-face contacts, several per pair, through the constraint solver), 40 steps of 8
+    worlds, qpos and the contact count against mj_step. Tolerance 1e-8 on qpos: the contacts of a
+    pose are MuJoCo's to the last bit (test_multiccd); what differs is kinematics' rounding, which
+    the contact dynamics amplify over the steps (measured: below 1e-12)."""
+    rng = np.random.default_rng(31)
+    xml = _multi_xml()
+    m = mujoco.MjModel.from_xml_string(xml)
+    W, N = 8, 40
+    qpos = np.tile(m.qpos0, (W, 1))
+    rots = _rotations_24()
+    for w in range(W):
+        for j in range(m.njnt):
+            a = m.jnt_qposadr[j]
+            qpos[w, a + 3:a + 7] = rots[rng.integers(24)] if w % 2 else rots[0]
+            qpos[w, a:a + 3] = [0.12 * (j % 3) - 0.12, 0.12 * (j // 3) - 0.12 + rng.uniform(-0.01, 0.01),
+                                0.03 + 0.01 * (w % 4)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "multi.xml")
+        with open(path, "w") as f:
+            f.write(xml)
+        np.save(os.path.join(tmp, "qpos0.npy"), qpos)
+        np.save(os.path.join(tmp, "qvel0.npy"), np.zeros((W, m.nv)))
+        _, out = run_rollout(path, tmp, "--steps", N, "--nworld", W, "--qpos0", os.path.join(tmp, "qpos0.npy"),
+                             "--qvel0", os.path.join(tmp, "qvel0.npy"), fields=["qpos", "ncon"])
+    d = mujoco.MjData(m)
+    err, multi = 0.0, 0
+    for w in range(W):
+        d.qpos[:] = qpos[w]
+        d.qvel[:] = 0
+        for k in range(N):
+            mujoco.mj_step(m, d)
+            # row k: the contacts of the state at step k, those mj_step used to reach step k + 1
+            assert int(out["ncon"][w, k, 0]) == d.ncon, (w, k, int(out["ncon"][w, k, 0]), d.ncon)
+            err = max(err, float(np.max(np.abs(out["qpos"][w, k + 1] - d.qpos))))
+            multi += sum(1 for i in range(1, d.ncon) if tuple(d.contact[i].geom) == tuple(d.contact[i - 1].geom))
+    print("multiccd trajectory: max qpos error", err, "repeated-pair contacts", multi)
+    assert multi >= 100, multi
+    assert err <= 1e-8, err
 
 
 def _lowered_states(m, key, n, rng):

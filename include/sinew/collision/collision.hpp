@@ -11,7 +11,8 @@
 // the world's own arrays. Contact parameters: an explicit pair's own; otherwise mixed from the
 // geoms (higher priority wins; equal priority: condim and friction max, solref/solimp mixed by
 // solmix, direct solref by min), friction clamped below at 1e-5 (mjMINMU), and the override
-// option applied as in MuJoCo. Height fields against convex geoms: collision/hfield.hpp (up to 50
+// option applied as in MuJoCo. With the multiccd flag, convex pairs may give several contacts
+// (collision/convex.hpp, collision/multiccd.hpp). Height fields against convex geoms: collision/hfield.hpp (up to 50
 // contacts per pair). Contacts produce no force yet (the constraint solver comes later).
 #pragma once
 #include "sinew/collision/dispatch.hpp"
@@ -21,12 +22,31 @@
 
 namespace sinew {
 
+namespace collision {
+/// A mesh geom's vertices and hull graph, and with multiccd its polygons (Model::mesh_poly*).
+template <class T> SINEW_INLINE void set_mesh(GeomPose<T>& g, const ModelView<T>& m, int mesh, bool polygons) {
+  const int pa = m.mesh_polyadr[mesh], va = m.mesh_vertadr[mesh];
+  g.vert = m.mesh_vert + 3 * va;
+  g.nvert = m.mesh_vertnum[mesh];
+  g.graph = m.mesh_graphadr[mesh] >= 0 ? m.mesh_graph + m.mesh_graphadr[mesh] : nullptr;
+  if (!polygons) return;
+  g.polynormal = m.mesh_polynormal + 3 * pa;
+  g.polyvertadr = m.mesh_polyvertadr + pa;
+  g.polyvertnum = m.mesh_polyvertnum + pa;
+  g.polyvert = m.mesh_polyvert;
+  g.polymapadr = m.mesh_polymapadr + va;
+  g.polymapnum = m.mesh_polymapnum + va;
+  g.polymap = m.mesh_polymap;
+}
+}  // namespace collision
+
 template <class T, class L> SINEW_HD inline void collision_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   using namespace collision;
   d.ncon[0] = 0;
   d.nconoverflow[0] = 0;
   if (m.opt.disabled(DSBL_CONSTRAINT) || m.opt.disabled(DSBL_CONTACT) || m.size.nbody < 2) return;
   const bool ovr = m.opt.enabled(ENBL_OVERRIDE);
+  const bool multiccd = m.opt.enabled(ENBL_MULTICCD);
   const int cap = m.size.nconmax;
   int ncon = 0, over = 0;
   for (int k = 0; k < m.size.ncollision; ++k) {
@@ -55,18 +75,8 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
     GeomPose<T> G2{p2, getm(d.geom_xmat, g2), vec3<T>::load(m.geom_size + 3 * g2), m.geom_type[g2]};
     G1.rbound = rb1;
     G2.rbound = rb2;
-    if (G1.type == GEOM_MESH) {
-      const int id = m.geom_dataid[g1];
-      G1.vert = m.mesh_vert + 3 * m.mesh_vertadr[id];
-      G1.nvert = m.mesh_vertnum[id];
-      G1.graph = m.mesh_graphadr[id] >= 0 ? m.mesh_graph + m.mesh_graphadr[id] : nullptr;
-    }
-    if (G2.type == GEOM_MESH) {
-      const int id = m.geom_dataid[g2];
-      G2.vert = m.mesh_vert + 3 * m.mesh_vertadr[id];
-      G2.nvert = m.mesh_vertnum[id];
-      G2.graph = m.mesh_graphadr[id] >= 0 ? m.mesh_graph + m.mesh_graphadr[id] : nullptr;
-    }
+    if (G1.type == GEOM_MESH) set_mesh(G1, m, m.geom_dataid[g1], multiccd);
+    if (G2.type == GEOM_MESH) set_mesh(G2, m, m.geom_dataid[g2], multiccd);
     // contact parameters (mj_contactParam / explicit pair), computed at the pair's first contact
     int dim = 0;
     T solref[2], solreffriction[2] = {T(0), T(0)}, solimp[5], fri[5];
@@ -165,7 +175,7 @@ template <class T, class L> SINEW_HD inline void collision_world(const ModelView
       continue;
     }
     PreContact<T> pc[kMaxNarrow];
-    const int n = collide(pc, mg, G1, G2, m.opt.ccd_tolerance, m.opt.ccd_iterations);
+    const int n = collide(pc, mg, G1, G2, m.opt.ccd_tolerance, m.opt.ccd_iterations, multiccd);
     for (int j = 0; j < n; ++j) write(pc[j]);
   }
   d.ncon[0] = ncon;

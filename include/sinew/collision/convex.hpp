@@ -37,6 +37,7 @@
 #include <cmath>
 
 #include "sinew/collision/gjk.hpp"
+#include "sinew/collision/multiccd.hpp"
 #include "sinew/collision/types.hpp"
 #include "sinew/model/enums.hpp"
 
@@ -311,7 +312,9 @@ template <class T> SINEW_INLINE void witness(const Polytope<T>& pt, const Face<T
 
 /// EPA; returns false on an unrecoverable degeneracy (no contact). On success st.x1, st.x2,
 /// st.dist = -depth.
-template <class T> SINEW_INLINE bool epa(Status<T>& st, Polytope<T>& pt, Obj<T>& o1, Obj<T>& o2, bool discrete) {
+/// `out_face`: the nearest face (multicontact's features).
+template <class T>
+SINEW_INLINE bool epa(Status<T>& st, Polytope<T>& pt, Obj<T>& o1, Obj<T>& o2, bool discrete, int* out_face = nullptr) {
   T upper = maxlimit<T>(), upper2 = maxlimit<T>();
   const T tol = (discrete && sizeof(T) == sizeof(double)) ? min_val<T>() : st.tol;
   int face = -1;
@@ -370,6 +373,7 @@ template <class T> SINEW_INLINE bool epa(Status<T>& st, Polytope<T>& pt, Obj<T>&
     if (!pt.nmap) break;
   }
   if (face < 0) return false;
+  if (out_face) *out_face = face;
   witness(pt, pt.faces[face], st.x1, st.x2);
   st.dist = -std::sqrt(pt.faces[face].dist2);
   return true;
@@ -392,9 +396,11 @@ template <class T> SINEW_INLINE vec3<T> center(const Obj<T>& o) {
   return (T(1) / T(6)) * c;
 }
 
-/// mjc_ccd with one contact: returns the signed distance of the margin-inflated shapes (< 0:
-/// contact, witness points in st.x1, st.x2).
-template <class T> SINEW_INLINE T ccd(Status<T>& st, Obj<T>& o1, Obj<T>& o2, T tol, int kmax) {
+/// mjc_ccd: returns the signed distance of the margin-inflated shapes (< 0: contact, witness
+/// points in st.x1, st.x2). With `multi` (a box/mesh pair without margin, multiccd on), a
+/// penetrating pair also gets multicontact's points there (multi->nx > 0; collision/multiccd.hpp).
+template <class T>
+SINEW_INLINE T ccd(Status<T>& st, Obj<T>& o1, Obj<T>& o2, T tol, int kmax, Multi<T>* multi = nullptr) {
   const GeomPose<T>& g1 = *o1.g;
   const GeomPose<T>& g2 = *o2.g;
   st.x1 = center(o1);
@@ -447,31 +453,111 @@ template <class T> SINEW_INLINE T ccd(Status<T>& st, Obj<T>& o1, Obj<T>& o2, T t
     if (st.nsimplex == 2) ret = polytope2(pt, st, o1, o2);
     else if (st.nsimplex == 3) ret = polytope3(pt, st, o1, o2);
     else ret = polytope4(pt, st, o1, o2);
-    if (ret == 0 && !epa(st, pt, o1, o2, discrete)) st.dist = T(0);
+    int face = -1;
+    if (ret == 0 && !epa(st, pt, o1, o2, discrete, &face)) st.dist = T(0);
+    else if (ret == 0 && multi) {
+      const Face<T>& f = pt.faces[face];
+      MultiScratch<T> scratch;
+      multicontact(*multi, scratch, pt.verts[f.vert[0]], pt.verts[f.vert[1]], pt.verts[f.vert[2]], st.x1, st.x2, *o1.g,
+                   *o2.g);
+    }
   }
   return st.dist;
 }
 
+/// mjc_CCDIteration with native CCD: the contacts of one CCD run (one, or multicontact's).
+template <class T>
+SINEW_INLINE int ccd_contacts(PreContact<T>* con, Obj<T>& o1, Obj<T>& o2, T margin, T tol, int kmax, bool multi) {
+  Status<T> st;
+  Multi<T> mc;
+  const T dist = ccd(st, o1, o2, tol, kmax, multi ? &mc : nullptr);
+  if (!(dist < T(0))) return 0;
+  const int n = mc.nx > 0 ? mc.nx : 1;
+  for (int i = 0; i < n; ++i) {
+    const vec3<T> x1 = mc.nx > 0 ? mc.x1[i] : st.x1, x2 = mc.nx > 0 ? mc.x2[i] : st.x2;
+    con[i].dist = margin + dist;
+    vec3<T> nrm = x1 - x2;
+    normalize(nrm);
+    con[i].normal = nrm;
+    con[i].pos = {T(0.5) * (x1.x + x2.x), T(0.5) * (x1.y + x2.y), T(0.5) * (x1.z + x2.z)};
+    con[i].tangent = vec3<T>::zero();
+  }
+  return n;
+}
+
+/// mju_rotateFrame: turns a pose by rot about origin.
+template <class T> SINEW_INLINE void rotate_pose(GeomPose<T>& g, const mat3<T>& rot, const vec3<T>& origin) {
+  g.mat = rot * g.mat;
+  const vec3<T> rel = origin - g.pos;
+  vec3<T> v = rot * rel;
+  v -= rel;
+  g.pos -= v;
+}
+
 }  // namespace ccd
 
-/// mjc_Convex (native CCD, one contact) for geoms g1, g2 in MuJoCo's order (type1 <= type2).
-/// tol, iterations: opt.ccd_tolerance, opt.ccd_iterations (clamped to kCcdMaxIter).
+/// Most contacts mjc_Convex returns for a pair of these types: box/mesh pairs without margin
+/// with multiccd 4 (multicontact), other pairs of non-round shapes with multiccd 5 (the first
+/// and four from perturbed poses), else 1.
+SINEW_INLINE int convex_maxcontact(int t1, int t2, bool multiccd, bool margin) {
+  if (!multiccd) return 1;
+  const bool bm1 = t1 == GEOM_BOX || t1 == GEOM_MESH, bm2 = t2 == GEOM_BOX || t2 == GEOM_MESH;
+  if (bm1 && bm2 && !margin) return ccd::kMultiMax;
+  if (t1 == GEOM_SPHERE || t1 == GEOM_ELLIPSOID || t2 == GEOM_SPHERE || t2 == GEOM_ELLIPSOID) return 1;
+  return 5;
+}
+
+/// mjc_Convex (native CCD) for geoms g1, g2 in MuJoCo's order (type1 <= type2). tol, iterations:
+/// opt.ccd_tolerance, opt.ccd_iterations (clamped to kCcdMaxIter). multiccd (opt's flag): a
+/// box/mesh pair without margin takes multicontact's points (up to 4); any other pair of
+/// non-round shapes whose first run found one contact is run again with both geoms turned by
+/// +-1e-3 rad about the contact's tangent axes (g1 one way, g2 the other, about the contact
+/// point), keeping each new contact farther than 1e-3 min(rbound) from those kept, with the
+/// first contact's depth (MuJoCo's perturbation search, up to 5).
 template <class T>
 SINEW_INLINE int convex_pair(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2, T tol,
-                             int iterations) {
+                             int iterations, bool multiccd = false) {
   ccd::Obj<T> o1{&g1, ccd::full_kind<T>(g1.type), margin, -1, -1};
   ccd::Obj<T> o2{&g2, ccd::full_kind<T>(g2.type), margin, -1, -1};
-  ccd::Status<T> st;
   const int kmax = iterations < kCcdMaxIter ? iterations : kCcdMaxIter;
-  const T dist = ccd::ccd(st, o1, o2, tol, kmax);
-  if (!(dist < T(0))) return 0;
-  con->dist = margin + dist;
-  vec3<T> n = st.x1 - st.x2;
-  normalize(n);
-  con->normal = n;
-  con->pos = T(0.5) * (st.x1 + st.x2);
-  con->tangent = vec3<T>::zero();
-  return 1;
+  const int maxc = convex_maxcontact(g1.type, g2.type, multiccd, margin > T(0));
+  int ncon = ccd::ccd_contacts(con, o1, o2, margin, tol, kmax, maxc == ccd::kMultiMax);
+  if (maxc != 5 || ncon != 1) return ncon;
+  // perturbation search (the shapes' support caches carry over, as MuJoCo's objects do)
+  T frame[9];
+  make_frame(con[0].normal, con[0].tangent, frame);
+  const T rb = g1.rbound < g2.rbound ? g1.rbound : g2.rbound;
+  const T tolerance = T(1e-3) * rb;
+  const vec3<T> origin = con[0].pos;
+  GeomPose<T> p1 = g1, p2 = g2;
+  o1.g = &p1;
+  o2.g = &p2;
+  for (int axis = 0; axis < 2; ++axis)
+    for (int sgn = 0; sgn < 2; ++sgn) {
+      const T angle = sgn == 0 ? T(-1e-3) : T(1e-3);
+      const T s = std::sin(angle * T(0.5));
+      const quat<T> q = {std::cos(angle * T(0.5)), frame[3 + 3 * axis] * s, frame[4 + 3 * axis] * s,
+                         frame[5 + 3 * axis] * s};
+      const mat3<T> rot = quat_to_mat(q);
+      p1 = g1;
+      p2 = g2;
+      ccd::rotate_pose(p1, rot, origin);
+      ccd::rotate_pose(p2, transpose(rot), origin);
+      PreContact<T> c;
+      if (!ccd::ccd_contacts(&c, o1, o2, margin, tol, kmax, false)) continue;
+      bool distinct = true;
+      for (int i = 0; i < ncon; ++i) {
+        const vec3<T> d = con[i].pos - c.pos;
+        if (std::sqrt(d.x * d.x + d.y * d.y + d.z * d.z) <= tolerance) {
+          distinct = false;
+          break;
+        }
+      }
+      if (!distinct) continue;
+      c.dist = con[0].dist;
+      con[ncon++] = c;
+    }
+  return ncon;
 }
 
 }  // namespace sinew::collision

@@ -1,6 +1,5 @@
 // Which narrowphase function handles a pair of geom types (MuJoCo's mjCOLLISIONFUNC table,
-// restricted to what Sinew implements), and the most contacts it can return (mj_maxContact with
-// multiccd off, MuJoCo's default).
+// restricted to what Sinew implements), and the most contacts it can return.
 #pragma once
 #include "sinew/collision/box.hpp"
 #include "sinew/collision/convex.hpp"
@@ -58,8 +57,8 @@ SINEW_INLINE int pair_func(int t1, int t2) {
   if (t1 == GEOM_CAPSULE && t2 == GEOM_BOX) return PF_CAPSULE_BOX;
   if (t1 == GEOM_BOX && t2 == GEOM_BOX) return PF_BOX_BOX;
   // mjc_Convex in MuJoCo 3.4's table: ellipsoid, cylinder and mesh pairs (except sphere-cylinder,
-  // a closed form there), ellipsoid-box, cylinder-box, box-mesh, mesh-mesh: one contact each, as
-  // MuJoCo without multiccd (multiccd is refused at step time)
+  // a closed form there), ellipsoid-box, cylinder-box, box-mesh, mesh-mesh: one contact each
+  // without multiccd, up to 4 or 5 with it (convex_maxcontact)
   if (t2 == GEOM_ELLIPSOID && (t1 == GEOM_SPHERE || t1 == GEOM_CAPSULE || t1 == GEOM_ELLIPSOID)) return PF_CONVEX;
   if (t2 == GEOM_CYLINDER && (t1 == GEOM_CAPSULE || t1 == GEOM_ELLIPSOID || t1 == GEOM_CYLINDER)) return PF_CONVEX;
   if (t2 == GEOM_BOX && (t1 == GEOM_ELLIPSOID || t1 == GEOM_CYLINDER)) return PF_CONVEX;
@@ -67,8 +66,10 @@ SINEW_INLINE int pair_func(int t1, int t2) {
   return PF_UNSUPPORTED;
 }
 
-SINEW_INLINE int pair_maxcontact(int t1, int t2) {
+/// Most contacts collide() writes for a pair of these types (multiccd: the option's flag).
+SINEW_INLINE int pair_maxcontact(int t1, int t2, bool multiccd = false) {
   switch (pair_func(t1, t2)) {
+    case PF_CONVEX: return convex_maxcontact(t1, t2, multiccd, true);  // a margin allows 5
     case PF_PLANE_CAPSULE:
     case PF_CAPSULE_CAPSULE:
     case PF_CAPSULE_BOX: return 2;
@@ -87,7 +88,7 @@ SINEW_INLINE int pair_maxcontact(int t1, int t2) {
 /// to con (at most pair_maxcontact, <= kMaxNarrow). ccd_tol, ccd_iter: opt.ccd_tolerance, opt.ccd_iterations.
 template <class T>
 SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, const GeomPose<T>& g2,
-                         T ccd_tol = T(1e-6), int ccd_iter = 35) {
+                         T ccd_tol = T(1e-6), int ccd_iter = 35, bool multiccd = false) {
   switch (pair_func(g1.type, g2.type)) {
     case PF_PLANE_SPHERE: return plane_sphere(con, margin, g1, g2);
     case PF_PLANE_CAPSULE: return plane_capsule(con, margin, g1, g2);
@@ -98,7 +99,7 @@ SINEW_INLINE int collide(PreContact<T>* con, T margin, const GeomPose<T>& g1, co
     case PF_SPHERE_SPHERE: return sphere_sphere(con, margin, g1, g2);
     case PF_SPHERE_CAPSULE: return sphere_capsule(con, margin, g1, g2);
     case PF_CAPSULE_CAPSULE: return capsule_capsule(con, margin, g1, g2);
-    case PF_CONVEX: return convex_pair(con, margin, g1, g2, ccd_tol, ccd_iter);
+    case PF_CONVEX: return convex_pair(con, margin, g1, g2, ccd_tol, ccd_iter, multiccd);
     case PF_SPHERE_BOX: return sphere_box(con, margin, g1, g2);
     case PF_SPHERE_CYLINDER: return sphere_cylinder(con, margin, g1, g2);
     case PF_CAPSULE_BOX: return capsule_box(con, margin, g1, g2);

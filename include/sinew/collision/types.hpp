@@ -20,6 +20,12 @@ template <class T> struct GeomPose {
   int nvert = 0;
   const int* graph = nullptr;  ///< mesh: its convex hull graph (mesh_graph), nullptr when it has none
   T rbound = T(0);             ///< bounding-sphere radius (geom_rbound; plane-mesh uses it)
+  // mesh polygons (multiccd): normals and vertex lists of this mesh's polygons (indexed by
+  // mesh-local polygon id; vertex lists address the global polyvert), polygons of each vertex
+  // (indexed by mesh-local vertex id; address the global polymap)
+  const T* polynormal = nullptr;
+  const int *polyvertadr = nullptr, *polyvertnum = nullptr, *polyvert = nullptr;
+  const int *polymapadr = nullptr, *polymapnum = nullptr, *polymap = nullptr;
 };
 
 template <class T> struct PreContact {

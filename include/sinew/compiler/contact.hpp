@@ -257,9 +257,9 @@ inline void compile_contacts(Model<double>& m, std::vector<std::string>* unsuppo
   m.collision_pair = rows;
   int nconmax = 0;
   for (int k = 0; k < m.ncollision; ++k)
-    nconmax +=
-        collision::pair_maxcontact(std::min(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]),
-                                   std::max(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]));
+    nconmax += collision::pair_maxcontact(
+        std::min(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]),
+        std::max(m.geom_type[size_t(rows[3 * k])], m.geom_type[size_t(rows[3 * k + 1])]), m.opt.enabled(ENBL_MULTICCD));
   m.nconmax_pairs = nconmax;
   m.nconmax = nconmax;  // compile_capacities fits it to the model's memory
 }

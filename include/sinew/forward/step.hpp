@@ -103,8 +103,6 @@ template <class T> inline std::string step_unsupported(const Option<T>& opt) {
   if (opt.solver != SOL_PGS && opt.solver != SOL_CG && opt.solver != SOL_NEWTON) return "unknown solver";
   if (opt.disabled(DSBL_NATIVECCD))
     return "flag nativeccd=\"disable\" (MuJoCo's libccd path) is not supported: Sinew implements native CCD";
-  if (opt.enabled(ENBL_MULTICCD))
-    return "flag multiccd=\"enable\" (multiple contacts per convex pair) is not supported";
   return {};
 }
 
