@@ -109,11 +109,10 @@ template <class T, class L, class SX> SINEW_INLINE void solve_m_c(const Ctx<T, L
     for (int adr = m.dof_Madr[i] + 1; adr < end; ++adr) xv[c.cidx(m.qM_colind[adr])] -= c.d.qLD[adr] * xk;
   }
   for (int k = 0; k < c.n; ++k) xv[k] *= c.d.qLDiagInv[c.dof(k)];
+  const auto col = [&](int adr) { return c.cidx(m.qM_colind[adr]); };
   for (int k = 0; k < c.n; ++k) {
-    const int i = c.dof(k), end = m.dof_Madr[i] + m_rownnz(m, i);
-    T s = T(0);
-    for (int adr = m.dof_Madr[i] + 1; adr < end; ++adr) s += c.d.qLD[adr] * xv[c.cidx(m.qM_colind[adr])];
-    xv[k] -= s;
+    const int i = c.dof(k), start = m.dof_Madr[i] + 1, end = m.dof_Madr[i] + m_rownnz(m, i);
+    if (end > start) xv[k] -= ld_dot<T>(c.d.qLD, xv, start, end, col);
   }
 }
 

@@ -41,7 +41,35 @@ SINEW_HD inline void factor_m(const ModelView<T>& m, const SM& M, const SL& LD, 
   }
 }
 
-/// x <- (L^T D L)^-1 x in place.
+/// sum LD[adr] x[col(adr)] over the ancestors of a row, adr in [start, end) (nearest first in
+/// Sinew's layout), in MuJoCo 3.4's order: its rows list ancestors root first and its sparse dot
+/// (mju_dotSparse, AVX build) keeps four partial sums over elements 4j + l, reduced as
+/// (s0 + s2) + (s1 + s3), then adds the remaining elements one by one. Four independent chains
+/// instead of one, and the rounding of MuJoCo's mj_solveLD.
+template <class T, class SL, class SX, class Col>
+SINEW_HD inline T ld_dot(const SL& LD, const SX& x, int start, int end, const Col& col) {
+  const int d = end - start;
+  T res = T(0);
+  int i = 0;
+  const auto term = [&](int j) {  // j-th element in MuJoCo's order (root first)
+    const int adr = end - 1 - j;
+    return LD[adr] * x[col(adr)];
+  };
+  if (d >= 4) {
+    T s0 = term(0), s1 = term(1), s2 = term(2), s3 = term(3);
+    for (i = 4; i <= d - 4; i += 4) {
+      s0 += term(i);
+      s1 += term(i + 1);
+      s2 += term(i + 2);
+      s3 += term(i + 3);
+    }
+    res = (s0 + s2) + (s1 + s3);
+  }
+  for (; i < d; ++i) res += term(i);
+  return res;
+}
+
+/// x <- (L^T D L)^-1 x in place (mj_solveLD).
 template <class T, class SL, class SD, class SX>
 SINEW_HD inline void solve_m(const ModelView<T>& m, const SL& LD, const SD& diag_inv, const SX& x) {
   const int nv = m.size.nv;
@@ -52,11 +80,10 @@ SINEW_HD inline void solve_m(const ModelView<T>& m, const SL& LD, const SD& diag
     for (int adr = m.dof_Madr[k] + 1; adr < end; ++adr) x[m.qM_colind[adr]] -= LD[adr] * xk;
   }
   for (int i = 0; i < nv; ++i) x[i] *= diag_inv[i];
+  const auto col = [&](int adr) { return m.qM_colind[adr]; };
   for (int k = 0; k < nv; ++k) {
-    const int end = m.dof_Madr[k] + m_rownnz(m, k);
-    T s = T(0);
-    for (int adr = m.dof_Madr[k] + 1; adr < end; ++adr) s += LD[adr] * x[m.qM_colind[adr]];
-    x[k] -= s;
+    const int start = m.dof_Madr[k] + 1, end = m.dof_Madr[k] + m_rownnz(m, k);
+    if (end > start) x[k] -= ld_dot<T>(LD, x, start, end, col);
   }
 }
 
