@@ -168,16 +168,20 @@ inline void body_geoms(ModelSpec& s, const std::vector<CompiledMesh>& meshes, Bo
   }
 }
 
-/// Body inertia from the geoms in inertiagrouprange (one geom: its frame; several: their
-/// combined inertia's principal frame), where the compiler asks for it.
+/// Body inertia from the geoms in inertiagrouprange with mass > mjEPS (one geom: its frame;
+/// several: their combined inertia's principal frame), where the compiler asks for it.
 inline void inertia_from_geoms(const BodySpec& b, const CompilerSpec& cc, int id, size_t g0, CBody& c,
                                const CompiledTree& t) {
   using namespace cmath;
   if (id > 0 && (cc.inertiafromgeom == 1 || (std::isnan(c.ipos[0]) && cc.inertiafromgeom == 2))) {
+    // MuJoCo (mjCBody::InertiaFromGeom) selects the geoms in inertiagrouprange with mass > mjEPS:
+    // massless geoms (mass="0", density 0) are left out, so a body with one massive geom among
+    // massless ones copies that geom's frame instead of re-diagonalizing the summed tensor.
     std::vector<size_t> sel;
     for (size_t k = g0; k < t.geoms.size(); ++k) {
       int grp = t.geoms[k].g->group;
-      if (grp >= cc.inertiagrouprange[0] && grp <= cc.inertiagrouprange[1]) sel.push_back(k);
+      if (grp >= cc.inertiagrouprange[0] && grp <= cc.inertiagrouprange[1] && t.geoms[k].g->cmass > kEps)
+        sel.push_back(k);
     }
     if (sel.size() == 1) {
       const CGeom& cg = t.geoms[sel[0]];
