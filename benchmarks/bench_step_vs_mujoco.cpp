@@ -734,6 +734,17 @@ int main(int argc, char** argv) {
             "(of %.0f reserved); Sinew Data %.2f MiB double, %.2f MiB float\n",
             double(mm.d->nbuffer) / mib, double(mm.d->maxuse_arena) / mib, double(mm.d->narena) / mib,
             double(c->fd_mm->data.bytes()) / mib, double(c->ff_mm->data.bytes()) / mib);
+        sinew::Model<double> budget = mmm;  // MuscleMimic's budgets: nconmax 96, njmax 768
+        budget.nconmax = 96;
+        sinew::compile_constraint_sizes(budget);
+        budget.njmax = 768;
+        sinew::compile_solver_sizes(budget);
+        const sinew::DataLayoutInfo li(budget.sizes());
+        std::printf(
+            "  at MuscleMimic's budgets (nconmax 96, njmax 768; rows of %d of nv = %d): Sinew Data %.2f MiB "
+            "double, %.2f MiB float\n",
+            budget.efc_width(), budget.nv, double(li.nreal * 8 + li.nint * 4) / mib,
+            double(li.nreal * 4 + li.nint * 4) / mib);
         mm.reset();
       }
       make_stage_state(*c, mfull);

@@ -50,6 +50,7 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
   if (f == "qM") return s.nv * s.nv;
   if (f == "ten_J") return s.ntendon * s.nv;
   if (f == "actuator_moment") return s.nu * s.nv;
+  if (f == "efc_J") return s.njmax * s.nv;
   DataLayoutInfo info(s);
 #define SINEW_X(name, count) \
   if (f == #name) return info.name##_n;
@@ -62,7 +63,8 @@ inline int field_dim(const ModelSizes& s, const std::string& f) {
 /// Names of every recordable field.
 inline std::vector<std::string> field_names() {
   // qM, ten_J, actuator_moment come out dense; contact_* are NaN past ncon
-  // efc_* are NaN past nefc (efc_J: njmax x nv, dense); integer fields come out as reals
+  // efc_* are NaN past nefc (efc_J: njmax x nv, dense; efc_J_colind: the compressed rows'
+  // columns, ModelSizes::efc_width() per row); integer fields come out as reals
   std::vector<std::string> r;
 #define SINEW_X(name, count) r.push_back(#name);
   SINEW_DATA_INT_FIELDS(SINEW_X)
@@ -136,6 +138,12 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
             densify<T>(wd.ten_J, mh.ten_J_rowadr, mh.ten_J_rownnz, mh.ten_J_colind, s.ntendon, s.nv, out);
           } else if (f == "actuator_moment") {
             densify<T>(wd.actuator_moment, mh.moment_rowadr, mh.moment_rownnz, mh.moment_colind, s.nu, s.nv, out);
+          } else if (f == "efc_J") {  // compressed rows of width efc_width(), written dense
+            const int wdt = s.efc_width();
+            for (int k = 0; k < dim; ++k) out[k] = 0.0;
+            for (int r = 0; r < wd.nefc[0]; ++r)
+              for (int x = 0; x < wd.efc_J_rownnz[r]; ++x)
+                out[size_t(r) * size_t(s.nv) + size_t(wd.efc_J_colind[r * wdt + x])] = double(wd.efc_J[r * wdt + x]);
           } else {
             const DataLayoutInfo& info = hv.info;
             size_t off = 0;

@@ -291,7 +291,10 @@ inline void cholesky(double* A, int n, double* x, const double* b) {
 inline void nonzero(const double* row) {
   int cols[128];
   const int cnt = sinew::nonzero_columns(row, 128, cols);
+  double vals[40];
+  const int nnz = sinew::compress_row(row, 128, vals, cols, 40);
   (void)cnt;
+  (void)nnz;
 }
 
 // usage of sinew/math/eig3.hpp

@@ -84,6 +84,64 @@ template <class T> inline int rows_per_contact(const Model<T>& m) {
   return m.opt.cone == CONE_ELLIPTIC ? dimmax : std::max(1, 2 * (dimmax - 1));
 }
 
+/// Dofs of body b's kinematic chain (the dofs of b and its ancestors), marked in `mark` with
+/// `tag`; returns how many of them were not marked with `tag` before.
+template <class T> inline int mark_chain(const Model<T>& m, int b, std::vector<int>& mark, int tag) {
+  while (b > 0 && m.body_dofnum[size_t(b)] == 0) b = m.body_parentid[size_t(b)];
+  int added = 0;
+  for (int j = b > 0 ? m.body_dofadr[size_t(b)] + m.body_dofnum[size_t(b)] - 1 : -1; j >= 0;
+       j = m.dof_parentid[size_t(j)])
+    if (mark[size_t(j)] != tag) {
+      mark[size_t(j)] = tag;
+      ++added;
+    }
+  return added;
+}
+}  // namespace capacity_detail
+
+/// Sets m.nJrow, the most nonzeros a constraint row of the model can have: a contact row touches
+/// the union of the dof chains of its two geoms' bodies (over the candidate pairs), a connect or
+/// weld row those of its two bodies (or sites' bodies), a joint coupling two dofs, a tendon
+/// coupling its two tendons' Jacobian columns, a tendon limit or friction row its tendon's, a
+/// ball limit 3, any other row 1. Structural: a row's actual nonzeros are a subset.
+template <class T> inline void compile_row_width(Model<T>& m) {
+  using capacity_detail::mark_chain;
+  std::vector<int> mark(size_t(m.nv), -1);
+  int tag = 0, width = m.nv > 0 ? 1 : 0;
+  const auto pair = [&](int b1, int b2) {
+    ++tag;
+    const int n = mark_chain(m, b1, mark, tag) + mark_chain(m, b2, mark, tag);
+    width = std::max(width, n);
+  };
+  for (int k = 0; k < m.ncollision; ++k)
+    pair(m.geom_bodyid[size_t(m.collision_pair[size_t(3 * k)])],
+         m.geom_bodyid[size_t(m.collision_pair[size_t(3 * k + 1)])]);
+  const auto ten_cols = [&](int t) {
+    for (int k = m.ten_J_rowadr[size_t(t)]; k < m.ten_J_rowadr[size_t(t)] + m.ten_J_rownnz[size_t(t)]; ++k)
+      mark[size_t(m.ten_J_colind[size_t(k)])] = tag;
+  };
+  for (int i = 0; i < m.neq; ++i) {
+    const int type = m.eq_type[size_t(i)], id0 = m.eq_obj1id[size_t(i)], id1 = m.eq_obj2id[size_t(i)];
+    if (type == EQ_CONNECT || type == EQ_WELD) {
+      const bool site = m.eq_objtype[size_t(i)] == OBJ_SITE;
+      const auto body = [&](int id) { return id < 0 ? 0 : site ? m.site_bodyid[size_t(id)] : id; };
+      pair(body(id0), body(id1));
+    } else if (type == EQ_JOINT) {
+      width = std::max(width, id1 >= 0 ? 2 : 1);
+    } else if (type == EQ_TENDON) {
+      ++tag;
+      ten_cols(id0);
+      if (id1 >= 0) ten_cols(id1);
+      width = std::max(width, int(std::count(mark.begin(), mark.end(), tag)));
+    }
+  }
+  for (int t = 0; t < m.ntendon; ++t) width = std::max(width, m.ten_J_rownnz[size_t(t)]);
+  for (int j = 0; j < m.njnt; ++j)
+    if (m.jnt_type[size_t(j)] == JNT_BALL) width = std::max(width, 3);
+  m.nJrow = std::min(width, m.nv);
+}
+
+namespace capacity_detail {
 /// Bytes of one world's Data in double at contact capacity c (njmax and the solver's work space
 /// following from it, as compile_constraint_sizes and compile_solver_sizes set them), or -1 when
 /// a field would have 2^31 entries or more.
@@ -133,6 +191,7 @@ inline long long mujoco_arena_bytes(const ModelSizes& s) {
 /// cone. Lower it before creating Data to save memory (rows past it are dropped and counted in
 /// nefcoverflow).
 template <class T> inline void compile_constraint_sizes(Model<T>& m) {
+  compile_row_width(m);
   const long long n =
       capacity_detail::rows_without_contacts(m) + (long long)m.nconmax * capacity_detail::rows_per_contact(m);
   if (capacity_detail::data_bytes_at(m, m.nconmax) < 0)
@@ -155,6 +214,7 @@ template <class T> inline void compile_constraint_sizes(Model<T>& m) {
 /// added sites) are not MuJoCo's.
 template <class T> inline void compile_capacities(Model<T>& m, bool arena = false) {
   using namespace capacity_detail;
+  compile_row_width(m);
   if (arena || m.narena == 0) m.narena = mujoco_arena_bytes(m);
   const bool off = m.opt.disabled(DSBL_CONTACT) || m.opt.disabled(DSBL_CONSTRAINT);
   long long c = off ? 0 : m.nconmax_pairs;

@@ -32,7 +32,7 @@ template <class T, class L> SINEW_INLINE void find_islands(const ModelView<T>& m
     int t0 = -1;
     for (int r = r0; r < r1; ++r)
       for (int x = 0; x < d.efc_J_rownnz[r]; ++x) {
-        const int t = m.dof_treeid[d.efc_J_colind[r * nv + x]];
+        const int t = m.dof_treeid[d.efc_J_colind[r * m.size.efc_width() + x]];
         if (t0 < 0) {
           t0 = t;
           continue;

@@ -9,7 +9,7 @@
 // polycoef coupling), friction loss (dofs, then tendons), limits (hinge/slide both sides, ball,
 // tendons; a side is active when dist < margin), contacts in Data's contact order (excluded when
 // dist >= includemargin; frictionless 1 row, pyramidal 2(dim-1), elliptic dim). Fields (mjData's):
-// nefc, efc_type, efc_id, efc_J (dense, njmax x nv), efc_pos, efc_margin, efc_frictionloss,
+// nefc, efc_type, efc_id, efc_J (compressed rows: efc_J_rownnz, efc_J_colind), efc_pos, efc_margin, efc_frictionloss,
 // efc_diagApprox, efc_R, efc_D, efc_KBIP, efc_vel, efc_aref. A constraint whose rows do not fit
 // in the world's njmax is dropped whole and its rows counted in nefcoverflow. As MuJoCo's dense
 // path, a non-contact constraint whose Jacobian rows are all zero is left out (MuJoCo's sparse
@@ -17,8 +17,11 @@
 // whose Jacobian values are all zero at that state). Equalities are switched per world by
 // Data::eq_active (reset_world copies Model::eq_active0).
 //
-// Memory: efc_J is njmax * nv reals per world (MyoFullBody, nv = 128: 1 kB per row in double).
+// Memory: efc_J and efc_J_colind hold njmax rows of ModelSizes::nJrow entries (the most nonzeros
+// a row of the model can have; compiler/equality.hpp compile_row_width). A constraint's rows are
+// written dense into efc_Jstage (kConstraintGroupRows x nv) and compressed when committed.
 #pragma once
+#include <cassert>
 #include <cmath>
 #include <type_traits>
 
@@ -47,18 +50,59 @@ template <class T, class L> SINEW_INLINE int reserve(const ModelView<T>& m, cons
   return r0;
 }
 
-template <class T, class L>
-SINEW_INLINE bool row_empty(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
-  const int nv = m.size.nv;
-  for (int k = 0; k < size * nv; ++k)
-    if (d.efc_J[r0 * nv + k] != T(0)) return false;
+/// Entry (k, j) of the staged rows: row k of the constraint being written, column j.
+template <class T, class L> SINEW_INLINE T& stage(const ModelView<T>& m, const WorldData<T, L>& d, int k, int j) {
+  return d.efc_Jstage[k * m.size.nv + j];
+}
+
+/// Whether the first `size` staged rows are all zero.
+template <class T, class L> SINEW_INLINE bool row_empty(const ModelView<T>& m, const WorldData<T, L>& d, int size) {
+  for (int k = 0; k < size * m.size.nv; ++k)
+    if (d.efc_Jstage[k] != T(0)) return false;
   return true;
 }
 
-/// Commits rows [r0, r0+size) with pos, margin, frictionloss, type, id (mj_addConstraint).
+/// Moves staged rows [0, size) into efc_J rows [r0, r0 + size) in compressed form (values,
+/// columns, counts) and zeroes the stage again.
 template <class T, class L>
-SINEW_INLINE void commit(const WorldData<T, L>& d, int r0, int size, const T* pos, const T* margin, T frictionloss,
-                         int type, int id) {
+SINEW_INLINE void compress_rows(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
+  const int nv = m.size.nv, w = m.size.efc_width();
+  for (int k = 0; k < size; ++k) {
+    const int r = r0 + k;
+    int cnt = 0;
+    if constexpr (std::is_same_v<L, WorldOuter>) {  // contiguous rows: compared a vector at a time
+      T* row = d.efc_Jstage.p + k * nv;
+      int* cols = d.efc_J_colind.p + r * w;
+      cnt = compress_row(row, nv, d.efc_J.p + r * w, cols, w);
+      if (cnt <= w) {
+        for (int x = 0; x < cnt; ++x) row[cols[x]] = T(0);
+      } else {
+        for (int j = 0; j < nv; ++j) row[j] = T(0);
+      }
+    } else {
+      for (int j = 0; j < nv; ++j) {
+        const T v = d.efc_Jstage[k * nv + j];
+        if (v == T(0)) continue;
+        if (cnt < w) {
+          d.efc_J[r * w + cnt] = v;
+          d.efc_J_colind[r * w + cnt] = j;
+        }
+        ++cnt;
+        d.efc_Jstage[k * nv + j] = T(0);
+      }
+    }
+    // the width is the model's structural bound (compile_row_width): a row never has more
+    assert(cnt <= w);
+    d.efc_J_rownnz[r] = cnt < w ? cnt : w;
+  }
+}
+
+/// Commits rows [r0, r0+size) with pos, margin, frictionloss, type, id (mj_addConstraint); their
+/// Jacobian rows come from the stage.
+template <class T, class L>
+SINEW_INLINE void commit(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size, const T* pos,
+                         const T* margin, T frictionloss, int type, int id) {
+  compress_rows(m, d, r0, size);
   for (int i = 0; i < size; ++i) {
     d.efc_pos[r0 + i] = pos ? pos[i] : T(0);
     d.efc_margin[r0 + i] = margin ? margin[i] : T(0);
@@ -92,15 +136,10 @@ template <class T, class F> SINEW_INLINE void for_chain_pair(const ModelView<T>&
   }
 }
 
-template <class T, class L>
-SINEW_INLINE void zero_rows(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
-  for (int k = 0; k < size * m.size.nv; ++k) d.efc_J[r0 * m.size.nv + k] = T(0);
-}
-
-template <class T, class L>
-SINEW_INLINE void ten_row(const ModelView<T>& m, const WorldData<T, L>& d, int t, int row, T scale) {
+/// Staged row 0 := scale * tendon t's Jacobian.
+template <class T, class L> SINEW_INLINE void ten_row(const ModelView<T>& m, const WorldData<T, L>& d, int t, T scale) {
   const int adr = m.ten_J_rowadr[t];
-  for (int k = adr; k < adr + m.ten_J_rownnz[t]; ++k) d.efc_J[row * m.size.nv + m.ten_J_colind[k]] = scale * d.ten_J[k];
+  for (int k = adr; k < adr + m.ten_J_rownnz[t]; ++k) stage(m, d, 0, m.ten_J_colind[k]) = scale * d.ten_J[k];
 }
 
 // ---- soft-constraint parameters (getsolparam, getimpedance, mj_makeImpedance) ----
@@ -207,12 +246,11 @@ SINEW_INLINE void finish(const ModelView<T>& m, const WorldData<T, L>& d, int r0
 
 // ---- rows of each kind (mj_makeConstraint's order: equality, friction loss, limits, contacts) ----
 
-/// Jacobian rows J(b0, pos0) - J(b1, pos1) of a connect (3 rows) or weld (6 rows) equality i from
-/// row r0 on (rows already zeroed), its violation in cpos and its two bodies in b0, b1.
+/// Staged Jacobian rows J(b0, pos0) - J(b1, pos1) of a connect (3 rows) or weld (6 rows)
+/// equality i, its violation in cpos and its two bodies in b0, b1.
 template <class T, class L>
-SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T, L>& d, int i, int r0, T* cpos,
-                                        int& b0, int& b1) {
-  const int nv = m.size.nv;
+SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T, L>& d, int i, T* cpos, int& b0,
+                                        int& b1) {
   constexpr int NEQ = NEQDATA;
   const T* data = m.eq_data + NEQ * i;
   const int id0 = m.eq_obj1id[i], id1 = m.eq_obj2id[i], type = m.eq_type[i];
@@ -258,25 +296,24 @@ SINEW_INLINE void equality_connect_weld(const ModelView<T>& m, const WorldData<T
     jac_col(m, d, j, on0, off0, p0, r0v);
     jac_col(m, d, j, on1, off1, p1, r1v);
     const vec3<T> dp = p0 - p1;
-    d.efc_J[(r0 + 0) * nv + j] = dp.x;
-    d.efc_J[(r0 + 1) * nv + j] = dp.y;
-    d.efc_J[(r0 + 2) * nv + j] = dp.z;
+    stage(m, d, 0, j) = dp.x;
+    stage(m, d, 1, j) = dp.y;
+    stage(m, d, 2, j) = dp.z;
     if (type == EQ_WELD) {
       const vec3<T> ax = r0v - r1v;
       const quat<T> q2 = mul(q1, quat<T>{T(0), ax.x, ax.y, ax.z});
       const quat<T> q3 = mul(q2, q);
-      d.efc_J[(r0 + 3) * nv + j] = T(0.5) * q3.x * ts;
-      d.efc_J[(r0 + 4) * nv + j] = T(0.5) * q3.y * ts;
-      d.efc_J[(r0 + 5) * nv + j] = T(0.5) * q3.z * ts;
+      stage(m, d, 3, j) = T(0.5) * q3.x * ts;
+      stage(m, d, 4, j) = T(0.5) * q3.y * ts;
+      stage(m, d, 5, j) = T(0.5) * q3.z * ts;
     }
   });
 }
 
-/// Jacobian row (zeroed) and violation cpos[0] of a joint or tendon coupling equality i at row
-/// r0: obj1 - ref1 - polycoef(obj2 - ref2), or obj1 - ref1 - data[0] without a second object.
+/// Staged Jacobian row and violation cpos[0] of a joint or tendon coupling equality i:
+/// obj1 - ref1 - polycoef(obj2 - ref2), or obj1 - ref1 - data[0] without a second object.
 template <class T, class L>
-SINEW_INLINE void equality_coupling(const ModelView<T>& m, const WorldData<T, L>& d, int i, int r0, T* cpos) {
-  const int nv = m.size.nv;
+SINEW_INLINE void equality_coupling(const ModelView<T>& m, const WorldData<T, L>& d, int i, T* cpos) {
   constexpr int NEQ = NEQDATA;
   const T* data = m.eq_data + NEQ * i;
   const int id0 = m.eq_obj1id[i], id1 = m.eq_obj2id[i], type = m.eq_type[i];
@@ -291,19 +328,18 @@ SINEW_INLINE void equality_coupling(const ModelView<T>& m, const WorldData<T, L>
       ref[j] = m.tendon_length0[id];
     }
   }
-  if (type == EQ_JOINT) d.efc_J[r0 * nv + m.jnt_dofadr[id0]] = T(1);
-  else ten_row(m, d, id0, r0, T(1));
+  if (type == EQ_JOINT) stage(m, d, 0, m.jnt_dofadr[id0]) = T(1);
+  else ten_row(m, d, id0, T(1));
   if (id1 >= 0) {
     const T dif = p[1] - ref[1];
     cpos[0] = p[0] - ref[0] - data[0] -
               (data[1] * dif + data[2] * dif * dif + data[3] * dif * dif * dif + data[4] * dif * dif * dif * dif);
     const T deriv = data[1] + T(2) * data[2] * dif + T(3) * data[3] * dif * dif + T(4) * data[4] * dif * dif * dif;
     if (type == EQ_JOINT) {
-      d.efc_J[r0 * nv + m.jnt_dofadr[id1]] += T(1) * (-deriv);
+      stage(m, d, 0, m.jnt_dofadr[id1]) += T(1) * (-deriv);
     } else {
       const int adr = m.ten_J_rowadr[id1];
-      for (int k = adr; k < adr + m.ten_J_rownnz[id1]; ++k)
-        d.efc_J[r0 * nv + m.ten_J_colind[k]] += d.ten_J[k] * (-deriv);
+      for (int k = adr; k < adr + m.ten_J_rownnz[id1]; ++k) stage(m, d, 0, m.ten_J_colind[k]) += d.ten_J[k] * (-deriv);
     }
   } else {
     cpos[0] = p[0] - ref[0] - data[0];
@@ -319,12 +355,11 @@ template <class T, class L> SINEW_INLINE void equality_rows(const ModelView<T>& 
     const int r0 = reserve(m, d, size);
     if (r0 < 0) continue;
     T cpos[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
-    zero_rows(m, d, r0, size);
     int b0 = 0, b1 = 0;
-    if (type == EQ_CONNECT || type == EQ_WELD) equality_connect_weld(m, d, i, r0, cpos, b0, b1);
-    else equality_coupling(m, d, i, r0, cpos);  // joint or tendon coupling
-    if (row_empty(m, d, r0, size)) continue;
-    commit(d, r0, size, cpos, static_cast<const T*>(nullptr), T(0), CNSTR_EQUALITY, i);
+    if (type == EQ_CONNECT || type == EQ_WELD) equality_connect_weld(m, d, i, cpos, b0, b1);
+    else equality_coupling(m, d, i, cpos);  // joint or tendon coupling
+    if (row_empty(m, d, size)) continue;
+    commit(m, d, r0, size, cpos, static_cast<const T*>(nullptr), T(0), CNSTR_EQUALITY, i);
     // diagApprox
     for (int k = 0; k < size; ++k) {
       T da;
@@ -354,9 +389,8 @@ template <class T, class L> SINEW_INLINE void friction_rows(const ModelView<T>& 
     if (!(m.dof_frictionloss[i] > T(0))) continue;
     const int r0 = reserve(m, d, 1);
     if (r0 < 0) continue;
-    zero_rows(m, d, r0, 1);
-    d.efc_J[r0 * nv + i] = T(1);
-    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.dof_frictionloss[i],
+    stage(m, d, 0, i) = T(1);
+    commit(m, d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.dof_frictionloss[i],
            CNSTR_FRICTION_DOF, i);
     d.efc_diagApprox[r0] = m.dof_invweight0[i];
     finish(m, d, r0, 1, m.dof_solref + 2 * i, static_cast<const T*>(nullptr), m.dof_solimp + 5 * i, T(0),
@@ -366,10 +400,9 @@ template <class T, class L> SINEW_INLINE void friction_rows(const ModelView<T>& 
     if (!(m.tendon_frictionloss[i] > T(0))) continue;
     const int r0 = reserve(m, d, 1);
     if (r0 < 0) continue;
-    zero_rows(m, d, r0, 1);
-    ten_row(m, d, i, r0, T(1));
-    if (row_empty(m, d, r0, 1)) continue;
-    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.tendon_frictionloss[i],
+    ten_row(m, d, i, T(1));
+    if (row_empty(m, d, 1)) continue;
+    commit(m, d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.tendon_frictionloss[i],
            CNSTR_FRICTION_TENDON, i);
     d.efc_diagApprox[r0] = m.tendon_invweight0[i];
     finish(m, d, r0, 1, m.tendon_solref_fri + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_fri + 5 * i, T(0),
@@ -379,7 +412,6 @@ template <class T, class L> SINEW_INLINE void friction_rows(const ModelView<T>& 
 
 /// Joint limit rows: hinge and slide (lower, then upper side), ball.
 template <class T, class L> SINEW_INLINE void joint_limit_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
-  const int nv = m.size.nv;
   for (int i = 0; i < m.size.njnt; ++i) {
     if (!m.jnt_limited[i]) continue;
     T margin = m.jnt_margin[i];
@@ -391,9 +423,8 @@ template <class T, class L> SINEW_INLINE void joint_limit_rows(const ModelView<T
         if (!(dist < margin)) continue;
         const int r0 = reserve(m, d, 1);
         if (r0 < 0) continue;
-        zero_rows(m, d, r0, 1);
-        d.efc_J[r0 * nv + dof] = -T(side);
-        commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
+        stage(m, d, 0, dof) = -T(side);
+        commit(m, d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
         d.efc_diagApprox[r0] = m.dof_invweight0[dof];
         finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist,
                static_cast<const T*>(nullptr));
@@ -408,12 +439,11 @@ template <class T, class L> SINEW_INLINE void joint_limit_rows(const ModelView<T
       if (!(dist < margin)) continue;
       const int r0 = reserve(m, d, 1);
       if (r0 < 0) continue;
-      zero_rows(m, d, r0, 1);
-      d.efc_J[r0 * nv + dof] = -aa.x;
-      d.efc_J[r0 * nv + dof + 1] = -aa.y;
-      d.efc_J[r0 * nv + dof + 2] = -aa.z;
-      if (row_empty(m, d, r0, 1)) continue;
-      commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
+      stage(m, d, 0, dof) = -aa.x;
+      stage(m, d, 0, dof + 1) = -aa.y;
+      stage(m, d, 0, dof + 2) = -aa.z;
+      if (row_empty(m, d, 1)) continue;
+      commit(m, d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
       d.efc_diagApprox[r0] = m.dof_invweight0[dof];
       finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist,
              static_cast<const T*>(nullptr));
@@ -432,10 +462,9 @@ template <class T, class L> SINEW_INLINE void tendon_limit_rows(const ModelView<
       if (!(dist < margin)) continue;
       const int r0 = reserve(m, d, 1);
       if (r0 < 0) continue;
-      zero_rows(m, d, r0, 1);
-      ten_row(m, d, i, r0, -T(side));
-      if (row_empty(m, d, r0, 1)) continue;
-      commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_TENDON, i);
+      ten_row(m, d, i, -T(side));
+      if (row_empty(m, d, 1)) continue;
+      commit(m, d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_TENDON, i);
       d.efc_diagApprox[r0] = m.tendon_invweight0[i];
       finish(m, d, r0, 1, m.tendon_solref_lim + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_lim + 5 * i,
              dist, static_cast<const T*>(nullptr));
@@ -445,7 +474,6 @@ template <class T, class L> SINEW_INLINE void tendon_limit_rows(const ModelView<
 
 /// Contact rows in Data's contact order (frictionless 1, pyramidal 2(dim-1), elliptic dim).
 template <class T, class L> SINEW_INLINE void contact_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
-  const int nv = m.size.nv;
   const bool pyramid = m.opt.cone == CONE_PYRAMIDAL;
   for (int c = 0; c < d.ncon[0]; ++c) {
     const T dist = d.contact_dist[c], im = d.contact_includemargin[c];
@@ -457,7 +485,6 @@ template <class T, class L> SINEW_INLINE void contact_rows(const ModelView<T>& m
     const int type = dim == 1 ? CNSTR_CONTACT_FRICTIONLESS : pyramid ? CNSTR_CONTACT_PYRAMIDAL : CNSTR_CONTACT_ELLIPTIC;
     const int r0 = reserve(m, d, size);
     if (r0 < 0) continue;
-    zero_rows(m, d, r0, size);
     T fr[9], fri[5];
     for (int k = 0; k < 9; ++k) fr[k] = d.contact_frame[9 * c + k];
     for (int k = 0; k < 5; ++k) fri[k] = d.contact_friction[5 * c + k];
@@ -474,11 +501,11 @@ template <class T, class L> SINEW_INLINE void contact_rows(const ModelView<T>& m
       for (int r = 0; r < ntr; ++r) jc[r] = fr[3 * r] * dp.x + fr[3 * r + 1] * dp.y + fr[3 * r + 2] * dp.z;
       for (int r = 0; r < nrot; ++r) jc[3 + r] = fr[3 * r] * dr.x + fr[3 * r + 1] * dr.y + fr[3 * r + 2] * dr.z;
       if (dim == 1 || !pyramid) {
-        for (int r = 0; r < size; ++r) d.efc_J[(r0 + r) * nv + j] = jc[r];
+        for (int r = 0; r < size; ++r) stage(m, d, r, j) = jc[r];
       } else {
         for (int k = 1; k < dim; ++k) {
-          d.efc_J[(r0 + 2 * k - 2) * nv + j] = jc[0] + fri[k - 1] * jc[k];
-          d.efc_J[(r0 + 2 * k - 1) * nv + j] = jc[0] + (-fri[k - 1]) * jc[k];
+          stage(m, d, 2 * k - 2, j) = jc[0] + fri[k - 1] * jc[k];
+          stage(m, d, 2 * k - 1, j) = jc[0] + (-fri[k - 1]) * jc[k];
         }
       }
     });
@@ -488,7 +515,7 @@ template <class T, class L> SINEW_INLINE void contact_rows(const ModelView<T>& m
       cpos[k] = first ? dist : T(0);
       cmargin[k] = first ? im : T(0);
     }
-    commit(d, r0, size, cpos, cmargin, T(0), type, c);
+    commit(m, d, r0, size, cpos, cmargin, T(0), type, c);
     const T tran = m.body_invweight0[2 * b0] + m.body_invweight0[2 * b1];
     const T rot = m.body_invweight0[2 * b0 + 1] + m.body_invweight0[2 * b1 + 1];
     if (type == CNSTR_CONTACT_FRICTIONLESS) d.efc_diagApprox[r0] = tran;
@@ -525,21 +552,6 @@ SINEW_HD inline void make_constraint_world(const ModelView<T>& m, const WorldDat
   }
   d.ne[0] = ne;
   d.nf[0] = nf;
-  // each row's nonzero columns (a row touches the dofs of one or two kinematic chains)
-  const int nv = m.size.nv;
-  if constexpr (std::is_same_v<L, WorldOuter>) {  // contiguous rows: compared a vector at a time
-    for (int i = 0; i < d.nefc[0]; ++i)
-      d.efc_J_rownnz[i] = nonzero_columns(d.efc_J.p + i * nv, nv, d.efc_J_colind.p + i * nv);
-  } else {
-    for (int i = 0; i < d.nefc[0]; ++i) {
-      int cnt = 0;
-      for (int k = 0; k < nv; ++k) {  // branch-free compaction
-        d.efc_J_colind[i * nv + cnt] = k;
-        cnt += d.efc_J[i * nv + k] != T(0);
-      }
-      d.efc_J_rownnz[i] = cnt;
-    }
-  }
 }
 
 template <class T, class L> SINEW_HD inline void make_constraint_rows(const ModelView<T>& m, const WorldData<T, L>& d) {
@@ -547,6 +559,9 @@ template <class T, class L> SINEW_HD inline void make_constraint_rows(const Mode
   d.nefc[0] = 0;
   d.nefcoverflow[0] = 0;
   if (m.opt.disabled(DSBL_CONSTRAINT)) return;
+  // the stage is zero between constraints (compress_rows re-zeroes what it read); cleared here so
+  // that nothing left by an interrupted step can leak into a row
+  for (int k = 0; k < kConstraintGroupRows * m.size.nv; ++k) d.efc_Jstage[k] = T(0);
   if (!m.opt.disabled(DSBL_EQUALITY)) equality_rows(m, d);
   if (!m.opt.disabled(DSBL_FRICTIONLOSS)) friction_rows(m, d);
   if (!m.opt.disabled(DSBL_LIMIT)) {
@@ -560,13 +575,10 @@ template <class T, class L> SINEW_HD inline void make_constraint_rows(const Mode
 /// (mj_referenceConstraint).
 template <class T, class L>
 SINEW_HD inline void reference_constraint_world(const ModelView<T>& m, const WorldData<T, L>& d) {
-  const int nv = m.size.nv, nefc = d.nefc[0];
+  const int w = m.size.efc_width(), nefc = d.nefc[0];
   for (int i = 0; i < nefc; ++i) {
     T v = T(0);
-    for (int x = 0; x < d.efc_J_rownnz[i]; ++x) {
-      const int j = d.efc_J_colind[i * nv + x];
-      v += d.efc_J[i * nv + j] * d.qvel[j];
-    }
+    for (int x = 0; x < d.efc_J_rownnz[i]; ++x) v += d.efc_J[i * w + x] * d.qvel[d.efc_J_colind[i * w + x]];
     d.efc_vel[i] = v;
     d.efc_aref[i] =
         -d.efc_KBIP[4 * i + 1] * v - d.efc_KBIP[4 * i] * d.efc_KBIP[4 * i + 2] * (d.efc_pos[i] - d.efc_margin[i]);

@@ -34,6 +34,7 @@ template <class T, class L> struct Ctx {
   const ModelView<T>& m;
   const WorldData<T, L>& d;
   int n = 0, nefc = 0;                // dofs and rows of this problem
+  int w = 0;                          // efc_J's row width (ModelSizes::efc_width)
   int dofadr = 0, efcadr = 0;         // its ranges in island_dofind / island_efcind
   bool dident = true, rident = true;  // dofs / rows are all of the world's, in order
   bool newton = false, cone_hessian = false;
@@ -47,6 +48,7 @@ template <class T, class L> struct Ctx {
 
   SINEW_INLINE Ctx(const ModelView<T>& m_, const WorldData<T, L>& d_) : m(m_), d(d_) {
     const int nv = m.size.nv;
+    w = m.size.efc_width();
     auto v = [&](int k) { return subspan(d.sol_vec, k * nv); };
     Ma = v(0);
     Mv = v(1);
@@ -76,9 +78,9 @@ template <class T, class L> struct Ctx {
   // row c's nonzeros: nnz(c) of them; the x-th is at compressed column ccol(c, x), value Jx(c, x)
   // (compressed columns ascend with the world's, so the order is kept)
   SINEW_INLINE int nnz(int c) const { return d.efc_J_rownnz[row(c)]; }
-  SINEW_INLINE int wcol(int c, int x) const { return d.efc_J_colind[row(c) * m.size.nv + x]; }
+  SINEW_INLINE int wcol(int c, int x) const { return d.efc_J_colind[row(c) * w + x]; }
   SINEW_INLINE int ccol(int c, int x) const { return cidx(wcol(c, x)); }
-  SINEW_INLINE T Jx(int c, int x) const { return d.efc_J[row(c) * m.size.nv + wcol(c, x)]; }
+  SINEW_INLINE T Jx(int c, int x) const { return d.efc_J[row(c) * w + x]; }
 };
 
 /// out = M in, both compressed.

@@ -32,6 +32,11 @@
 #include <thrust/copy.h>
 #endif
 
+namespace sinew {
+/// Rows of one constraint written at once (pyramidal contact of condim 6: 10).
+inline constexpr int kConstraintGroupRows = 10;
+}  // namespace sinew
+
 // X(name, count): real fields of one world. Count is an expression in ModelSizes `s`.
 // clang-format off
 #define SINEW_DATA_REAL_FIELDS(X)                                                       \
@@ -64,7 +69,7 @@
   X(contact_solref, 2 * s.nconmax) X(contact_solreffriction, 2 * s.nconmax)             \
   X(contact_solimp, 5 * s.nconmax)                                                      \
   /* constraint rows (mjData efc_* fields, capacity s.njmax; valid rows: the first nefc) */ \
-  X(efc_J, s.njmax * s.nv) X(efc_pos, s.njmax) X(efc_margin, s.njmax)                    \
+  X(efc_J, s.njmax * s.efc_width()) X(efc_pos, s.njmax) X(efc_margin, s.njmax)          \
   X(efc_frictionloss, s.njmax) X(efc_diagApprox, s.njmax) X(efc_R, s.njmax)             \
   X(efc_D, s.njmax) X(efc_KBIP, 4 * s.njmax) X(efc_vel, s.njmax) X(efc_aref, s.njmax)   \
   X(efc_b, s.njmax) X(efc_force, s.njmax) X(contact_mu, s.nconmax) X(contact_H, s.nconH)  \
@@ -74,7 +79,7 @@
   X(sol_vec, 18 * s.nv) X(sol_H, s.nsolH) X(sol_Hcone, s.nsolHcone)                     \
   /* scratch: RNE, implicit damping, Runge-Kutta */                                     \
   X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nM) X(qHDiagInv, s.nv)      \
-  X(scratch_nv, 2 * s.nv)                                                               \
+  X(scratch_nv, 2 * s.nv) X(efc_Jstage, kConstraintGroupRows * s.nv)                    \
   X(qDeriv, s.nM) X(qLU, s.nLU) X(imp_tangent, s.nimpl)                                 \
   X(rk_X, 4 * (s.nq + s.nv + s.na)) X(rk_F, 4 * (s.nv + s.na)) X(rk_dX, 2 * s.nv + s.na)
 
@@ -84,8 +89,11 @@
 // noverflow: forward passes (each RK4 stage counts) in which either overflowed, since the Data
 // was made (resets leave it: the tally the tools report; MuJoCo counts the same events in
 // d->warning[mjWARN_CONTACTFULL] and [mjWARN_CNSTRFULL]).
-// efc_J_rownnz / efc_J_colind: the nonzero columns of row r of efc_J, ascending, at
-// efc_J_colind[r * nv .. r * nv + efc_J_rownnz[r]) (efc_J itself is dense; the products use these).
+// efc_J, efc_J_rownnz, efc_J_colind: the constraint Jacobian in compressed rows of fixed width
+// w = s.efc_width() (ModelSizes::nJrow, the most nonzeros a row of the model can have): row r's
+// efc_J_rownnz[r] nonzero values at efc_J[r * w ..], their columns, ascending, at
+// efc_J_colind[r * w ..]. efc_Jstage: kConstraintGroupRows dense rows (nv each) where
+// make_constraint writes one constraint's rows before compressing them (zero between uses).
 // ne, nf: equality and friction-loss rows among them (they come first, in that order).
 // efc_state: mjtConstraintState per row after the solver. nisland: constraint islands (trees
 // coupled by rows); island k owns dofs island_dofind[island_dofadr[k] .. island_dofadr[k+1]) and
@@ -97,7 +105,7 @@
 #define SINEW_DATA_INT_FIELDS(X) X(status, 1) X(ncon, 1) X(nconoverflow, 1) \
   X(contact_dim, s.nconmax) X(contact_geom, 2 * s.nconmax)                 \
   X(nefc, 1) X(nefcoverflow, 1) X(noverflow, 1) X(efc_type, s.njmax) X(efc_id, s.njmax)    \
-  X(efc_J_rownnz, s.njmax) X(efc_J_colind, s.njmax * s.nv)                   \
+  X(efc_J_rownnz, s.njmax) X(efc_J_colind, s.njmax * s.efc_width())         \
   X(ne, 1) X(nf, 1) X(efc_state, s.njmax) X(eq_active, s.neq) X(nbadctrl, 1) \
   X(nisland, 1) X(island_dofadr, s.ntree + 1) X(island_efcadr, s.ntree + 1) \
   X(island_dofind, s.nv) X(island_efcind, s.njmax) X(solver_niter, s.ntree + 1) \

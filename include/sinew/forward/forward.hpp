@@ -145,7 +145,7 @@ template <class T, class L> inline std::string data_unsupported(const ModelView<
     return "the Data was created without noslip: noslip needs njmax*nv work space (recreate it)";
   if (m.opt.integrator == INT_IMPLICIT && d.info.qLU_n < nv * nv)
     return "the Data was created for another integrator: implicit needs nv*nv work space (recreate it)";
-  if (d.info.efc_J_n < m.size.njmax * nv || d.info.contact_dist_n < m.size.nconmax)
+  if (d.info.efc_J_n < m.size.njmax * m.size.efc_width() || d.info.contact_dist_n < m.size.nconmax)
     return "the Data was created for a model with smaller capacities (nconmax, njmax): recreate it";
   return {};
 }

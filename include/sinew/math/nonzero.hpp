@@ -7,6 +7,8 @@
 //
 //   int cols[128];
 //   const int cnt = sinew::nonzero_columns(row, 128, cols);  // row: const double*, 128 values
+//   double vals[40];
+//   const int nnz = sinew::compress_row(row, 128, vals, cols, 40);  // values too, at most 40
 #pragma once
 #include <cstdint>
 
@@ -84,4 +86,21 @@ template <class T> SINEW_HD inline int nonzero_columns(const T* row, int n, int*
   return cnt;
 }
 
+/// Compresses a dense row: its nonzero values and their positions (ascending) to vals / cols,
+/// at most cap of them; returns how many nonzeros the row has (more than cap: the rest are not
+/// written).
+template <class T> SINEW_HD inline int compress_row(const T* row, int n, T* vals, int* cols, int cap) {
+  int cnt = 0;
+  for (int k0 = 0; k0 < n; k0 += 64) {
+    uint64_t mask = nonzero_detail::mask64(row + k0, n - k0 < 64 ? n - k0 : 64);
+    for (; mask; mask &= mask - 1, ++cnt) {
+      const int k = k0 + nonzero_detail::lowest_bit(mask);
+      if (cnt < cap) {
+        cols[cnt] = k;
+        vals[cnt] = row[k];
+      }
+    }
+  }
+  return cnt;
+}
 }  // namespace sinew

@@ -156,6 +156,12 @@ struct ModelSizes {
   // world in Data (efc_*); the loader sets the worst case (compile_constraint_sizes); rows past it
   // are dropped and counted in nefcoverflow.
   int njmax = 0;  ///< constraint-row capacity per world
+  /// The most nonzeros one constraint row can have (compile_row_width: the dofs of the two
+  /// kinematic chains a contact or equality couples, a tendon's Jacobian, ...): each row of
+  /// efc_J / efc_J_colind holds that many (nonzero values, their columns). 0: not computed (a
+  /// model built by hand): rows then hold nv. Use efc_width().
+  int nJrow = 0;
+  SINEW_HD int efc_width() const { return nJrow > 0 && nJrow < nv ? nJrow : nv; }
   // Constraint-solver work space per world (compiler/equality.hpp compile_solver_sizes,
   // from opt.solver and opt.cone; recomputed by apply_option): the Newton Hessian and its
   // factor (nv x nv), the factor with elliptic-cone terms, the elliptic contacts' local
