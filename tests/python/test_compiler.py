@@ -231,3 +231,46 @@ def test_png_hfield_errors(tmp_path):
         r = subprocess.run([DUMP, str(xml), str(tmp_path / "out")], capture_output=True, text=True)
         assert r.returncode != 0
         assert msg in r.stderr and name in r.stderr and f"{name}.xml:3" in r.stderr, r.stderr
+
+
+DM_SUITE = pathlib.Path(__file__).resolve().parents[1] / ".models" / "dm_control-1.0.36" / "suite"
+
+
+def _sameframe_models():
+    out = sorted(DM_SUITE.glob("*.xml"))
+    try:
+        import musclemimic_models
+        out += [pathlib.Path(str(musclemimic_models.get_xml_path(n))) for n in ("myofullbody", "bimanual")]
+    except ImportError:
+        pass
+    return out
+
+
+def test_sameframe_matches_mujoco(tmp_path):
+    """body/geom/site_sameframe (which frames kinematics copies instead of composing: MuJoCo's 1e-6
+    frame tests) equal mjModel's on DeepMind Control's suite and MuscleMimic's two models, every
+    frame (the inertial frames they are tested against are MuJoCo's exactly: body_iquat above)."""
+    if not DUMP:
+        pytest.skip("set SINEW_MODEL_DUMP to the built sinew_model_dump tool")
+    models = _sameframe_models()
+    if len(models) < 10:
+        pytest.skip("DeepMind Control's suite models are missing (run tests/setup.sh)")
+    compared = 0
+    copied = 0
+    bad = []
+    for path in models:
+        m = mujoco.MjModel.from_xml_path(str(path))
+        out = tmp_path / path.stem
+        r = subprocess.run([DUMP, str(path), str(out)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        for field in ("body_sameframe", "geom_sameframe", "site_sameframe"):
+            ours = np.load(out / f"{field}.npy")
+            theirs = np.asarray(getattr(m, field)).astype(np.int64)
+            assert ours.shape == theirs.shape, (path.name, field)
+            compared += ours.size
+            copied += int((theirs != 0).sum())
+            for i in np.nonzero(ours != theirs)[0]:
+                bad.append(f"{path.name} {field}[{i}]: sinew {ours[i]} mujoco {theirs[i]}")
+    print(f"sameframe: {compared} frames compared, {copied} of them copied by MuJoCo")
+    assert not bad, "\n".join(bad)
+    assert compared > 2000 and copied > 500

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "sinew/compiler/frames.hpp"
 #include "sinew/math/math.hpp"
 #include "sinew/model/model.hpp"
 
@@ -43,6 +44,8 @@ inline int add_site(Model<double>& m, const std::string& name, const std::string
     m.site_pos.push_back(pos ? pos[k] : 0.0);
   }
   for (int k = 0; k < 4; ++k) m.site_quat.push_back(q[k]);
+  m.site_sameframe.push_back(detail::sameframe(&m.site_pos[m.site_pos.size() - 3], q, &m.body_ipos[size_t(3 * b)],
+                                               &m.body_iquat[size_t(4 * b)]));
   m.nsite += 1;
   return m.nsite - 1;
 }

@@ -95,6 +95,33 @@ inline void compile_frame(ModelSpec& s, int f) {
 }
 
 /// Number of size parameters each geom type needs (mjGEOMINFO).
+/// mjCModel's frame tests (user_model.cc IsSamePose / IsNullPose): element-wise within 1e-6, the
+/// quaternions up to sign.
+inline bool same_pose(const double* pos1, const double* pos2, const double* q1, const double* q2) {
+  constexpr double eps = 1e-6;
+  if (pos1 && pos2)
+    for (int i = 0; i < 3; ++i)
+      if (!(std::abs(pos1[i] - pos2[i]) < eps)) return false;
+  if (!q1 || !q2) return true;
+  bool minus = true, plus = true;
+  for (int i = 0; i < 4; ++i) {
+    minus = minus && std::abs(q1[i] - q2[i]) < eps;
+    plus = plus && std::abs(q1[i] + q2[i]) < eps;
+  }
+  return minus || plus;
+}
+
+/// mjtSameFrame of a frame at (pos, quat) on a body whose inertial frame is (ipos, iquat); a
+/// body's own inertial frame passes ipos = iquat = nullptr (BODY and BODYROT only).
+inline int sameframe(const double* pos, const double* quat, const double* ipos, const double* iquat) {
+  static const double zero[3] = {0, 0, 0}, unit[4] = {1, 0, 0, 0};
+  if (same_pose(pos, zero, quat, unit)) return SAMEFRAME_BODY;
+  if (same_pose(nullptr, nullptr, quat, unit)) return SAMEFRAME_BODYROT;
+  if (ipos && same_pose(pos, ipos, quat, iquat)) return SAMEFRAME_INERTIA;
+  if (iquat && same_pose(nullptr, nullptr, quat, iquat)) return SAMEFRAME_INERTIAROT;
+  return SAMEFRAME_NONE;
+}
+
 inline int geom_nsize(int type) {
   switch (type) {
     case GEOM_PLANE: return 3;

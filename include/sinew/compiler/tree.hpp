@@ -528,6 +528,19 @@ inline Model<double> compile_model(ModelSpec& s) {
   detail::write_geoms(m, s, t);
   detail::write_sites(m, t);
   detail::write_meshes(m, s, meshes);
+  for (int b = 0; b < m.nbody; ++b)
+    m.body_sameframe[size_t(b)] =
+        detail::sameframe(&m.body_ipos[size_t(3 * b)], &m.body_iquat[size_t(4 * b)], nullptr, nullptr);
+  for (int g = 0; g < m.ngeom; ++g) {
+    const size_t b = size_t(m.geom_bodyid[size_t(g)]);
+    m.geom_sameframe[size_t(g)] = detail::sameframe(&m.geom_pos[size_t(3 * g)], &m.geom_quat[size_t(4 * g)],
+                                                    &m.body_ipos[3 * b], &m.body_iquat[4 * b]);
+  }
+  for (int i = 0; i < m.nsite; ++i) {
+    const size_t b = size_t(m.site_bodyid[size_t(i)]);
+    m.site_sameframe[size_t(i)] = detail::sameframe(&m.site_pos[size_t(3 * i)], &m.site_quat[size_t(4 * i)],
+                                                    &m.body_ipos[3 * b], &m.body_iquat[4 * b]);
+  }
   const int nbody = m.nbody;
   for (int id = 0; id < nbody; ++id) m.body_subtreemass[size_t(id)] = m.body_mass[size_t(id)];
   for (int id = nbody - 1; id > 0; --id)

@@ -13,22 +13,27 @@
 namespace sinew {
 
 namespace detail {
-template <class T> SINEW_INLINE bool is_identity_quat(const T* q) {
-  return q[0] == T(1) && q[1] == T(0) && q[2] == T(0) && q[3] == T(0);
-}
 
 /// Pose of a frame attached to body b at (pos, quat) in body coordinates (mj_local2Global), written
-/// to element i of (xpos_out, xmat_out). A frame with the body's orientation (quat = identity:
-/// almost every site) copies the body's xmat, as MuJoCo's sameframe does: the product with the
-/// identity is exact, so this is the same matrix bit for bit.
+/// to element i of (xpos_out, xmat_out). As MuJoCo, a frame that coincides with the body's frame or
+/// its inertial frame (`sameframe`, decided by the compiler within 1e-6) copies that frame's
+/// position and / or orientation instead of composing them.
 template <class T, class L>
 SINEW_INLINE void local_to_global(const WorldData<T, L>& d, int b, const T* pos, const T* q, const Span<T, L>& xpos_out,
-                                  const Span<T, L>& xmat_out, int i) {
+                                  const Span<T, L>& xmat_out, int i, int sameframe) {
+  if (sameframe == SAMEFRAME_BODY || sameframe == SAMEFRAME_INERTIA) {
+    const bool body = sameframe == SAMEFRAME_BODY;
+    set3(xpos_out, i, body ? get3(d.xpos, b) : get3(d.xipos, b));
+    setm(xmat_out, i, body ? getm(d.xmat, b) : getm(d.ximat, b));
+    return;
+  }
   const mat3<T> bm = getm(d.xmat, b);
   set3(xpos_out, i, bm * vec3<T>::load(pos) + get3(d.xpos, b));
-  if (is_identity_quat(q)) setm(xmat_out, i, bm);
+  if (sameframe == SAMEFRAME_BODYROT) setm(xmat_out, i, bm);
+  else if (sameframe == SAMEFRAME_INERTIAROT) setm(xmat_out, i, getm(d.ximat, b));
   else setm(xmat_out, i, quat_to_mat(mul(getq(d.xquat, b), quat<T>::load(q))));
 }
+
 }  // namespace detail
 
 template <class T, class L> SINEW_HD inline void kinematics(const ModelView<T>& m, const WorldData<T, L>& d) {
@@ -93,11 +98,13 @@ template <class T, class L> SINEW_HD inline void kinematics(const ModelView<T>& 
   }
 
   for (int i = 1; i < nbody; ++i)
-    detail::local_to_global(d, i, m.body_ipos + 3 * i, m.body_iquat + 4 * i, d.xipos, d.ximat, i);
+    detail::local_to_global(d, i, m.body_ipos + 3 * i, m.body_iquat + 4 * i, d.xipos, d.ximat, i, m.body_sameframe[i]);
   for (int g = 0; g < m.size.ngeom; ++g)
-    detail::local_to_global(d, m.geom_bodyid[g], m.geom_pos + 3 * g, m.geom_quat + 4 * g, d.geom_xpos, d.geom_xmat, g);
+    detail::local_to_global(d, m.geom_bodyid[g], m.geom_pos + 3 * g, m.geom_quat + 4 * g, d.geom_xpos, d.geom_xmat, g,
+                            m.geom_sameframe[g]);
   for (int s = 0; s < m.size.nsite; ++s)
-    detail::local_to_global(d, m.site_bodyid[s], m.site_pos + 3 * s, m.site_quat + 4 * s, d.site_xpos, d.site_xmat, s);
+    detail::local_to_global(d, m.site_bodyid[s], m.site_pos + 3 * s, m.site_quat + 4 * s, d.site_xpos, d.site_xmat, s,
+                            m.site_sameframe[s]);
 }
 
 }  // namespace sinew

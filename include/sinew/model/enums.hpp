@@ -35,6 +35,15 @@ constexpr int NEQDATA = 11;  ///< mjNEQDATA: reals per equality in eq_data
 enum class MeshInertia { convex, exact, legacy, shell };
 
 enum JointType : int { JNT_FREE = 0, JNT_BALL = 1, JNT_SLIDE = 2, JNT_HINGE = 3 };
+/// mjtSameFrame: a frame that coincides (within 1e-6) with its body's frame or inertial frame, in
+/// position and orientation or in orientation only; kinematics copies instead of composing.
+enum SameFrame : int {
+  SAMEFRAME_NONE = 0,
+  SAMEFRAME_BODY = 1,
+  SAMEFRAME_INERTIA = 2,
+  SAMEFRAME_BODYROT = 3,
+  SAMEFRAME_INERTIAROT = 4
+};
 
 enum GeomType : int {
   GEOM_PLANE = 0,

@@ -23,15 +23,15 @@
 #define SINEW_MODEL_INT_FIELDS(X) \
   X(body_parentid, nbody, 1) X(body_rootid, nbody, 1) X(body_weldid, nbody, 1) X(body_mocapid, nbody, 1) \
   X(body_jntnum, nbody, 1) X(body_jntadr, nbody, 1) X(body_dofnum, nbody, 1) X(body_dofadr, nbody, 1) \
-  X(body_geomnum, nbody, 1) X(body_geomadr, nbody, 1) X(body_treeid, nbody, 1) \
+  X(body_geomnum, nbody, 1) X(body_geomadr, nbody, 1) X(body_treeid, nbody, 1) X(body_sameframe, nbody, 1) \
   X(jnt_type, njnt, 1) X(jnt_qposadr, njnt, 1) X(jnt_dofadr, njnt, 1) X(jnt_bodyid, njnt, 1) X(jnt_group, njnt, 1) \
   X(jnt_limited, njnt, 1) X(jnt_actfrclimited, njnt, 1) \
   X(dof_bodyid, nv, 1) X(dof_jntid, nv, 1) X(dof_parentid, nv, 1) X(dof_treeid, nv, 1) X(dof_Madr, nv, 1) \
   X(qM_colind, nM, 1) \
   X(geom_type, ngeom, 1) X(geom_contype, ngeom, 1) X(geom_conaffinity, ngeom, 1) X(geom_condim, ngeom, 1) \
   X(geom_bodyid, ngeom, 1) X(geom_dataid, ngeom, 1) X(geom_group, ngeom, 1) X(geom_priority, ngeom, 1) \
-  X(geom_matid, ngeom, 1) \
-  X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1) \
+  X(geom_matid, ngeom, 1) X(geom_sameframe, ngeom, 1) \
+  X(site_type, nsite, 1) X(site_bodyid, nsite, 1) X(site_group, nsite, 1) X(site_sameframe, nsite, 1) \
   X(mesh_vertadr, nmesh, 1) X(mesh_vertnum, nmesh, 1) X(mesh_faceadr, nmesh, 1) X(mesh_facenum, nmesh, 1) \
   X(mesh_face, nmeshface, 3) X(mesh_graphadr, nmesh, 1) X(mesh_graph, nmeshgraph, 1) \
   X(mesh_polynum, nmesh, 1) X(mesh_polyadr, nmesh, 1) X(mesh_polyvertadr, nmeshpoly, 1) \
