@@ -538,6 +538,33 @@ def test_multiccd():
         assert sum(x >= 2 for x in per_pair.get(kind, [])) >= 5, (kind, per_pair.get(kind))
 
 
+def test_multiccd_option():
+    """multiccd switched on after loading (sinew-rollout --option flag.multiccd=enable, i.e.
+    apply_option): the contact capacity follows the flag (convex pairs of non-round shapes up to 5
+    contacts), nothing overflows, and the contacts equal MuJoCo's with the flag set, as in
+    test_multiccd."""
+    m, qpos = _convex_states(150, 11)
+    m.opt.enableflags |= mujoco.mjtEnableBit.mjENBL_MULTICCD
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "convex.xml")
+        with open(path, "w") as f:
+            f.write(_convex_xml())  # the file does not enable it
+        W = qpos.shape[0]
+        np.save(os.path.join(tmp, "qpos0.npy"), qpos)
+        np.save(os.path.join(tmp, "qvel0.npy"), np.zeros((W, m.nv)))
+        _, out = run_rollout(path, tmp, "--steps", 0, "--nworld", W, "--qpos0", os.path.join(tmp, "qpos0.npy"),
+                             "--qvel0", os.path.join(tmp, "qvel0.npy"), "--option", "flag.multiccd=enable",
+                             fields=FIELDS)
+        _, plain = run_rollout(path, os.path.join(tmp, "plain"), "--steps", 0, fields=["contact_dist"])
+        report = new_report()
+        total = check(m, qpos, out, report)
+    print("multiccd by option", report)
+    assert total > 300
+    # the capacity was recounted for the flag: more contacts per world than without it
+    assert out["contact_dist"].shape[2] > plain["contact_dist"].shape[2], (out["contact_dist"].shape,
+                                                                          plain["contact_dist"].shape)
+
+
 def test_multiccd_trajectory():
     """Stepping with multiccd: the MULTI bodies dropped in aligned stacks onto the floor and each
     other (face-on-face contacts, several per pair, through the constraint solver), 40 steps of 8

@@ -177,10 +177,12 @@ inline void apply_option(Model<double>& m, const std::string& key, const std::st
     throw ModelError(SourceLocation{"apply_option", 0, "option"}, "option '" + key + "' = '" + value + "': " + w);
   }
   const int collide = DSBL_CONTACT | DSBL_CONSTRAINT;
+  const bool multiccd = (o.enableflags & ENBL_MULTICCD) != (m.opt.enableflags & ENBL_MULTICCD);
   const bool refit = o.cone != m.opt.cone || (o.disableflags & collide) != (m.opt.disableflags & collide) ||
-                     o.solver != m.opt.solver || (o.noslip_iterations > 0) != (m.opt.noslip_iterations > 0);
+                     o.solver != m.opt.solver || (o.noslip_iterations > 0) != (m.opt.noslip_iterations > 0) || multiccd;
   m.opt = o;
-  if (refit) compile_capacities(m);  // rows per contact depend on the cone; none with contacts off
+  if (multiccd) count_pair_contacts(m);  // convex pairs give up to 5 contacts with it
+  if (refit) compile_capacities(m);      // rows per contact depend on the cone; none with contacts off
   else compile_solver_sizes(m);
 }
 
