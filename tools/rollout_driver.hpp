@@ -171,7 +171,7 @@ Result run(E exec, const ModelView<T>& mv, const Model<T>& mhost, const Request&
             const int per = dim / s.nconmax;
             for (int k = wd.ncon[0] * per; k < dim; ++k) out[k] = std::nan("");
           }
-          if (f.rfind("efc_", 0) == 0 && s.njmax > 0) {  // pad past nefc with NaN
+          if (f.rfind("efc_", 0) == 0 && f != "efc_Jstage" && s.njmax > 0) {  // pad past nefc with NaN
             const int per = dim / s.njmax;
             for (int k = wd.nefc[0] * per; k < dim; ++k) out[k] = std::nan("");
           }

@@ -503,8 +503,10 @@ NB_MODULE(_sinew, m) {
 #define SIZE(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
   SIZE(nq) SIZE(nv) SIZE(nu) SIZE(na) SIZE(nbody) SIZE(njnt) SIZE(ngeom) SIZE(nsite) SIZE(nmesh) SIZE(nkey)
   SIZE(ntendon) SIZE(neq) SIZE(nsensor) SIZE(nsensordata) SIZE(nmuscle) SIZE(nM) SIZE(nconmax) SIZE(njmax)
-  SIZE(nconmax_pairs) SIZE(narena)
+  SIZE(nconmax_pairs) SIZE(narena) SIZE(nJrow)
 #undef SIZE
+  // the row width of a Batch's compressed efc_J / efc_J_colind (nv for a model without nJrow)
+  model.def_prop_ro("efc_width", [](const PyModel& p) { return p.m.efc_width(); });
 #define NAMES(n) model.def_prop_ro(#n, [](const PyModel& p) { return p.m.n; });
   NAMES(body_names) NAMES(jnt_names) NAMES(geom_names) NAMES(site_names) NAMES(mesh_names) NAMES(key_names)
   NAMES(actuator_names) NAMES(tendon_names) NAMES(sensor_names)

@@ -100,6 +100,30 @@ def test_small_arena_caps_contacts_and_counts_overflow():
     np.testing.assert_array_equal(b.contact_geom[1][:20], ref.contact_geom[0][:20])
 
 
+BOXES = """<mujoco><worldbody><geom type="plane" size="2 2 0.1"/>
+  <body pos="0 0 0.1"><freejoint/><geom type="box" size="0.05 0.05 0.05"/></body>
+  <body pos="0 0 0.2"><freejoint/><geom type="cylinder" size="0.05 0.05"/></body>
+  <body pos="0 0 0.3"><freejoint/><geom type="capsule" size="0.03 0.05"/></body>
+</worldbody></mujoco>"""
+
+
+def test_multiccd_flag_refits_capacity():
+    """multiccd set after loading, by apply_option or directly on opt.enableflags before a Batch:
+    the candidate pairs' contact count is recounted (convex pairs of non-round shapes give up to 5
+    contacts with it), so the capacity follows the flag."""
+    m = sinew.Model.from_xml_string(BOXES)
+    plain = m.nconmax_pairs
+    m.apply_option("flag.multiccd", "enable")
+    assert m.nconmax_pairs > plain and m.nconmax == m.nconmax_pairs
+    m.apply_option("flag.multiccd", "disable")
+    assert m.nconmax_pairs == plain
+    m2 = sinew.Model.from_xml_string(BOXES)
+    b0 = sinew.Batch(m2, 1)
+    m2.opt.enableflags = m2.opt.enableflags | 16  # mjENBL_MULTICCD, set directly: the Batch refits
+    b1 = sinew.Batch(m2, 1)
+    assert b1.contact_dist.shape[1] > b0.contact_dist.shape[1]
+
+
 def test_contacts_disabled_means_no_capacity():
     xml = spheres_xml(60, cols=10).replace("<worldbody>", '<option><flag contact="disable"/></option><worldbody>')
     m = sinew.Model.from_xml_string(xml)

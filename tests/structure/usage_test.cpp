@@ -289,11 +289,9 @@ inline void cholesky(double* A, int n, double* x, const double* b) {
 
 // usage of sinew/math/nonzero.hpp
 inline void nonzero(const double* row) {
-  int cols[128];
-  const int cnt = sinew::nonzero_columns(row, 128, cols);
+  int cols[40];
   double vals[40];
   const int nnz = sinew::compress_row(row, 128, vals, cols, 40);
-  (void)cnt;
   (void)nnz;
 }
 

@@ -499,12 +499,14 @@ template <class T> SINEW_INLINE void rotate_pose(GeomPose<T>& g, const mat3<T>& 
 /// Most contacts mjc_Convex returns for a pair of these types: box/mesh pairs without margin
 /// with multiccd 4 (multicontact), other pairs of non-round shapes with multiccd 5 (the first
 /// and four from perturbed poses), else 1.
+inline constexpr int kPerturbMax = 5;  ///< contacts of MuJoCo's perturbation search: the first and four more
+
 SINEW_INLINE int convex_maxcontact(int t1, int t2, bool multiccd, bool margin) {
   if (!multiccd) return 1;
   const bool bm1 = t1 == GEOM_BOX || t1 == GEOM_MESH, bm2 = t2 == GEOM_BOX || t2 == GEOM_MESH;
   if (bm1 && bm2 && !margin) return ccd::kMultiMax;
   if (t1 == GEOM_SPHERE || t1 == GEOM_ELLIPSOID || t2 == GEOM_SPHERE || t2 == GEOM_ELLIPSOID) return 1;
-  return 5;
+  return kPerturbMax;
 }
 
 /// mjc_Convex (native CCD) for geoms g1, g2 in MuJoCo's order (type1 <= type2). tol, iterations:
@@ -522,7 +524,7 @@ SINEW_INLINE int convex_pair(PreContact<T>* con, T margin, const GeomPose<T>& g1
   const int kmax = iterations < kCcdMaxIter ? iterations : kCcdMaxIter;
   const int maxc = convex_maxcontact(g1.type, g2.type, multiccd, margin > T(0));
   int ncon = ccd::ccd_contacts(con, o1, o2, margin, tol, kmax, maxc == ccd::kMultiMax);
-  if (maxc != 5 || ncon != 1) return ncon;
+  if (maxc != kPerturbMax || ncon != 1) return ncon;
   // perturbation search (the shapes' support caches carry over, as MuJoCo's objects do)
   T frame[9];
   make_frame(con[0].normal, con[0].tangent, frame);

@@ -181,8 +181,8 @@ inline void apply_option(Model<double>& m, const std::string& key, const std::st
   const bool refit = o.cone != m.opt.cone || (o.disableflags & collide) != (m.opt.disableflags & collide) ||
                      o.solver != m.opt.solver || (o.noslip_iterations > 0) != (m.opt.noslip_iterations > 0) || multiccd;
   m.opt = o;
-  if (multiccd) count_pair_contacts(m);  // convex pairs give up to 5 contacts with it
-  if (refit) compile_capacities(m);      // rows per contact depend on the cone; none with contacts off
+  // rows per contact depend on the cone, contacts per convex pair on multiccd; none with contacts off
+  if (refit) compile_capacities(m);
   else compile_solver_sizes(m);
 }
 

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "sinew/collision/dispatch.hpp"
+#include "sinew/compiler/equality.hpp"
 #include "sinew/io/error.hpp"
 #include "sinew/compiler/tendon.hpp"
 #include "sinew/model/model.hpp"
@@ -142,18 +143,6 @@ inline std::vector<int> body_pairs(const Model<double>& m) {
 }
 
 }  // namespace contact_compile_detail
-
-/// m.nconmax_pairs: the most contacts the candidate pairs can produce at once (pair_maxcontact
-/// summed, with the option's multiccd flag). Again after the flag changes (apply_option does).
-inline void count_pair_contacts(Model<double>& m) {
-  long long n = 0;
-  const std::vector<int>& rows = m.collision_pair;
-  for (int k = 0; k < m.ncollision; ++k) {
-    const int t1 = m.geom_type[size_t(rows[size_t(3 * k)])], t2 = m.geom_type[size_t(rows[size_t(3 * k + 1)])];
-    n += collision::pair_maxcontact(std::min(t1, t2), std::max(t1, t2), m.opt.enabled(ENBL_MULTICCD));
-  }
-  m.nconmax_pairs = int(std::min<long long>(n, 2147483647LL));
-}
 
 /// `unsupported`: when given, pairs of geom types Sinew cannot collide yet are left out and
 /// listed there (the MJCF loader turns the list into one warning); when null they are a

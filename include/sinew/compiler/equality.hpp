@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "sinew/collision/dispatch.hpp"
 #include "sinew/data/data.hpp"
 #include "sinew/dynamics/crb.hpp"
 #include "sinew/dynamics/factor_m.hpp"
@@ -161,6 +162,19 @@ template <class T> inline long long data_bytes_at(const Model<T>& m, long long c
 }
 }  // namespace capacity_detail
 
+/// m.nconmax_pairs: the most contacts the candidate pairs can produce at once (pair_maxcontact
+/// summed, with the option's multiccd flag): compile_contacts, and compile_capacities each time
+/// (the flag may have changed since, from apply_option or Python's writable opt.enableflags).
+template <class T> inline void count_pair_contacts(Model<T>& m) {
+  long long n = 0;
+  const std::vector<int>& rows = m.collision_pair;
+  for (int k = 0; k < m.ncollision; ++k) {
+    const int t1 = m.geom_type[size_t(rows[size_t(3 * k)])], t2 = m.geom_type[size_t(rows[size_t(3 * k + 1)])];
+    n += collision::pair_maxcontact(std::min(t1, t2), std::max(t1, t2), m.opt.enabled(ENBL_MULTICCD));
+  }
+  m.nconmax_pairs = int(std::min<long long>(n, 2147483647LL));
+}
+
 /// MuJoCo 3.4's arena size in bytes for the model (mjModel::narena, as mjCModel::Compile sets it):
 /// <size memory> when given; else 8 nstack when <size nstack> is given, or the heuristic
 /// 8 max(1000, 5 (njmax + neq + nv)^2 + 20 (nq + nv + nu + na + nbody + njnt + ngeom + nsite + neq
@@ -191,7 +205,6 @@ inline long long mujoco_arena_bytes(const ModelSizes& s) {
 /// cone. Lower it before creating Data to save memory (rows past it are dropped and counted in
 /// nefcoverflow).
 template <class T> inline void compile_constraint_sizes(Model<T>& m) {
-  compile_row_width(m);
   const long long n =
       capacity_detail::rows_without_contacts(m) + (long long)m.nconmax * capacity_detail::rows_per_contact(m);
   if (capacity_detail::data_bytes_at(m, m.nconmax) < 0)
@@ -214,6 +227,7 @@ template <class T> inline void compile_constraint_sizes(Model<T>& m) {
 /// added sites) are not MuJoCo's.
 template <class T> inline void compile_capacities(Model<T>& m, bool arena = false) {
   using namespace capacity_detail;
+  count_pair_contacts(m);
   compile_row_width(m);
   if (arena || m.narena == 0) m.narena = mujoco_arena_bytes(m);
   const bool off = m.opt.disabled(DSBL_CONTACT) || m.opt.disabled(DSBL_CONSTRAINT);

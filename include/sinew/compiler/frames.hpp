@@ -94,7 +94,6 @@ inline void compile_frame(ModelSpec& s, int f) {
   fr.compiled = true;
 }
 
-/// Number of size parameters each geom type needs (mjGEOMINFO).
 /// mjCModel's frame tests (user_model.cc IsSamePose / IsNullPose): element-wise within 1e-6, the
 /// quaternions up to sign.
 inline bool same_pose(const double* pos1, const double* pos2, const double* q1, const double* q2) {
@@ -122,6 +121,7 @@ inline int sameframe(const double* pos, const double* quat, const double* ipos, 
   return SAMEFRAME_NONE;
 }
 
+/// Number of size parameters each geom type needs (mjGEOMINFO).
 inline int geom_nsize(int type) {
   switch (type) {
     case GEOM_PLANE: return 3;

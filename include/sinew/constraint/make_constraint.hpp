@@ -55,18 +55,13 @@ template <class T, class L> SINEW_INLINE T& stage(const ModelView<T>& m, const W
   return d.efc_Jstage[k * m.size.nv + j];
 }
 
-/// Whether the first `size` staged rows are all zero.
-template <class T, class L> SINEW_INLINE bool row_empty(const ModelView<T>& m, const WorldData<T, L>& d, int size) {
-  for (int k = 0; k < size * m.size.nv; ++k)
-    if (d.efc_Jstage[k] != T(0)) return false;
-  return true;
-}
-
 /// Moves staged rows [0, size) into efc_J rows [r0, r0 + size) in compressed form (values,
-/// columns, counts) and zeroes the stage again.
+/// columns, counts) and zeroes the stage again. Returns the rows' nonzeros in all: 0 means an
+/// all-zero Jacobian, which a non-contact constraint leaves out (not committed).
 template <class T, class L>
-SINEW_INLINE void compress_rows(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
+SINEW_INLINE int compress_rows(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size) {
   const int nv = m.size.nv, w = m.size.efc_width();
+  int total = 0;
   for (int k = 0; k < size; ++k) {
     const int r = r0 + k;
     int cnt = 0;
@@ -94,15 +89,16 @@ SINEW_INLINE void compress_rows(const ModelView<T>& m, const WorldData<T, L>& d,
     // the width is the model's structural bound (compile_row_width): a row never has more
     assert(cnt <= w);
     d.efc_J_rownnz[r] = cnt < w ? cnt : w;
+    total += cnt;
   }
+  return total;
 }
 
 /// Commits rows [r0, r0+size) with pos, margin, frictionloss, type, id (mj_addConstraint); their
-/// Jacobian rows come from the stage.
+/// Jacobian rows were compressed from the stage (compress_rows).
 template <class T, class L>
-SINEW_INLINE void commit(const ModelView<T>& m, const WorldData<T, L>& d, int r0, int size, const T* pos,
-                         const T* margin, T frictionloss, int type, int id) {
-  compress_rows(m, d, r0, size);
+SINEW_INLINE void commit(const WorldData<T, L>& d, int r0, int size, const T* pos, const T* margin, T frictionloss,
+                         int type, int id) {
   for (int i = 0; i < size; ++i) {
     d.efc_pos[r0 + i] = pos ? pos[i] : T(0);
     d.efc_margin[r0 + i] = margin ? margin[i] : T(0);
@@ -358,8 +354,8 @@ template <class T, class L> SINEW_INLINE void equality_rows(const ModelView<T>& 
     int b0 = 0, b1 = 0;
     if (type == EQ_CONNECT || type == EQ_WELD) equality_connect_weld(m, d, i, cpos, b0, b1);
     else equality_coupling(m, d, i, cpos);  // joint or tendon coupling
-    if (row_empty(m, d, size)) continue;
-    commit(m, d, r0, size, cpos, static_cast<const T*>(nullptr), T(0), CNSTR_EQUALITY, i);
+    if (compress_rows(m, d, r0, size) == 0) continue;
+    commit(d, r0, size, cpos, static_cast<const T*>(nullptr), T(0), CNSTR_EQUALITY, i);
     // diagApprox
     for (int k = 0; k < size; ++k) {
       T da;
@@ -390,7 +386,8 @@ template <class T, class L> SINEW_INLINE void friction_rows(const ModelView<T>& 
     const int r0 = reserve(m, d, 1);
     if (r0 < 0) continue;
     stage(m, d, 0, i) = T(1);
-    commit(m, d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.dof_frictionloss[i],
+    compress_rows(m, d, r0, 1);
+    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.dof_frictionloss[i],
            CNSTR_FRICTION_DOF, i);
     d.efc_diagApprox[r0] = m.dof_invweight0[i];
     finish(m, d, r0, 1, m.dof_solref + 2 * i, static_cast<const T*>(nullptr), m.dof_solimp + 5 * i, T(0),
@@ -401,8 +398,8 @@ template <class T, class L> SINEW_INLINE void friction_rows(const ModelView<T>& 
     const int r0 = reserve(m, d, 1);
     if (r0 < 0) continue;
     ten_row(m, d, i, T(1));
-    if (row_empty(m, d, 1)) continue;
-    commit(m, d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.tendon_frictionloss[i],
+    if (compress_rows(m, d, r0, 1) == 0) continue;
+    commit(d, r0, 1, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), m.tendon_frictionloss[i],
            CNSTR_FRICTION_TENDON, i);
     d.efc_diagApprox[r0] = m.tendon_invweight0[i];
     finish(m, d, r0, 1, m.tendon_solref_fri + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_fri + 5 * i, T(0),
@@ -424,7 +421,8 @@ template <class T, class L> SINEW_INLINE void joint_limit_rows(const ModelView<T
         const int r0 = reserve(m, d, 1);
         if (r0 < 0) continue;
         stage(m, d, 0, dof) = -T(side);
-        commit(m, d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
+        compress_rows(m, d, r0, 1);
+        commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
         d.efc_diagApprox[r0] = m.dof_invweight0[dof];
         finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist,
                static_cast<const T*>(nullptr));
@@ -442,8 +440,8 @@ template <class T, class L> SINEW_INLINE void joint_limit_rows(const ModelView<T
       stage(m, d, 0, dof) = -aa.x;
       stage(m, d, 0, dof + 1) = -aa.y;
       stage(m, d, 0, dof + 2) = -aa.z;
-      if (row_empty(m, d, 1)) continue;
-      commit(m, d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
+      if (compress_rows(m, d, r0, 1) == 0) continue;
+      commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_JOINT, i);
       d.efc_diagApprox[r0] = m.dof_invweight0[dof];
       finish(m, d, r0, 1, m.jnt_solref + 2 * i, static_cast<const T*>(nullptr), m.jnt_solimp + 5 * i, dist,
              static_cast<const T*>(nullptr));
@@ -463,8 +461,8 @@ template <class T, class L> SINEW_INLINE void tendon_limit_rows(const ModelView<
       const int r0 = reserve(m, d, 1);
       if (r0 < 0) continue;
       ten_row(m, d, i, -T(side));
-      if (row_empty(m, d, 1)) continue;
-      commit(m, d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_TENDON, i);
+      if (compress_rows(m, d, r0, 1) == 0) continue;
+      commit(d, r0, 1, &dist, &margin, T(0), CNSTR_LIMIT_TENDON, i);
       d.efc_diagApprox[r0] = m.tendon_invweight0[i];
       finish(m, d, r0, 1, m.tendon_solref_lim + 2 * i, static_cast<const T*>(nullptr), m.tendon_solimp_lim + 5 * i,
              dist, static_cast<const T*>(nullptr));
@@ -515,7 +513,8 @@ template <class T, class L> SINEW_INLINE void contact_rows(const ModelView<T>& m
       cpos[k] = first ? dist : T(0);
       cmargin[k] = first ? im : T(0);
     }
-    commit(m, d, r0, size, cpos, cmargin, T(0), type, c);
+    compress_rows(m, d, r0, size);
+    commit(d, r0, size, cpos, cmargin, T(0), type, c);
     const T tran = m.body_invweight0[2 * b0] + m.body_invweight0[2 * b1];
     const T rot = m.body_invweight0[2 * b0 + 1] + m.body_invweight0[2 * b1 + 1];
     if (type == CNSTR_CONTACT_FRICTIONLESS) d.efc_diagApprox[r0] = tran;

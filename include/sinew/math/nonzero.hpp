@@ -1,14 +1,13 @@
-// The nonzero positions of a dense row, ascending: the column lists of the constraint rows
-// (efc_J_colind) and other compactions of a dense row into (index, value) form. On the CPU the row
-// is compared 2 to 8 values at a time (SSE2 or AVX, whichever the compiler targets) into a bit
-// mask whose set bits are read out; on the GPU one value at a time. The test is `value != 0` (NaN
-// counts as nonzero, -0.0 as zero). Contiguous rows only: a strided row (the GPU layout) is the
-// caller's loop (make_constraint_world keeps one).
+// A dense row compressed into (position, value) form, positions ascending: the constraint rows
+// (efc_J, efc_J_colind). On the CPU the row is compared 2 to 8 values at a time (SSE2 or AVX,
+// whichever the compiler targets) into a bit mask whose set bits are read out; on the GPU one
+// value at a time. The test is `value != 0` (NaN counts as nonzero, -0.0 as zero). Contiguous rows
+// only: a strided row (the GPU layout) is the caller's loop (make_constraint's compress_rows keeps
+// one).
 //
-//   int cols[128];
-//   const int cnt = sinew::nonzero_columns(row, 128, cols);  // row: const double*, 128 values
+//   int cols[40];
 //   double vals[40];
-//   const int nnz = sinew::compress_row(row, 128, vals, cols, 40);  // values too, at most 40
+//   const int nnz = sinew::compress_row(row, 128, vals, cols, 40);  // row: const double*, 128 values
 #pragma once
 #include <cstdint>
 
@@ -75,16 +74,6 @@ SINEW_HD inline uint64_t mask64(const float* p, int n) {
 }
 
 }  // namespace nonzero_detail
-
-/// Writes the positions k < n with row[k] != 0 to cols (ascending) and returns their count.
-template <class T> SINEW_HD inline int nonzero_columns(const T* row, int n, int* cols) {
-  int cnt = 0;
-  for (int k0 = 0; k0 < n; k0 += 64) {
-    uint64_t mask = nonzero_detail::mask64(row + k0, n - k0 < 64 ? n - k0 : 64);
-    for (; mask; mask &= mask - 1) cols[cnt++] = k0 + nonzero_detail::lowest_bit(mask);
-  }
-  return cnt;
-}
 
 /// Compresses a dense row: its nonzero values and their positions (ascending) to vals / cols,
 /// at most cap of them; returns how many nonzeros the row has (more than cap: the rest are not
