@@ -2,8 +2,12 @@
 // matrices, [angular; linear] spatial vectors).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <vector>
 
+#include "sinew/math/cholesky.hpp"
 #include "sinew/math/math.hpp"
 
 using namespace sinew;
@@ -85,4 +89,51 @@ TEST_CASE("motion and force cross products are adjoint") {
   const vec6<double> v{{0.3, -0.1, 0.7, 1.2, -0.4, 0.5}}, u{{-0.2, 0.9, 0.1, 0.3, 0.6, -1.1}},
       f{{0.5, 0.4, -0.3, -0.8, 0.2, 0.9}};
   CHECK(dot(cross_motion(v, u), f) == doctest::Approx(-dot(u, cross_force(v, f))).epsilon(1e-14));
+}
+
+// chol_factor_sparse takes the structure of A from a mask in which a clique (the columns of one
+// constraint row of J'DJ) is marked in its first column only; it must still find every entry of
+// L, fill-in included: checked against the dense factorization on random matrices shaped like
+// Newton's Hessian (a tree's mass matrix in reversed order plus rows over two dof chains).
+TEST_CASE("chol_factor_sparse with a clique-marked structure equals the dense factor") {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int n = 5 + int(rng() % 70);  // crosses the 32-bit word boundaries of the mask
+    std::vector<int> parent(n);         // a tree in logical order: parent[k] < k
+    for (int k = 0; k < n; ++k) parent[k] = k == 0 ? -1 : int(rng() % k);
+    std::vector<double> A(size_t(n * n), 0.0), L;
+    std::vector<int> mask(size_t(n * sinew::cholesky::chol_mask_words(n)), 0), nz(n), run(n);
+    std::vector<double> v(n);
+    auto rev = [&](int k) { return n - 1 - k; };
+    for (int k = 0; k < n; ++k) {  // M: dof k couples with its ancestors (reversed: rows above)
+      A[size_t(rev(k) * n + rev(k))] += 1.0 + double(rng() % 3);
+      for (int a = parent[k]; a >= 0; a = parent[a]) {
+        const double x = 0.1 * u(rng);
+        A[size_t(rev(a) * n + rev(k))] += x;
+        sinew::cholesky::chol_mask_set(mask.data(), n, rev(a), rev(k));
+      }
+    }
+    for (int r = 0; r < 6; ++r) {  // rows over the chains of two random dofs: cliques
+      std::vector<int> cols;
+      for (int s = 0; s < 2; ++s)
+        for (int a = int(rng() % n); a >= 0; a = parent[a]) cols.push_back(rev(a));
+      std::sort(cols.begin(), cols.end());
+      cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+      std::vector<double> j(cols.size());
+      for (double& x : j) x = u(rng);
+      for (size_t a = 0; a < cols.size(); ++a) {
+        for (size_t b = 0; b <= a; ++b) A[size_t(cols[a] * n + cols[b])] += 0.5 * j[a] * j[b];
+        sinew::cholesky::chol_mask_set(mask.data(), n, cols[a], cols[0]);
+      }
+    }
+    L = A;
+    REQUIRE(sinew::cholesky::chol_factor<double>(L.data(), n, 1e-15) == n);
+    REQUIRE(sinew::cholesky::chol_factor_sparse<double>(A.data(), n, 1e-15, nz.data(), run.data(), v.data(),
+                                                        mask.data()) == n);
+    double worst = 0;
+    for (int p = 0; p < n; ++p)
+      for (int q = 0; q <= p; ++q) worst = std::max(worst, std::abs(A[size_t(p * n + q)] - L[size_t(p * n + q)]));
+    CHECK(worst < 1e-12);  // two summation orders of the same products
+  }
 }

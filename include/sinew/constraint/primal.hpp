@@ -108,6 +108,20 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
   // entries are added; an entry that happens to be exactly zero only widens it by a zero
   const Span<int, L> first = c.Hfirst;
   for (int p = 0; p < n; ++p) first[p] = p;
+  // the structure of H for the factorization: M's column q holds q's ancestors; a row's columns
+  // are a clique, marked in its first (reversed) column only (chol_factor_sparse)
+  const Span<int, L> mask = d.sol_Hmask;
+  const int W = chol_mask_words(n);
+  for (int k = 0; k < n; ++k) {  // parents first: a dof's ancestors are its parent's and the parent
+    const int q = n - 1 - k, parent = m.dof_parentid[c.dof(k)];
+    if (parent < 0) {
+      for (int wd = 0; wd < W; ++wd) mask[q * W + wd] = 0;
+    } else {
+      const int pq = n - 1 - c.cidx(parent);
+      for (int wd = 0; wd < W; ++wd) mask[q * W + wd] = mask[pq * W + wd];
+      chol_mask_set(mask, n, pq, q);
+    }
+  }
   for (int r = 0; r < c.nefc; ++r) {
     const T D = c.Dh[r];
     if (D == T(0)) continue;
@@ -124,6 +138,7 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
     for (int y = 0; y < cnt; ++y) {
       const int p = n - 1 - c.ccol(r, y);
       first[p] = qmin < first[p] ? qmin : first[p];
+      chol_mask_set(mask, n, p, qmin);
     }
   }
   for (int k = 0; k < n; ++k) {
@@ -136,7 +151,7 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
       first[p] = q < first[p] ? q : first[p];
     }
   }
-  chol_factor_sparse(c.H, n, min_val<T>(), nz, d.sol_run, c.colv);
+  chol_factor_sparse(c.H, n, min_val<T>(), nz, d.sol_run, c.colv, mask);
   if (c.ncone) hessian_cone(c);
 }
 

@@ -23,6 +23,8 @@ enum ConstraintState : int {
 namespace solver_detail {
 using cholesky::chol_factor;
 using cholesky::chol_factor_sparse;
+using cholesky::chol_mask_set;
+using cholesky::chol_mask_words;
 using cholesky::chol_solve;
 using cholesky::chol_update;
 

@@ -101,7 +101,8 @@ inline constexpr int kConstraintGroupRows = 10;
 // are unconstrained. solver_niter[k]: iterations of island k (of the whole problem in slot 0
 // when islands are disabled or with PGS). nbadctrl: steps whose controls were bad (NaN or huge)
 // and were replaced by zero, as MuJoCo does. eq_active: per-world equality switches (reset from
-// the model's eq_active0).
+// the model's eq_active0). sol_Hmask: the structure of Newton's Hessian, bit masks per column
+// (chol_factor_sparse).
 #define SINEW_DATA_INT_FIELDS(X) X(status, 1) X(ncon, 1) X(nconoverflow, 1) \
   X(contact_dim, s.nconmax) X(contact_geom, 2 * s.nconmax)                 \
   X(nefc, 1) X(nefcoverflow, 1) X(noverflow, 1) X(efc_type, s.njmax) X(efc_id, s.njmax)    \
@@ -111,7 +112,8 @@ inline constexpr int kConstraintGroupRows = 10;
   X(island_dofind, s.nv) X(island_efcind, s.njmax) X(solver_niter, s.ntree + 1) \
   /* scratch: constraint solver */                                          \
   X(sol_dof2idof, s.nv) X(sol_tree, s.ntree + 1) X(sol_oldstate, s.njmax) X(sol_nz, s.nv) \
-  X(sol_Hfirst, s.nv) X(sol_Hcfirst, s.nv) X(sol_run, s.nv)
+  X(sol_Hfirst, s.nv) X(sol_Hcfirst, s.nv) X(sol_run, s.nv)  \
+  X(sol_Hmask, s.nsolH ? s.nv * ((s.nv + 31) / 32) : 0)
 // clang-format on
 
 namespace sinew {

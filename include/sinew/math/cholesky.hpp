@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "sinew/config.hpp"
+#include "sinew/math/nonzero.hpp"
 
 namespace sinew::cholesky {
 
@@ -67,17 +68,33 @@ template <class S> SINEW_INLINE auto contiguous(const S& s) {
   else return s;
 }
 
+/// Words of 32 bits per column of a structure mask (chol_factor_sparse) for an n x n matrix.
+SINEW_INLINE int chol_mask_words(int n) { return (n + 31) / 32; }
+
+/// Marks row i of column j in a structure mask (chol_factor_sparse).
+template <class SM> SINEW_INLINE void chol_mask_set(SM mask, int n, int i, int j) {
+  mask[j * chol_mask_words(n) + (i >> 5)] |= int(1u << (i & 31));
+}
+
 /// The same factorization, right-looking: each column's elimination visits only its nonzero
 /// entries, so a matrix with tree-like sparsity costs far less than n^3. Scratch: `nz` and `run`
-/// (n ints), `v` (n values). Column j's nonzero rows are listed in nz and their values copied to
-/// v; the update of row nz[a] then runs over the stretches of consecutive rows in nz (run[b]: the
-/// length of the stretch that starts at b), a contiguous multiply-subtract each (a dof chain's
-/// ancestors are mostly consecutive), with the same operations in the same order as entry by entry.
-template <class T, class S, class SI, class SV>
-SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v) {
+/// (n ints), `v` (n values). `mask` (n x chol_mask_words(n) ints, destroyed) holds the structure
+/// of A's lower triangle as the caller set it (chol_mask_set): bit i of column j where A(i, j)
+/// may be nonzero; a clique (all pairs of a set of rows, as J'J of one constraint row) needs only
+/// its first column marked with all its rows. Each column's structure is merged into its parent's
+/// (its first row below the diagonal: the elimination tree) when it is eliminated, which gives the
+/// structure of L without scanning the stored column for it; an entry that is exactly zero inside
+/// it costs a multiply-subtract by zero, which changes nothing. Column j's nonzero rows are listed
+/// in nz and their values copied to v; the update of row nz[a] then runs over the stretches of
+/// consecutive rows in nz (run[b]: the length of the stretch that starts at b), a contiguous
+/// multiply-subtract each (a dof chain's ancestors are mostly consecutive), with the same
+/// operations in the same order as entry by entry.
+template <class T, class S, class SI, class SV, class SM>
+SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v, SM mask) {
   int rank = n;
   auto Ar = contiguous(A);
   auto vr = contiguous(v);
+  const int W = chol_mask_words(n);
   for (int j = 0; j < n; ++j) {
     T t = A[j * n + j];
     if (t < mindiag) {
@@ -88,8 +105,12 @@ SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v) 
     A[j * n + j] = ljj;
     const T inv = T(1) / ljj;
     int cnt = 0, start = 0;
-    for (int i = j + 1; i < n; ++i)
-      if (A[i * n + j] != T(0)) {
+    for (int wd = (j + 1) >> 5; wd < W; ++wd) {
+      uint32_t bits = uint32_t(mask[j * W + wd]);
+      if (wd == (j + 1) >> 5) bits &= ~0u << ((j + 1) & 31);  // rows below the diagonal
+      while (bits) {
+        const int i = wd * 32 + nonzero_detail::lowest_bit(bits);
+        bits &= bits - 1;
         const T lij = A[i * n + j] * inv;
         A[i * n + j] = lij;
         v[cnt] = lij;
@@ -101,6 +122,11 @@ SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v) 
         }
         nz[cnt++] = i;
       }
+    }
+    if (cnt > 0) {  // the parent inherits the column's structure (its bits at or above it are ignored)
+      const int p = nz[0];
+      for (int wd = p >> 5; wd < W; ++wd) mask[p * W + wd] |= mask[j * W + wd];
+    }
     for (int a = 0; a < cnt; ++a) {
       const int i = nz[a];
       const T lij = v[a];
