@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "sinew/forward/step.hpp"
@@ -50,5 +52,52 @@ TEST_CASE("integrate: Euler and RK4 on a free fall, a ball joint's quaternion") 
     for (int s = 0; s < 500; ++s) step_world(m.view(), d);
     CHECK(d.qpos[0] == doctest::Approx(std::cos(0.5)).epsilon(1e-9));  // 1 rad after 0.5 s
     CHECK(d.qpos[3] == doctest::Approx(std::sin(0.5)).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("integrate: work space follows the integrator; a Data made for another one is refused") {
+  Model<double> m = faller("Euler");
+  m.dof_damping.assign(size_t(m.nv), 0.5);  // damping: Euler integrates it implicitly (qH)
+  {
+    const Data<double> d(m, 1);  // Euler, eulerdamp enabled: qH, no qDeriv, no RK4 stages
+    CHECK(d.info().qH_n == m.nM);
+    CHECK(d.info().qHDiagInv_n == m.nv);
+    CHECK(d.info().qDeriv_n == 0);
+    CHECK(d.info().rk_X_n == 0);
+  }
+  m.opt.disableflags |= DSBL_EULERDAMP;  // set directly: Data's constructor follows m.opt
+  Data<double> euler_data(m, 1);
+  CHECK(euler_data.info().qH_n == 0);
+  CHECK(euler_data.info().qHDiagInv_n == 0);
+  reset(exec::serial, m.view(), euler_data.view());
+  step(exec::serial, m.view(), euler_data.view());  // needs none of them
+  CHECK(euler_data.get("qvel", 0)[2] == doctest::Approx(-9.81 * 0.01).epsilon(1e-14));
+
+  for (int integrator : {INT_RK4, INT_IMPLICITFAST, INT_IMPLICIT}) {
+    CAPTURE(integrator);
+    Model<double> other = m;
+    other.opt.integrator = integrator;
+    // the Data made for Euler without eulerdamp lacks this integrator's space: a clear error
+    try {
+      step(exec::serial, other.view(), euler_data.view());
+      FAIL("step accepted a Data made for another integrator");
+    } catch (const std::invalid_argument& e) {
+      CHECK(std::string(e.what()).find("another integrator") != std::string::npos);
+    }
+    // made after the change (directly on opt, no recompilation): it steps, and matches a Data
+    // sized by compile_solver_sizes
+    Data<double> d(other, 1);
+    CHECK(d.info().qDeriv_n == (integrator == INT_RK4 ? 0 : m.nM));
+    CHECK(d.info().qH_n == (integrator == INT_IMPLICITFAST ? m.nM : 0));
+    CHECK(d.info().rk_X_n == (integrator == INT_RK4 ? 4 * (m.nq + m.nv + m.na) : 0));
+    CHECK(d.info().qLU_n == (integrator == INT_IMPLICIT ? m.nv * m.nv : 0));
+    reset(exec::serial, other.view(), d.view());
+    for (int s = 0; s < 10; ++s) step(exec::serial, other.view(), d.view());
+    CHECK(d.status()[0] == STATUS_OK);
+    Model<double> compiled = other;
+    compile_solver_sizes(compiled);
+    const DataLayoutInfo li(compiled.sizes());
+    CHECK(li.nreal == d.info().nreal);
+    CHECK(li.nint == d.info().nint);
   }
 }

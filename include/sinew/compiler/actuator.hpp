@@ -71,7 +71,7 @@ inline void simulate_lengthrange(const Model<double>& m, int index, const Length
   v.opt.disableflags = DSBL_FRICTIONLOSS | DSBL_CONTACT | DSBL_SPRING | DSBL_DAMPER | DSBL_GRAVITY | DSBL_ACTUATION;
   if (lr.timestep > 0) v.opt.timestep = lr.timestep;
   const int nv = m.nv;
-  Data<double, WorldOuter, HostSpace> data(m.sizes(), 1);
+  Data<double, WorldOuter, HostSpace> data(m, 1);
   const DataView<double, WorldOuter> dv = data.view();
   const WorldData<double, WorldOuter> d = dv.world(0);
   std::vector<double> moment(static_cast<size_t>(nv)), x(static_cast<size_t>(nv));
@@ -231,7 +231,7 @@ inline int resolve_actuator(const Model<double>& m, ActuatorSpec& a, const Sourc
 inline void actuator_set0(Model<double>& m) {
   const int nu = m.nu;
   const ModelView<double> v = m.view();
-  Data<double, WorldOuter, HostSpace> data(m.sizes(), 1);
+  Data<double, WorldOuter, HostSpace> data(m, 1);
   const DataView<double, WorldOuter> dv = data.view();
   const WorldData<double, WorldOuter> d = dv.world(0);
   for (int k = 0; k < m.nq; ++k) d.qpos[k] = m.qpos0[size_t(k)];

@@ -43,8 +43,10 @@
 
 namespace sinew {
 
-/// Sets the constraint solver's work-space sizes from m.opt (see ModelSizes::nsolH). Call again
-/// after changing opt.solver or opt.cone, before creating Data (apply_option does).
+/// Sets the constraint solver's and the integrator's work-space sizes from m.opt (see
+/// ModelSizes::nsolH, nqH). Call again after changing opt.solver, opt.cone, opt.integrator or the
+/// eulerdamp / damper flags, before creating Data (apply_option does; so do Python's Batch and
+/// compile_capacities).
 template <class T> inline void compile_solver_sizes(Model<T>& m) {
   const bool newton = m.opt.solver == SOL_NEWTON, elliptic = m.opt.cone == CONE_ELLIPTIC;
   m.nsolH = newton ? m.nv * m.nv : 0;
@@ -60,8 +62,7 @@ template <class T> inline void compile_solver_sizes(Model<T>& m) {
     throw std::length_error("the noslip solver's M^-1 J' (njmax x nv, njmax = " + std::to_string(m.njmax) +
                             ") has more than 2^31 entries; lower nconmax");
   m.nsolW = int(w);
-  m.nLU = m.opt.integrator == INT_IMPLICIT ? m.nv * m.nv : 0;
-  m.nimpl = m.opt.integrator == INT_IMPLICIT ? 6 * (m.nbody + m.nv) : 0;
+  set_integrator_sizes(static_cast<ModelSizes&>(m), m.opt);
 }
 
 namespace capacity_detail {

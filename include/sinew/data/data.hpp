@@ -78,10 +78,11 @@ inline constexpr int kConstraintGroupRows = 10;
   X(sol_Jaref, s.njmax) X(sol_Jv, s.njmax) X(sol_quad, 3 * s.njmax) X(sol_D, s.njmax)   \
   X(sol_vec, 18 * s.nv) X(sol_H, s.nsolH) X(sol_Hcone, s.nsolHcone)                     \
   /* scratch: RNE, implicit damping, Runge-Kutta */                                     \
-  X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nM) X(qHDiagInv, s.nv)      \
+  X(rne_cacc, 6 * s.nbody) X(rne_cfrc, 6 * s.nbody) X(qH, s.nqH) X(qHDiagInv, s.nqH ? s.nv : 0) \
   X(scratch_nv, 2 * s.nv) X(efc_Jstage, kConstraintGroupRows * s.nv)                    \
-  X(qDeriv, s.nM) X(qLU, s.nLU) X(imp_tangent, s.nimpl)                                 \
-  X(rk_X, 4 * (s.nq + s.nv + s.na)) X(rk_F, 4 * (s.nv + s.na)) X(rk_dX, 2 * s.nv + s.na)
+  X(qDeriv, s.nqDeriv) X(qLU, s.nLU) X(imp_tangent, s.nimpl)                            \
+  X(rk_X, s.nrk * 4 * (s.nq + s.nv + s.na)) X(rk_F, s.nrk * 4 * (s.nv + s.na))          \
+  X(rk_dX, s.nrk * (2 * s.nv + s.na))
 
 // X(name, count): integer fields of one world.
 // ncon: contacts found (<= nconmax); nconoverflow: contacts dropped for lack of capacity.
@@ -198,6 +199,13 @@ inline double physical_memory_bytes() {
   return 0.0;
 #endif
 }
+
+/// m's sizes with the integrator's work space following m.opt as it is now.
+template <class U> inline ModelSizes integrator_sized(const Model<U>& m) {
+  ModelSizes s = m.sizes();
+  set_integrator_sizes(s, m.opt);
+  return s;
+}
 }  // namespace detail
 
 /// Owning batched Data in memory space `Space` (HostSpace or DeviceSpace).
@@ -208,6 +216,9 @@ template <class T, class L = WorldOuter, class Space = HostSpace> class Data {
   using space = Space;
 
   Data() = default;
+  /// Data for model m: its sizes, with the integrator's work space following m.opt as it is now
+  /// (set_integrator_sizes), so setting opt.integrator directly before this is enough.
+  template <class U> Data(const Model<U>& m, int nworld) : Data(detail::integrator_sized(m), nworld) {}
   Data(const ModelSizes& s, int nworld) : sizes_(s), info_(s), nworld_(nworld) {
     if (nworld <= 0) throw std::invalid_argument("Data: nworld must be positive");
     const double need = double(info_.nreal * sizeof(T) + info_.nint * sizeof(int)) * double(nworld);

@@ -145,6 +145,13 @@ template <class T, class L> inline std::string data_unsupported(const ModelView<
     return "the Data was created without noslip: noslip needs njmax*nv work space (recreate it)";
   if (m.opt.integrator == INT_IMPLICIT && d.info.qLU_n < nv * nv)
     return "the Data was created for another integrator: implicit needs nv*nv work space (recreate it)";
+  const bool implicit = m.opt.integrator == INT_IMPLICIT || m.opt.integrator == INT_IMPLICITFAST;
+  if ((implicit && d.info.qDeriv_n < m.size.nM) ||
+      ((m.opt.integrator == INT_IMPLICITFAST || m.opt.euler_damping_possible()) && d.info.qH_n < m.size.nM) ||
+      (m.opt.integrator == INT_RK4 && d.info.rk_X_n < 4 * (m.size.nq + nv + m.size.na)))
+    return "the Data was created for another integrator or without Euler's implicit damping (eulerdamp): "
+           "recreate it after changing opt.integrator or the eulerdamp / damper flags (compile_solver_sizes / "
+           "apply_option size it)";
   if (d.info.efc_J_n < m.size.njmax * m.size.efc_width() || d.info.contact_dist_n < m.size.nconmax)
     return "the Data was created for a model with smaller capacities (nconmax, njmax): recreate it";
   return {};

@@ -193,7 +193,7 @@ template <class T, class E, class Reward = DefaultMimicReward<T>, class L = Worl
                Reward reward = Reward{}, MimicTermination<T> termination = {})
       : exec_(exec),
         model_(model.template cast<T>()),
-        data_(model_.sizes(), nworld),
+        data_(model_, nworld),
         ref_(ref),
         cfg_(std::move(cfg)),
         nworld_(nworld) {

@@ -350,7 +350,7 @@ void fill_kinematics(E exec, const Model<double>& m, const ModelView<double>& mv
   t.site_xmat.assign(size_t(n) * ns * 9, 0);
   for (int f0 = 0; f0 < n; f0 += batch) {
     const int cnt = std::min(batch, n - f0);
-    Data<double, WorldOuter, typename E::space> d(m.sizes(), cnt);
+    Data<double, WorldOuter, typename E::space> d(m, cnt);
     d.set_all("qpos",
               std::vector<double>(t.qpos.begin() + ptrdiff_t(f0) * m.nq, t.qpos.begin() + ptrdiff_t(f0 + cnt) * m.nq));
     d.set_all("qvel",

@@ -11,7 +11,7 @@ template <class T, class L> SINEW_HD inline void euler(const ModelView<T>& m, co
   const int nv = m.size.nv;
   bool damping = false;
   // MuJoCo 3.4 integrates damping implicitly only when both eulerdamp and the dampers are enabled
-  if (!m.opt.disabled(DSBL_EULERDAMP) && !m.opt.disabled(DSBL_DAMPER))
+  if (m.opt.euler_damping_possible())
     for (int i = 0; i < nv && !damping; ++i) damping = m.dof_damping[i] > T(0);
   if (!damping) {
     advance(m, d, d.act_dot, d.qacc, static_cast<const Span<T, L>*>(nullptr));

@@ -173,7 +173,13 @@ struct ModelSizes {
   int nsolW = 0;      ///< njmax * nv with noslip (the rows of M^-1 J'), else 0
   int nLU = 0;        ///< nv * nv with the implicit integrator (M - h qDeriv and its LU), else 0
   int nimpl = 0;      ///< 6 (nbody + nv) with the implicit integrator (RNE velocity tangents), else 0
-  int nstat = 1;      ///< model statistics stored as arrays (stat_meaninertia): always 1
+  // Integrator work space (compile_solver_sizes, from opt.integrator and the flags): qDeriv
+  // for implicit and implicitfast; qH and qHDiagInv (M - h D factored) for implicitfast and for
+  // Euler with implicit damping possible (eulerdamp and damper enabled); RK4's stage states.
+  int nqDeriv = 0;  ///< nM with implicit or implicitfast, else 0
+  int nqH = 0;      ///< nM with implicitfast, or Euler with eulerdamp and damper enabled, else 0
+  int nrk = 0;      ///< 1 with RK4 (rk_X, rk_F, rk_dX sized), else 0
+  int nstat = 1;    ///< model statistics stored as arrays (stat_meaninertia): always 1
 };
 
 /// Physics options (mjOption), with MJCF attribute names.
@@ -206,6 +212,11 @@ template <class T> struct Option {
 
   SINEW_INLINE bool disabled(int bit) const { return (disableflags & bit) != 0; }
   SINEW_INLINE bool enabled(int bit) const { return (enableflags & bit) != 0; }
+  /// Whether Euler may integrate damping implicitly (needs qH): Euler with the eulerdamp and
+  /// damper flags enabled (euler() then does it when any dof has damping).
+  SINEW_INLINE bool euler_damping_possible() const {
+    return integrator == INT_EULER && !disabled(DSBL_EULERDAMP) && !disabled(DSBL_DAMPER);
+  }
 
   template <class U> Option<U> cast() const {
     Option<U> o;
@@ -241,6 +252,18 @@ template <class T> struct Option {
     return o;
   }
 };
+
+/// Sets the integrator's work-space sizes in `s` (nLU, nimpl, nqDeriv, nqH, nrk) from the options:
+/// compile_solver_sizes does, and so does Data's constructor from a Model, so a Data made after
+/// setting opt.integrator (or the eulerdamp / damper flags) directly has the space it needs.
+template <class T> inline void set_integrator_sizes(ModelSizes& s, const Option<T>& o) {
+  const bool implicit = o.integrator == INT_IMPLICIT, fast = o.integrator == INT_IMPLICITFAST;
+  s.nLU = implicit ? s.nv * s.nv : 0;
+  s.nimpl = implicit ? 6 * (s.nbody + s.nv) : 0;
+  s.nqDeriv = implicit || fast ? s.nM : 0;
+  s.nqH = fast || o.euler_damping_possible() ? s.nM : 0;
+  s.nrk = o.integrator == INT_RK4 ? 1 : 0;
+}
 
 /// Non-owning, trivially copyable view of a Model's arrays: what kernels receive.
 template <class T> struct ModelView {
