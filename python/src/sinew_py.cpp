@@ -79,7 +79,14 @@ template <class T> class Batch {
       throw nb::value_error(("Batch: nworld must be a positive integer, got " + std::to_string(nworld)).c_str());
     if (threads && *threads < 0) throw nb::value_error("Batch: threads must be None or >= 0");
     sinew::compile_capacities(model_);  // opt.disableflags may have been set since the model was loaded
-    data_ = sinew::Data<T, sinew::WorldOuter, sinew::HostSpace>(model_, nworld);
+    // The integrators' scratch for Euler (with or without eulerdamp), RK4 and implicitfast, whatever
+    // opt says now: opt.integrator and the flags stay writable on a Batch's model (docs/python.md);
+    // implicit's nv x nv work space only when the model is implicit when the Batch is made.
+    sinew::ModelSizes s = model_.sizes();
+    sinew::set_integrator_sizes(s, model_.opt);
+    s.nqDeriv = s.nqH = s.nM;
+    s.nrk = 1;
+    data_ = sinew::Data<T, sinew::WorldOuter, sinew::HostSpace>(s, nworld);
     sinew::reset(exec_, model_.view(), data_.view());
     sinew::forward(exec_, model_.view(), data_.view());
   }

@@ -64,6 +64,9 @@ TEST_CASE("integrate: work space follows the integrator; a Data made for another
     CHECK(d.info().qHDiagInv_n == m.nv);
     CHECK(d.info().qDeriv_n == 0);
     CHECK(d.info().rk_X_n == 0);
+    Model<double> rk = m;  // RK4 with the flags on keeps qH too (a step2-style Euler update uses it)
+    rk.opt.integrator = INT_RK4;
+    CHECK(Data<double>(rk, 1).info().qH_n == m.nM);
   }
   m.opt.disableflags |= DSBL_EULERDAMP;  // set directly: Data's constructor follows m.opt
   Data<double> euler_data(m, 1);
@@ -84,6 +87,7 @@ TEST_CASE("integrate: work space follows the integrator; a Data made for another
     } catch (const std::invalid_argument& e) {
       CHECK(std::string(e.what()).find("another integrator") != std::string::npos);
     }
+    CHECK_NOTHROW(forward(exec::serial, other.view(), euler_data.view()));  // forward needs none of it
     // made after the change (directly on opt, no recompilation): it steps, and matches a Data
     // sized by compile_solver_sizes
     Data<double> d(other, 1);

@@ -200,3 +200,31 @@ def test_tools_report_overflow(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "did not fit in 4 forward pass(es) of 1 world(s)" in r.stderr  # the initial forward and 3 steps
     assert np.load(tmp_path / "out" / "noverflow.npy").ravel().tolist() == [1, 2, 3, 4]
+
+
+def test_integrator_switch_on_a_batch():
+    """A Batch keeps the scratch of Euler (with or without eulerdamp), RK4 and implicitfast
+    (docs/python.md), so opt.integrator switches on its next step, with the same result as a
+    Batch made for that integrator; implicit's nv x nv space exists only in a Batch made while
+    the model is implicit: an older Batch raises instead of writing past its Data."""
+    path = str(pathlib.Path(__file__).resolve().parents[2] / "models" / "arm.xml")
+    m = sinew.Model.from_xml_path(path)
+    m.apply_option("flag.eulerdamp", "disable")
+    b = sinew.Batch(m, 2)
+    b.ctrl[:] = 0.3
+    b.step(5)
+    for name, code in [("RK4", 1), ("implicitfast", 3), ("Euler", 0)]:
+        m.opt.integrator = code  # set directly on the model the Batch reads its options from
+        fresh = sinew.Batch(m, 2)
+        for f in ("qpos", "qvel", "act", "ctrl", "qacc_warmstart", "time"):
+            getattr(fresh, f)[:] = getattr(b, f)
+        b.step(3)
+        fresh.step(3)
+        for f in ("qpos", "qvel", "act"):
+            assert np.array_equal(getattr(b, f), getattr(fresh, f)), (name, f)
+    m.apply_option("integrator", "implicit")
+    with pytest.raises(ValueError, match="implicit needs"):
+        b.step()
+    imp = sinew.Batch(m, 2)
+    imp.step(3)
+    assert np.all(imp.status == 0) and np.all(np.isfinite(imp.qpos))

@@ -143,17 +143,27 @@ template <class T, class L> inline std::string data_unsupported(const ModelView<
     return "the Data was created for another solver: PGS needs njmax*njmax work space (recreate it)";
   if (m.opt.noslip_iterations > 0 && d.info.sol_W_n < m.size.njmax * nv)
     return "the Data was created without noslip: noslip needs njmax*nv work space (recreate it)";
-  if (m.opt.integrator == INT_IMPLICIT && d.info.qLU_n < nv * nv)
-    return "the Data was created for another integrator: implicit needs nv*nv work space (recreate it)";
-  const bool implicit = m.opt.integrator == INT_IMPLICIT || m.opt.integrator == INT_IMPLICITFAST;
-  if ((implicit && d.info.qDeriv_n < m.size.nM) ||
-      ((m.opt.integrator == INT_IMPLICITFAST || m.opt.euler_damping_possible()) && d.info.qH_n < m.size.nM) ||
-      (m.opt.integrator == INT_RK4 && d.info.rk_X_n < 4 * (m.size.nq + nv + m.size.na)))
-    return "the Data was created for another integrator or without Euler's implicit damping (eulerdamp): "
-           "recreate it after changing opt.integrator or the eulerdamp / damper flags (compile_solver_sizes / "
-           "apply_option size it)";
   if (d.info.efc_J_n < m.size.njmax * m.size.efc_width() || d.info.contact_dist_n < m.size.nconmax)
     return "the Data was created for a model with smaller capacities (nconmax, njmax): recreate it";
+  return {};
+}
+
+/// Returns an empty string when Data `d` has the work space the model's integrator needs
+/// (set_integrator_sizes: from the options when the Data was made), else the reason. step and
+/// integrate check it after data_unsupported; forward does not need it.
+template <class T, class L>
+inline std::string integrator_data_unsupported(const ModelView<T>& m, const DataView<T, L>& d) {
+  const int nv = m.size.nv, nM = m.size.nM;
+  const int in = m.opt.integrator;
+  if (in == INT_IMPLICIT && (d.info.qLU_n < nv * nv || d.info.imp_tangent_n < 6 * (m.size.nbody + nv)))
+    return "the Data was created for another integrator: implicit needs nv*nv work space (recreate it after "
+           "changing opt.integrator)";
+  if (((in == INT_IMPLICIT || in == INT_IMPLICITFAST) && d.info.qDeriv_n < nM) ||
+      (m.opt.needs_qH() && (d.info.qH_n < nM || d.info.qHDiagInv_n < nv)) ||
+      (in == INT_RK4 && d.info.rk_X_n < 4 * (m.size.nq + nv + m.size.na)))
+    return "the Data was created for another integrator or without Euler's implicit damping (eulerdamp): "
+           "recreate it after changing opt.integrator or the eulerdamp / damper flags (Data's constructor "
+           "from the Model sizes it from opt)";
   return {};
 }
 

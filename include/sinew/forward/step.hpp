@@ -68,6 +68,10 @@ SINEW_HD inline void integrate_world(const ModelView<T>& m, const WorldData<T, L
   check_state_world(m, d);
 }
 
+/// One step of one world. The Data must have the work space of m's options as they are now (a
+/// Data made from the Model after the last change of opt.solver, cone, integrator or the
+/// eulerdamp / damper flags): the batched step checks that (data_unsupported,
+/// integrator_data_unsupported); this per-world functor cannot.
 template <class Models = DefaultMuscleModels, class T, class L>
 SINEW_HD inline void step_world(const ModelView<T>& m, const WorldData<T, L>& d) {
   forward_world<Models>(m, d);
@@ -113,6 +117,7 @@ namespace detail {
 template <class T, class L> inline void require_supported(const ModelView<T>& m, const DataView<T, L>& d) {
   std::string why = step_unsupported(m.opt);
   if (why.empty()) why = data_unsupported(m, d);
+  if (why.empty()) why = integrator_data_unsupported(m, d);
   if (!why.empty()) throw std::invalid_argument("sinew::step: " + why);
   if (m.size.nmusclekind > DefaultMuscleModels::size)
     throw std::invalid_argument(

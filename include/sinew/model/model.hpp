@@ -175,9 +175,9 @@ struct ModelSizes {
   int nimpl = 0;      ///< 6 (nbody + nv) with the implicit integrator (RNE velocity tangents), else 0
   // Integrator work space (compile_solver_sizes, from opt.integrator and the flags): qDeriv
   // for implicit and implicitfast; qH and qHDiagInv (M - h D factored) for implicitfast and for
-  // Euler with implicit damping possible (eulerdamp and damper enabled); RK4's stage states.
+  // Euler and RK4 with implicit damping possible (Option::needs_qH); RK4's stage states.
   int nqDeriv = 0;  ///< nM with implicit or implicitfast, else 0
-  int nqH = 0;      ///< nM with implicitfast, or Euler with eulerdamp and damper enabled, else 0
+  int nqH = 0;      ///< nM with implicitfast, or Euler / RK4 with eulerdamp and damper enabled, else 0
   int nrk = 0;      ///< 1 with RK4 (rk_X, rk_F, rk_dX sized), else 0
   int nstat = 1;    ///< model statistics stored as arrays (stat_meaninertia): always 1
 };
@@ -212,10 +212,14 @@ template <class T> struct Option {
 
   SINEW_INLINE bool disabled(int bit) const { return (disableflags & bit) != 0; }
   SINEW_INLINE bool enabled(int bit) const { return (enableflags & bit) != 0; }
-  /// Whether Euler may integrate damping implicitly (needs qH): Euler with the eulerdamp and
-  /// damper flags enabled (euler() then does it when any dof has damping).
-  SINEW_INLINE bool euler_damping_possible() const {
-    return integrator == INT_EULER && !disabled(DSBL_EULERDAMP) && !disabled(DSBL_DAMPER);
+  /// Whether euler() may integrate damping implicitly (in qH): the eulerdamp and damper flags
+  /// enabled (it then does when any dof has damping). Like mj_Euler, it does not look at the
+  /// integrator: Euler uses it, and so does a step2-style Euler update of an RK4 model.
+  SINEW_INLINE bool euler_damping_possible() const { return !disabled(DSBL_EULERDAMP) && !disabled(DSBL_DAMPER); }
+  /// Whether these options need qH and qHDiagInv: implicitfast, or Euler / RK4 with
+  /// euler_damping_possible() (set_integrator_sizes, integrator_data_unsupported).
+  SINEW_INLINE bool needs_qH() const {
+    return integrator == INT_IMPLICITFAST || (integrator != INT_IMPLICIT && euler_damping_possible());
   }
 
   template <class U> Option<U> cast() const {
@@ -261,7 +265,7 @@ template <class T> inline void set_integrator_sizes(ModelSizes& s, const Option<
   s.nLU = implicit ? s.nv * s.nv : 0;
   s.nimpl = implicit ? 6 * (s.nbody + s.nv) : 0;
   s.nqDeriv = implicit || fast ? s.nM : 0;
-  s.nqH = fast || o.euler_damping_possible() ? s.nM : 0;
+  s.nqH = o.needs_qH() ? s.nM : 0;
   s.nrk = o.integrator == INT_RK4 ? 1 : 0;
 }
 
