@@ -153,14 +153,15 @@ template <class T, class L> inline std::string data_unsupported(const ModelView<
 /// integrate check it after data_unsupported; forward does not need it.
 template <class T, class L>
 inline std::string integrator_data_unsupported(const ModelView<T>& m, const DataView<T, L>& d) {
-  const int nv = m.size.nv, nM = m.size.nM;
-  const int in = m.opt.integrator;
-  if (in == INT_IMPLICIT && (d.info.qLU_n < nv * nv || d.info.imp_tangent_n < 6 * (m.size.nbody + nv)))
+  ModelSizes s = m.size;  // the sizes a Data made for these options has (Data's constructor)
+  set_integrator_sizes(s, m.opt);
+  const DataLayoutInfo need(s);
+  const DataLayoutInfo& have = d.info;
+  if (have.qLU_n < need.qLU_n || have.imp_tangent_n < need.imp_tangent_n)
     return "the Data was created for another integrator: implicit needs nv*nv work space (recreate it after "
            "changing opt.integrator)";
-  if (((in == INT_IMPLICIT || in == INT_IMPLICITFAST) && d.info.qDeriv_n < nM) ||
-      (m.opt.needs_qH() && (d.info.qH_n < nM || d.info.qHDiagInv_n < nv)) ||
-      (in == INT_RK4 && d.info.rk_X_n < 4 * (m.size.nq + nv + m.size.na)))
+  if (have.qDeriv_n < need.qDeriv_n || have.qH_n < need.qH_n || have.qHDiagInv_n < need.qHDiagInv_n ||
+      have.rk_X_n < need.rk_X_n || have.rk_F_n < need.rk_F_n || have.rk_dX_n < need.rk_dX_n)
     return "the Data was created for another integrator or without Euler's implicit damping (eulerdamp): "
            "recreate it after changing opt.integrator or the eulerdamp / damper flags (Data's constructor "
            "from the Model sizes it from opt)";
