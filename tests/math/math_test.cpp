@@ -128,12 +128,57 @@ TEST_CASE("chol_factor_sparse with a clique-marked structure equals the dense fa
       }
     }
     L = A;
+    const sinew::cholesky::PackedRows packed;
+    std::vector<double> P(size_t(n * (n + 1) / 2));  // the packed lower triangle (Newton's storage)
+    for (int p = 0; p < n; ++p)
+      for (int q = 0; q <= p; ++q) P[size_t(packed(p) + q)] = A[size_t(p * n + q)];
+    std::vector<int> mask2 = mask;
     REQUIRE(sinew::cholesky::chol_factor<double>(L.data(), n, 1e-15) == n);
     REQUIRE(sinew::cholesky::chol_factor_sparse<double>(A.data(), n, 1e-15, nz.data(), run.data(), v.data(),
                                                         mask.data()) == n);
+    REQUIRE(sinew::cholesky::chol_factor_sparse<double>(P.data(), n, 1e-15, nz.data(), run.data(), v.data(),
+                                                        mask2.data(), packed) == n);
     double worst = 0;
+    bool same = true;  // packed and dense storage: the same operations in the same order
     for (int p = 0; p < n; ++p)
-      for (int q = 0; q <= p; ++q) worst = std::max(worst, std::abs(A[size_t(p * n + q)] - L[size_t(p * n + q)]));
+      for (int q = 0; q <= p; ++q) {
+        worst = std::max(worst, std::abs(A[size_t(p * n + q)] - L[size_t(p * n + q)]));
+        same = same && P[size_t(packed(p) + q)] == A[size_t(p * n + q)];
+      }
     CHECK(worst < 1e-12);  // two summation orders of the same products
+    CHECK(same);
+  }
+}
+
+// chol_update on the packed triangle (Newton's storage) makes the same operations as on dense
+// storage: rank-one updates and downdates with fill-in left of the envelopes (`first`).
+TEST_CASE("chol_update on packed rows equals the dense update") {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  const sinew::cholesky::PackedRows packed;
+  for (int trial = 0; trial < 20; ++trial) {
+    const int n = 4 + int(rng() % 40);
+    std::vector<int> first(n), firstp;
+    std::vector<double> D(size_t(n * n), 0.0), P(size_t(n * (n + 1) / 2), 0.0);
+    for (int p = 0; p < n; ++p) {  // a banded factor: row p starts somewhere at or left of p
+      first[p] = p - int(rng() % (p + 1)) / 2;
+      for (int q = first[p]; q <= p; ++q) D[size_t(p * n + q)] = q == p ? 2.0 + u(rng) : 0.3 * u(rng);
+      for (int q = first[p]; q <= p; ++q) P[size_t(packed(p) + q)] = D[size_t(p * n + q)];
+    }
+    firstp = first;
+    for (int up = 0; up < 3; ++up) {  // updates whose vectors start left of many envelopes
+      std::vector<double> x(n), y;
+      for (double& e : x) e = rng() % 3 ? 0.0 : 0.5 * u(rng);
+      y = x;
+      const bool plus = up != 1;
+      const int r1 = sinew::cholesky::chol_update<double>(D.data(), x.data(), n, plus, first.data());
+      const int r2 = sinew::cholesky::chol_update<double>(P.data(), y.data(), n, plus, firstp.data(), packed);
+      CHECK(r1 == r2);
+    }
+    CHECK(first == firstp);
+    bool same = true;
+    for (int p = 0; p < n; ++p)
+      for (int q = 0; q <= p; ++q) same = same && P[size_t(packed(p) + q)] == D[size_t(p * n + q)];
+    CHECK(same);
   }
 }

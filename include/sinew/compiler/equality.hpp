@@ -49,8 +49,8 @@ namespace sinew {
 /// compile_capacities).
 template <class T> inline void compile_solver_sizes(Model<T>& m) {
   const bool newton = m.opt.solver == SOL_NEWTON, elliptic = m.opt.cone == CONE_ELLIPTIC;
-  m.nsolH = newton ? m.nv * m.nv : 0;
-  m.nsolHcone = newton && elliptic ? m.nv * m.nv : 0;
+  m.nsolH = newton ? m.nv * (m.nv + 1) / 2 : 0;  // packed lower triangles (constraint/primal.hpp)
+  m.nsolHcone = newton && elliptic ? m.nv * (m.nv + 1) / 2 : 0;
   m.nconH = newton && elliptic ? 36 * m.nconmax : 0;
   const long long ar = m.opt.solver == SOL_PGS ? (long long)m.njmax * m.njmax : 0;
   if (ar > 2147483647LL)

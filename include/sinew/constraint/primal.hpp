@@ -11,19 +11,24 @@ namespace solver_detail {
 
 template <class T> SINEW_INLINE T tabs(T x) { return x < T(0) ? -x : x; }
 
-/// x <- (L L')^-1 b over the envelope of L (x and b may alias): forward by rows, backward by
-/// columns of L' (= rows of L), so both passes touch only entries inside the envelope.
+/// Row p of Newton's factors (sol_H, sol_Hcone): the packed lower triangle, row after row.
+SINEW_INLINE int hrow(int p) { return cholesky::PackedRows{}(p); }
+
+/// x <- (L L')^-1 b over the envelope of L, packed by rows (x and b may alias): forward by rows,
+/// backward by columns of L' (= rows of L), so both passes touch only entries inside the envelope.
 template <class T, class S, class SX, class SB, class SF>
 SINEW_INLINE void chol_solve_env(S Lm, int n, SX x, SB b, SF first) {
   for (int i = 0; i < n; ++i) {
+    const int ri = hrow(i);
     T s = b[i];
-    for (int k = first[i]; k < i; ++k) s -= Lm[i * n + k] * x[k];
-    x[i] = s / Lm[i * n + i];
+    for (int k = first[i]; k < i; ++k) s -= Lm[ri + k] * x[k];
+    x[i] = s / Lm[ri + i];
   }
   for (int i = n - 1; i >= 0; --i) {
-    const T xi = x[i] / Lm[i * n + i];
+    const int ri = hrow(i);
+    const T xi = x[i] / Lm[ri + i];
     x[i] = xi;
-    for (int k = first[i]; k < i; ++k) x[k] -= Lm[i * n + k] * xi;
+    for (int k = first[i]; k < i; ++k) x[k] -= Lm[ri + k] * xi;
   }
 }
 
@@ -67,8 +72,7 @@ template <class T, class L> SINEW_INLINE void update_gradient(Ctx<T, L>& c) {
 template <class T, class L> SINEW_INLINE void hessian_cone(Ctx<T, L>& c) {
   const WorldData<T, L>& d = c.d;
   const int n = c.n;
-  for (int p = 0; p < n; ++p)  // the lower triangle: the upper one is never read
-    for (int q = 0; q <= p; ++q) c.Hc[p * n + q] = c.H[p * n + q];
+  for (int k = 0; k < hrow(n); ++k) c.Hc[k] = c.H[k];  // the packed lower triangle
   for (int k = 0; k < n; ++k) c.Hcfirst[k] = c.Hfirst[k];
   for (int r = 0; r < c.nefc; ++r) {
     const int i = c.row(r);
@@ -83,7 +87,8 @@ template <class T, class L> SINEW_INLINE void hessian_cone(Ctx<T, L>& c) {
         const T l = local[a * dim + b];
         for (int x = 0; x < c.nnz(r + a); ++x) c.LTJ[b * n + n - 1 - c.ccol(r + a, x)] += l * c.Jx(r + a, x);
       }
-    for (int a = 0; a < dim; ++a) chol_update<T>(c.Hc, subspan(c.LTJ, a * n), n, true, c.Hcfirst);
+    for (int a = 0; a < dim; ++a)
+      chol_update<T>(c.Hc, subspan(c.LTJ, a * n), n, true, c.Hcfirst, cholesky::PackedRows{});
     r += dim - 1;
   }
 }
@@ -91,8 +96,8 @@ template <class T, class L> SINEW_INLINE void hessian_cone(Ctx<T, L>& c) {
 /// H = M + J' D J over the QUADRATIC rows, factored in place (MakeHessian + FactorizeHessian).
 /// H is stored in reversed dof order (logical dof k at n-1-k): children before parents, so the
 /// tree structure of M and of contact Jacobians creates no fill-in (as MuJoCo's reverse
-/// Cholesky) and chol_factor_sparse skips the zeros. Storage (p, q), p >= q, holds the lower
-/// triangle of the reversed matrix.
+/// Cholesky) and chol_factor_sparse skips the zeros. Storage: the lower triangle of the reversed
+/// matrix, packed by rows (entry (p, q), p >= q, at hrow(p) + q).
 template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
   const ModelView<T>& m = c.m;
   const WorldData<T, L>& d = c.d;
@@ -102,8 +107,7 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
     const int i = c.row(r);
     c.Dh[r] = d.efc_state[i] == CSTATE_QUADRATIC ? d.efc_D[i] : T(0);
   }
-  for (int p = 0; p < n; ++p)  // the lower triangle: the upper one is never read
-    for (int q = 0; q <= p; ++q) c.H[p * n + q] = T(0);
+  for (int k = 0; k < hrow(n); ++k) c.H[k] = T(0);  // the packed lower triangle
   // the envelope (each row's first nonzero column, which Cholesky keeps) is gathered as the
   // entries are added; an entry that happens to be exactly zero only widens it by a zero
   const Span<int, L> first = c.Hfirst;
@@ -126,13 +130,11 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
     const T D = c.Dh[r];
     if (D == T(0)) continue;
     const int cnt = c.nnz(r);
+    for (int y = 0; y < cnt; ++y) nz[y] = hrow(n - 1 - c.ccol(r, y));  // the rows' offsets (scratch)
     for (int x = 0; x < cnt; ++x) {
-      const int a = c.ccol(r, x);
+      const int a = n - 1 - c.ccol(r, x);
       const T s = D * c.Jx(r, x);
-      for (int y = 0; y <= x; ++y) {
-        const int b = c.ccol(r, y);  // b <= a: reversed row n-1-b >= column n-1-a
-        c.H[(n - 1 - b) * n + (n - 1 - a)] += s * c.Jx(r, y);
-      }
+      for (int y = 0; y <= x; ++y) c.H[nz[y] + a] += s * c.Jx(r, y);  // row n-1-ccol(y) >= column a
     }
     const int qmin = n - 1 - c.ccol(r, cnt - 1);
     for (int y = 0; y < cnt; ++y) {
@@ -144,14 +146,14 @@ template <class T, class L> SINEW_INLINE void factorize_hessian(Ctx<T, L>& c) {
   for (int k = 0; k < n; ++k) {
     const int i = c.dof(k), q = n - 1 - k;
     const int adr0 = m.dof_Madr[i], end = adr0 + m_rownnz(m, i);
-    c.H[q * n + q] += d.qM[adr0];
+    c.H[hrow(q) + q] += d.qM[adr0];
     for (int adr = adr0 + 1; adr < end; ++adr) {
       const int p = n - 1 - c.cidx(m.qM_colind[adr]);
-      c.H[p * n + q] += d.qM[adr];
+      c.H[hrow(p) + q] += d.qM[adr];
       first[p] = q < first[p] ? q : first[p];
     }
   }
-  chol_factor_sparse(c.H, n, min_val<T>(), nz, d.sol_run, c.colv, mask);
+  chol_factor_sparse(c.H, n, min_val<T>(), nz, d.sol_run, c.colv, mask, cholesky::PackedRows{});
   if (c.ncone) hessian_cone(c);
 }
 
@@ -166,7 +168,7 @@ template <class T, class L, class SO> SINEW_INLINE void hessian_incremental(Ctx<
     const T sq = std::sqrt(d.efc_D[i]);
     for (int k = 0; k < n; ++k) c.tmp[k] = T(0);
     for (int x = 0; x < c.nnz(r); ++x) c.tmp[n - 1 - c.ccol(r, x)] = c.Jx(r, x) * sq;  // reversed order, as H
-    if (chol_update<T>(c.H, c.tmp, n, is, c.Hfirst) < n) {
+    if (chol_update<T>(c.H, c.tmp, n, is, c.Hfirst, cholesky::PackedRows{}) < n) {
       factorize_hessian(c);
       return;
     }

@@ -132,12 +132,12 @@ SINEW_HD inline void forward_world_with(const ModelView<T>& m, const WorldData<T
 /// Returns an empty string when Data `d` has the solver work space the model's options need
 /// (sizes from compile_solver_sizes when the Data was created), else the reason.
 template <class T, class L> inline std::string data_unsupported(const ModelView<T>& m, const DataView<T, L>& d) {
-  const int nv = m.size.nv;
-  if (m.opt.solver == SOL_NEWTON && d.info.sol_H_n < nv * nv)
-    return "the Data was created for another solver: Newton needs nv*nv work space (recreate the Data after "
+  const int nv = m.size.nv, ntri = nv * (nv + 1) / 2;
+  if (m.opt.solver == SOL_NEWTON && d.info.sol_H_n < ntri)
+    return "the Data was created for another solver: Newton needs nv(nv+1)/2 work space (recreate the Data after "
            "changing opt.solver; compile_solver_sizes / apply_option size it)";
   if (m.opt.solver == SOL_NEWTON && m.opt.cone == CONE_ELLIPTIC &&
-      (d.info.sol_Hcone_n < nv * nv || d.info.contact_H_n < 36 * m.size.nconmax))
+      (d.info.sol_Hcone_n < ntri || d.info.contact_H_n < 36 * m.size.nconmax))
     return "the Data was created for pyramidal cones: Newton with elliptic cones needs more work space (recreate it)";
   if (m.opt.solver == SOL_PGS && d.info.efc_AR_n < m.size.njmax * m.size.njmax)
     return "the Data was created for another solver: PGS needs njmax*njmax work space (recreate it)";

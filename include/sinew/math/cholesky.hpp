@@ -68,6 +68,16 @@ template <class S> SINEW_INLINE auto contiguous(const S& s) {
   else return s;
 }
 
+/// Where row i of a lower triangle starts: row-major n x n storage (the upper triangle unused)...
+struct DenseRows {
+  int n;
+  SINEW_HD int operator()(int i) const { return i * n; }
+};
+/// ... or the packed lower triangle, row after row (row i holds columns 0..i): half the storage.
+struct PackedRows {
+  SINEW_HD int operator()(int i) const { return i * (i + 1) / 2; }
+};
+
 /// Words of 32 bits per column of a structure mask (chol_factor_sparse) for an n x n matrix.
 SINEW_INLINE int chol_mask_words(int n) { return (n + 31) / 32; }
 
@@ -89,20 +99,22 @@ template <class SM> SINEW_INLINE void chol_mask_set(SM mask, int n, int i, int j
 /// consecutive rows in nz (run[b]: the length of the stretch that starts at b), a contiguous
 /// multiply-subtract each (a dof chain's ancestors are mostly consecutive), with the same
 /// operations in the same order as entry by entry.
-template <class T, class S, class SI, class SV, class SM>
-SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v, SM mask) {
+/// `rows` places the rows (DenseRows, PackedRows; the overload without it: dense).
+template <class T, class S, class SI, class SV, class SM, class R>
+SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v, SM mask, R rows) {
   int rank = n;
   auto Ar = contiguous(A);
   auto vr = contiguous(v);
   const int W = chol_mask_words(n);
   for (int j = 0; j < n; ++j) {
-    T t = A[j * n + j];
+    const int rj = rows(j);
+    T t = A[rj + j];
     if (t < mindiag) {
       t = mindiag;
       --rank;
     }
     const T ljj = std::sqrt(t);
-    A[j * n + j] = ljj;
+    A[rj + j] = ljj;
     const T inv = T(1) / ljj;
     int cnt = 0, start = 0;
     for (int wd = (j + 1) >> 5; wd < W; ++wd) {
@@ -111,8 +123,8 @@ SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v, 
       while (bits) {
         const int i = wd * 32 + nonzero_detail::lowest_bit(bits);
         bits &= bits - 1;
-        const T lij = A[i * n + j] * inv;
-        A[i * n + j] = lij;
+        const T lij = A[rows(i) + j] * inv;
+        A[rows(i) + j] = lij;
         v[cnt] = lij;
         if (cnt > 0 && nz[cnt - 1] == i - 1) {
           ++run[start];  // the stretch goes on
@@ -128,15 +140,19 @@ SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v, 
       for (int wd = p >> 5; wd < W; ++wd) mask[p * W + wd] |= mask[j * W + wd];
     }
     for (int a = 0; a < cnt; ++a) {
-      const int i = nz[a];
+      const int ri = rows(nz[a]);
       const T lij = v[a];
       for (int b = 0; b <= a; b += run[b]) {  // entries b <= a of each stretch
         const int len = run[b] < a + 1 - b ? run[b] : a + 1 - b;
-        sub_scaled(Ar, i * n + nz[b], vr, b, lij, len);
+        sub_scaled(Ar, ri + nz[b], vr, b, lij, len);
       }
     }
   }
   return rank;
+}
+template <class T, class S, class SI, class SV, class SM>
+SINEW_INLINE int chol_factor_sparse(S A, int n, T mindiag, SI nz, SI run, SV v, SM mask) {
+  return chol_factor_sparse<T>(A, n, mindiag, nz, run, v, mask, DenseRows{n});
 }
 
 /// x <- (L L')^-1 b (x and b may alias).
@@ -156,29 +172,35 @@ template <class T, class S, class SX, class SB> SINEW_INLINE void chol_solve(S L
 /// L L' <- L L' + x x' (plus) or - x x' (minus); x is destroyed. Returns the rank (< n when a
 /// downdate lost positive definiteness; the caller refactors). `first[i]`: the first nonzero
 /// column of row i of L (its envelope), kept up to date: rows whose column k is zero and whose
-/// x entry is zero are left alone (nothing would change there).
-template <class T, class S, class SX, class SF> SINEW_INLINE int chol_update(S Lm, SX x, int n, bool plus, SF first) {
+/// x entry is zero are left alone (nothing would change there). `rows` places the rows
+/// (DenseRows, PackedRows).
+template <class T, class S, class SX, class SF, class R>
+SINEW_INLINE int chol_update(S Lm, SX x, int n, bool plus, SF first, R rows) {
   int rank = n;
   for (int k = 0; k < n; ++k) {
     if (x[k] == T(0)) continue;
-    const T Lkk = Lm[k * n + k];
+    const T Lkk = Lm[rows(k) + k];
     T t = Lkk * Lkk + (plus ? x[k] * x[k] : -x[k] * x[k]);
     if (t < min_val<T>()) {
       t = min_val<T>();
       --rank;
     }
     const T r = std::sqrt(t), c = r / Lkk, cinv = T(1) / c, s = x[k] / Lkk;
-    Lm[k * n + k] = r;
+    Lm[rows(k) + k] = r;
     for (int i = k + 1; i < n; ++i) {
+      const int ri = rows(i);
       if (first[i] > k) {
         if (x[i] == T(0)) continue;
         first[i] = k;
       }
-      Lm[i * n + k] = plus ? (Lm[i * n + k] + s * x[i]) * cinv : (Lm[i * n + k] - s * x[i]) * cinv;
-      x[i] = c * x[i] - s * Lm[i * n + k];
+      Lm[ri + k] = plus ? (Lm[ri + k] + s * x[i]) * cinv : (Lm[ri + k] - s * x[i]) * cinv;
+      x[i] = c * x[i] - s * Lm[ri + k];
     }
   }
   return rank;
+}
+template <class T, class S, class SX, class SF> SINEW_INLINE int chol_update(S Lm, SX x, int n, bool plus, SF first) {
+  return chol_update<T>(Lm, x, n, plus, first, DenseRows{n});
 }
 
 /// chol_factor that stops at the first pivot that is not positive (or NaN): returns n when A was

@@ -166,8 +166,8 @@ struct ModelSizes {
   // from opt.solver and opt.cone; recomputed by apply_option): the Newton Hessian and its
   // factor (nv x nv), the factor with elliptic-cone terms, the elliptic contacts' local
   // Hessians (36 per contact), PGS's dense AR matrix (njmax x njmax) and noslip's M^-1 J'.
-  int nsolH = 0;      ///< nv * nv with the Newton solver, else 0
-  int nsolHcone = 0;  ///< nv * nv with Newton and elliptic cones, else 0
+  int nsolH = 0;      ///< nv (nv + 1) / 2 (a packed triangle) with the Newton solver, else 0
+  int nsolHcone = 0;  ///< nv (nv + 1) / 2 with Newton and elliptic cones, else 0
   int nconH = 0;      ///< 36 * nconmax with Newton and elliptic cones, else 0
   int nAR = 0;        ///< njmax * njmax with PGS, else 0
   int nsolW = 0;      ///< njmax * nv with noslip (the rows of M^-1 J'), else 0
