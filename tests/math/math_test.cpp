@@ -129,6 +129,8 @@ TEST_CASE("chol_factor_sparse with a clique-marked structure equals the dense fa
     }
     L = A;
     const sinew::cholesky::PackedRows packed;
+    CHECK(packed(0) == 0);
+    for (int p = 0; p < n; ++p) CHECK(packed(p + 1) == packed(p) + p + 1);  // rows of p + 1, back to back
     std::vector<double> P(size_t(n * (n + 1) / 2));  // the packed lower triangle (Newton's storage)
     for (int p = 0; p < n; ++p)
       for (int q = 0; q <= p; ++q) P[size_t(packed(p) + q)] = A[size_t(p * n + q)];

@@ -32,7 +32,7 @@
 //   stored (it is njmax x njmax): the rows of M^-1 J' give its entries and residuals.
 // Not reproduced: MuJoCo's sparse matrix storage (the result is the same up to rounding).
 //
-// Work space: Data's sol_* fields (sol_H is nv x nv for Newton; efc_AR njmax x njmax for PGS;
+// Work space: Data's sol_* fields (sol_H is a packed nv x nv triangle for Newton; efc_AR njmax x njmax for PGS;
 // sol_W njmax x nv for noslip;
 // sized by compile_solver_sizes from the model's options).
 //
