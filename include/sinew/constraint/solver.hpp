@@ -32,9 +32,9 @@
 //   stored (it is njmax x njmax): the rows of M^-1 J' give its entries and residuals.
 // Not reproduced: MuJoCo's sparse matrix storage (the result is the same up to rounding).
 //
-// Work space: Data's sol_* fields (sol_H is a packed nv x nv triangle for Newton; efc_AR njmax x njmax for PGS;
-// sol_W njmax x nv for noslip;
-// sized by compile_solver_sizes from the model's options).
+// Work space: Data's sol_* fields (sol_H is a packed nv x nv triangle for Newton; efc_AR
+// njmax x njmax for PGS; sol_W njmax x nv for noslip; sized by compile_solver_sizes from the
+// model's options).
 //
 // Files: constraint/problem.hpp (the problem of an island or the world, the constraint update),
 // primal.hpp (Newton and CG), islands.hpp (mj_island), pgs.hpp (PGS, the dual states, the QCQPs),

@@ -1,7 +1,8 @@
 // Dense Cholesky on an n x n lower triangle (MuJoCo's mju_cholFactor / Solve / Update), row-major
 // or, for chol_factor_sparse and chol_update, packed by rows (PackedRows: Newton's Hessian and
-// its elliptic-cone factor); retargeting's IK solves its normal equations with chol_factor_spd. Two behaviours at a pivot that is not positive: chol_factor clamps it to
-// `mindiag` and counts the rank down (MuJoCo's), chol_factor_spd stops and reports failure.
+// its elliptic-cone factor); retargeting's IK solves its normal equations with chol_factor_spd.
+// Two behaviours at a pivot that is not positive: chol_factor clamps it to `mindiag` and counts
+// the rank down (MuJoCo's), chol_factor_spd stops and reports failure.
 //
 //   if (sinew::cholesky::chol_factor_spd<double>(A, n) == n) sinew::cholesky::chol_solve<double>(A, n, x, b);
 #pragma once

@@ -164,8 +164,9 @@ struct ModelSizes {
   SINEW_HD int efc_width() const { return nJrow > 0 && nJrow < nv ? nJrow : nv; }
   // Constraint-solver work space per world (compiler/equality.hpp compile_solver_sizes,
   // from opt.solver and opt.cone; recomputed by apply_option): the Newton Hessian and its
-  // factor (a packed nv x nv triangle), the factor with elliptic-cone terms, the elliptic contacts' local
-  // Hessians (36 per contact), PGS's dense AR matrix (njmax x njmax) and noslip's M^-1 J'.
+  // factor (a packed nv x nv triangle), the factor with elliptic-cone terms, the elliptic
+  // contacts' local Hessians (36 per contact), PGS's dense AR matrix (njmax x njmax) and
+  // noslip's M^-1 J'.
   int nsolH = 0;      ///< nv (nv + 1) / 2 (a packed triangle) with the Newton solver, else 0
   int nsolHcone = 0;  ///< nv (nv + 1) / 2 with Newton and elliptic cones, else 0
   int nconH = 0;      ///< 36 * nconmax with Newton and elliptic cones, else 0
